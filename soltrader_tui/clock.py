@@ -1,0 +1,91 @@
+"""Provides the clocks the engine reads time from: wall, accelerated and virtual."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Where engine code gets the time; never `time.time()` directly."""
+
+    def now(self) -> float:
+        """Returns market time, unix seconds."""
+        ...
+
+    async def sleep_until(self, ts: float) -> None:
+        """Waits until market time reaches `ts` (returns at once if it has)."""
+        ...
+
+    @property
+    def is_virtual(self) -> bool:
+        """True when market time does not follow the wall clock one-to-one."""
+        ...
+
+
+class WallClock:
+    """Market time is wall time."""
+
+    is_virtual = False
+
+    def now(self) -> float:
+        return time.time()
+
+    async def sleep_until(self, ts: float) -> None:
+        delay = ts - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class ScaledClock:
+    """Market time runs `speed` times faster than wall time, from `start`."""
+
+    is_virtual = True
+
+    def __init__(self, start: float, speed: float) -> None:
+        if speed <= 0:
+            raise ValueError(f"speed must be positive, got {speed}")
+        self.start = start
+        self.speed = speed
+        self._wall0 = time.monotonic()
+
+    def now(self) -> float:
+        return self.start + (time.monotonic() - self._wall0) * self.speed
+
+    async def sleep_until(self, ts: float) -> None:
+        delay = (ts - self.now()) / self.speed
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class VirtualClock:
+    """Market time jumps to whatever the engine waits for: as fast as possible."""
+
+    is_virtual = True
+
+    def __init__(self, start: float) -> None:
+        self._now = start
+
+    def now(self) -> float:
+        return self._now
+
+    async def sleep_until(self, ts: float) -> None:
+        # No real waiting: the engine decides when to yield to the event loop.
+        if ts > self._now:
+            self._now = ts
+
+
+def make_clock(speed: float | None, start: float | None = None) -> Clock:
+    """Builds the clock for a `--speed` value: None or 1 is wall time, `inf` is virtual.
+
+    Args:
+        speed: The `--speed` factor; `float("inf")` means `max`.
+        start: Market time to start an accelerated or virtual clock at (default: now).
+    """
+    if speed is None or speed == 1:
+        return WallClock()
+    start_ts = time.time() if start is None else start
+    if speed == float("inf"):
+        return VirtualClock(start_ts)
+    return ScaledClock(start_ts, speed)

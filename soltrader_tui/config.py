@@ -1,0 +1,124 @@
+"""Provides the typed configuration: every setting, its default and what it means.
+
+Each field's docstring is its documentation; `config.yaml` repeats it as comments.
+Models forbid unknown keys so a typo is reported by its key path and line.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class SimConfig(_Section):
+    """The embedded simulated market."""
+
+    seed: int = 7
+    """Seed of the simulated market; the same seed gives the same market, tick for tick."""
+    rug_after_minutes: float = Field(default=75.0, gt=0)
+    """Market minutes after the session start when the memecoin's liquidity is pulled."""
+    listing_after_minutes: float = Field(default=20.0, ge=0)
+    """Market minutes after the session start when the late token is listed."""
+
+
+class MarketConfig(_Section):
+    """Where prices come from."""
+
+    source: Literal["sim"] = "sim"
+    """Market data source. `sim`: the embedded simulated Solana market."""
+    tick_seconds: float = Field(default=1.0, gt=0, le=60)
+    """Market seconds between two engine ticks (price updates, strategy scores, exits)."""
+    sim: SimConfig = SimConfig()
+
+
+class PaperConfig(_Section):
+    """Paper trading: simulated fills against the market's quotes."""
+
+    starting_cash_usd: float = Field(default=500.0, gt=0, le=1_000_000)
+    """USDC a new ledger starts with. An existing ledger keeps the amount it was created with."""
+    swap_fee_bps: float = Field(default=25.0, ge=0, le=1000)
+    """Swap fee charged on every fill, in basis points of the USDC amount."""
+    network_fee_usd: float = Field(default=0.001, ge=0, le=10)
+    """Network (transaction) fee charged on every fill, USD."""
+
+
+class RiskConfig(_Section):
+    """Limits checked before every order and exits checked every tick."""
+
+    order_usd: float = Field(default=50.0, gt=0)
+    """USDC spent on each entry."""
+    max_open_positions: int = Field(default=3, ge=1, le=100)
+    """No new entry while this many positions are open."""
+    stop_loss_pct: float = Field(default=8.0, gt=0, lt=100)
+    """Exit a position when its mark falls this many percent below its average cost."""
+    take_profit_pct: float = Field(default=15.0, gt=0)
+    """Exit a position when its mark rises this many percent above its average cost."""
+
+
+class MomentumConfig(_Section):
+    """Momentum: buys tokens whose short-term trend outruns their longer-term trend."""
+
+    enabled: bool = True
+    """Whether the strategy scores tokens and may open positions."""
+    fast_window_s: float = Field(default=60.0, gt=0)
+    """Time constant of the fast moving average, market seconds."""
+    slow_window_s: float = Field(default=300.0, gt=0)
+    """Time constant of the slow moving average, market seconds; also the warm-up time."""
+    entry_threshold: float = Field(default=0.75, gt=0, lt=1)
+    """A buy signal fires when the score crosses up through this level."""
+    exit_threshold: float = Field(default=0.35, gt=0, lt=1)
+    """A held position is sold when the score falls below this level."""
+
+
+class StrategiesConfig(_Section):
+    """Strategies, one section each."""
+
+    momentum: MomentumConfig = MomentumConfig()
+
+
+class StorageConfig(_Section):
+    """Where the ledger, logs and checkpoints live."""
+
+    data_dir: str | None = None
+    """Folder for the ledger, logs and checkpoints. Relative paths are taken from the folder of
+    this config file. Default: the folder of this config file, or, with no config file, the
+    user data folder."""
+    ledger_file: str = "soltrader.sqlite"
+    """File name of the ledger inside `data_dir`."""
+
+
+class AlertsConfig(_Section):
+    """Which engine events reach the operator."""
+
+    notify_level: Literal["info", "warning", "error"] = "warning"
+    """Log events at or above this level also pop up as notifications in the TUI."""
+
+
+class TuiConfig(_Section):
+    """The dashboard."""
+
+    refresh_hz: float = Field(default=10.0, ge=4, le=30)
+    """Most screen updates per second; the engine publishes no faster than this."""
+    log_lines: int = Field(default=1000, ge=50, le=100_000)
+    """Lines kept in the log pane (older ones stay in the log file and the ledger)."""
+    recent_fills: int = Field(default=50, ge=5, le=1000)
+    """Fills listed in the recent-fills panel."""
+
+
+class Config(_Section):
+    """All of soltrader-tui's settings."""
+
+    mode: Literal["paper", "live"] = "paper"
+    """`paper` simulates fills; `live` is not available yet and is refused."""
+    market: MarketConfig = MarketConfig()
+    paper: PaperConfig = PaperConfig()
+    risk: RiskConfig = RiskConfig()
+    strategies: StrategiesConfig = StrategiesConfig()
+    storage: StorageConfig = StorageConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    tui: TuiConfig = TuiConfig()

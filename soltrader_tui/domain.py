@@ -1,0 +1,132 @@
+"""Provides the small immutable trading types every layer shares.
+
+Units follow DESIGN.md's money model: token quantities are integers in base units,
+cash flows are integers in micro-USDC, prices are floats in USD per whole token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+Side = Literal["buy", "sell"]
+Mode = Literal["backtest", "paper", "live"]
+
+MICRO = 1_000_000
+"""Micro-USDC per USDC (USDC has 6 decimals)."""
+
+
+def usd_to_micro(usd: float) -> int:
+    """Converts a USD amount to integer micro-USDC, rounding to the nearest unit."""
+    return round(usd * MICRO)
+
+
+def micro_to_usd(micro: int) -> float:
+    """Converts integer micro-USDC to a float USD amount (for display and JSON only)."""
+    return micro / MICRO
+
+
+class TradingState(StrEnum):
+    """What the engine may do; stored in the ledger by value, so values never change."""
+
+    ACTIVE = "active"
+    """Entries and exits."""
+    PAUSED = "paused"
+    """Exits only."""
+    HALTED = "halted"
+    """Nothing; positions flattened. Leaving it needs an explicit resume."""
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A tradable SPL token."""
+
+    mint: str
+    symbol: str
+    decimals: int
+
+    def to_base_units(self, whole: float) -> int:
+        """Converts a whole-token amount to base units (floor)."""
+        return int(whole * 10**self.decimals)
+
+    def to_whole(self, qty: int) -> float:
+        """Converts base units to whole tokens."""
+        return qty / 10**self.decimals
+
+
+@dataclass(frozen=True, slots=True)
+class MarketTick:
+    """What the market says about one token at one instant."""
+
+    token: Token
+    ts: float
+    """Market time, unix seconds."""
+    price_usd: float
+    liquidity_usd: float
+    """Total value locked in the token's pool, both sides, USD."""
+
+
+@dataclass(frozen=True, slots=True)
+class SwapQuote:
+    """A priced swap of an exact input amount, as an AMM or aggregator quotes it."""
+
+    token: Token
+    side: Side
+    in_amount: int
+    """Base units of what is paid: micro-USDC for a buy, token base units for a sell."""
+    out_amount: int
+    """Base units of what is received: token base units for a buy, micro-USDC for a sell."""
+    price_impact_bps: float
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A strategy's wish to enter or leave a token."""
+
+    token: Token
+    strategy: str
+    side: Side
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A request to swap, identified by a client order id that makes fills idempotent."""
+
+    client_order_id: str
+    token: Token
+    side: Side
+    in_amount: int
+    """Micro-USDC to spend for a buy; token base units to sell for a sell."""
+    strategy: str
+    reason: str
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One executed leg of an order, exactly as the ledger's `fills` table stores it."""
+
+    order_id: str
+    ts: float
+    token: Token
+    side: Side
+    qty: int
+    """Token base units bought or sold."""
+    price_usd: float
+    """Effective price, USD per whole token, before fees."""
+    quote_amount: int
+    """Gross micro-USDC paid (buy) or received (sell), positive."""
+    fee: int
+    """Micro-USDC of fees (swap fee and network fee), positive."""
+    strategy: str
+    mode: Mode
+
+    @property
+    def cash_delta(self) -> int:
+        """Micro-USDC the fill moves into (positive) or out of (negative) cash."""
+        if self.side == "buy":
+            return -(self.quote_amount + self.fee)
+        return self.quote_amount - self.fee

@@ -1,0 +1,140 @@
+"""Provides EngineSnapshot: the immutable picture of the engine that screens render.
+
+The engine publishes one after every fill or state change and otherwise at most every
+~50 ms of wall time. `status`, `watch` and the TUI all render the same type, so a number
+cannot mean one thing on one screen and another elsewhere. A figure that is not known is
+`None` and shows as "—".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from soltrader_tui.domain import Mode, TradingState
+
+
+@dataclass(frozen=True, slots=True)
+class PositionView:
+    """One open position, marked to market."""
+
+    mint: str
+    symbol: str
+    decimals: int
+    qty: int
+    """Base units held."""
+    avg_cost_usd: float
+    """USD per whole token, buy fees included."""
+    cost_basis_usd: float
+    mark_usd: float | None
+    """Latest price, USD per whole token; None when the market has none."""
+    value_usd: float | None
+    unrealized_pnl_usd: float | None
+    stop_usd: float | None
+    """Price at which the stop-loss exit fires."""
+    target_usd: float | None
+    """Price at which the take-profit exit fires."""
+    opened_ts: float
+    strategy: str
+
+
+@dataclass(frozen=True, slots=True)
+class FillView:
+    """One recorded fill, newest first in a snapshot."""
+
+    ts: float
+    order_id: str
+    symbol: str
+    side: str
+    qty_whole: float
+    price_usd: float
+    quote_usd: float
+    fee_usd: float
+    realized_pnl_usd: float | None
+    """For a sell: the P&L it realized; None for a buy."""
+    strategy: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreView:
+    """A strategy's latest score for one token."""
+
+    strategy: str
+    mint: str
+    symbol: str
+    score: float | None
+    """In [0, 1]; None while the strategy is still warming up."""
+    reason: str
+    price_usd: float | None
+    liquidity_usd: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyView:
+    """How one strategy has done, from its round trips in the ledger."""
+
+    name: str
+    enabled: bool
+    score: float | None
+    """The strategy's best current score over all tokens."""
+    round_trips: int
+    realized_pnl_usd: float
+    win_rate: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiView:
+    """Usage of one outbound provider."""
+
+    provider: str
+    calls: int
+    errors: int
+    rate_limited: int
+    p95_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One line of the engine's decision log."""
+
+    seq: int
+    ts: float
+    level: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSnapshot:
+    """Everything a screen shows, taken at one instant."""
+
+    version: str
+    mode: Mode
+    trading_state: TradingState
+    state_reason: str
+    market_ts: float | None
+    """Market time of the last tick; None before the first."""
+    starting_cash_usd: float
+    cash_usd: float
+    equity_usd: float | None
+    """None while an open position has no mark."""
+    realized_pnl_usd: float
+    unrealized_pnl_usd: float | None
+    win_rate: float | None
+    round_trips: int
+    wins: int
+    losses: int
+    fills: int
+    max_drawdown_pct: float | None
+    positions: tuple[PositionView, ...] = ()
+    recent_fills: tuple[FillView, ...] = ()
+    scores: tuple[ScoreView, ...] = ()
+    strategies: tuple[StrategyView, ...] = ()
+    api: tuple[ApiView, ...] = ()
+    api_note: str = ""
+    """Why `api` is empty when it is (for example: the market is read in-process)."""
+    log: tuple[LogLine, ...] = field(default=())
+    """The newest log lines, oldest first, bounded."""
+    running: bool = True
+    """False once the engine has stopped (duration reached, quit, or failed)."""
+    error: str | None = None
+    """The engine's failure, when it failed."""
