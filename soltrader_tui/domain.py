@@ -48,11 +48,11 @@ class Token:
 
     def to_base_units(self, whole: float) -> int:
         """Converts a whole-token amount to base units (floor)."""
-        return int(whole * 10**self.decimals)
+        return int(whole * 10.0**self.decimals)
 
     def to_whole(self, qty: int) -> float:
         """Converts base units to whole tokens."""
-        return qty / 10**self.decimals
+        return qty / 10.0**self.decimals
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,142 @@
+"""Provides the body of each CLI command; heavy imports stay inside the command that needs them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from soltrader_tui.config_file import ConfigError
+from soltrader_tui.ledger.connect import LedgerError
+
+if TYPE_CHECKING:
+    from soltrader_tui.engine import Engine
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def _fail(message: str) -> int:
+    print(f"soltrader-tui: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def run(args: argparse.Namespace, *, headless: bool) -> int:
+    """Starts a paper session: the dashboard, or headless with log lines on stderr."""
+    from soltrader_tui.session import RunOptions, configure_logging, open_session
+
+    opts = RunOptions(
+        config=args.config, db=args.db, seed=args.seed, speed=args.speed,
+        duration_s=args.duration,
+    )
+    try:
+        session = open_session(opts)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except LedgerError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot prepare the data folder: {exc}")
+    for notice in session.notices:
+        print(f"soltrader-tui: {notice}", file=sys.stderr)
+    configure_logging(session.paths, to_stderr=headless)
+    try:
+        if headless:
+            return _run_headless(session.engine)
+        from soltrader_tui.tui.app import make_app
+
+        app = make_app(session.config, session.engine, version=_version())
+        code = app.run()
+        return int(code or 0)
+    finally:
+        session.ledger.close()
+
+
+def _version() -> str:
+    from soltrader_tui import __version__
+
+    return __version__
+
+
+def _run_headless(engine: Engine) -> int:
+    interrupted = 0
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        nonlocal interrupted
+        interrupted += 1
+        if interrupted > 1:
+            raise KeyboardInterrupt  # a second Ctrl+C: leave now; commits are already durable
+        print("soltrader-tui: stopping after this tick (Ctrl+C again to force)", file=sys.stderr)
+        engine.request_stop()
+
+    # signal.signal works on Windows too, unlike loop.add_signal_handler.
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        asyncio.run(engine.run())
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return EXIT_OK
+
+
+def status(args: argparse.Namespace) -> int:
+    """Prints the ledger's summary, as JSON or a table."""
+    from soltrader_tui.status import read_status, render_status, status_json
+
+    try:
+        db = args.db if args.db is not None else _ledger_path(args.config)
+        report = read_status(db)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except LedgerError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(status_json(report), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    from rich.console import Console
+
+    Console().print(render_status(report))
+    return EXIT_OK
+
+
+def _ledger_path(config: Path | None) -> Path:
+    from soltrader_tui.session import load_settings
+
+    _, paths, _ = load_settings(config, None)
+    return paths.ledger
+
+
+def config_check(args: argparse.Namespace) -> int:
+    """Validates a config file; exit 0 when valid, 2 with one line per problem when not."""
+    from soltrader_tui.config_file import load_config
+    from soltrader_tui.paths import find_config
+
+    path = find_config(args.config, Path.cwd())
+    try:
+        loaded = load_config(path)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    for notice in loaded.notices:
+        print(f"soltrader-tui: {notice}", file=sys.stderr)
+    print(f"{loaded.path or 'defaults'}: OK")
+    return EXIT_OK
+
+
+def paths(args: argparse.Namespace) -> int:
+    """Prints where the config, ledger, logs and checkpoints are."""
+    from soltrader_tui.paths import describe
+    from soltrader_tui.session import load_settings
+
+    try:
+        _, resolved, _ = load_settings(args.config, args.db)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    for label, value in describe(resolved):
+        print(f"{label:<12} {value}")
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""Provides executors: how an order becomes a fill (paper now; live through Jupiter later)."""

@@ -1,0 +1,83 @@
+"""Provides the row types the ledger stores besides fills, and time-stamp formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+def iso(ts: float) -> str:
+    """Formats unix seconds as the ledger's UTC ISO-8601 text, millisecond precision."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def from_iso(text: str) -> float:
+    """Parses the ledger's ISO-8601 text back to unix seconds."""
+    return datetime.fromisoformat(text).timestamp()
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """One line of the decision log."""
+
+    ts: float
+    level: str
+    """'info' | 'warning' | 'error'."""
+    kind: str
+    """What happened, for filtering: 'signal', 'order', 'fill', 'denied', 'state', 'engine', …"""
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarkRow:
+    """The latest price the engine saw for a token."""
+
+    mint: str
+    symbol: str
+    decimals: int
+    price_usd: float
+    liquidity_usd: float | None
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    """A strategy's latest score for one token."""
+
+    strategy: str
+    mint: str
+    symbol: str
+    score: float | None
+    reason: str
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class EquityPoint:
+    """One point of the equity curve."""
+
+    ts: float
+    equity_micro: int
+    cash_micro: int
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """Proof of life of the engine that holds the ledger."""
+
+    wall_ts: float
+    market_ts: float | None
+    pid: int
+    version: str
+    mode: str
+    running: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StateRow:
+    """A trading-state change: what, why, and who."""
+
+    state: str
+    reason: str
+    actor: str
+    ts: float

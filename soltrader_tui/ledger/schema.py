@@ -1,0 +1,153 @@
+"""Provides the ledger's schema and its forward-only migrations.
+
+`PRAGMA user_version` is the schema version. Each migration takes the database from
+version N-1 to N inside one transaction. Later migrations that reshape a table use
+`sqlite_utils.Database(conn)[table].transform(...)`, which is why they receive one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite3.Connection, sqlite_utils.Database], None]
+
+_V1 = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE orders (
+    id              INTEGER PRIMARY KEY,
+    client_order_id TEXT NOT NULL UNIQUE,
+    ts              TEXT NOT NULL,
+    mint            TEXT NOT NULL,
+    symbol          TEXT NOT NULL,
+    side            TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+    in_amount       INTEGER NOT NULL CHECK (in_amount > 0),
+    strategy        TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('filled', 'rejected')),
+    detail          TEXT NOT NULL DEFAULT '',
+    mode            TEXT NOT NULL CHECK (mode IN ('backtest', 'paper', 'live'))
+);
+CREATE TABLE fills (
+    id           INTEGER PRIMARY KEY,
+    ts           TEXT NOT NULL,
+    order_id     TEXT NOT NULL UNIQUE,
+    mint         TEXT NOT NULL,
+    symbol       TEXT NOT NULL,
+    decimals     INTEGER NOT NULL CHECK (decimals BETWEEN 0 AND 18),
+    side         TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+    qty          INTEGER NOT NULL CHECK (qty > 0),
+    price        REAL NOT NULL CHECK (price > 0),
+    quote_amount INTEGER NOT NULL CHECK (quote_amount > 0),
+    fee          INTEGER NOT NULL CHECK (fee >= 0),
+    strategy     TEXT NOT NULL,
+    mode         TEXT NOT NULL CHECK (mode IN ('backtest', 'paper', 'live')),
+    ts_epoch     REAL NOT NULL,
+    reason       TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE trading_state (
+    id     INTEGER PRIMARY KEY,
+    ts     TEXT NOT NULL,
+    state  TEXT NOT NULL CHECK (state IN ('active', 'paused', 'halted')),
+    reason TEXT NOT NULL,
+    actor  TEXT NOT NULL
+);
+CREATE TABLE equity (
+    ts_epoch     REAL PRIMARY KEY,
+    ts           TEXT NOT NULL,
+    equity_micro INTEGER NOT NULL,
+    cash_micro   INTEGER NOT NULL
+);
+CREATE TABLE marks (
+    mint          TEXT PRIMARY KEY,
+    symbol        TEXT NOT NULL,
+    decimals      INTEGER NOT NULL,
+    price         REAL NOT NULL,
+    liquidity_usd REAL,
+    ts            TEXT NOT NULL,
+    ts_epoch      REAL NOT NULL
+);
+CREATE TABLE strategies (
+    name    TEXT PRIMARY KEY,
+    enabled INTEGER NOT NULL
+);
+CREATE TABLE strategy_scores (
+    strategy TEXT NOT NULL,
+    mint     TEXT NOT NULL,
+    symbol   TEXT NOT NULL,
+    score    REAL,
+    reason   TEXT NOT NULL,
+    ts       TEXT NOT NULL,
+    PRIMARY KEY (strategy, mint)
+);
+CREATE TABLE events (
+    id      INTEGER PRIMARY KEY,
+    ts      TEXT NOT NULL,
+    level   TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE TABLE heartbeat (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    wall_ts   REAL NOT NULL,
+    market_ts REAL,
+    pid       INTEGER NOT NULL,
+    version   TEXT NOT NULL,
+    mode      TEXT NOT NULL,
+    running   INTEGER NOT NULL
+);
+CREATE TABLE api_usage (
+    provider     TEXT NOT NULL,
+    minute       TEXT NOT NULL,
+    calls        INTEGER NOT NULL,
+    errors       INTEGER NOT NULL,
+    rate_limited INTEGER NOT NULL,
+    p50_ms       REAL,
+    p95_ms       REAL,
+    PRIMARY KEY (provider, minute)
+);
+"""
+
+
+def _v1(conn: sqlite3.Connection, db: sqlite_utils.Database) -> None:
+    for statement in _V1.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1,)
+"""MIGRATIONS[i] takes the schema from version i to i + 1."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+REQUIRED_TABLES = frozenset(
+    {
+        "meta", "orders", "fills", "trading_state", "equity", "marks", "strategies",
+        "strategy_scores", "events", "heartbeat", "api_usage",
+    }
+)
+
+
+def migrate(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Brings the schema up to SCHEMA_VERSION, one transaction per migration.
+
+    Returns:
+        The versions before and after.
+    """
+    before = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    db = sqlite_utils.Database(conn)
+    for version in range(before, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[version](conn, db)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return before, SCHEMA_VERSION

@@ -1,0 +1,269 @@
+"""Provides Ledger: the one writer of the one truth, one transaction per event.
+
+Money-changing transactions (fills, state changes) commit with `synchronous=FULL`, so a
+committed fill survives a power cut. Bookkeeping that can be rebuilt or lost without harm
+(marks, scores, heartbeat, buffered log lines) commits with `synchronous=NORMAL`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import cast
+
+from soltrader_tui.domain import Fill, Mode, Order, Token, TradingState
+from soltrader_tui.ledger.connect import (
+    LedgerError,
+    check_file,
+    check_folder_writable,
+    connect,
+    inspect_schema,
+)
+from soltrader_tui.ledger.rows import (
+    EquityPoint,
+    EventRow,
+    Heartbeat,
+    MarkRow,
+    ScoreRow,
+    StateRow,
+    from_iso,
+    iso,
+)
+from soltrader_tui.ledger.schema import migrate
+
+_INSERT_FILL = """
+INSERT INTO fills (ts, order_id, mint, symbol, decimals, side, qty, price, quote_amount, fee,
+                   strategy, mode, ts_epoch, reason)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+_INSERT_ORDER = """
+INSERT INTO orders (client_order_id, ts, mint, symbol, side, in_amount, strategy, reason, status,
+                    detail, mode)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+_INSERT_EVENT = "INSERT INTO events (ts, level, kind, message) VALUES (?, ?, ?, ?)"
+
+
+class Ledger:
+    """The engine's handle on the ledger file; the only code that writes it."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._synchronous = ""
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        self.starting_cash_micro = int(meta["starting_cash_micro"])
+        self.created_mode = cast(Mode, meta["mode"])
+
+    @classmethod
+    def open(cls, path: Path, *, starting_cash_micro: int, mode: Mode, version: str) -> Ledger:
+        """Opens (creating or migrating) a ledger for writing.
+
+        Args:
+            path: The ledger file.
+            starting_cash_micro: Cash a new ledger starts with; ignored for an existing one.
+            mode: The mode a new ledger is created in.
+            version: The running soltrader-tui version, recorded at creation.
+
+        Raises:
+            LedgerError: the file is not a ledger, is damaged, is newer, or can't be written.
+        """
+        check_file(path)
+        check_folder_writable(path)
+        try:
+            conn = connect(path, readonly=False)
+            inspect_schema(conn, path)
+            conn.execute("PRAGMA journal_mode = WAL")
+            migrate(conn)
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES "
+                "('starting_cash_micro', ?), ('mode', ?), ('created_by_version', ?)",
+                (str(starting_cash_micro), mode, version),
+            )
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"cannot open the ledger {path}: {exc}") from exc
+        return cls(conn, path)
+
+    def close(self) -> None:
+        """Closes the connection; everything committed stays committed."""
+        self._conn.close()
+
+    @contextmanager
+    def _transaction(self, *, durable: bool) -> Iterator[sqlite3.Connection]:
+        wanted = "FULL" if durable else "NORMAL"
+        if self._synchronous != wanted:
+            self._conn.execute(f"PRAGMA synchronous = {wanted}")
+            self._synchronous = wanted
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # -- money-changing events: one durable transaction each ---------------------------------
+
+    def record_fill(self, order: Order, fill: Fill, events: Sequence[EventRow] = ()) -> None:
+        """Commits an order, its fill and the log lines about them in one transaction."""
+        with self._transaction(durable=True) as c:
+            c.execute(_INSERT_ORDER, _order_row(order, "filled", "", fill.mode))
+            c.execute(_INSERT_FILL, _fill_row(fill, order.reason))
+            c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
+
+    def record_rejection(
+        self, order: Order, detail: str, mode: Mode, events: Sequence[EventRow] = ()
+    ) -> None:
+        """Commits an order that could not be filled, with why."""
+        with self._transaction(durable=True) as c:
+            c.execute(_INSERT_ORDER, _order_row(order, "rejected", detail, mode))
+            c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
+
+    def set_trading_state(
+        self, state: TradingState, reason: str, actor: str, ts: float,
+        events: Sequence[EventRow] = (),
+    ) -> None:
+        """Commits a trading-state change with its reason and who made it."""
+        with self._transaction(durable=True) as c:
+            c.execute(
+                "INSERT INTO trading_state (ts, state, reason, actor) VALUES (?, ?, ?, ?)",
+                (iso(ts), state.value, reason, actor),
+            )
+            c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
+
+    # -- bookkeeping: batched, not fsync'd per commit -------------------------------------------
+
+    def flush(
+        self,
+        *,
+        events: Iterable[EventRow] = (),
+        marks: Iterable[MarkRow] = (),
+        scores: Iterable[ScoreRow] = (),
+        equity: Iterable[EquityPoint] = (),
+        heartbeat: Heartbeat | None = None,
+    ) -> None:
+        """Commits buffered bookkeeping in one transaction."""
+        with self._transaction(durable=False) as c:
+            c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
+            c.executemany(
+                "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (m.mint, m.symbol, m.decimals, m.price_usd, m.liquidity_usd, iso(m.ts), m.ts)
+                    for m in marks
+                ],
+            )
+            c.executemany(
+                "INSERT OR REPLACE INTO strategy_scores VALUES (?, ?, ?, ?, ?, ?)",
+                [(s.strategy, s.mint, s.symbol, s.score, s.reason, iso(s.ts)) for s in scores],
+            )
+            c.executemany(
+                "INSERT OR REPLACE INTO equity VALUES (?, ?, ?, ?)",
+                [(p.ts, iso(p.ts), p.equity_micro, p.cash_micro) for p in equity],
+            )
+            if heartbeat is not None:
+                c.execute(
+                    "INSERT OR REPLACE INTO heartbeat VALUES (1, ?, ?, ?, ?, ?, ?)",
+                    (
+                        heartbeat.wall_ts, heartbeat.market_ts, heartbeat.pid, heartbeat.version,
+                        heartbeat.mode, int(heartbeat.running),
+                    ),
+                )
+
+    def set_strategies(self, enabled: Iterable[tuple[str, bool]]) -> None:
+        """Records which strategies this session runs and whether each may trade."""
+        with self._transaction(durable=False) as c:
+            c.executemany(
+                "INSERT OR REPLACE INTO strategies VALUES (?, ?)",
+                [(name, int(on)) for name, on in enabled],
+            )
+
+    # -- reads the engine needs at start ------------------------------------------------------
+
+    def fills(self) -> Iterator[tuple[Fill, str]]:
+        """Yields every fill in commit order, with its reason."""
+        return read_fills(self._conn)
+
+    def trading_state(self) -> StateRow | None:
+        """Returns the newest trading-state change, or None on a new ledger."""
+        return read_trading_state(self._conn)
+
+    def marks(self) -> dict[str, MarkRow]:
+        """Returns the last recorded mark of each token."""
+        return read_marks(self._conn)
+
+    def order_count(self) -> int:
+        """Returns how many orders the ledger holds (used to number new ones)."""
+        return int(self._conn.execute("SELECT count(*) FROM orders").fetchone()[0])
+
+    def equity_points(self) -> list[EquityPoint]:
+        """Returns the whole equity curve, oldest first."""
+        return read_equity(self._conn)
+
+
+def read_fills(conn: sqlite3.Connection) -> Iterator[tuple[Fill, str]]:
+    """Yields every fill of a ledger connection in commit order, with its reason."""
+    rows = conn.execute(
+        "SELECT order_id, ts_epoch, mint, symbol, decimals, side, qty, price, quote_amount, fee,"
+        " strategy, mode, reason FROM fills ORDER BY id"
+    )
+    for r in rows:
+        token = Token(mint=r[2], symbol=r[3], decimals=r[4])
+        yield (
+            Fill(
+                order_id=r[0], ts=r[1], token=token, side=r[5], qty=r[6], price_usd=r[7],
+                quote_amount=r[8], fee=r[9], strategy=r[10], mode=r[11],
+            ),
+            r[12],
+        )
+
+
+def read_trading_state(conn: sqlite3.Connection) -> StateRow | None:
+    """Returns the newest trading-state change, or None if there was none."""
+    row = conn.execute(
+        "SELECT state, reason, actor, ts FROM trading_state ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    return StateRow(state=row[0], reason=row[1], actor=row[2], ts=from_iso(row[3]))
+
+
+def read_marks(conn: sqlite3.Connection) -> dict[str, MarkRow]:
+    """Returns the last recorded mark of each token, by mint."""
+    return {
+        r[0]: MarkRow(r[0], r[1], r[2], r[3], r[4], r[5])
+        for r in conn.execute(
+            "SELECT mint, symbol, decimals, price, liquidity_usd, ts_epoch FROM marks"
+        )
+    }
+
+
+def read_equity(conn: sqlite3.Connection) -> list[EquityPoint]:
+    """Returns the equity curve, oldest first."""
+    return [
+        EquityPoint(r[0], r[1], r[2])
+        for r in conn.execute("SELECT ts_epoch, equity_micro, cash_micro FROM equity ORDER BY 1")
+    ]
+
+
+def _order_row(order: Order, status: str, detail: str, mode: str) -> tuple[object, ...]:
+    return (
+        order.client_order_id, iso(order.ts), order.token.mint, order.token.symbol, order.side,
+        order.in_amount, order.strategy, order.reason, status, detail, mode,
+    )
+
+
+def _fill_row(fill: Fill, reason: str) -> tuple[object, ...]:
+    t = fill.token
+    return (
+        iso(fill.ts), fill.order_id, t.mint, t.symbol, t.decimals, fill.side, fill.qty,
+        fill.price_usd, fill.quote_amount, fill.fee, fill.strategy, fill.mode, fill.ts, reason,
+    )
+
+
+def _event_row(e: EventRow) -> tuple[object, ...]:
+    return (iso(e.ts), e.level, e.kind, e.message)
+
+
+__all__ = ["Ledger", "LedgerError", "read_equity", "read_fills", "read_marks", "read_trading_state"]

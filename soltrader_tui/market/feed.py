@@ -1,0 +1,50 @@
+"""Provides MarketFeed, the one interface the engine reads the market through, and SimFeed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from soltrader_tui.domain import MarketTick, Side, SwapQuote, Token
+from soltrader_tui.market.sim import SimMarket
+
+
+class MarketFeed(Protocol):
+    """Prices and swap quotes, whatever their source (simulator, replay, Jupiter)."""
+
+    source: str
+    """Short name shown to the user: 'sim', 'replay', 'jupiter'."""
+    api_note: str
+    """Why the feed makes no metered API calls, or "" when it does."""
+
+    async def poll(self, ts: float) -> Sequence[MarketTick]:
+        """Returns the latest tick of every tradable token at market time `ts`."""
+        ...
+
+    async def quote(self, token: Token, side: Side, in_amount: int) -> SwapQuote | None:
+        """Quotes swapping exactly `in_amount` base units; None when it cannot be quoted."""
+        ...
+
+    def token(self, mint: str) -> Token | None:
+        """Returns a known token by mint."""
+        ...
+
+
+class SimFeed:
+    """Reads the embedded simulated market in-process (no network, no metering)."""
+
+    source = "sim"
+    api_note = "in-process simulated market: no API calls are made"
+
+    def __init__(self, market: SimMarket) -> None:
+        self.market = market
+
+    async def poll(self, ts: float) -> Sequence[MarketTick]:
+        self.market.advance(ts)
+        return self.market.ticks()
+
+    async def quote(self, token: Token, side: Side, in_amount: int) -> SwapQuote | None:
+        return self.market.quote(token.mint, side, in_amount)
+
+    def token(self, mint: str) -> Token | None:
+        return self.market.token(mint)

@@ -1,0 +1,120 @@
+"""Provides open_session: config, paths, ledger, market, clock and engine, put together once.
+
+The headless runner and the TUI both start sessions here, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from dataclasses import dataclass
+from pathlib import Path
+
+from soltrader_tui import __version__
+from soltrader_tui.clock import make_clock
+from soltrader_tui.config import Config
+from soltrader_tui.config_file import load_config
+from soltrader_tui.domain import usd_to_micro
+from soltrader_tui.engine import Engine
+from soltrader_tui.eventlog import LOGGER, market_time
+from soltrader_tui.ledger.store import Ledger
+from soltrader_tui.market.feed import SimFeed
+from soltrader_tui.market.sim import SimMarket
+from soltrader_tui.paths import Paths, ensure_dirs, find_config, resolve_paths
+
+LOG_FILE = "soltrader.log"
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """The `run` flags, parsed."""
+
+    config: Path | None = None
+    db: Path | None = None
+    seed: int | None = None
+    speed: float | None = None
+    """Virtual-clock speed; None or 1 is the wall clock, `inf` is as fast as possible."""
+    duration_s: float | None = None
+    """Market seconds to run; None runs until stopped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A ready-to-run session."""
+
+    config: Config
+    paths: Paths
+    ledger: Ledger
+    engine: Engine
+    notices: tuple[str, ...]
+    seed: int
+
+
+def load_settings(config: Path | None, db: Path | None) -> tuple[Config, Paths, tuple[str, ...]]:
+    """Finds and loads the config and resolves where files live.
+
+    Raises:
+        ConfigError: the config file is invalid.
+    """
+    config_file = find_config(config, Path.cwd())
+    loaded = load_config(config_file)
+    paths = resolve_paths(loaded.path, loaded.config.storage, db)
+    return loaded.config, paths, loaded.notices
+
+
+def open_session(opts: RunOptions) -> Session:
+    """Builds every part of a paper session on the embedded simulated market.
+
+    Raises:
+        ConfigError: the config file is invalid.
+        LedgerError: the ledger cannot be opened.
+        OSError: a data folder cannot be created.
+    """
+    config, paths, notices = load_settings(opts.config, opts.db)
+    ensure_dirs(paths)
+    if opts.db is not None:
+        paths.ledger.parent.mkdir(parents=True, exist_ok=True)
+    seed = config.market.sim.seed if opts.seed is None else opts.seed
+    clock = make_clock(opts.speed)
+    sim = config.market.sim
+    market = SimMarket(
+        seed, clock.now(), tick_seconds=config.market.tick_seconds,
+        rug_after_s=sim.rug_after_minutes * 60, listing_after_s=sim.listing_after_minutes * 60,
+    )
+    ledger = Ledger.open(
+        paths.ledger, starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
+        mode="paper", version=__version__,
+    )
+    engine = Engine(
+        config=config, ledger=ledger, feed=SimFeed(market), clock=clock, version=__version__,
+        mode="paper", duration_s=opts.duration_s,
+    )
+    return Session(config, paths, ledger, engine, notices, seed)
+
+
+class MarketTimeFormatter(logging.Formatter):
+    """Puts the market time of an engine event (not the wall time) at the start of the line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        ts = getattr(record, "market_ts", None)
+        stamp = market_time(ts) if isinstance(ts, float) else self.formatTime(record)
+        return f"{stamp} {record.levelname:<7} {record.getMessage()}"
+
+
+def configure_logging(paths: Paths, *, to_stderr: bool) -> None:
+    """Sends engine log lines to a rotating file in the logs folder and, headless, to stderr."""
+    LOGGER.setLevel(logging.INFO)
+    LOGGER.propagate = False
+    for handler in list(LOGGER.handlers):
+        LOGGER.removeHandler(handler)
+        handler.close()
+    file_handler = logging.handlers.RotatingFileHandler(
+        paths.logs_dir / LOG_FILE, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
+    )
+    file_handler.setFormatter(MarketTimeFormatter())
+    LOGGER.addHandler(file_handler)
+    if to_stderr:
+        stream = logging.StreamHandler()
+        stream.setFormatter(MarketTimeFormatter())
+        LOGGER.addHandler(stream)
+    LOGGER.info("soltrader-tui %s", __version__)

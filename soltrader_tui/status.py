@@ -1,0 +1,242 @@
+"""Provides `status`: a summary read from the ledger alone, as JSON or a rich table.
+
+It works beside a running engine: the connection is read-only, reads are short, and WAL
+lets them proceed while the engine commits.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from soltrader_tui import __version__
+from soltrader_tui.domain import Mode, TradingState
+from soltrader_tui.ledger.connect import open_reader
+from soltrader_tui.ledger.rows import Heartbeat, from_iso
+from soltrader_tui.ledger.store import read_equity, read_fills, read_marks, read_trading_state
+from soltrader_tui.portfolio import EquityCurve, Portfolio
+from soltrader_tui.snapshot import ApiView, EngineSnapshot, FillView, LogLine, ScoreView
+from soltrader_tui.views import SnapshotContext, build_snapshot, fill_view
+
+RECENT_FILLS = 20
+LOG_LINES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """What the ledger says, and how fresh the engine's proof of life is."""
+
+    snapshot: EngineSnapshot
+    heartbeat: Heartbeat | None
+    heartbeat_age_s: float | None
+    ledger: Path
+
+
+def read_status(path: Path, *, now_wall: float | None = None) -> StatusReport:
+    """Reads a status report from a ledger file, in one short read transaction.
+
+    Raises:
+        LedgerError: the file is missing, not a ledger, damaged, or newer.
+    """
+    conn = open_reader(path)
+    try:
+        conn.execute("BEGIN")  # one consistent view of every table
+        report = _read(conn, path, time.time() if now_wall is None else now_wall)
+        conn.execute("COMMIT")
+        return report
+    finally:
+        conn.close()
+
+
+def _read(conn: sqlite3.Connection, path: Path, now_wall: float) -> StatusReport:
+    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    portfolio = Portfolio(int(meta["starting_cash_micro"]))
+    recent: deque[FillView] = deque(maxlen=RECENT_FILLS)
+    for fill, reason in read_fills(conn):
+        effect = portfolio.apply(fill)
+        recent.appendleft(fill_view(fill, reason, effect.realized_micro))
+    marks = {mint: m.price_usd for mint, m in read_marks(conn).items()}
+    curve = EquityCurve()
+    for point in read_equity(conn):
+        curve.update(point.equity_micro)
+    state = read_trading_state(conn)
+    heartbeat = _heartbeat(conn)
+    mode = cast(Mode, heartbeat.mode if heartbeat else meta.get("mode", "paper"))
+    ctx = SnapshotContext(
+        version=heartbeat.version if heartbeat else meta.get("created_by_version", ""),
+        mode=mode,
+        trading_state=TradingState(state.state) if state else TradingState.ACTIVE,
+        state_reason=state.reason if state else "new ledger",
+        market_ts=heartbeat.market_ts if heartbeat else None,
+        max_drawdown_pct=curve.max_drawdown_pct,
+        strategies_enabled={r[0]: bool(r[1]) for r in conn.execute("SELECT * FROM strategies")},
+        running=bool(heartbeat and heartbeat.running),
+    )
+    snapshot = build_snapshot(
+        ctx, portfolio, marks, recent_fills=tuple(recent), scores=_scores(conn, marks),
+        api=_api(conn), log=_log(conn),
+    )
+    age = None if heartbeat is None else max(0.0, now_wall - heartbeat.wall_ts)
+    return StatusReport(snapshot, heartbeat, age, path)
+
+
+def _heartbeat(conn: sqlite3.Connection) -> Heartbeat | None:
+    row = conn.execute(
+        "SELECT wall_ts, market_ts, pid, version, mode, running FROM heartbeat"
+    ).fetchone()
+    if row is None:
+        return None
+    return Heartbeat(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+
+
+def _scores(conn: sqlite3.Connection, marks: dict[str, float]) -> list[ScoreView]:
+    liquidity = dict(conn.execute("SELECT mint, liquidity_usd FROM marks").fetchall())
+    return [
+        ScoreView(r[0], r[1], r[2], r[3], r[4], marks.get(r[1]), liquidity.get(r[1]))
+        for r in conn.execute(
+            "SELECT strategy, mint, symbol, score, reason FROM strategy_scores ORDER BY 1, 3"
+        )
+    ]
+
+
+def _api(conn: sqlite3.Connection) -> list[ApiView]:
+    return [
+        ApiView(r[0], r[1], r[2], r[3], r[4])
+        for r in conn.execute(
+            "SELECT provider, sum(calls), sum(errors), sum(rate_limited), max(p95_ms)"
+            " FROM api_usage GROUP BY provider ORDER BY provider"
+        )
+    ]
+
+
+def _log(conn: sqlite3.Connection) -> list[LogLine]:
+    rows = conn.execute(
+        "SELECT id, ts, level, message FROM events ORDER BY id DESC LIMIT ?", (LOG_LINES,)
+    ).fetchall()
+    return [LogLine(r[0], from_iso(r[1]), r[2], r[3]) for r in reversed(rows)]
+
+
+def _r(x: float | None, digits: int = 6) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def status_json(report: StatusReport) -> dict[str, Any]:
+    """Returns the `status --json` object (the contract in DESIGN.md)."""
+    s = report.snapshot
+    return {
+        "version": __version__,
+        "engine_version": report.heartbeat.version if report.heartbeat else None,
+        "ledger": str(report.ledger),
+        "mode": s.mode,
+        "trading_state": s.trading_state.value,
+        "trading_state_reason": s.state_reason,
+        "starting_cash_usd": _r(s.starting_cash_usd),
+        "equity_usd": _r(s.equity_usd),
+        "cash_usd": _r(s.cash_usd),
+        "realized_pnl_usd": _r(s.realized_pnl_usd),
+        "unrealized_pnl_usd": _r(s.unrealized_pnl_usd),
+        "win_rate": s.win_rate,
+        "round_trips": s.round_trips,
+        "wins": s.wins,
+        "losses": s.losses,
+        "fills": s.fills,
+        "max_drawdown_pct": _r(s.max_drawdown_pct, 4),
+        "open_positions": [
+            {
+                "mint": p.mint,
+                "symbol": p.symbol,
+                "qty": p.qty,
+                "avg_cost": p.avg_cost_usd,
+                "mark": p.mark_usd,
+                "unrealized_pnl_usd": _r(p.unrealized_pnl_usd),
+            }
+            for p in s.positions
+        ],
+        "strategies": [
+            {
+                "name": v.name,
+                "enabled": v.enabled,
+                "score": v.score,
+                "round_trips": v.round_trips,
+                "realized_pnl_usd": _r(v.realized_pnl_usd),
+                "win_rate": v.win_rate,
+            }
+            for v in s.strategies
+        ],
+        "api": [
+            {
+                "provider": a.provider,
+                "calls": a.calls,
+                "errors": a.errors,
+                "rate_limited": a.rate_limited,
+                "p95_ms": a.p95_ms,
+            }
+            for a in s.api
+        ],
+        "engine_running": s.running,
+        "market_ts": s.market_ts,
+        "heartbeat_age_s": _r(report.heartbeat_age_s, 3),
+    }
+
+
+def render_status(report: StatusReport) -> Any:
+    """Returns a rich renderable of the report for the plain `status` command."""
+    from rich.console import Group
+    from rich.table import Table
+
+    s = report.snapshot
+
+    def usd(x: float | None) -> str:
+        return "—" if x is None else f"{'-' if x < 0 else ''}${abs(x):,.2f}"
+
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{x * 100:.1f}%"
+
+    summary = Table(title=f"soltrader-tui {__version__} — {report.ledger}", show_header=False)
+    age = report.heartbeat_age_s
+    rows = [
+        ("Mode", s.mode.upper()),
+        ("Trading state", f"{s.trading_state.value.upper()} ({s.state_reason})"),
+        ("Engine", ("running" if s.running else "stopped")
+         + ("" if age is None else f", heartbeat {age:,.1f} s ago")),
+        ("Equity", usd(s.equity_usd)),
+        ("Cash", usd(s.cash_usd)),
+        ("Starting cash", usd(s.starting_cash_usd)),
+        ("Realized P&L", usd(s.realized_pnl_usd)),
+        ("Unrealized P&L", usd(s.unrealized_pnl_usd)),
+        ("Win rate", f"{pct(s.win_rate)} ({s.wins} W / {s.losses} L of {s.round_trips})"),
+        ("Fills", str(s.fills)),
+        ("Max drawdown", "—" if s.max_drawdown_pct is None else f"{s.max_drawdown_pct:.2f}%"),
+    ]
+    for label, value in rows:
+        summary.add_row(label, value)
+    positions = Table(title="Open positions")
+    for col in ("Symbol", "Qty", "Avg cost", "Mark", "Unrealized"):
+        positions.add_column(col)
+    for p in s.positions:
+        positions.add_row(
+            p.symbol, f"{p.qty / 10**p.decimals:,.4f}", f"${p.avg_cost_usd:,.8g}",
+            "—" if p.mark_usd is None else f"${p.mark_usd:,.8g}", usd(p.unrealized_pnl_usd),
+        )
+    strategies = Table(title="Strategies")
+    for col in ("Name", "Enabled", "Best score", "Round trips", "Realized", "Win rate"):
+        strategies.add_column(col)
+    for v in s.strategies:
+        strategies.add_row(
+            v.name, "yes" if v.enabled else "no",
+            "—" if v.score is None else f"{v.score:.2f}", str(v.round_trips),
+            usd(v.realized_pnl_usd), pct(v.win_rate),
+        )
+    api = Table(title="API usage")
+    for col in ("Provider", "Calls", "Errors", "429s", "p95 ms"):
+        api.add_column(col)
+    for a in s.api:
+        api.add_row(a.provider, str(a.calls), str(a.errors), str(a.rate_limited),
+                    "—" if a.p95_ms is None else f"{a.p95_ms:,.0f}")
+    if not s.api:
+        api.add_row("—", "—", "—", "—", "—")
+    return Group(summary, positions, strategies, api)

@@ -1,0 +1,50 @@
+"""Shared fixtures: an isolated user environment for whole-process tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+
+class Cli:
+    """Runs `python -m soltrader_tui` in a folder with its own user config/data dirs."""
+
+    def __init__(self, home: Path) -> None:
+        self.cwd = home / "cwd"
+        self.cwd.mkdir()
+        self.env = {
+            **os.environ,
+            "XDG_CONFIG_HOME": str(home / "xdg-config"),
+            "XDG_DATA_HOME": str(home / "xdg-data"),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def argv(self, *args: str | Path) -> list[str]:
+        return [sys.executable, "-m", "soltrader_tui", *map(str, args)]
+
+    def run(self, *args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.argv(*args), cwd=self.cwd, env=self.env, capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )
+
+    def start(self, *args: str | Path) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            self.argv(*args), cwd=self.cwd, env=self.env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return Cli(tmp_path)
+
+
+def lines_with(text: str, needles: Sequence[str]) -> list[str]:
+    """Returns the lines of `text` that contain any of `needles`."""
+    return [line for line in text.splitlines() if any(n in line for n in needles)]

@@ -1,0 +1,158 @@
+"""Tests of the ledger file: contract, transactions, refusal of files it must not touch."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from soltrader_tui.domain import Fill, TradingState
+from soltrader_tui.ledger import Ledger, LedgerError, open_reader
+from soltrader_tui.ledger.rows import EventRow, MarkRow, from_iso, iso
+from soltrader_tui.ledger.schema import SCHEMA_VERSION
+from soltrader_tui.portfolio import Portfolio
+from soltrader_tui.status import read_status
+from tests.factories import fill_sequences, make_fill, make_order
+
+CONTRACT_COLUMNS = {
+    "id": "INTEGER", "ts": "TEXT", "order_id": "TEXT", "mint": "TEXT", "symbol": "TEXT",
+    "decimals": "INTEGER", "side": "TEXT", "qty": "INTEGER", "price": "REAL",
+    "quote_amount": "INTEGER", "fee": "INTEGER", "strategy": "TEXT", "mode": "TEXT",
+}
+
+
+def open_ledger(path: Path, cash: int = 500_000_000) -> Ledger:
+    return Ledger.open(path, starting_cash_micro=cash, mode="paper", version="test")
+
+
+def order_for(fill: Fill):  # type: ignore[no-untyped-def]
+    return make_order(
+        side=fill.side, in_amount=fill.quote_amount if fill.side == "buy" else fill.qty,
+        token=fill.token, ts=fill.ts, client_order_id=fill.order_id, strategy=fill.strategy,
+    )
+
+
+class TestContract:
+    """Users and scripts query the ledger; its shape is a contract."""
+
+    def test_new_ledger_is_wal_versioned_with_contract_columns(self, tmp_path: Path) -> None:
+        ledger = open_ledger(tmp_path / "l.sqlite")
+        ledger.close()
+        conn = sqlite3.connect(tmp_path / "l.sqlite")
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        cols = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(fills)")}
+        assert {k: cols[k] for k in CONTRACT_COLUMNS} == CONTRACT_COLUMNS
+        pk = [r[1] for r in conn.execute("PRAGMA table_info(fills)") if r[5]]
+        assert pk == ["id"]
+
+    def test_fill_round_trips_through_the_file(self, tmp_path: Path) -> None:
+        ledger = open_ledger(tmp_path / "l.sqlite")
+        fill = make_fill(side="buy", qty=123_456, quote_amount=50_000_000, fee=130_000)
+        ledger.record_fill(order_for(fill), fill, [EventRow(fill.ts, "info", "fill", "bought")])
+        assert [f for f, _ in ledger.fills()] == [fill]
+        row = sqlite3.connect(tmp_path / "l.sqlite").execute(
+            "SELECT ts, side, qty, quote_amount, fee, mode FROM fills"
+        ).fetchone()
+        assert row == (iso(fill.ts), "buy", 123_456, 50_000_000, 130_000, "paper")
+        assert from_iso(row[0]) == pytest.approx(fill.ts, abs=1e-3)
+
+    def test_starting_cash_is_kept_from_creation(self, tmp_path: Path) -> None:
+        open_ledger(tmp_path / "l.sqlite", cash=100_000_000).close()
+        again = open_ledger(tmp_path / "l.sqlite", cash=999_000_000)
+        assert again.starting_cash_micro == 100_000_000
+
+
+class TestTransactions:
+    """A fill and what it changes commit together or not at all, and only once."""
+
+    def test_duplicate_fill_is_refused_and_nothing_half_written(self, tmp_path: Path) -> None:
+        ledger = open_ledger(tmp_path / "l.sqlite")
+        fill = make_fill()
+        ledger.record_fill(order_for(fill), fill)
+        with pytest.raises(sqlite3.IntegrityError):
+            ledger.record_fill(
+                replace(order_for(fill), client_order_id="other"), fill,
+                [EventRow(fill.ts, "info", "fill", "should not be written")],
+            )
+        conn = sqlite3.connect(tmp_path / "l.sqlite")
+        assert conn.execute("SELECT count(*) FROM fills").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+
+    def test_state_and_bookkeeping_persist(self, tmp_path: Path) -> None:
+        ledger = open_ledger(tmp_path / "l.sqlite")
+        ledger.set_trading_state(TradingState.PAUSED, "operator", "test", 1_700_000_000.0)
+        fill = make_fill()
+        mark = MarkRow(fill.token.mint, fill.token.symbol, fill.token.decimals, 2.5, 1e6, fill.ts)
+        ledger.flush(marks=[mark], events=[EventRow(fill.ts, "info", "engine", "hello")])
+        ledger.close()
+        again = open_ledger(tmp_path / "l.sqlite")
+        state = again.trading_state()
+        assert state is not None and (state.state, state.reason) == ("paused", "operator")
+        assert again.marks()[fill.token.mint].price_usd == 2.5
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(fills=fill_sequences(max_fills=25))
+    def test_replay_of_the_file_equals_the_live_portfolio(
+        self, tmp_path_factory: pytest.TempPathFactory, fills: list[Fill]
+    ) -> None:
+        path = tmp_path_factory.mktemp("replay") / "l.sqlite"
+        ledger = open_ledger(path)
+        live = Portfolio(ledger.starting_cash_micro)
+        for fill in fills:
+            live.apply(fill)
+            ledger.record_fill(order_for(fill), fill)
+        replayed = Portfolio.replay(ledger.starting_cash_micro, (f for f, _ in ledger.fills()))
+        assert replayed.state() == live.state()
+        report = read_status(path)
+        assert report.snapshot.fills == len(fills)
+        assert report.snapshot.cash_usd == pytest.approx(live.cash_micro / 1e6)
+        ledger.close()
+
+
+class TestRefusals:
+    """Files that are not ledgers, or are newer, get a clear message and stay untouched."""
+
+    def test_not_sqlite(self, tmp_path: Path) -> None:
+        path = tmp_path / "notes.txt"
+        path.write_text("my trading notes\n" * 100)
+        before = path.read_bytes()
+        with pytest.raises(LedgerError, match="not an SQLite database"):
+            open_ledger(path)
+        assert path.read_bytes() == before
+
+    def test_foreign_sqlite(self, tmp_path: Path) -> None:
+        path = tmp_path / "other.db"
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE recipes (name TEXT)")
+        conn.commit()
+        conn.close()
+        before = path.read_bytes()
+        with pytest.raises(LedgerError, match="not a soltrader-tui ledger"):
+            open_ledger(path)
+        assert path.read_bytes() == before
+
+    def test_newer_schema(self, tmp_path: Path) -> None:
+        path = tmp_path / "l.sqlite"
+        open_ledger(path).close()
+        conn = sqlite3.connect(path)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+        conn.close()
+        with pytest.raises(LedgerError, match="newer soltrader-tui"):
+            open_ledger(path)
+        with pytest.raises(LedgerError, match="newer soltrader-tui"):
+            open_reader(path)
+
+    def test_missing_folder(self, tmp_path: Path) -> None:
+        with pytest.raises(LedgerError, match="does not exist"):
+            open_ledger(tmp_path / "nope" / "l.sqlite")
+
+    def test_damaged_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "l.sqlite"
+        path.write_bytes(b"SQLite format 3\x00" + b"\x07" * 8000)
+        with pytest.raises(LedgerError, match=str(path.name)):
+            open_ledger(path)
