@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
     except LedgerError as exc:
         return _fail(str(exc))
     except OSError as exc:
-        return _fail(f"cannot prepare the data folder: {exc}")
+        return _fail(str(exc))
     for notice in session.notices:
         print(f"soltrader-tui: {notice}", file=sys.stderr)
     configure_logging(session.paths, to_stderr=headless)

@@ -6,13 +6,21 @@ Models forbid unknown keys so a typo is reported by its key path and line.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal, Self, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # allow_inf_nan=False: YAML reads `.inf` and `.nan` as floats, and an infinite order size
+    # or tick would pass every `gt=0` bound.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
+    )
 
 
 class SimConfig(_Section):
@@ -31,7 +39,7 @@ class MarketConfig(_Section):
 
     source: Literal["sim"] = "sim"
     """Market data source. `sim`: the embedded simulated Solana market."""
-    tick_seconds: float = Field(default=1.0, gt=0, le=60)
+    tick_seconds: float = Field(default=0.25, gt=0, le=60)
     """Market seconds between two engine ticks (price updates, strategy scores, exits)."""
     sim: SimConfig = SimConfig()
 
@@ -74,6 +82,26 @@ class MomentumConfig(_Section):
     exit_threshold: float = Field(default=0.35, gt=0, lt=1)
     """A held position is sold when the score falls below this level."""
 
+    @model_validator(mode="after")
+    def _windows_and_thresholds_ordered(self) -> Self:
+        # After-validation so that a changed value is also checked against a default one.
+        problems = []
+        if self.fast_window_s >= self.slow_window_s:
+            # Equal or inverted windows make the score meaningless, not merely unusual.
+            problems.append(
+                f"fast_window_s ({format_value(self.fast_window_s)}) must be less than "
+                f"slow_window_s ({format_value(self.slow_window_s)})"
+            )
+        if self.exit_threshold >= self.entry_threshold:
+            # An exit level at or above the entry level would sell on the tick after every buy.
+            problems.append(
+                f"exit_threshold ({format_value(self.exit_threshold)}) must be less than "
+                f"entry_threshold ({format_value(self.entry_threshold)})"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
 
 class StrategiesConfig(_Section):
     """Strategies, one section each."""
@@ -90,6 +118,13 @@ class StorageConfig(_Section):
     user data folder."""
     ledger_file: str = "soltrader.sqlite"
     """File name of the ledger inside `data_dir`."""
+
+    @field_validator("ledger_file")
+    @classmethod
+    def _ledger_file_named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must name a file (got an empty name)")
+        return value
 
 
 class AlertsConfig(_Section):
@@ -122,3 +157,80 @@ class Config(_Section):
     storage: StorageConfig = StorageConfig()
     alerts: AlertsConfig = AlertsConfig()
     tui: TuiConfig = TuiConfig()
+
+    @field_validator("mode")
+    @classmethod
+    def _live_refused(cls, value: str) -> str:
+        # Live trading needs its own opt-ins and preflight; until they exist, refuse it here
+        # so no code path can build a live configuration by accident.
+        if value == "live":
+            raise ValueError("live trading is not available yet; use 'paper'")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One leaf setting of `Config`, for documentation and key look-ups."""
+
+    key: str
+    """Dotted key path, e.g. `risk.stop_loss_pct`."""
+    default: object
+    description: str
+    allowed: str
+    """The values accepted, in words, e.g. `number > 0, <= 60`."""
+
+
+def iter_settings(model: type[BaseModel] = Config, prefix: str = "") -> Iterator[Setting]:
+    """Lists every leaf setting of a config model, depth first, in declaration order.
+
+    Args:
+        model: The model to walk; `Config` for the whole file.
+        prefix: Dotted path of `model` itself, ending in a dot (empty at the top).
+
+    Returns:
+        An iterator of settings, sections expanded into their keys.
+    """
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from iter_settings(annotation, f"{prefix}{name}.")
+        else:
+            description = field.description or ""
+            yield Setting(f"{prefix}{name}", field.default, description, _allowed(field))
+
+
+def _allowed(field: FieldInfo) -> str:
+    annotation = field.annotation
+    if get_origin(annotation) is Literal:
+        return ", ".join(f"`{choice}`" for choice in get_args(annotation))
+    if annotation is bool:
+        return "`true`, `false`"
+    if annotation is str:
+        return "text"
+    if annotation == str | None:
+        return "text, or empty"
+    kind = "whole number" if annotation is int else "number"
+    bounds = []
+    for item in field.metadata:
+        for attr, sign in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+            if isinstance(item, getattr(annotated_types, attr.capitalize())):
+                bounds.append(f"{sign} {format_value(getattr(item, attr))}")
+    return ", ".join([kind, *bounds])
+
+
+def format_value(value: object) -> str:
+    """Renders a setting's value the way it is written in `config.yaml`.
+
+    Args:
+        value: A value as YAML loads it (text, number, bool, None, ...).
+
+    Returns:
+        `null`, `true`/`false`, numbers without a needless `.0` or exponent, text as is.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
