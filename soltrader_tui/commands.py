@@ -91,7 +91,7 @@ def status(args: argparse.Namespace) -> int:
 
     try:
         db = args.db if args.db is not None else _ledger_path(args.config)
-        report = read_status(db)
+        report = read_status(db.resolve())
     except ConfigError as exc:
         return _fail(str(exc))
     except LedgerError as exc:

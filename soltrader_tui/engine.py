@@ -23,7 +23,7 @@ from soltrader_tui.domain import (
     TradingState,
     usd_to_micro,
 )
-from soltrader_tui.eventlog import DecisionLog
+from soltrader_tui.eventlog import DecisionLog, plain_price
 from soltrader_tui.execution.paper import PaperExecutor, Rejected
 from soltrader_tui.ledger.rows import EquityPoint, Heartbeat, MarkRow, ScoreRow
 from soltrader_tui.ledger.store import Ledger
@@ -261,7 +261,7 @@ class Engine:
             self._log.emit(tick.ts, "info", "denied", f"DENIED BUY {tick.token.symbol}: {denial}")
             self._dirty = True
             return
-        order = self._new_order(tick, "buy", in_amount, signal.strategy, signal.reason)
+        order = self._new_order(tick, "buy", in_amount, signal.strategy, f"{signal.strategy}_entry")
         await self._submit(order)
 
     async def _exit(self, tick: MarketTick, reason: str, actor: str) -> None:
@@ -297,7 +297,7 @@ class Engine:
         effect = self._portfolio.apply(fill)
         qty = order.token.to_whole(fill.qty)
         text = (
-            f"FILL {fill.side.upper()} {qty:,.4f} {symbol} @ ${fill.price_usd:,.8g} "
+            f"FILL {fill.side.upper()} {qty:,.4f} {symbol} @ ${plain_price(fill.price_usd)} "
             f"for ${fill.quote_amount / 1e6:,.2f} (fee ${fill.fee / 1e6:,.4f}) [{order.reason}]"
         )
         if effect.realized_micro is not None:

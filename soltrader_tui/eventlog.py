@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
 from datetime import UTC, datetime
 
@@ -11,6 +12,14 @@ from soltrader_tui.snapshot import LogLine
 
 LOGGER = logging.getLogger("soltrader_tui.engine")
 _LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+
+
+def plain_price(price_usd: float) -> str:
+    """Formats a price with six significant digits and no exponent (memecoins cost 0.0000312)."""
+    if not math.isfinite(price_usd) or price_usd <= 0:
+        return str(price_usd)
+    decimals = max(2, 5 - math.floor(math.log10(price_usd)))
+    return f"{price_usd:,.{decimals}f}"
 
 
 def market_time(ts: float) -> str:
