@@ -44,16 +44,28 @@ def bare_commit_latencies(folder: Path, n: int) -> list[float]:
 def fill_commit_latencies(folder: Path, n: int) -> list[float]:
     """Times Ledger.record_fill: order + fill + its log lines, one durable transaction."""
     ledger = Ledger.open(
-        folder / f"ledger-{time.monotonic_ns()}.sqlite", starting_cash_micro=500_000_000,
-        mode="paper", version=__version__,
+        folder / f"ledger-{time.monotonic_ns()}.sqlite",
+        starting_cash_micro=500_000_000,
+        mode="paper",
+        version=__version__,
     )
     out = []
     for i in range(n):
         ts = 1_767_225_600.0 + i
         side = "buy" if i % 2 == 0 else "sell"
         order = Order(f"bench-{i:07d}", TOKEN, side, 50_000_000, "momentum", "bench", ts)
-        fill = Fill(f"bench-{i:07d}", ts, TOKEN, side, 1_000_000, 50.0, 50_000_000, 130_000,
-                    "momentum", "paper")
+        fill = Fill(
+            f"bench-{i:07d}",
+            ts,
+            TOKEN,
+            side,
+            1_000_000,
+            50.0,
+            50_000_000,
+            130_000,
+            "momentum",
+            "paper",
+        )
         events = [EventRow(ts, "info", "fill", f"FILL {side} 1 MEME @ $50 [{i}]")]
         t0 = time.perf_counter()
         ledger.record_fill(order, fill, events)
@@ -75,11 +87,15 @@ def main() -> int:
             fill = statistics.median(fill_commit_latencies(Path(tmp), args.n))
             bare_medians.append(bare)
             fill_medians.append(fill)
-            print(f"run {i + 1}: bare commit {bare * 1e6:,.0f} µs, fill commit {fill * 1e6:,.0f} µs,"
-                  f" ratio {fill / bare:.2f}")
+            print(
+                f"run {i + 1}: bare commit {bare * 1e6:,.0f} µs, fill commit {fill * 1e6:,.0f} µs,"
+                f" ratio {fill / bare:.2f}"
+            )
     bare_m, fill_m = statistics.median(bare_medians), statistics.median(fill_medians)
-    print(f"median of {args.runs} runs: bare {bare_m * 1e6:,.0f} µs, fill {fill_m * 1e6:,.0f} µs, "
-          f"ratio {fill_m / bare_m:.2f}")
+    print(
+        f"median of {args.runs} runs: bare {bare_m * 1e6:,.0f} µs, fill {fill_m * 1e6:,.0f} µs, "
+        f"ratio {fill_m / bare_m:.2f}"
+    )
     print("command: python " + " ".join(sys.argv))
     return 0
 

@@ -34,19 +34,27 @@ def one_run(hours: float, seed: int, folder: Path) -> tuple[float, int, int]:
     config = Config()
     ledger = Ledger.open(
         folder / f"bench-{time.monotonic_ns()}.sqlite",
-        starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd), mode="paper",
+        starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
+        mode="paper",
         version=__version__,
     )
     sim = config.market.sim
     market = SimMarket(
-        seed, START, tick_seconds=config.market.tick_seconds,
-        rug_after_s=sim.rug_after_minutes * 60, listing_after_s=sim.listing_after_minutes * 60,
+        seed,
+        START,
+        tick_seconds=config.market.tick_seconds,
+        rug_after_s=sim.rug_after_minutes * 60,
+        listing_after_s=sim.listing_after_minutes * 60,
     )
     feed = SimFeed(market)
     counted = CountingFeed(feed)
     engine = Engine(
-        config=config, ledger=ledger, feed=counted, clock=VirtualClock(START),
-        version=__version__, duration_s=hours * 3600,
+        config=config,
+        ledger=ledger,
+        feed=counted,
+        clock=VirtualClock(START),
+        version=__version__,
+        duration_s=hours * 3600,
     )
     t0 = time.perf_counter()
     asyncio.run(engine.run())
@@ -84,8 +92,10 @@ def main() -> int:
         for i in range(args.runs):
             secs, ticks, fills = one_run(args.hours, args.seed, Path(tmp))
             rates.append(ticks / secs)
-            print(f"run {i + 1}: {ticks:,} token-ticks in {secs:.3f} s = {ticks / secs:,.0f}/s, "
-                  f"{fills} fills")
+            print(
+                f"run {i + 1}: {ticks:,} token-ticks in {secs:.3f} s = {ticks / secs:,.0f}/s, "
+                f"{fills} fills"
+            )
     print(f"median: {statistics.median(rates):,.0f} token-ticks/s over {args.runs} runs")
     print("command: python " + " ".join(sys.argv))
     return 0

@@ -61,11 +61,21 @@ def parse_seed(text: str) -> int:
 
 
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", type=Path, help="config file (default: ./config.yaml, then the user config folder)")
+    p.add_argument(
+        "--config",
+        type=Path,
+        help="config file (default: ./config.yaml, then the user config folder)",
+    )
     p.add_argument("--db", type=Path, help="ledger file (default: in storage.data_dir)")
-    p.add_argument("--seed", type=parse_seed, help="simulated market seed (default: market.sim.seed)")
-    p.add_argument("--speed", type=parse_speed, help="market time per wall time: 1 (default), 10, …, or max")
-    p.add_argument("--duration", type=parse_duration, help="stop after this much market time: 90s, 30m, 2h")
+    p.add_argument(
+        "--seed", type=parse_seed, help="simulated market seed (default: market.sim.seed)"
+    )
+    p.add_argument(
+        "--speed", type=parse_speed, help="market time per wall time: 1 (default), 10, …, or max"
+    )
+    p.add_argument(
+        "--duration", type=parse_duration, help="stop after this much market time: 90s, 30m, 2h"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

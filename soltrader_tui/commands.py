@@ -31,7 +31,10 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
     from soltrader_tui.session import RunOptions, configure_logging, open_session
 
     opts = RunOptions(
-        config=args.config, db=args.db, seed=args.seed, speed=args.speed,
+        config=args.config,
+        db=args.db,
+        seed=args.seed,
+        speed=args.speed,
         duration_s=args.duration,
     )
     try:

@@ -31,8 +31,8 @@ from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio import EquityCurve, Portfolio
 from soltrader_tui.risk import ExitLevels, entry_denial, exit_levels, exit_reason
 from soltrader_tui.snapshot import EngineSnapshot, FillView, ScoreView
-from soltrader_tui.strategies.base import Strategy
 from soltrader_tui.strategies import make_strategies
+from soltrader_tui.strategies.base import Strategy
 from soltrader_tui.views import SnapshotContext, build_snapshot, fill_view
 
 EQUITY_EVERY_S = 60.0
@@ -113,7 +113,7 @@ class Engine:
     # -- the host's handle ---------------------------------------------------------------------
 
     def request_stop(self) -> None:
-        """Asks `run` to finish after the current tick; everything is committed before it returns."""
+        """Asks `run` to finish after the current tick; all is committed before it returns."""
         self._stop_requested = True
 
     @property
@@ -125,15 +125,25 @@ class Engine:
         """Builds a snapshot of the engine now."""
         scores = self._score_views()
         ctx = SnapshotContext(
-            version=self._version, mode=self._mode, trading_state=self._state,
-            state_reason=self._state_reason, market_ts=self._market_ts,
+            version=self._version,
+            mode=self._mode,
+            trading_state=self._state,
+            state_reason=self._state_reason,
+            market_ts=self._market_ts,
             max_drawdown_pct=self._curve.max_drawdown_pct,
             strategies_enabled={s.name: s.enabled for s in self._strategies},
-            running=self._running, error=self._error, api_note=self._feed.api_note,
+            running=self._running,
+            error=self._error,
+            api_note=self._feed.api_note,
         )
         return build_snapshot(
-            ctx, self._portfolio, self._marks, levels=self._levels,
-            recent_fills=self._recent_fills, scores=scores, log=self._log.recent(),
+            ctx,
+            self._portfolio,
+            self._marks,
+            levels=self._levels,
+            recent_fills=self._recent_fills,
+            scores=scores,
+            log=self._log.recent(),
         )
 
     def _score_views(self) -> list[ScoreView]:
@@ -143,8 +153,12 @@ class Engine:
                 score, reason = strategy.score(mint)
                 views.append(
                     ScoreView(
-                        strategy=strategy.name, mint=mint, symbol=tick.token.symbol,
-                        score=score, reason=reason, price_usd=tick.price_usd,
+                        strategy=strategy.name,
+                        mint=mint,
+                        symbol=tick.token.symbol,
+                        score=score,
+                        reason=reason,
+                        price_usd=tick.price_usd,
                         liquidity_usd=tick.liquidity_usd,
                     )
                 )
@@ -163,7 +177,9 @@ class Engine:
         end = None if self._duration_s is None else start + self._duration_s
         self._ledger.set_strategies((s.name, s.enabled) for s in self._strategies)
         self._log.emit(
-            start, "info", "engine",
+            start,
+            "info",
+            "engine",
             f"session started: {self._mode} on {self._feed.source}, state "
             f"{self._state.value.upper()}, cash ${self._portfolio.cash_micro / 1e6:,.2f}, "
             f"{len(self._portfolio.positions)} open positions",
@@ -207,7 +223,9 @@ class Engine:
                 last_yield = time.monotonic()
             ts += dt
             if not clock.is_virtual and clock.now() - ts > 5 * dt:
-                ts = clock.now()  # fell behind the wall clock: skip to now, don't replay the backlog
+                ts = (
+                    clock.now()
+                )  # fell behind the wall clock: skip to now, don't replay the backlog
 
     async def _tick(self, ts: float) -> None:
         self._market_ts = ts
@@ -233,12 +251,13 @@ class Engine:
 
     async def _on_signal(self, signal: Signal, tick: MarketTick) -> None:
         if signal.side == "sell" and (
-            tick.token.mint not in self._portfolio.positions
-            or self._state is TradingState.HALTED
+            tick.token.mint not in self._portfolio.positions or self._state is TradingState.HALTED
         ):
             return  # sells are level-triggered: only the one that acts is worth a line
         self._log.emit(
-            tick.ts, "info", "signal",
+            tick.ts,
+            "info",
+            "signal",
             f"SIGNAL {signal.side.upper()} {tick.token.symbol} by {signal.strategy} "
             f"(score {signal.score:.2f}): {signal.reason}",
         )
@@ -246,8 +265,10 @@ class Engine:
             await self._exit(tick, f"{signal.strategy}_exit", signal.strategy)
             return
         in_amount = usd_to_micro(self._config.risk.order_usd)
-        estimated_cost = in_amount + round(in_amount * self._config.paper.swap_fee_bps / 1e4) + (
-            usd_to_micro(self._config.paper.network_fee_usd)
+        estimated_cost = (
+            in_amount
+            + round(in_amount * self._config.paper.swap_fee_bps / 1e4)
+            + (usd_to_micro(self._config.paper.network_fee_usd))
         )
         denial = entry_denial(
             state=self._state,
@@ -274,9 +295,13 @@ class Engine:
     ) -> Order:
         self._order_seq += 1
         return Order(
-            client_order_id=f"ord-{self._order_seq:07d}", token=tick.token,
-            side="buy" if side == "buy" else "sell", in_amount=in_amount,
-            strategy=strategy, reason=reason, ts=tick.ts,
+            client_order_id=f"ord-{self._order_seq:07d}",
+            token=tick.token,
+            side="buy" if side == "buy" else "sell",
+            in_amount=in_amount,
+            strategy=strategy,
+            reason=reason,
+            ts=tick.ts,
         )
 
     async def _submit(self, order: Order) -> None:
@@ -284,10 +309,14 @@ class Engine:
         symbol = order.token.symbol
         if isinstance(result, Rejected):
             self._log.emit(
-                order.ts, "warning", "rejected",
+                order.ts,
+                "warning",
+                "rejected",
                 f"REJECTED {order.side.upper()} {symbol} ({order.reason}): {result.reason}",
             )
-            self._ledger.record_rejection(order, result.reason, self._mode, self._log.take_pending())
+            self._ledger.record_rejection(
+                order, result.reason, self._mode, self._log.take_pending()
+            )
             self._dirty = True
             return
         fill = result
@@ -306,7 +335,9 @@ class Engine:
         if effect.closed is not None:
             trip = effect.closed
             self._log.emit(
-                fill.ts, "info", "round_trip",
+                fill.ts,
+                "info",
+                "round_trip",
                 f"ROUND TRIP {symbol} closed: {'WIN' if trip.won else 'LOSS'} "
                 f"{trip.realized_micro / 1e6:+,.2f} USD; win rate "
                 f"{self._portfolio.wins}/{self._portfolio.round_trips}",
@@ -345,10 +376,17 @@ class Engine:
         equity, self._equity_buffer = self._equity_buffer, []
         try:
             self._ledger.flush(
-                events=events, marks=marks, scores=scores, equity=equity,
+                events=events,
+                marks=marks,
+                scores=scores,
+                equity=equity,
                 heartbeat=Heartbeat(
-                    wall_ts=time.time(), market_ts=now, pid=os.getpid(),
-                    version=self._version, mode=self._mode, running=running,
+                    wall_ts=time.time(),
+                    market_ts=now,
+                    pid=os.getpid(),
+                    version=self._version,
+                    mode=self._mode,
+                    running=running,
                 ),
             )
         except BaseException:
@@ -369,7 +407,9 @@ class Engine:
         if self._market_ts is not None:
             self._record_equity(self._market_ts)
         self._log.emit(
-            self._market_ts or self._clock.now(), "info", "engine",
+            self._market_ts or self._clock.now(),
+            "info",
+            "engine",
             f"session stopped: equity {_usd(self._portfolio.equity_micro(self._marks))}, "
             f"realized {self._portfolio.realized_micro / 1e6:+,.2f} USD, "
             f"{self._portfolio.round_trips} round trips",

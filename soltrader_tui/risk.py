@@ -62,8 +62,5 @@ def entry_denial(
     if open_positions >= config.max_open_positions:
         return f"max_open_positions: {open_positions} open, limit {config.max_open_positions}"
     if cost_micro > cash_micro:
-        return (
-            f"insufficient_cash: needs ${cost_micro / 1e6:,.2f}, "
-            f"cash ${cash_micro / 1e6:,.2f}"
-        )
+        return f"insufficient_cash: needs ${cost_micro / 1e6:,.2f}, cash ${cash_micro / 1e6:,.2f}"
     return None

@@ -78,16 +78,26 @@ def open_session(opts: RunOptions) -> Session:
     clock = make_clock(opts.speed)
     sim = config.market.sim
     market = SimMarket(
-        seed, clock.now(), tick_seconds=config.market.tick_seconds,
-        rug_after_s=sim.rug_after_minutes * 60, listing_after_s=sim.listing_after_minutes * 60,
+        seed,
+        clock.now(),
+        tick_seconds=config.market.tick_seconds,
+        rug_after_s=sim.rug_after_minutes * 60,
+        listing_after_s=sim.listing_after_minutes * 60,
     )
     ledger = Ledger.open(
-        paths.ledger, starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
-        mode="paper", version=__version__,
+        paths.ledger,
+        starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
+        mode="paper",
+        version=__version__,
     )
     engine = Engine(
-        config=config, ledger=ledger, feed=SimFeed(market), clock=clock, version=__version__,
-        mode="paper", duration_s=opts.duration_s,
+        config=config,
+        ledger=ledger,
+        feed=SimFeed(market),
+        clock=clock,
+        version=__version__,
+        mode="paper",
+        duration_s=opts.duration_s,
     )
     return Session(config, paths, ledger, engine, notices, seed)
 

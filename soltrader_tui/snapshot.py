@@ -29,6 +29,8 @@ class PositionView:
     """Latest price, USD per whole token; None when the market has none."""
     value_usd: float | None
     unrealized_pnl_usd: float | None
+    unrealized_return: float | None
+    """Unrealized P&L over cost basis, as a fraction (0.05 is +5%)."""
     stop_usd: float | None
     """Price at which the stop-loss exit fires."""
     target_usd: float | None
@@ -119,6 +121,8 @@ class EngineSnapshot:
     """None while an open position has no mark."""
     realized_pnl_usd: float
     unrealized_pnl_usd: float | None
+    total_return: float | None
+    """Equity over starting cash, minus one, as a fraction; None while equity is unknown."""
     win_rate: float | None
     round_trips: int
     wins: int

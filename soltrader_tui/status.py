@@ -77,8 +77,13 @@ def _read(conn: sqlite3.Connection, path: Path, now_wall: float) -> StatusReport
         running=bool(heartbeat and heartbeat.running),
     )
     snapshot = build_snapshot(
-        ctx, portfolio, marks, recent_fills=tuple(recent), scores=_scores(conn, marks),
-        api=_api(conn), log=_log(conn),
+        ctx,
+        portfolio,
+        marks,
+        recent_fills=tuple(recent),
+        scores=_scores(conn, marks),
+        api=_api(conn),
+        log=_log(conn),
     )
     age = None if heartbeat is None else max(0.0, now_wall - heartbeat.wall_ts)
     return StatusReport(snapshot, heartbeat, age, path)
@@ -201,8 +206,11 @@ def render_status(report: StatusReport) -> Any:
     rows = [
         ("Mode", s.mode.upper()),
         ("Trading state", f"{s.trading_state.value.upper()} ({s.state_reason})"),
-        ("Engine", ("running" if s.running else "stopped")
-         + ("" if age is None else f", heartbeat {age:,.1f} s ago")),
+        (
+            "Engine",
+            ("running" if s.running else "stopped")
+            + ("" if age is None else f", heartbeat {age:,.1f} s ago"),
+        ),
         ("Equity", usd(s.equity_usd)),
         ("Cash", usd(s.cash_usd)),
         ("Starting cash", usd(s.starting_cash_usd)),
@@ -219,24 +227,35 @@ def render_status(report: StatusReport) -> Any:
         positions.add_column(col)
     for p in s.positions:
         positions.add_row(
-            p.symbol, f"{p.qty / 10**p.decimals:,.4f}", f"${p.avg_cost_usd:,.8g}",
-            "—" if p.mark_usd is None else f"${p.mark_usd:,.8g}", usd(p.unrealized_pnl_usd),
+            p.symbol,
+            f"{p.qty / 10**p.decimals:,.4f}",
+            f"${p.avg_cost_usd:,.8g}",
+            "—" if p.mark_usd is None else f"${p.mark_usd:,.8g}",
+            usd(p.unrealized_pnl_usd),
         )
     strategies = Table(title="Strategies")
     for col in ("Name", "Enabled", "Best score", "Round trips", "Realized", "Win rate"):
         strategies.add_column(col)
     for v in s.strategies:
         strategies.add_row(
-            v.name, "yes" if v.enabled else "no",
-            "—" if v.score is None else f"{v.score:.2f}", str(v.round_trips),
-            usd(v.realized_pnl_usd), pct(v.win_rate),
+            v.name,
+            "yes" if v.enabled else "no",
+            "—" if v.score is None else f"{v.score:.2f}",
+            str(v.round_trips),
+            usd(v.realized_pnl_usd),
+            pct(v.win_rate),
         )
     api = Table(title="API usage")
     for col in ("Provider", "Calls", "Errors", "429s", "p95 ms"):
         api.add_column(col)
     for a in s.api:
-        api.add_row(a.provider, str(a.calls), str(a.errors), str(a.rate_limited),
-                    "—" if a.p95_ms is None else f"{a.p95_ms:,.0f}")
+        api.add_row(
+            a.provider,
+            str(a.calls),
+            str(a.errors),
+            str(a.rate_limited),
+            "—" if a.p95_ms is None else f"{a.p95_ms:,.0f}",
+        )
     if not s.api:
         api.add_row("—", "—", "—", "—", "—")
     return Group(summary, positions, strategies, api)

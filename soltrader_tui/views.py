@@ -57,9 +57,7 @@ def fill_view(fill: Fill, reason: str, realized_micro: int | None) -> FillView:
     )
 
 
-def position_view(
-    pos: Position, mark: float | None, levels: ExitLevels | None
-) -> PositionView:
+def position_view(pos: Position, mark: float | None, levels: ExitLevels | None) -> PositionView:
     """Describes one open position, marked at `mark`."""
     value = None if mark is None else pos.value_micro(mark)
     return PositionView(
@@ -72,6 +70,9 @@ def position_view(
         mark_usd=mark,
         value_usd=None if value is None else micro_to_usd(value),
         unrealized_pnl_usd=None if value is None else micro_to_usd(value - pos.cost_micro),
+        unrealized_return=(
+            None if value is None or pos.cost_micro <= 0 else value / pos.cost_micro - 1
+        ),
         stop_usd=None if levels is None else levels.stop_usd,
         target_usd=None if levels is None else levels.target_usd,
         opened_ts=pos.opened_ts,
@@ -130,6 +131,11 @@ def build_snapshot(
         equity_usd=None if equity is None else micro_to_usd(equity),
         realized_pnl_usd=micro_to_usd(portfolio.realized_micro),
         unrealized_pnl_usd=None if unrealized is None else micro_to_usd(unrealized),
+        total_return=(
+            None
+            if equity is None or portfolio.starting_cash_micro <= 0
+            else equity / portfolio.starting_cash_micro - 1
+        ),
         win_rate=portfolio.win_rate,
         round_trips=portfolio.round_trips,
         wins=portfolio.wins,

@@ -29,14 +29,23 @@ class Cli:
 
     def run(self, *args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            self.argv(*args), cwd=self.cwd, env=self.env, capture_output=True, text=True,
-            timeout=timeout, check=False,
+            self.argv(*args),
+            cwd=self.cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
 
     def start(self, *args: str | Path) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            self.argv(*args), cwd=self.cwd, env=self.env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
+            self.argv(*args),
+            cwd=self.cwd,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
 

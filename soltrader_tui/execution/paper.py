@@ -55,7 +55,14 @@ class PaperExecutor:
             )
         price = (quote_amount / MICRO) / order.token.to_whole(qty)
         return Fill(
-            order_id=order.client_order_id, ts=order.ts, token=order.token, side=order.side,
-            qty=qty, price_usd=price, quote_amount=quote_amount, fee=fee,
-            strategy=order.strategy, mode=self._mode,
+            order_id=order.client_order_id,
+            ts=order.ts,
+            token=order.token,
+            side=order.side,
+            qty=qty,
+            price_usd=price,
+            quote_amount=quote_amount,
+            fee=fee,
+            strategy=order.strategy,
+            mode=self._mode,
         )

@@ -127,8 +127,17 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 REQUIRED_TABLES = frozenset(
     {
-        "meta", "orders", "fills", "trading_state", "equity", "marks", "strategies",
-        "strategy_scores", "events", "heartbeat", "api_usage",
+        "meta",
+        "orders",
+        "fills",
+        "trading_state",
+        "equity",
+        "marks",
+        "strategies",
+        "strategy_scores",
+        "events",
+        "heartbeat",
+        "api_usage",
     }
 )
 

@@ -122,7 +122,11 @@ class Ledger:
             c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
 
     def set_trading_state(
-        self, state: TradingState, reason: str, actor: str, ts: float,
+        self,
+        state: TradingState,
+        reason: str,
+        actor: str,
+        ts: float,
         events: Sequence[EventRow] = (),
     ) -> None:
         """Commits a trading-state change with its reason and who made it."""
@@ -166,8 +170,12 @@ class Ledger:
                 c.execute(
                     "INSERT OR REPLACE INTO heartbeat VALUES (1, ?, ?, ?, ?, ?, ?)",
                     (
-                        heartbeat.wall_ts, heartbeat.market_ts, heartbeat.pid, heartbeat.version,
-                        heartbeat.mode, int(heartbeat.running),
+                        heartbeat.wall_ts,
+                        heartbeat.market_ts,
+                        heartbeat.pid,
+                        heartbeat.version,
+                        heartbeat.mode,
+                        int(heartbeat.running),
                     ),
                 )
 
@@ -212,8 +220,16 @@ def read_fills(conn: sqlite3.Connection) -> Iterator[tuple[Fill, str]]:
         token = Token(mint=r[2], symbol=r[3], decimals=r[4])
         yield (
             Fill(
-                order_id=r[0], ts=r[1], token=token, side=r[5], qty=r[6], price_usd=r[7],
-                quote_amount=r[8], fee=r[9], strategy=r[10], mode=r[11],
+                order_id=r[0],
+                ts=r[1],
+                token=token,
+                side=r[5],
+                qty=r[6],
+                price_usd=r[7],
+                quote_amount=r[8],
+                fee=r[9],
+                strategy=r[10],
+                mode=r[11],
             ),
             r[12],
         )
@@ -249,16 +265,37 @@ def read_equity(conn: sqlite3.Connection) -> list[EquityPoint]:
 
 def _order_row(order: Order, status: str, detail: str, mode: str) -> tuple[object, ...]:
     return (
-        order.client_order_id, iso(order.ts), order.token.mint, order.token.symbol, order.side,
-        order.in_amount, order.strategy, order.reason, status, detail, mode,
+        order.client_order_id,
+        iso(order.ts),
+        order.token.mint,
+        order.token.symbol,
+        order.side,
+        order.in_amount,
+        order.strategy,
+        order.reason,
+        status,
+        detail,
+        mode,
     )
 
 
 def _fill_row(fill: Fill, reason: str) -> tuple[object, ...]:
     t = fill.token
     return (
-        iso(fill.ts), fill.order_id, t.mint, t.symbol, t.decimals, fill.side, fill.qty,
-        fill.price_usd, fill.quote_amount, fill.fee, fill.strategy, fill.mode, fill.ts, reason,
+        iso(fill.ts),
+        fill.order_id,
+        t.mint,
+        t.symbol,
+        t.decimals,
+        fill.side,
+        fill.qty,
+        fill.price_usd,
+        fill.quote_amount,
+        fill.fee,
+        fill.strategy,
+        fill.mode,
+        fill.ts,
+        reason,
     )
 
 

@@ -40,17 +40,22 @@ class Recomputed:
 
     @property
     def unrealized_usd(self) -> float:
-        return sum(
-            round(qty * self.marks[m] * 10**6 / 10 ** self.decimals[m]) - self.costs[m]
-            for m, qty in self.holdings.items()
-        ) / 1e6
+        return (
+            sum(
+                round(qty * self.marks[m] * 10**6 / 10 ** self.decimals[m]) - self.costs[m]
+                for m, qty in self.holdings.items()
+            )
+            / 1e6
+        )
 
 
 def recompute(db: Path) -> Recomputed:
     """Replays the fills table with plain SQL rows and average cost."""
     conn = sqlite3.connect(db)
     try:
-        start = int(conn.execute("SELECT value FROM meta WHERE key='starting_cash_micro'").fetchone()[0])
+        start = int(
+            conn.execute("SELECT value FROM meta WHERE key='starting_cash_micro'").fetchone()[0]
+        )
         r = Recomputed(starting_micro=start, cash_micro=start)
         trip_pnl: dict[str, int] = {}
         for mint, decimals, side, qty, quote, fee in conn.execute(

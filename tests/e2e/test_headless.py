@@ -41,7 +41,9 @@ class TestHeadlessRun:
         assert status["cash_usd"] == pytest.approx(truth.cash_micro / 1e6, abs=1e-6)
         assert status["realized_pnl_usd"] == pytest.approx(truth.realized_micro / 1e6, abs=1e-6)
         assert (status["round_trips"], status["wins"], status["losses"]) == (
-            truth.round_trips, truth.wins, truth.losses,
+            truth.round_trips,
+            truth.wins,
+            truth.losses,
         )
         assert status["win_rate"] == pytest.approx(truth.wins / truth.round_trips)
         assert status["equity_usd"] == pytest.approx(truth.equity_usd, abs=1e-5)
@@ -59,8 +61,16 @@ class TestHeadlessRun:
         for name in ("a", "b"):
             db = tmp_path / f"{name}.sqlite"
             proc = cli.run(
-                "run", "--headless", "--seed", "11", "--speed", "max", "--duration", "30m",
-                "--db", db,
+                "run",
+                "--headless",
+                "--seed",
+                "11",
+                "--speed",
+                "max",
+                "--duration",
+                "30m",
+                "--db",
+                db,
             )
             assert proc.returncode == 0, proc.stderr[-2000:]
             status = _status(cli, db)

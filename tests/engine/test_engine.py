@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from pathlib import Path
 
@@ -27,23 +28,43 @@ def open_ledger(path: Path) -> Ledger:
     return Ledger.open(path, starting_cash_micro=500_000_000, mode="paper", version="test")
 
 
-def sim_engine(ledger: Ledger, seed: int = 3, hours: float = 1.0, config: Config | None = None) -> Engine:
+def sim_engine(
+    ledger: Ledger, seed: int = 3, hours: float = 1.0, config: Config | None = None
+) -> Engine:
     config = config or Config()
-    market = SimMarket(seed, START, tick_seconds=config.market.tick_seconds,
-                       rug_after_s=config.market.sim.rug_after_minutes * 60,
-                       listing_after_s=config.market.sim.listing_after_minutes * 60)
-    return Engine(config=config, ledger=ledger, feed=SimFeed(market), clock=VirtualClock(START),
-                  version="test", duration_s=hours * 3600)
+    market = SimMarket(
+        seed,
+        START,
+        tick_seconds=config.market.tick_seconds,
+        rug_after_s=config.market.sim.rug_after_minutes * 60,
+        listing_after_s=config.market.sim.listing_after_minutes * 60,
+    )
+    return Engine(
+        config=config,
+        ledger=ledger,
+        feed=SimFeed(market),
+        clock=VirtualClock(START),
+        version="test",
+        duration_s=hours * 3600,
+    )
 
 
 def scripted_engine(ledger: Ledger, feed: MarketFeed, ticks: int) -> Engine:
     config = Config.model_validate(
-        {"strategies": {"momentum": {"enabled": False}},
-         "risk": {"stop_loss_pct": 10, "take_profit_pct": 20},
-         "market": {"tick_seconds": 1.0}}
+        {
+            "strategies": {"momentum": {"enabled": False}},
+            "risk": {"stop_loss_pct": 10, "take_profit_pct": 20},
+            "market": {"tick_seconds": 1.0},
+        }
     )
-    return Engine(config=config, ledger=ledger, feed=feed, clock=VirtualClock(START),
-                  version="test", duration_s=ticks - 1)
+    return Engine(
+        config=config,
+        ledger=ledger,
+        feed=feed,
+        clock=VirtualClock(START),
+        version="test",
+        duration_s=ticks - 1,
+    )
 
 
 class TestCacheEqualsLedger:
@@ -53,12 +74,22 @@ class TestCacheEqualsLedger:
         ledger = open_ledger(tmp_path / "l.sqlite")
         engine = sim_engine(ledger, hours=2)
         await engine.run()
-        assert engine.portfolio.fill_count > 0, "the session must trade for this test to mean anything"
+        assert engine.portfolio.fill_count > 0, (
+            "the session must trade for this test to mean anything"
+        )
         replay = Portfolio.replay(ledger.starting_cash_micro, (f for f, _ in ledger.fills()))
         assert replay.state() == engine.portfolio.state()
         mine, theirs = engine.snapshot(), read_status(tmp_path / "l.sqlite").snapshot
-        for field in ("cash_usd", "equity_usd", "realized_pnl_usd", "unrealized_pnl_usd",
-                      "win_rate", "round_trips", "fills", "max_drawdown_pct"):
+        for field in (
+            "cash_usd",
+            "equity_usd",
+            "realized_pnl_usd",
+            "unrealized_pnl_usd",
+            "win_rate",
+            "round_trips",
+            "fills",
+            "max_drawdown_pct",
+        ):
             assert getattr(mine, field) == pytest.approx(getattr(theirs, field)), field
         assert [p.qty for p in mine.positions] == [p.qty for p in theirs.positions]
         ledger.close()
@@ -94,15 +125,18 @@ class TestExits:
         token = make_token("EXIT", 6)
         ledger = open_ledger(tmp_path / "l.sqlite")
         # An open position of 100 tokens bought for $100 + $0 fees: average cost exactly $1.
-        buy = make_fill(side="buy", qty=100_000_000, quote_amount=100_000_000, fee=0,
-                        token=token, ts=START - 60)
+        buy = make_fill(
+            side="buy", qty=100_000_000, quote_amount=100_000_000, fee=0, token=token, ts=START - 60
+        )
         ledger.record_fill(make_order(token=token, client_order_id=buy.order_id, ts=buy.ts), buy)
         feed = ScriptedFeed(token, path)
         engine = scripted_engine(ledger, feed, ticks=len(path))
         await engine.run()
-        rows = sqlite3.connect(tmp_path / "l.sqlite").execute(
-            "SELECT side, reason, ts_epoch FROM fills ORDER BY id"
-        ).fetchall()
+        rows = (
+            sqlite3.connect(tmp_path / "l.sqlite")
+            .execute("SELECT side, reason, ts_epoch FROM fills ORDER BY id")
+            .fetchall()
+        )
         assert [(side, why) for side, why, _ in rows] == [("buy", "test"), ("sell", reason)]
         assert rows[1][2] == START + fires_at
         assert engine.portfolio.positions == {}
@@ -124,5 +158,5 @@ class TestSnapshots:
         assert len(seen) < ticks / 20, "snapshots must not be published per tick"
         assert len(seen) >= fills, "one snapshot at least after every fill"
         assert seen[-1].running is False and seen[-1].fills == fills
-        assert all(a.fills <= b.fills for a, b in zip(seen, seen[1:], strict=False))
+        assert all(a.fills <= b.fills for a, b in itertools.pairwise(seen))
         ledger.close()

@@ -15,8 +15,9 @@ MEME = sim_mint("MEME")
 
 
 def executor(market: SimMarket, bps: float = 25.0, network: float = 0.001) -> PaperExecutor:
-    return PaperExecutor(SimFeed(market), PaperConfig(swap_fee_bps=bps, network_fee_usd=network),
-                         "paper")
+    return PaperExecutor(
+        SimFeed(market), PaperConfig(swap_fee_bps=bps, network_fee_usd=network), "paper"
+    )
 
 
 class TestPaperFills:
@@ -28,7 +29,9 @@ class TestPaperFills:
         assert token is not None
         quote = market.quote(MEME, "buy", 50_000_000)
         assert quote is not None
-        fill = await executor(market).execute(make_order(side="buy", in_amount=50_000_000, token=token))
+        fill = await executor(market).execute(
+            make_order(side="buy", in_amount=50_000_000, token=token)
+        )
         assert not isinstance(fill, Rejected)
         assert fill.qty == quote.out_amount
         assert fill.quote_amount == 50_000_000
@@ -52,9 +55,13 @@ class TestPaperFills:
             market.advance(START + 600)
             token = market.token(MEME)
             assert token is not None
-            fills.append(await executor(market).execute(
-                make_order(side="sell", in_amount=5_000_000_000, token=token, client_order_id="s1")
-            ))
+            fills.append(
+                await executor(market).execute(
+                    make_order(
+                        side="sell", in_amount=5_000_000_000, token=token, client_order_id="s1"
+                    )
+                )
+            )
         assert fills[0] == fills[1]
         assert not isinstance(fills[0], Rejected)
         assert fills[0].qty == 5_000_000_000 and fills[0].fee > 0
@@ -66,6 +73,8 @@ class TestPaperFills:
         result = await executor(market).execute(make_order(side="buy", token=token))
         assert isinstance(result, Rejected) and "NEWB" in result.reason
 
-    @pytest.mark.parametrize(("amount", "bps", "fee"), [(1, 25, 1), (10_000, 25, 25), (10_001, 25, 26), (0, 25, 0)])
+    @pytest.mark.parametrize(
+        ("amount", "bps", "fee"), [(1, 25, 1), (10_000, 25, 25), (10_001, 25, 26), (0, 25, 0)]
+    )
     def test_swap_fee_rounds_up(self, amount: int, bps: float, fee: int) -> None:
         assert swap_fee_micro(amount, bps) == fee

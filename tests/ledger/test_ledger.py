@@ -18,9 +18,19 @@ from soltrader_tui.status import read_status
 from tests.factories import fill_sequences, make_fill, make_order
 
 CONTRACT_COLUMNS = {
-    "id": "INTEGER", "ts": "TEXT", "order_id": "TEXT", "mint": "TEXT", "symbol": "TEXT",
-    "decimals": "INTEGER", "side": "TEXT", "qty": "INTEGER", "price": "REAL",
-    "quote_amount": "INTEGER", "fee": "INTEGER", "strategy": "TEXT", "mode": "TEXT",
+    "id": "INTEGER",
+    "ts": "TEXT",
+    "order_id": "TEXT",
+    "mint": "TEXT",
+    "symbol": "TEXT",
+    "decimals": "INTEGER",
+    "side": "TEXT",
+    "qty": "INTEGER",
+    "price": "REAL",
+    "quote_amount": "INTEGER",
+    "fee": "INTEGER",
+    "strategy": "TEXT",
+    "mode": "TEXT",
 }
 
 
@@ -30,8 +40,12 @@ def open_ledger(path: Path, cash: int = 500_000_000) -> Ledger:
 
 def order_for(fill: Fill):  # type: ignore[no-untyped-def]
     return make_order(
-        side=fill.side, in_amount=fill.quote_amount if fill.side == "buy" else fill.qty,
-        token=fill.token, ts=fill.ts, client_order_id=fill.order_id, strategy=fill.strategy,
+        side=fill.side,
+        in_amount=fill.quote_amount if fill.side == "buy" else fill.qty,
+        token=fill.token,
+        ts=fill.ts,
+        client_order_id=fill.order_id,
+        strategy=fill.strategy,
     )
 
 
@@ -54,9 +68,11 @@ class TestContract:
         fill = make_fill(side="buy", qty=123_456, quote_amount=50_000_000, fee=130_000)
         ledger.record_fill(order_for(fill), fill, [EventRow(fill.ts, "info", "fill", "bought")])
         assert [f for f, _ in ledger.fills()] == [fill]
-        row = sqlite3.connect(tmp_path / "l.sqlite").execute(
-            "SELECT ts, side, qty, quote_amount, fee, mode FROM fills"
-        ).fetchone()
+        row = (
+            sqlite3.connect(tmp_path / "l.sqlite")
+            .execute("SELECT ts, side, qty, quote_amount, fee, mode FROM fills")
+            .fetchone()
+        )
         assert row == (iso(fill.ts), "buy", 123_456, 50_000_000, 130_000, "paper")
         assert from_iso(row[0]) == pytest.approx(fill.ts, abs=1e-3)
 
@@ -75,7 +91,8 @@ class TestTransactions:
         ledger.record_fill(order_for(fill), fill)
         with pytest.raises(sqlite3.IntegrityError):
             ledger.record_fill(
-                replace(order_for(fill), client_order_id="other"), fill,
+                replace(order_for(fill), client_order_id="other"),
+                fill,
                 [EventRow(fill.ts, "info", "fill", "should not be written")],
             )
         conn = sqlite3.connect(tmp_path / "l.sqlite")
@@ -95,7 +112,9 @@ class TestTransactions:
         assert state is not None and (state.state, state.reason) == ("paused", "operator")
         assert again.marks()[fill.token.mint].price_usd == 2.5
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
     @given(fills=fill_sequences(max_fills=25))
     def test_replay_of_the_file_equals_the_live_portfolio(
         self, tmp_path_factory: pytest.TempPathFactory, fills: list[Fill]

@@ -1,0 +1,158 @@
+"""Provides SolTraderApp and make_app: the dashboard wired to an engine running as a worker."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import ClassVar, Protocol
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from soltrader_tui.config import Config
+from soltrader_tui.snapshot import EngineSnapshot
+from soltrader_tui.tui.messages import EngineUpdated
+from soltrader_tui.tui.screens.dashboard import DashboardScreen
+from soltrader_tui.tui.screens.error_modal import ErrorModal
+
+ENGINE_GROUP = "engine"
+"""Worker group of the engine loop."""
+
+
+class EngineHost(Protocol):
+    """What the dashboard needs from the engine: snapshots, a run loop and a stop request."""
+
+    on_snapshot: Callable[[EngineSnapshot], None] | None
+    """Called from inside `run` (same event loop) with each new snapshot; set before `run`."""
+
+    def snapshot(self) -> EngineSnapshot:
+        """Returns the latest snapshot (valid before `run` starts)."""
+        ...
+
+    async def run(self) -> None:
+        """Runs until the duration is reached or a stop is requested; commits, then returns."""
+        ...
+
+    def request_stop(self) -> None:
+        """Asks `run` to finish soon."""
+        ...
+
+
+class SolTraderApp(App[int]):
+    """The dashboard: one screen of panels over an engine worker. Returns an exit code."""
+
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
+
+    def __init__(self, config: Config, engine: EngineHost, *, version: str) -> None:
+        """Builds the app; `make_app` is the one place that calls this."""
+        super().__init__()
+        self._config = config
+        self._engine = engine
+        self._dashboard: DashboardScreen | None = None
+        self._engine_worker: Worker[None] | None = None
+        self._quitting = False
+        self._failed = False
+        self.title = f"soltrader-tui {version}"
+
+    @property
+    def dashboard(self) -> DashboardScreen:
+        """The dashboard screen (the app's default screen)."""
+        if self._dashboard is None:
+            raise RuntimeError("the dashboard is built when the app starts")
+        return self._dashboard
+
+    def get_default_screen(self) -> Screen[None]:
+        """Builds the dashboard around the engine's snapshot from before it runs."""
+        self._dashboard = DashboardScreen(
+            self._engine.snapshot(),
+            log_lines=self._config.tui.log_lines,
+            refresh_hz=self._config.tui.refresh_hz,
+            notify_level=self._config.alerts.notify_level,
+        )
+        return self._dashboard
+
+    def on_mount(self) -> None:
+        """Starts the engine once the dashboard is on screen, so it can show even a failure
+        at start-up."""
+        self.call_after_refresh(self._start_engine)
+
+    def _start_engine(self) -> None:
+        if not self._quitting:
+            self._engine_worker = self._run_engine()
+
+    @work(exclusive=True, group=ENGINE_GROUP, exit_on_error=False, description="trading engine")
+    async def _run_engine(self) -> None:
+        dashboard = self.dashboard
+
+        def publish(snapshot: EngineSnapshot) -> None:
+            # Posted, not applied: a busy screen coalesces them (EngineUpdated.can_replace).
+            dashboard.post_message(EngineUpdated(snapshot))
+
+        self._engine.on_snapshot = publish
+        await self._engine.run()
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != ENGINE_GROUP:
+            return
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            if error is not None:
+                self._engine_failed(error)
+        elif event.state is WorkerState.SUCCESS:
+            self._engine_finished()
+
+    def _engine_finished(self) -> None:
+        final = self._engine.snapshot()
+        if final.error is not None:
+            # The engine reported its failure in the snapshot instead of raising it.
+            self._failed = True
+            self.push_screen(ErrorModal("The engine failed", final.error))
+        elif self._quitting:
+            self.exit(0, return_code=0)
+        else:
+            self.notify("The engine stopped; the dashboard shows its final state.", title="Done")
+
+    def _engine_failed(self, error: BaseException) -> None:
+        self._failed = True
+        summary = f"{type(error).__name__}: {error}"
+        details = "".join(traceback.format_exception(error))
+        self.dashboard.engine_failed(summary)
+        self.push_screen(ErrorModal("The engine failed", f"{summary}\n\n{details}"))
+
+    async def action_quit(self) -> None:
+        """Stops the engine, waits for it to commit, then exits; repeating it while waiting is
+        harmless."""
+        worker = self._engine_worker
+        if worker is None:
+            # Quit before the engine started: nothing ran, so nothing to commit.
+            self._quitting = True
+            self.exit(0, return_code=0)
+            return
+        if worker.is_finished:
+            code = 1 if self._failed else 0
+            self.exit(code, return_code=code)
+            return
+        if self._quitting:
+            return
+        self._quitting = True
+        self._engine.request_stop()
+        self.notify("Waiting for the engine to commit and stop.", title="Stopping")
+
+
+def make_app(config: Config, engine: EngineHost, *, version: str) -> SolTraderApp:
+    """Builds the dashboard app over `engine`; the CLI and the tests both call this.
+
+    Args:
+        config: The loaded configuration (`tui` and `alerts` sections are used).
+        engine: The engine to run as the app's worker.
+        version: The package version, shown in the header.
+
+    Returns:
+        The app; `run()` returns 0 after a clean quit, 1 after an engine failure.
+    """
+    return SolTraderApp(config, engine, version=version)

@@ -1,0 +1,125 @@
+"""Provides DashboardScreen: holds the latest EngineSnapshot and lays out the panels."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from soltrader_tui.snapshot import EngineSnapshot
+from soltrader_tui.tui.messages import EngineUpdated
+from soltrader_tui.tui.toasts import NotifyLevel, ToastGate
+from soltrader_tui.tui.widgets.api import ApiPanel
+from soltrader_tui.tui.widgets.fills import FillsPanel
+from soltrader_tui.tui.widgets.log_pane import LogPane
+from soltrader_tui.tui.widgets.portfolio import PortfolioPanel
+from soltrader_tui.tui.widgets.positions import PositionsPanel
+from soltrader_tui.tui.widgets.scores import ScoresPanel
+from soltrader_tui.tui.widgets.status_bar import StatusBar
+
+
+def _unset() -> EngineSnapshot:
+    # The screen is always built with the engine's first snapshot; this only satisfies
+    # the reactive's need for a default.
+    raise RuntimeError("DashboardScreen needs an initial snapshot")
+
+
+class DashboardScreen(Screen[None]):
+    """The one screen of the running engine; every panel renders from `snapshot`."""
+
+    # Textual annotates this without ClassVar, so mypy refuses a ClassVar override here.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
+    """Short terminals get a two-column portfolio so the tables keep their rows."""
+
+    snapshot: reactive[EngineSnapshot] = reactive(
+        _unset, always_update=True, init=False, repaint=False
+    )
+    """The newest snapshot the engine published; the panels are bound to it."""
+
+    def __init__(
+        self,
+        initial: EngineSnapshot,
+        *,
+        log_lines: int,
+        refresh_hz: float,
+        notify_level: NotifyLevel,
+    ) -> None:
+        """Builds the screen around the engine's snapshot from before it runs.
+
+        Args:
+            initial: What the engine looks like now (restored from the ledger).
+            log_lines: Lines the log pane keeps.
+            refresh_hz: Most snapshots shown per second.
+            notify_level: Lowest log level that also pops up as a notification.
+        """
+        super().__init__()
+        self.set_reactive(DashboardScreen.snapshot, initial)
+        self._log_lines = log_lines
+        self._interval = 1.0 / refresh_hz
+        self._last_shown = float("-inf")
+        self._pending: EngineSnapshot | None = None
+        self._show_timer: Timer | None = None
+        last_seq = initial.log[-1].seq if initial.log else 0
+        self._toasts = ToastGate(notify_level, after_seq=last_seq)
+
+    def compose(self) -> ComposeResult:
+        """Lays out the status line, three rows of panels and the key bindings."""
+        bound = DashboardScreen.snapshot
+        yield StatusBar(id="status-bar").data_bind(bound)
+        with Horizontal(id="top-row"):
+            yield PortfolioPanel(id="portfolio").data_bind(bound)
+            yield PositionsPanel(id="positions").data_bind(bound)
+        with Horizontal(id="middle-row"):
+            yield ScoresPanel(id="scores").data_bind(bound)
+            yield FillsPanel(id="fills").data_bind(bound)
+        with Horizontal(id="bottom-row"):
+            yield ApiPanel(id="api").data_bind(bound)
+            yield LogPane(id="log", max_lines=self._log_lines).data_bind(bound)
+        yield Footer()
+
+    @on(EngineUpdated)
+    def _engine_updated(self, message: EngineUpdated) -> None:
+        # The engine publishes after every fill as well as on its timer, so at --speed max it
+        # outpaces the screen; showing only the newest, at most refresh_hz times a second,
+        # keeps repaints (and key handling) smooth. A final snapshot is shown at once.
+        self._pending = message.snapshot
+        wait = self._last_shown + self._interval - time.monotonic()
+        if wait <= 0 or not message.snapshot.running:
+            self._show_pending()
+        elif self._show_timer is None:
+            self._show_timer = self.set_timer(wait, self._show_pending)
+
+    def _show_pending(self) -> None:
+        if self._show_timer is not None:
+            self._show_timer.stop()
+            self._show_timer = None
+        if self._pending is not None:
+            snapshot, self._pending = self._pending, None
+            self._last_shown = time.monotonic()
+            self.snapshot = snapshot
+
+    def watch_snapshot(self, snapshot: EngineSnapshot) -> None:
+        """Raises toasts for new alert lines and keeps the terminal title current."""
+        for toast in self._toasts.admit(snapshot.log):
+            self.notify(toast.message, title=toast.title, severity=toast.severity, markup=False)
+        sub_title = f"{snapshot.mode.upper()} · {snapshot.trading_state.value.upper()}"
+        if self.app.sub_title != sub_title:
+            self.app.sub_title = sub_title
+
+    def engine_failed(self, summary: str) -> None:
+        """Shows a failure the engine could not report itself: stopped, with its error logged.
+
+        Args:
+            summary: The exception in one line.
+        """
+        self._show_pending()
+        self.snapshot = replace(self.snapshot, running=False, error=summary)
+        log = self.query_one(LogPane)
+        log.note("error", f"engine failed: {summary}", self.snapshot.market_ts)

@@ -1,0 +1,1 @@
+"""Provides the dashboard's panels, each rendering its slice of an EngineSnapshot."""

@@ -1,0 +1,63 @@
+"""Provides ApiPanel: calls, errors and latency of each outbound provider, from the ledger."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Label
+
+from soltrader_tui.snapshot import ApiView, EngineSnapshot
+from soltrader_tui.tui import format as fmt
+from soltrader_tui.tui.widgets.panel import SnapshotPanel, set_label
+from soltrader_tui.tui.widgets.table import Column, Row, add_columns, num, sync_rows
+
+COLUMNS = (
+    Column("provider", "Provider"),
+    Column("calls", "Calls", 7, numeric=True),
+    Column("errors", "Errors", 6, numeric=True),
+    Column("rate-limited", "429s", 4, numeric=True),
+    Column("p95", "p95 ms", 6, numeric=True),
+)
+
+NO_USAGE_KEY = "no-usage"
+"""Key of the row of dashes shown while there is no usage to report."""
+
+
+def api_row(view: ApiView) -> Row:
+    """One row for a provider, keyed by its name; errors and 429s in red when non-zero."""
+    v = view
+    return Row(
+        v.provider,
+        (
+            v.provider,
+            num(fmt.count(v.calls)),
+            num(fmt.count(v.errors), "red" if v.errors else ""),
+            num(fmt.count(v.rate_limited), "red" if v.rate_limited else ""),
+            num(fmt.millis(v.p95_ms)),
+        ),
+    )
+
+
+def empty_row() -> Row:
+    """The row shown when no provider has usage: unknown figures, never zeros."""
+    return Row(NO_USAGE_KEY, tuple(num(fmt.MISSING) for _ in COLUMNS))
+
+
+class ApiPanel(SnapshotPanel):
+    """API usage per provider, or the engine's note on why there is none."""
+
+    PANEL_TITLE = "API usage"
+
+    def compose(self) -> ComposeResult:
+        """Builds the table and the note below it."""
+        table: DataTable[object] = DataTable(id="api-table", cursor_type="none")
+        add_columns(table, COLUMNS)
+        yield table
+        yield Label("", id="api-note")
+
+    def show(self, snapshot: EngineSnapshot) -> None:
+        """Syncs the rows; shows the note only when there are no figures."""
+        rows = [api_row(v) for v in snapshot.api] or [empty_row()]
+        sync_rows(self.query_one("#api-table", DataTable), rows)
+        note = self.query_one("#api-note", Label)
+        set_label(note, "" if snapshot.api else snapshot.api_note)
+        note.display = not snapshot.api and bool(snapshot.api_note)

@@ -1,0 +1,65 @@
+"""Provides PositionsPanel: open positions marked to market, with their exit levels."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable
+
+from soltrader_tui.snapshot import EngineSnapshot, PositionView
+from soltrader_tui.tui import format as fmt
+from soltrader_tui.tui.widgets.panel import SnapshotPanel
+from soltrader_tui.tui.widgets.table import Column, Row, add_columns, num, pnl, sync_rows
+
+COLUMNS = (
+    Column("symbol", "Symbol"),
+    Column("qty", "Qty", 11, numeric=True),
+    Column("avg-cost", "Avg cost", 11, numeric=True),
+    Column("mark", "Mark", 11, numeric=True),
+    Column("value", "Value", 11, numeric=True),
+    Column("upnl", "Unreal. $", 10, numeric=True),
+    Column("upnl-pct", "Unreal. %", 9, numeric=True),
+    Column("stop", "Stop", 11, numeric=True),
+    Column("target", "Target", 11, numeric=True),
+    Column("strategy", "Strategy"),
+    Column("held", "Held", 8, numeric=True),
+)
+
+
+def position_row(position: PositionView, market_ts: float | None) -> Row:
+    """One table row for a position, keyed by its mint."""
+    p = position
+    upnl_pct = p.unrealized_return
+    return Row(
+        p.mint,
+        (
+            p.symbol,
+            num(fmt.qty(p.qty / 10**p.decimals)),
+            num(fmt.price(p.avg_cost_usd)),
+            num(fmt.price(p.mark_usd)),
+            num(fmt.usd(p.value_usd)),
+            pnl(p.unrealized_pnl_usd, fmt.signed_usd(p.unrealized_pnl_usd)),
+            pnl(upnl_pct, fmt.pct(upnl_pct, signed=True)),
+            num(fmt.price(p.stop_usd)),
+            num(fmt.price(p.target_usd)),
+            p.strategy,
+            num(fmt.age(p.opened_ts, market_ts)),
+        ),
+    )
+
+
+class PositionsPanel(SnapshotPanel):
+    """Open positions, one row per mint, updated cell by cell."""
+
+    PANEL_TITLE = "Open positions"
+
+    def compose(self) -> ComposeResult:
+        """Builds the table with its columns."""
+        table: DataTable[object] = DataTable(id="positions-table", cursor_type="row")
+        add_columns(table, COLUMNS)
+        yield table
+
+    def show(self, snapshot: EngineSnapshot) -> None:
+        """Syncs the rows with the snapshot's positions and counts them in the title."""
+        rows = [position_row(p, snapshot.market_ts) for p in snapshot.positions]
+        sync_rows(self.query_one("#positions-table", DataTable), rows)
+        self.set_title(f"{self.PANEL_TITLE} ({len(rows)})")

@@ -1,0 +1,53 @@
+"""Tests of the rules that keep the product honest: one version string, engine free of the TUI."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from soltrader_tui import __version__
+from soltrader_tui.cli import main
+
+PACKAGE = Path(__file__).resolve().parents[1] / "soltrader_tui"
+
+
+class TestOneVersion:
+    """The version comes from package metadata; no other version or phase string exists."""
+
+    def test_version_flag(self, capsys: object) -> None:
+        try:
+            main(["--version"])
+        except SystemExit as exit_:
+            assert exit_.code == 0
+        out = capsys.readouterr().out  # type: ignore[attr-defined]
+        assert out.strip() == f"soltrader-tui {__version__}"
+        assert __version__ != "0+unknown"
+
+    def test_no_other_version_or_phase_string_in_code(self) -> None:
+        offenders = []
+        semver = re.compile(r"""["']v?\d+\.\d+\.\d+""")
+        versioned = re.compile(r"""version\w*\s*[:=]\s*["']v?\d""", re.IGNORECASE)
+        phase = re.compile(r"\bphase\b", re.IGNORECASE)
+        for path in PACKAGE.rglob("*.py"):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if semver.search(line) or versioned.search(line) or phase.search(line):
+                    offenders.append(f"{path.relative_to(PACKAGE)}:{number}: {line.strip()}")
+        assert offenders == []
+
+
+class TestLayering:
+    """The engine runs without Textual; `status` does not pay for the TUI."""
+
+    def test_engine_and_status_do_not_import_textual(self) -> None:
+        code = (
+            "import sys, soltrader_tui.engine, soltrader_tui.status, soltrader_tui.session, "
+            "soltrader_tui.commands\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual' "
+            "or m.startswith('soltrader_tui.tui')))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+        )
+        assert out.stdout.strip() == "[]"

@@ -1,0 +1,80 @@
+"""The dashboard driven by the real engine on a real ledger shows what `status` reads from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Label
+
+from soltrader_tui import __version__
+from soltrader_tui.clock import VirtualClock
+from soltrader_tui.config import Config
+from soltrader_tui.engine import Engine
+from soltrader_tui.ledger import Ledger
+from soltrader_tui.market.feed import SimFeed
+from soltrader_tui.market.sim import SimMarket
+from soltrader_tui.status import read_status, status_json
+from soltrader_tui.tui import format as fmt
+from soltrader_tui.tui.app import make_app
+
+START = 1_767_225_600.0
+
+
+def build(db: Path, *, hours: float | None, seed: int = 3, speed_virtual: bool = True) -> Engine:
+    config = Config()
+    ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version=__version__)
+    market = SimMarket(seed, START, tick_seconds=config.market.tick_seconds)
+    return Engine(
+        config=config, ledger=ledger, feed=SimFeed(market), clock=VirtualClock(START),
+        version=__version__, duration_s=None if hours is None else hours * 3600,
+    )
+
+
+def label(app: object, widget_id: str) -> str:
+    return str(app.screen.query_one(f"#{widget_id}", Label).content)  # type: ignore[attr-defined]
+
+
+class TestDashboardTellsTheLedgerTruth:
+    """After a session, every figure on the dashboard equals `status --json` on the same file."""
+
+    async def test_figures_equal_status(self, tmp_path: Path) -> None:
+        db = tmp_path / "tui.sqlite"
+        engine = build(db, hours=3)
+        app = make_app(Config(), engine, version=__version__)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(400):  # the engine starts after the first refresh; wait for its end
+                await pilot.pause(0.05)
+                shown = app.dashboard.snapshot
+                if shown.market_ts is not None and not shown.running:
+                    break
+            assert shown.running is False and shown.market_ts is not None
+            screen = {k: label(app, f"pf-{k}") for k in ("equity", "realized", "win-rate", "fills")}
+            positions = app.screen.query_one("#positions DataTable", DataTable)
+            position_rows = positions.row_count
+            header = app.screen.query_one("#status-bar").render()
+            await pilot.press("q")
+        status = status_json(read_status(db))
+        assert status["fills"] > 0, "the session must trade for this to mean anything"
+        assert screen["equity"] == fmt.usd(status["equity_usd"])
+        assert screen["realized"] == fmt.signed_usd(status["realized_pnl_usd"])
+        assert screen["win-rate"] == fmt.pct(status["win_rate"])
+        assert screen["fills"] == fmt.count(status["fills"])
+        assert position_rows == len(status["open_positions"])
+        assert __version__ in str(header) and "PAPER" in str(header)
+
+    async def test_quit_commits_and_stops_the_engine(self, tmp_path: Path) -> None:
+        db = tmp_path / "quit.sqlite"
+        engine = build(db, hours=None, seed=5)
+        app = make_app(Config(), engine, version=__version__)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if app.dashboard.snapshot.market_ts is not None:
+                    break
+            await pilot.press("q")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        assert app.return_code == 0
+        report = read_status(db)
+        assert report.snapshot.running is False
+        assert report.snapshot.fills == engine.portfolio.fill_count

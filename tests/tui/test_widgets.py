@@ -1,0 +1,411 @@
+"""Tests of the dashboard: what each panel shows for the snapshots the engine publishes."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+from rich.text import Text
+from textual.widgets import DataTable, Label, Static, TextArea
+from textual.worker import WorkerState
+
+from soltrader_tui.config import AlertsConfig, Config, TuiConfig
+from soltrader_tui.domain import TradingState
+from soltrader_tui.tui import format as fmt
+from soltrader_tui.tui.messages import EngineUpdated
+from soltrader_tui.tui.screens.error_modal import ErrorModal
+from soltrader_tui.tui.toasts import ToastGate
+from soltrader_tui.tui.widgets.portfolio import FIGURES
+from tests.tui.harness import VERSION, engine_states, session
+from tests.tui.snapshot_factory import (
+    MARKET_T0,
+    make_api,
+    make_fill_view,
+    make_log,
+    make_position,
+    make_score,
+    make_snapshot,
+    make_strategy,
+)
+
+
+class TestHeader:
+    """The top line names the version, the mode and the trading state with its reason."""
+
+    async def test_shows_version_mode_and_state(self) -> None:
+        async with session() as s:
+            line = s.text("#status-bar")
+            assert f"soltrader-tui {VERSION}" in line
+            assert "PAPER" in line
+            assert "ACTIVE  new ledger" in line
+            assert "● running" in line
+            assert s.app.title == f"soltrader-tui {VERSION}"
+
+    @pytest.mark.parametrize(
+        ("state", "reason", "colour"),
+        [
+            (TradingState.ACTIVE, "resumed by operator", "green"),
+            (TradingState.PAUSED, "daily loss limit", "yellow"),
+            (TradingState.HALTED, "emergency stop from another terminal", "red"),
+        ],
+    )
+    async def test_state_changes_show_in_colour(
+        self, state: TradingState, reason: str, colour: str
+    ) -> None:
+        async with session() as s:
+            await s.publish(make_snapshot(trading_state=state, state_reason=reason))
+            line = s.text("#status-bar")
+            assert f"{state.value.upper()}  {reason}" in line
+            content = s.app.screen.query_one("#status-bar", Static).content
+            assert isinstance(content, Text)
+            styles = [str(span.style) for span in content.spans]
+            assert any(colour in style for style in styles)
+            assert s.app.sub_title == f"PAPER · {state.value.upper()}"
+
+
+class TestPortfolioPanel:
+    """The portfolio shows the snapshot's figures through the shared formatter."""
+
+    @pytest.mark.parametrize("size", [(120, 40), (100, 30)])
+    async def test_every_figure_is_on_screen(self, size: tuple[int, int]) -> None:
+        snap = make_snapshot()
+        async with session(snap, size=size) as s:
+            shown = s.text("#portfolio")
+            for label in (name for _, name in FIGURES):
+                assert label in shown
+            expected = [
+                fmt.usd(snap.equity_usd),
+                fmt.usd(snap.cash_usd),
+                fmt.usd(snap.starting_cash_usd),
+                fmt.signed_usd(snap.realized_pnl_usd),
+                fmt.signed_usd(snap.unrealized_pnl_usd),
+                "+2.47%",
+                fmt.pct(snap.win_rate),
+                "7 (4W/3L)",
+                "16",
+                "4.57%",
+                fmt.ts(snap.market_ts),
+                "● running",
+            ]
+            for value in expected:
+                assert value in shown
+
+    async def test_unknown_figures_show_a_dash(self) -> None:
+        snap = make_snapshot(
+            equity_usd=None,
+            unrealized_pnl_usd=None,
+            win_rate=None,
+            max_drawdown_pct=None,
+            market_ts=None,
+        )
+        async with session(snap) as s:
+            for key in ("equity", "unrealized", "return", "win-rate", "drawdown", "market-time"):
+                assert s.label(f"#pf-{key}").plain == "—"
+
+    async def test_figures_update_and_pnl_is_coloured(self) -> None:
+        async with session() as s:
+            await s.publish(make_snapshot(realized_pnl_usd=-7.5, unrealized_pnl_usd=2.25))
+            realized, unrealized = s.label("#pf-realized"), s.label("#pf-unrealized")
+            assert (realized.plain, str(realized.style)) == ("-$7.50", "red")
+            assert (unrealized.plain, str(unrealized.style)) == ("+$2.25", "green")
+
+    async def test_stopped_engine_is_flagged(self) -> None:
+        async with session() as s:
+            await s.publish(make_snapshot(running=False))
+            assert s.label("#pf-engine").plain == "■ stopped"
+            assert "■ stopped" in s.text("#portfolio")
+            assert "engine stopped" in s.text("#status-bar")
+
+
+class TestPositionsTable:
+    """Open positions are one row per mint, updated in place as marks move."""
+
+    async def test_rows_show_formatted_figures(self) -> None:
+        bonk = make_position("BONK", whole=2_000_000)
+        unmarked = make_position("WIF", mark_usd=None)
+        async with session(make_snapshot(positions=(bonk, unmarked))) as s:
+            rows = s.rows("#positions-table")
+            assert rows[0][:5] == [
+                "BONK",
+                "2,000,000",
+                fmt.price(bonk.avg_cost_usd),
+                fmt.price(bonk.mark_usd),
+                fmt.usd(bonk.value_usd),
+            ]
+            assert rows[0][5:] == [
+                fmt.signed_usd(bonk.unrealized_pnl_usd),
+                "+5.0%",
+                fmt.price(bonk.stop_usd),
+                fmt.price(bonk.target_usd),
+                "momentum",
+                "12m 34s",
+            ]
+            assert rows[1][3:7] == ["—", "—", "—", "—"]
+            assert "Open positions (2)" in s.text("#positions")
+
+    async def test_update_adds_removes_and_edits_rows_in_place(self) -> None:
+        bonk, wif, sol = (
+            make_position("BONK"),
+            make_position("WIF"),
+            make_position("SOL", whole=0.5),
+        )
+        async with session(make_snapshot(positions=(bonk, wif))) as s:
+            table = s.app.screen.query_one("#positions-table", DataTable)
+            table.move_cursor(row=0)
+            moved = replace(bonk, mark_usd=0.00003, value_usd=60.0, unrealized_pnl_usd=11.38)
+            await s.publish(make_snapshot(positions=(moved, sol)))
+            assert s.row_keys("#positions-table") == [bonk.mint, sol.mint]
+            rows = s.rows("#positions-table")
+            assert rows[0][3] == "$0.00003000"
+            assert rows[0][5] == "+$11.38"
+            assert rows[1][:2] == ["SOL", "0.5000"]
+            assert table.cursor_row == 0
+            await s.publish(make_snapshot(positions=()))
+            assert s.rows("#positions-table") == []
+            assert "Open positions (0)" in s.text("#positions")
+
+
+class TestFillsTable:
+    """Recent fills are listed newest first, one row per fill."""
+
+    async def test_rows_newest_first_with_realized_pnl(self) -> None:
+        snap = make_snapshot()
+        async with session(snap) as s:
+            rows = s.rows("#fills-table")
+            assert [row[2] for row in rows] == ["WIF", "SOL", "BONK"]
+            sell = snap.recent_fills[1]
+            assert rows[1] == [
+                fmt.ts(sell.ts),
+                "SELL",
+                "SOL",
+                fmt.qty(sell.qty_whole),
+                fmt.price(sell.price_usd),
+                "$50.00",
+                fmt.usd(sell.fee_usd),
+                "+$3.21",
+                "momentum: score crossed 0.75",
+            ]
+            assert rows[0][7] == "—"
+
+    async def test_new_fill_goes_on_top_and_the_oldest_drops_off(self) -> None:
+        snap = make_snapshot()
+        newest = make_fill_view("MOODENG", side="sell", realized_pnl_usd=-4.2, ts=MARKET_T0)
+        async with session(snap) as s:
+            await s.publish(replace(snap, recent_fills=(newest, *snap.recent_fills[:2]), fills=17))
+            assert s.row_keys("#fills-table") == [
+                newest.order_id,
+                snap.recent_fills[0].order_id,
+                snap.recent_fills[1].order_id,
+            ]
+            assert s.rows("#fills-table")[0][7] == "-$4.20"
+            assert "17 total" in s.text("#fills")
+
+
+class TestScoresPanel:
+    """Each strategy's record and its score for every token, as a number and a bar."""
+
+    async def test_scores_and_strategy_summary(self) -> None:
+        snap = make_snapshot(
+            scores=(make_score("SOL", score=0.41), make_score("WIF", score=None)),
+            strategies=(make_strategy(win_rate=None, realized_pnl_usd=-1.5),),
+        )
+        async with session(snap) as s:
+            sol, wif = s.rows("#scores-table")
+            assert sol[:5] == ["momentum", "SOL", "0.41", fmt.score_bar(0.41), "$152.37"]
+            assert sol[5] == "$184,250.00"
+            assert wif[2:4] == ["—", "—"]
+            assert wif[6] == "warming up"
+            assert s.rows("#strategies-table") == [["momentum", "yes", "0.62", "7", "-$1.50", "—"]]
+
+    async def test_score_changes_update_the_row(self) -> None:
+        async with session() as s:
+            await s.publish(make_snapshot(scores=(make_score("BONK", score=0.9),)))
+            assert s.rows("#scores-table") == [
+                [
+                    "momentum",
+                    "BONK",
+                    "0.90",
+                    fmt.score_bar(0.9),
+                    "$0.00002431",
+                    "$184,250.00",
+                    "fast/slow trend 0.90",
+                ]
+            ]
+
+
+class TestApiPanel:
+    """API usage per provider; without figures it says why instead of showing zeros."""
+
+    async def test_usage_per_provider(self) -> None:
+        async with session() as s:
+            assert s.rows("#api-table") == [
+                ["jupiter", "1,234", "2", "1", "87"],
+                ["solana-rpc", "56", "0", "0", "87"],
+            ]
+            assert not s.app.screen.query_one("#api-note", Label).display
+
+    async def test_no_usage_shows_dashes_and_the_note(self) -> None:
+        note = "market read in-process at --speed max: no API calls"
+        async with session(make_snapshot(api=(), api_note=note)) as s:
+            assert s.rows("#api-table") == [["—"] * 5]
+            assert s.app.screen.query_one("#api-note", Label).display
+            assert "market read in-process" in s.text("#api")
+            assert s.label("#api-note").plain == note
+            await s.publish(make_snapshot(api=(make_api(calls=3),)))
+            assert s.rows("#api-table")[0][:2] == ["jupiter", "3"]
+
+
+class TestLogPane:
+    """Every engine log line appears exactly once, however snapshots overlap or coalesce."""
+
+    async def test_overlapping_windows_neither_duplicate_nor_drop(self) -> None:
+        async with session(make_snapshot(log=make_log(1, 5))) as s:
+            for first, last in ((3, 9), (4, 9), (7, 12)):
+                await s.publish(make_snapshot(log=make_log(first, last)))
+            messages = [line.split("INFO")[-1].strip() for line in s.log_lines()]
+            assert messages == [f"line {n}" for n in range(1, 13)]
+
+    async def test_keeps_the_configured_number_of_lines(self) -> None:
+        config = Config(tui=TuiConfig(log_lines=50))
+        async with session(make_snapshot(log=()), config=config) as s:
+            await s.publish(make_snapshot(log=make_log(1, 120)))
+            lines = s.log_lines()
+            assert len(lines) == 50
+            assert lines[-1].endswith("line 120")
+            assert lines[0].endswith("line 71")
+
+
+class TestNotifications:
+    """Log lines at or above the alert level also pop up, a few per second at most."""
+
+    async def test_warnings_notify_and_info_does_not(self) -> None:
+        async with session() as s:
+            lines = (*make_log(6, 6), *make_log(7, 7, level="warning", prefix="rug pull"))
+            await s.publish(make_snapshot(log=lines))
+            toasts = list(s.app._notifications)
+            assert [(t.message, t.severity) for t in toasts] == [("rug pull 7", "warning")]
+
+    async def test_level_comes_from_config(self) -> None:
+        config = Config(alerts=AlertsConfig(notify_level="error"))
+        async with session(config=config) as s:
+            lines = (*make_log(6, 6, level="warning"), *make_log(7, 7, level="error"))
+            await s.publish(make_snapshot(log=lines))
+            assert [t.severity for t in s.app._notifications] == ["error"]
+
+    async def test_lines_from_before_start_do_not_notify(self) -> None:
+        async with session(make_snapshot(log=make_log(1, 3, level="error"))) as s:
+            await s.publish(make_snapshot(log=make_log(1, 3, level="error")))
+            assert list(s.app._notifications) == []
+
+    def test_bursts_are_summarised(self) -> None:
+        now = [100.0]
+        gate = ToastGate("warning", clock=lambda: now[0])
+        burst = gate.admit(make_log(1, 10, level="warning"))
+        assert [t.message for t in burst[:2]] == ["line 9", "line 10"]
+        assert burst[2].message == "8 more alerts were held back: see the log."
+        assert gate.admit(make_log(11, 11, level="error")) == []
+        now[0] += 1.0
+        later = gate.admit(make_log(11, 12, level="warning"))
+        assert [t.message for t in later] == [
+            "line 12",
+            "1 more alerts were held back: see the log.",
+        ]
+        assert later[1].severity == "error"
+
+
+class TestRefreshRate:
+    """The screen shows at most `tui.refresh_hz` snapshots a second, ending on the newest."""
+
+    async def test_a_burst_is_shown_once_as_its_newest_snapshot(self) -> None:
+        async with session(config=Config(tui=TuiConfig(refresh_hz=4))) as s:
+            await s.publish(make_snapshot(fills=20))
+            burst = [make_snapshot(fills=n) for n in range(21, 26)]
+            for snapshot in burst:
+                s.host.publish(snapshot)
+            await s.pilot.pause()
+            assert s.label("#pf-fills").plain == "20"
+            await s.pilot.pause(0.3)
+            assert s.app.dashboard.snapshot is burst[-1]
+            assert s.label("#pf-fills").plain == "25"
+
+    async def test_the_final_snapshot_is_shown_at_once(self) -> None:
+        async with session(config=Config(tui=TuiConfig(refresh_hz=4))) as s:
+            await s.publish(make_snapshot(fills=20))
+            s.host.publish(make_snapshot(fills=21, running=False))
+            await s.pilot.pause()
+            assert s.label("#pf-engine").plain == "■ stopped"
+            assert s.label("#pf-fills").plain == "21"
+
+
+class TestEngineFailure:
+    """An engine exception is shown in a modal and the log; the app stays open."""
+
+    async def test_failure_opens_the_error_modal(self) -> None:
+        failure = RuntimeError("database is locked")
+        async with session(failure=failure) as s:
+            await s.pilot.pause()
+            assert isinstance(s.app.screen, ErrorModal)
+            text = s.app.screen.query_one(TextArea).text
+            assert text.startswith("RuntimeError: database is locked")
+            assert "Traceback" in text
+            assert s.app.return_code is None
+            assert WorkerState.ERROR in engine_states(s.seen)
+            await s.pilot.press("escape")
+            assert not isinstance(s.app.screen, ErrorModal)
+            assert any(
+                "engine failed: RuntimeError: database is locked" in line for line in s.log_lines()
+            )
+            assert "engine failed" in s.text("#status-bar")
+            assert s.label("#pf-engine").plain == "✖ failed"
+            await s.pilot.press("q")
+            assert s.app.return_code == 1
+
+    async def test_error_text_can_be_copied(self) -> None:
+        async with session(failure=ValueError("bad quote from jupiter")) as s:
+            await s.pilot.pause()
+            await s.pilot.press("c")
+            assert s.app.clipboard.startswith("ValueError: bad quote from jupiter")
+
+    async def test_failure_reported_in_the_final_snapshot_also_opens_the_modal(self) -> None:
+        async with session() as s:
+            await s.publish(make_snapshot(error="feed stopped answering"))
+            await s.pilot.press("q")
+            await s.pilot.pause()
+            assert isinstance(s.app.screen, ErrorModal)
+            assert s.app.screen.query_one(TextArea).text == "feed stopped answering"
+            assert s.app.return_code is None
+            await s.pilot.press("q")
+            assert s.app.return_code == 1
+
+
+class TestQuit:
+    """`q` stops the engine, waits for its final commit, then exits."""
+
+    async def test_q_stops_the_engine_then_exits(self) -> None:
+        async with session() as s:
+            await s.pilot.press("q")
+            await s.pilot.pause()
+            assert s.host.stop_requests == 1
+            assert s.host.returned
+            assert engine_states(s.seen)[-1] is WorkerState.SUCCESS
+            assert s.app.return_code == 0
+
+    async def test_second_q_while_waiting_is_harmless(self) -> None:
+        release = asyncio.Event()
+        async with session(hold_after_stop=release) as s:
+            await s.pilot.press("q")
+            await s.pilot.press("q")
+            assert s.host.stop_requests == 1
+            assert s.app.return_code is None
+            release.set()
+            await s.pilot.pause()
+            assert s.host.returned
+            assert s.app.return_code == 0
+
+    async def test_snapshots_are_coalesced_messages(self) -> None:
+        async with session() as s:
+            await s.publish(make_snapshot(fills=99))
+            updates = [m for m in s.seen if isinstance(m, EngineUpdated)]
+            assert updates[-1].snapshot.fills == 99
+            assert updates[-1].can_replace(EngineUpdated(make_snapshot()))
