@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 def iso(ts: float) -> str:
     """Formats unix seconds as the ledger's UTC ISO-8601 text, millisecond precision."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    # isoformat is C code, several times faster than strftime on the fill path.
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def from_iso(text: str) -> float:

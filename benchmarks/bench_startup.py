@@ -1,0 +1,70 @@
+"""Benchmarks start-up: seconds from launching `soltrader-tui` to a dashboard showing live figures.
+
+Launches the real console script in a real terminal (tmux, 120x40), polls the screen every
+20 ms and stops the clock when the dashboard shows the engine running with a market time.
+Needs tmux (Linux/macOS); the product itself does not.
+
+    python benchmarks/bench_startup.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+READY = "● running"
+
+
+def one_run(folder: Path, n: int) -> float:
+    session = f"bench-startup-{n}"
+    exe = Path(sys.executable).with_name("soltrader-tui")
+    db = folder / f"startup-{n}.sqlite"
+    t0 = time.perf_counter()
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-x", "120", "-y", "40", "-s", session,
+         f"{exe} --db {db}"],
+        check=True, cwd=folder,
+    )
+    try:
+        while time.perf_counter() - t0 < 30:
+            screen = subprocess.run(
+                ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True,
+                check=False,
+            ).stdout
+            if READY in screen and "market —" not in screen and "market " in screen:
+                return time.perf_counter() - t0
+            time.sleep(0.02)
+        raise RuntimeError("the dashboard did not become ready within 30 s:\n" + screen)
+    finally:
+        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=False)
+        time.sleep(1.0)
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False,
+                       stderr=subprocess.DEVNULL)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    if shutil.which("tmux") is None:
+        print("tmux is needed for this benchmark")
+        return 2
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(args.runs):
+            secs = one_run(Path(tmp), n)
+            times.append(secs)
+            print(f"run {n + 1}: dashboard live after {secs:.2f} s")
+    print(f"median: {statistics.median(times):.2f} s over {args.runs} runs")
+    print("command: python " + " ".join(sys.argv))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
