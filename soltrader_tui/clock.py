@@ -18,6 +18,10 @@ class Clock(Protocol):
         """Waits until market time reaches `ts` (returns at once if it has)."""
         ...
 
+    def wall_delay(self, ts: float) -> float:
+        """Returns the wall seconds until market time reaches `ts` (0 for a virtual clock)."""
+        ...
+
     @property
     def is_virtual(self) -> bool:
         """True when market time does not follow the wall clock one-to-one."""
@@ -31,6 +35,9 @@ class WallClock:
 
     def now(self) -> float:
         return time.time()
+
+    def wall_delay(self, ts: float) -> float:
+        return ts - time.time()
 
     async def sleep_until(self, ts: float) -> None:
         delay = ts - time.time()
@@ -53,6 +60,9 @@ class ScaledClock:
     def now(self) -> float:
         return self.start + (time.monotonic() - self._wall0) * self.speed
 
+    def wall_delay(self, ts: float) -> float:
+        return (ts - self.now()) / self.speed
+
     async def sleep_until(self, ts: float) -> None:
         delay = (ts - self.now()) / self.speed
         if delay > 0:
@@ -69,6 +79,9 @@ class VirtualClock:
 
     def now(self) -> float:
         return self._now
+
+    def wall_delay(self, ts: float) -> float:
+        return 0.0
 
     async def sleep_until(self, ts: float) -> None:
         # No real waiting: the engine decides when to yield to the event loop.

@@ -8,6 +8,7 @@ rebuilt from it at start. Screens get immutable snapshots through `on_snapshot`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections import deque
@@ -15,25 +16,28 @@ from collections.abc import Callable, Sequence
 
 from soltrader_tui.clock import Clock
 from soltrader_tui.config import Config
+from soltrader_tui.control import STOP_FILE, transition
 from soltrader_tui.domain import (
     MarketTick,
     Mode,
-    Order,
     Signal,
+    Token,
     TradingState,
     usd_to_micro,
 )
-from soltrader_tui.eventlog import DecisionLog, plain_price
-from soltrader_tui.execution.paper import PaperExecutor, Rejected
+from soltrader_tui.eventlog import DecisionLog
+from soltrader_tui.execution.paper import PaperExecutor
+from soltrader_tui.ledger.control import Command
 from soltrader_tui.ledger.rows import EquityPoint, Heartbeat, MarkRow, ScoreRow
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio import EquityCurve, Portfolio
 from soltrader_tui.risk import ExitLevels, entry_denial, exit_levels, exit_reason
-from soltrader_tui.snapshot import EngineSnapshot, FillView, ScoreView
+from soltrader_tui.snapshot import EngineSnapshot, ScoreView
 from soltrader_tui.strategies import make_strategies
 from soltrader_tui.strategies.base import Strategy
-from soltrader_tui.views import SnapshotContext, build_snapshot, fill_view
+from soltrader_tui.trader import EXIT_RETRY_S, Trader
+from soltrader_tui.views import SnapshotContext, build_snapshot
 
 EQUITY_EVERY_S = 60.0
 """Market seconds between two points of the recorded equity curve."""
@@ -41,6 +45,8 @@ FLUSH_EVERY_WALL_S = 1.0
 """Wall seconds between two bookkeeping flushes (marks, scores, heartbeat, log lines)."""
 YIELD_EVERY_WALL_S = 0.005
 """On a virtual clock, the longest the tick loop runs before letting the screen have a turn."""
+CONTROL_POLL_WALL_S = 0.1
+"""Wall seconds between two looks for stop/pause/resume requests from other processes."""
 SCREEN_LOG_LINES = 200
 """Log lines carried in each snapshot; the log pane keeps its own longer history."""
 
@@ -72,7 +78,6 @@ class Engine:
         self._strategies: list[Strategy] = list(
             strategies if strategies is not None else make_strategies(config.strategies)
         )
-        self._executor = PaperExecutor(feed, config.paper, mode)
         self.on_snapshot: SnapshotCallback | None = None
         self._stop_requested = False
         self._dirty = False
@@ -82,20 +87,26 @@ class Engine:
         self._ticks: dict[str, MarketTick] = {}
         self._marks: dict[str, float] = {}
         self._levels: dict[str, ExitLevels] = {}
-        self._recent_fills: deque[FillView] = deque(maxlen=config.tui.recent_fills)
         self._equity_buffer: list[EquityPoint] = []
         self._curve = EquityCurve()
         self._log = DecisionLog(keep=SCREEN_LOG_LINES)
+        self._trader = Trader(
+            ledger=ledger,
+            executor=PaperExecutor(feed, config.paper, mode),
+            log=self._log,
+            mode=mode,
+            recent_fills=config.tui.recent_fills,
+        )
+        self._portfolio = self._trader.portfolio
+        self._commands: deque[tuple[Command, str, int | None]] = deque()
+        self._wake = asyncio.Event()
+        self._stop_file = ledger.path.with_name(STOP_FILE)
         self._restore()
 
     # -- start-up: the ledger is the truth -----------------------------------------------------
 
     def _restore(self) -> None:
         ledger = self._ledger
-        self._portfolio = Portfolio(ledger.starting_cash_micro)
-        for fill, reason in ledger.fills():
-            effect = self._portfolio.apply(fill)
-            self._recent_fills.appendleft(fill_view(fill, reason, effect.realized_micro))
         for point in ledger.equity_points():
             self._curve.update(point.equity_micro)
         for mint, mark in ledger.marks().items():
@@ -108,13 +119,18 @@ class Engine:
             ledger.set_trading_state(self._state, self._state_reason, "engine", self._clock.now())
         else:
             self._state, self._state_reason = TradingState(stored.state), stored.reason
-        self._order_seq = ledger.order_count()
 
     # -- the host's handle ---------------------------------------------------------------------
+
+    def command(self, command: Command, actor: str) -> None:
+        """Queues stop, pause or resume; the loop acts on it at once, even mid-wait."""
+        self._commands.append((command, actor, None))
+        self._wake.set()
 
     def request_stop(self) -> None:
         """Asks `run` to finish after the current tick; all is committed before it returns."""
         self._stop_requested = True
+        self._wake.set()
 
     @property
     def portfolio(self) -> Portfolio:
@@ -141,7 +157,7 @@ class Engine:
             self._portfolio,
             self._marks,
             levels=self._levels,
-            recent_fills=self._recent_fills,
+            recent_fills=self._trader.recent_fills,
             scores=scores,
             log=self._log.recent(),
         )
@@ -201,11 +217,18 @@ class Engine:
         next_equity = start
         wall = time.monotonic()
         next_flush = wall + FLUSH_EVERY_WALL_S
-        next_publish = wall
-        last_yield = wall
+        next_publish = next_poll = last_yield = wall
         ts = start
         while not self._stop_requested and (end is None or ts <= end):
-            await clock.sleep_until(ts)
+            await self._wait_for(ts)
+            wall = time.monotonic()
+            if wall >= next_poll:
+                self._poll_requests()
+                next_poll = wall + CONTROL_POLL_WALL_S
+            if self._commands:
+                await self._apply_commands()
+            if clock.wall_delay(ts) > 0:
+                continue  # woken early by a command: go back to waiting for this tick
             self._dirty = False
             await self._tick(ts)
             if ts >= next_equity:
@@ -227,6 +250,16 @@ class Engine:
                     clock.now()
                 )  # fell behind the wall clock: skip to now, don't replay the backlog
 
+    async def _wait_for(self, ts: float) -> None:
+        """Waits for market time `ts`, or less when a command arrives or a poll is due."""
+        delay = self._clock.wall_delay(ts)
+        if delay <= 0:
+            await self._clock.sleep_until(ts)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), min(delay, CONTROL_POLL_WALL_S))
+        self._wake.clear()
+
     async def _tick(self, ts: float) -> None:
         self._market_ts = ts
         ticks = await self._feed.poll(ts)
@@ -236,11 +269,14 @@ class Engine:
             mint = tick.token.mint
             self._ticks[mint] = tick
             self._marks[mint] = tick.price_usd
-            levels = self._levels.get(mint)
-            if levels is not None and state is not TradingState.HALTED:
-                reason = exit_reason(tick.price_usd, levels)
-                if reason is not None:
-                    await self._exit(tick, reason, "risk")
+            if mint in positions and self._trader.retry_at.get(mint, 0.0) <= ts:
+                if state is TradingState.HALTED:
+                    await self._exit(tick.token, ts, "halt_flatten")
+                else:
+                    levels = self._levels.get(mint)
+                    reason = None if levels is None else exit_reason(tick.price_usd, levels)
+                    if reason is not None:
+                        await self._exit(tick.token, ts, reason)
             holding = mint in positions
             for strategy in self._strategies:
                 signal = strategy.on_tick(tick, holding)
@@ -262,7 +298,7 @@ class Engine:
             f"(score {signal.score:.2f}): {signal.reason}",
         )
         if signal.side == "sell":
-            await self._exit(tick, f"{signal.strategy}_exit", signal.strategy)
+            await self._exit(tick.token, tick.ts, f"{signal.strategy}_exit")
             return
         in_amount = usd_to_micro(self._config.risk.order_usd)
         estimated_cost = (
@@ -282,76 +318,87 @@ class Engine:
             self._log.emit(tick.ts, "info", "denied", f"DENIED BUY {tick.token.symbol}: {denial}")
             self._dirty = True
             return
-        order = self._new_order(tick, "buy", in_amount, signal.strategy, f"{signal.strategy}_entry")
-        await self._submit(order)
-
-    async def _exit(self, tick: MarketTick, reason: str, actor: str) -> None:
-        pos = self._portfolio.positions[tick.token.mint]
-        order = self._new_order(tick, "sell", pos.qty, pos.strategy, reason)
-        await self._submit(order)
-
-    def _new_order(
-        self, tick: MarketTick, side: str, in_amount: int, strategy: str, reason: str
-    ) -> Order:
-        self._order_seq += 1
-        return Order(
-            client_order_id=f"ord-{self._order_seq:07d}",
-            token=tick.token,
-            side="buy" if side == "buy" else "sell",
-            in_amount=in_amount,
-            strategy=strategy,
-            reason=reason,
-            ts=tick.ts,
+        order = self._trader.order(
+            tick.token, tick.ts, "buy", in_amount, signal.strategy, f"{signal.strategy}_entry"
         )
+        if await self._trader.submit(order) is not None:
+            self._after_fill(tick.token.mint, tick.ts)
+        self._dirty = True
 
-    async def _submit(self, order: Order) -> None:
-        result = await self._executor.execute(order)
-        symbol = order.token.symbol
-        if isinstance(result, Rejected):
-            self._log.emit(
-                order.ts,
-                "warning",
-                "rejected",
-                f"REJECTED {order.side.upper()} {symbol} ({order.reason}): {result.reason}",
-            )
-            self._ledger.record_rejection(
-                order, result.reason, self._mode, self._log.take_pending()
-            )
-            self._dirty = True
-            return
-        fill = result
-        # Apply to the cache first: it validates without mutating on error, so a fill the
-        # portfolio would refuse never reaches the ledger. If the commit then fails, the engine
-        # stops and the next start rebuilds the cache from the ledger.
-        effect = self._portfolio.apply(fill)
-        qty = order.token.to_whole(fill.qty)
-        text = (
-            f"FILL {fill.side.upper()} {qty:,.4f} {symbol} @ ${plain_price(fill.price_usd)} "
-            f"for ${fill.quote_amount / 1e6:,.2f} (fee ${fill.fee / 1e6:,.4f}) [{order.reason}]"
-        )
-        if effect.realized_micro is not None:
-            text += f", realized {effect.realized_micro / 1e6:+,.2f} USD"
-        self._log.emit(fill.ts, "info", "fill", text)
-        if effect.closed is not None:
-            trip = effect.closed
-            self._log.emit(
-                fill.ts,
-                "info",
-                "round_trip",
-                f"ROUND TRIP {symbol} closed: {'WIN' if trip.won else 'LOSS'} "
-                f"{trip.realized_micro / 1e6:+,.2f} USD; win rate "
-                f"{self._portfolio.wins}/{self._portfolio.round_trips}",
-            )
-        self._ledger.record_fill(order, fill, self._log.take_pending())
-        mint = order.token.mint
+    async def _exit(self, token: Token, ts: float, reason: str) -> bool:
+        """Sells a whole position at market; returns whether it filled."""
+        effect = await self._trader.sell_all(token, ts, reason)
+        if effect is not None:
+            self._after_fill(token.mint, ts)
+        self._dirty = True
+        return effect is not None
+
+    def _after_fill(self, mint: str, ts: float) -> None:
         pos = self._portfolio.positions.get(mint)
         if pos is None:
             self._levels.pop(mint, None)
         else:
             self._levels[mint] = exit_levels(pos.avg_cost_usd, self._config.risk)
-        self._recent_fills.appendleft(fill_view(fill, order.reason, effect.realized_micro))
-        self._record_equity(fill.ts)
+        self._record_equity(ts)
+
+    # -- control: stop, pause, resume -----------------------------------------------------------
+
+    def _poll_requests(self) -> None:
+        for request in self._ledger.pending_requests():
+            self._commands.append((request.command, request.actor, request.id))
+        if self._stop_file.exists():
+            handled = self._stop_file.with_name(f"{STOP_FILE}.handled")
+            self._stop_file.replace(handled)  # consumed once, so a later resume is not undone
+            self._commands.append(("stop", f"{STOP_FILE} file", None))
+
+    async def _apply_commands(self) -> None:
+        while self._commands:
+            command, actor, request_id = self._commands.popleft()
+            result = await self._apply(command, actor)
+            if request_id is not None:
+                self._ledger.complete_request(request_id, result, self._clock.now())
+
+    async def _apply(self, command: Command, actor: str) -> str:
+        now = self._clock.now()
+        step = transition(self._state, command)
+        if step.to is None:
+            self._log.emit(now, "info", "state", f"{command.upper()} by {actor}: {step.message}")
+            self._dirty = True
+            return step.message
+        self._set_state(step.to, f"{command} by {actor}", actor, now)
+        if step.to is not TradingState.HALTED:
+            return step.message
+        left = await self._flatten(now)
+        if left:
+            return (
+                f"HALTED; could not sell yet: {', '.join(left)} (retrying every {EXIT_RETRY_S:g} s)"
+            )
+        return step.message
+
+    async def _flatten(self, ts: float) -> list[str]:
+        """Sells every open position at market; returns the symbols that did not fill."""
+        left = []
+        for pos in list(self._portfolio.positions.values()):
+            tick = self._ticks.get(pos.token.mint)
+            if not await self._exit(
+                pos.token, ts if tick is None else max(ts, tick.ts), "emergency_stop"
+            ):
+                left.append(pos.token.symbol)
+        return left
+
+    def _set_state(self, state: TradingState, reason: str, actor: str, ts: float) -> None:
+        previous = self._state
+        self._state, self._state_reason = state, reason
+        self._log.emit(
+            ts,
+            "warning" if state is not TradingState.ACTIVE else "info",
+            "state",
+            f"STATE {previous.value.upper()} -> {state.value.upper()}: {reason}",
+        )
+        self._ledger.set_trading_state(state, reason, actor, ts, self._log.take_pending())
         self._dirty = True
+        if self.on_snapshot is not None:
+            self.on_snapshot(self.snapshot())
 
     # -- bookkeeping ---------------------------------------------------------------------------
 

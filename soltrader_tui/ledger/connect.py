@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from soltrader_tui.ledger.schema import REQUIRED_TABLES, SCHEMA_VERSION
+from soltrader_tui.ledger.schema import SCHEMA_VERSION, tables_at
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
@@ -79,7 +79,7 @@ def inspect_schema(conn: sqlite3.Connection, path: Path) -> int:
             f"{path} is an SQLite database but not a soltrader-tui ledger "
             f"(it has tables {', '.join(sorted(tables)[:5])}). It was left untouched."
         )
-    missing = REQUIRED_TABLES - tables
+    missing = tables_at(version) - tables
     if version > 0 and missing:
         raise LedgerError(f"{path} is missing ledger tables: {', '.join(sorted(missing))}")
     return version

@@ -8,7 +8,9 @@ version N-1 to N inside one transaction. Later migrations that reshape a table u
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlite_utils
 
@@ -120,7 +122,25 @@ def _v1(conn: sqlite3.Connection, db: sqlite_utils.Database) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+def _v2(conn: sqlite3.Connection, db: sqlite_utils.Database) -> None:
+    # Requests from other processes (`soltrader-tui stop`, `resume`) and the dashboard,
+    # answered by the engine that holds the ledger.
+    conn.execute(
+        """
+        CREATE TABLE control_requests (
+            id       INTEGER PRIMARY KEY,
+            ts       TEXT NOT NULL,
+            command  TEXT NOT NULL CHECK (command IN ('stop', 'pause', 'resume')),
+            actor    TEXT NOT NULL,
+            status   TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')),
+            result   TEXT NOT NULL DEFAULT '',
+            done_ts  TEXT
+        )
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
 """MIGRATIONS[i] takes the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -140,15 +160,42 @@ REQUIRED_TABLES = frozenset(
         "api_usage",
     }
 )
+"""Tables of the first schema; later versions add to them (see `tables_at`)."""
+
+_ADDED_AT = {2: frozenset({"control_requests"})}
 
 
-def migrate(conn: sqlite3.Connection) -> tuple[int, int]:
+def tables_at(version: int) -> frozenset[str]:
+    """Returns the tables a ledger of schema `version` must have."""
+    tables = set(REQUIRED_TABLES)
+    for added_in, names in _ADDED_AT.items():
+        if version >= added_in:
+            tables |= names
+    return frozenset(tables)
+
+
+def backup_path(ledger: Path, from_version: int, to_version: int, ts: float) -> Path:
+    """Returns where the copy taken before a migration goes: beside the ledger."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(ts))
+    return ledger.with_name(f"{ledger.stem}.v{from_version}-before-v{to_version}-{stamp}.sqlite")
+
+
+def migrate(conn: sqlite3.Connection, ledger: Path | None = None) -> tuple[int, int]:
     """Brings the schema up to SCHEMA_VERSION, one transaction per migration.
+
+    An existing ledger (schema > 0) is first copied with SQLite's online backup API beside
+    itself, so a migration can never cost the user their history.
 
     Returns:
         The versions before and after.
     """
     before = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if 0 < before < SCHEMA_VERSION and ledger is not None:
+        copy = sqlite3.connect(backup_path(ledger, before, SCHEMA_VERSION, time.time()))
+        try:
+            conn.backup(copy)
+        finally:
+            copy.close()
     db = sqlite_utils.Database(conn)
     for version in range(before, SCHEMA_VERSION):
         conn.execute("BEGIN IMMEDIATE")

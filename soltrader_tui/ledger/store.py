@@ -21,6 +21,7 @@ from soltrader_tui.ledger.connect import (
     connect,
     inspect_schema,
 )
+from soltrader_tui.ledger.control import ControlRequest, pending
 from soltrader_tui.ledger.rows import (
     EquityPoint,
     EventRow,
@@ -76,7 +77,7 @@ class Ledger:
             conn = connect(path, readonly=False)
             inspect_schema(conn, path)
             conn.execute("PRAGMA journal_mode = WAL")
-            migrate(conn)
+            migrate(conn, path)
             conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES "
                 "('starting_cash_micro', ?), ('mode', ?), ('created_by_version', ?)",
@@ -136,6 +137,18 @@ class Ledger:
                 (iso(ts), state.value, reason, actor),
             )
             c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
+
+    def complete_request(self, request_id: int, result: str, ts: float) -> None:
+        """Answers a control request (the requester is waiting for this)."""
+        with self._transaction(durable=True) as c:
+            c.execute(
+                "UPDATE control_requests SET status = 'done', result = ?, done_ts = ? WHERE id = ?",
+                (result, iso(ts), request_id),
+            )
+
+    def pending_requests(self) -> list[ControlRequest]:
+        """Returns the control requests not yet answered, oldest first."""
+        return pending(self._conn)
 
     # -- bookkeeping: batched, not fsync'd per commit -------------------------------------------
 

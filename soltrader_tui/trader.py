@@ -1,0 +1,115 @@
+"""Provides Trader: turns orders into committed fills and keeps the portfolio cache in step.
+
+Every order gets a client order id; every outcome (fill or rejection) is one durable ledger
+transaction carrying its log lines; the in-memory portfolio changes only with a fill that the
+ledger also holds.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from soltrader_tui.domain import Mode, Order, Side, Token
+from soltrader_tui.eventlog import DecisionLog, plain_price
+from soltrader_tui.execution.paper import PaperExecutor, Rejected
+from soltrader_tui.ledger.store import Ledger
+from soltrader_tui.portfolio import FillEffect, Portfolio
+from soltrader_tui.snapshot import FillView
+from soltrader_tui.views import fill_view
+
+EXIT_RETRY_S = 5.0
+"""Market seconds before an exit that could not fill is tried again."""
+
+
+class Trader:
+    """The order lifecycle: id, execution, ledger commit, cache update, log lines."""
+
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        executor: PaperExecutor,
+        log: DecisionLog,
+        mode: Mode,
+        recent_fills: int,
+    ) -> None:
+        self._ledger = ledger
+        self._executor = executor
+        self._log = log
+        self._mode: Mode = mode
+        self.recent_fills: deque[FillView] = deque(maxlen=recent_fills)
+        self.retry_at: dict[str, float] = {}
+        """Market time before which a failed exit of a mint is not tried again."""
+        self.portfolio = Portfolio(ledger.starting_cash_micro)
+        for fill, reason in ledger.fills():
+            effect = self.portfolio.apply(fill)
+            self.recent_fills.appendleft(fill_view(fill, reason, effect.realized_micro))
+        self._order_seq = ledger.order_count()
+
+    def order(
+        self, token: Token, ts: float, side: Side, in_amount: int, strategy: str, reason: str
+    ) -> Order:
+        """Builds an order with the next client order id."""
+        self._order_seq += 1
+        return Order(
+            client_order_id=f"ord-{self._order_seq:07d}",
+            token=token,
+            side=side,
+            in_amount=in_amount,
+            strategy=strategy,
+            reason=reason,
+            ts=ts,
+        )
+
+    async def sell_all(self, token: Token, ts: float, reason: str) -> FillEffect | None:
+        """Sells a whole position at market; None when it did not fill (retried later)."""
+        pos = self.portfolio.positions[token.mint]
+        effect = await self.submit(self.order(token, ts, "sell", pos.qty, pos.strategy, reason))
+        if effect is None:
+            # Not forgotten: retried a little later, not every tick, so the ledger and the log
+            # get one line per attempt instead of four a second.
+            self.retry_at[token.mint] = ts + EXIT_RETRY_S
+        return effect
+
+    async def submit(self, order: Order) -> FillEffect | None:
+        """Executes an order and commits the outcome; returns the fill's effect, or None."""
+        result = await self._executor.execute(order)
+        symbol = order.token.symbol
+        if isinstance(result, Rejected):
+            self._log.emit(
+                order.ts,
+                "warning",
+                "rejected",
+                f"REJECTED {order.side.upper()} {symbol} ({order.reason}): {result.reason}",
+            )
+            self._ledger.record_rejection(
+                order, result.reason, self._mode, self._log.take_pending()
+            )
+            return None
+        fill = result
+        # Apply to the cache first: it validates without mutating on error, so a fill the
+        # portfolio would refuse never reaches the ledger. If the commit then fails, the engine
+        # stops and the next start rebuilds the cache from the ledger.
+        effect = self.portfolio.apply(fill)
+        qty = order.token.to_whole(fill.qty)
+        text = (
+            f"FILL {fill.side.upper()} {qty:,.4f} {symbol} @ ${plain_price(fill.price_usd)} "
+            f"for ${fill.quote_amount / 1e6:,.2f} (fee ${fill.fee / 1e6:,.4f}) [{order.reason}]"
+        )
+        if effect.realized_micro is not None:
+            text += f", realized {effect.realized_micro / 1e6:+,.2f} USD"
+        self._log.emit(fill.ts, "info", "fill", text)
+        if effect.closed is not None:
+            trip = effect.closed
+            self._log.emit(
+                fill.ts,
+                "info",
+                "round_trip",
+                f"ROUND TRIP {symbol} closed: {'WIN' if trip.won else 'LOSS'} "
+                f"{trip.realized_micro / 1e6:+,.2f} USD; win rate "
+                f"{self.portfolio.wins}/{self.portfolio.round_trips}",
+            )
+        self._ledger.record_fill(order, fill, self._log.take_pending())
+        self.recent_fills.appendleft(fill_view(fill, order.reason, effect.realized_micro))
+        self.retry_at.pop(order.token.mint, None)
+        return effect
