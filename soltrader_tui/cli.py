@@ -95,6 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="one JSON object")
     status.add_argument("--db", type=Path, help="ledger file")
     status.add_argument("--config", type=Path, help="config file (to find the ledger)")
+    for name, text in (
+        ("stop", "emergency stop: flatten every position and HALT (works from another terminal)"),
+        ("resume", "leave PAUSED or HALTED: back to ACTIVE"),
+    ):
+        control = sub.add_parser(name, help=text)
+        control.add_argument("--db", type=Path, help="ledger file")
+        control.add_argument("--config", type=Path, help="config file (to find the ledger)")
+        control.add_argument(
+            "--timeout", type=float, default=10.0, help="seconds to wait for the engine (10)"
+        )
     cfg = sub.add_parser("config", help="configuration tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = cfg_sub.add_parser("check", help="validate a config file; exit 0 if valid, 2 if not")
@@ -117,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.run(args, headless=False)
     if command == "status":
         return commands.status(args)
+    if command == "stop":
+        return commands.control(args, "stop")
+    if command == "resume":
+        return commands.control(args, "resume")
     if command == "config":
         return commands.config_check(args)
     if command == "paths":

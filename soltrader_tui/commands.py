@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from soltrader_tui.config_file import ConfigError
 from soltrader_tui.ledger.connect import LedgerError
@@ -106,6 +106,46 @@ def status(args: argparse.Namespace) -> int:
 
     Console().print(render_status(report))
     return EXIT_OK
+
+
+def control(args: argparse.Namespace, command: Literal["stop", "resume"]) -> int:
+    """Stops or resumes the engine on a ledger, through the ledger; waits for its answer."""
+    import os
+    import time
+
+    from soltrader_tui.domain import TradingState
+    from soltrader_tui.ledger import control as requests
+
+    try:
+        db = (args.db if args.db is not None else _ledger_path(args.config)).resolve()
+        if not requests.engine_alive(db):
+            state = TradingState.HALTED if command == "stop" else TradingState.ACTIVE
+            reason = (
+                "stop requested while no engine ran; open positions are sold at the next start"
+                if command == "stop"
+                else "resumed while no engine ran"
+            )
+            requests.set_state_offline(db, state, reason, "cli")
+            print(f"no engine is running on {db}: stored state is now {state.value.upper()}")
+            return EXIT_OK
+        request_id = requests.submit(db, command, f"cli (pid {os.getpid()})")
+        deadline = time.monotonic() + args.timeout
+        while time.monotonic() < deadline:
+            answer = requests.result(db, request_id)
+            if answer is not None:
+                print(answer)
+                return EXIT_OK
+            time.sleep(0.02)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except LedgerError as exc:
+        return _fail(str(exc))
+    print(
+        f"soltrader-tui: the engine did not answer within {args.timeout:g} s; the request stays "
+        "queued and the engine acts on it when it next polls",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _ledger_path(config: Path | None) -> Path:

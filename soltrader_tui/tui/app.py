@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from typing import ClassVar, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from textual import on, work
 from textual.app import App
@@ -13,8 +13,10 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from soltrader_tui.config import Config
+from soltrader_tui.domain import TradingState
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui.messages import EngineUpdated
+from soltrader_tui.tui.screens.confirm import ConfirmModal
 from soltrader_tui.tui.screens.dashboard import DashboardScreen
 from soltrader_tui.tui.screens.error_modal import ErrorModal
 
@@ -40,12 +42,22 @@ class EngineHost(Protocol):
         """Asks `run` to finish soon."""
         ...
 
+    def command(self, command: Literal["stop", "pause", "resume"], actor: str) -> None:
+        """Queues an emergency stop, a pause or a resume; the engine acts on it at once."""
+        ...
+
 
 class SolTraderApp(App[int]):
     """The dashboard: one screen of panels over an engine worker. Returns an exit code."""
 
     CSS_PATH = "app.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        # Priority: works whatever widget has focus, even while a table has the keyboard.
+        Binding("ctrl+e", "emergency_stop", "Emergency stop", priority=True),
+        Binding("p", "toggle_pause", "Pause/resume entries"),
+        Binding("r", "resume", "Resume"),
+    ]
 
     def __init__(self, config: Config, engine: EngineHost, *, version: str) -> None:
         """Builds the app; `make_app` is the one place that calls this."""
@@ -123,6 +135,51 @@ class SolTraderApp(App[int]):
         details = "".join(traceback.format_exception(error))
         self.dashboard.engine_failed(summary)
         self.push_screen(ErrorModal("The engine failed", f"{summary}\n\n{details}"))
+
+    def action_emergency_stop(self) -> None:
+        """Asks for confirmation, then flattens every position and halts trading."""
+        if isinstance(self.screen, ConfirmModal):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._engine.command("stop", "dashboard")
+                self.notify(
+                    "Flattening every position and halting.",
+                    title="Emergency stop",
+                    severity="warning",
+                )
+
+        self.push_screen(
+            ConfirmModal(
+                "EMERGENCY STOP",
+                "Sell every open position at market, cancel pending orders and HALT trading?",
+            ),
+            answered,
+        )
+
+    def action_toggle_pause(self) -> None:
+        """Pauses entries when ACTIVE, resumes when PAUSED; HALTED needs `r`."""
+        state = self.dashboard.snapshot.trading_state
+        if state is TradingState.HALTED:
+            self.notify("Trading is HALTED: press r to resume.", title="Halted")
+            return
+        self._engine.command("pause" if state is TradingState.ACTIVE else "resume", "dashboard")
+
+    def action_resume(self) -> None:
+        """Resumes trading after a pause or a halt, with confirmation."""
+        if self.dashboard.snapshot.trading_state is TradingState.ACTIVE:
+            self.notify("Trading is already ACTIVE.", title="Resume")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._engine.command("resume", "dashboard")
+
+        self.push_screen(
+            ConfirmModal("RESUME TRADING", "Allow new entries again (state back to ACTIVE)?"),
+            answered,
+        )
 
     async def action_quit(self) -> None:
         """Stops the engine, waits for it to commit, then exits; repeating it while waiting is

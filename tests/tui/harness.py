@@ -39,6 +39,7 @@ class SnapshotHost:
     """When set, `run` waits for it after a stop request (a slow final commit)."""
     on_snapshot: Any = None
     stop_requests: int = 0
+    commands: list[tuple[str, str]] = field(default_factory=list)
     returned: bool = False
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -62,6 +63,9 @@ class SnapshotHost:
     def request_stop(self) -> None:
         self.stop_requests += 1
         self._stop.set()
+
+    def command(self, command: str, actor: str) -> None:
+        self.commands.append((command, actor))
 
 
 @dataclass

@@ -78,3 +78,45 @@ class TestDashboardTellsTheLedgerTruth:
         report = read_status(db)
         assert report.snapshot.running is False
         assert report.snapshot.fills == engine.portfolio.fill_count
+
+
+class TestEmergencyStopKey:
+    """ctrl+e then y halts and flattens, whatever widget has the focus."""
+
+    async def test_ctrl_e_y_with_focus_in_a_table(self, tmp_path: Path) -> None:
+        from soltrader_tui.domain import TradingState
+        from soltrader_tui.market.sim import sim_mint
+        from soltrader_tui.tui.screens.confirm import ConfirmModal
+        from tests.factories import make_fill, make_order
+
+        db = tmp_path / "stop.sqlite"
+        seed_ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
+        token = SimMarket(3, START).token(sim_mint("SOLX"))
+        assert token is not None
+        buy = make_fill(side="buy", qty=300_000_000, quote_amount=45_000_000, fee=100_000,
+                        token=token, ts=START - 60)
+        seed_ledger.record_fill(make_order(token=token, client_order_id=buy.order_id), buy)
+        seed_ledger.close()
+        engine = build(db, hours=None)
+        app = make_app(Config(), engine, version=__version__)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(100):
+                await pilot.pause(0.02)
+                if app.dashboard.snapshot.market_ts is not None:
+                    break
+            app.screen.query_one("#fills DataTable", DataTable).focus()
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmModal)
+            await pilot.press("y")
+            for _ in range(200):
+                await pilot.pause(0.01)
+                if app.dashboard.snapshot.trading_state is TradingState.HALTED:
+                    break
+            assert app.dashboard.snapshot.trading_state is TradingState.HALTED
+            await pilot.press("q")
+            await app.workers.wait_for_complete()
+        report = read_status(db)
+        assert report.snapshot.positions == ()
+        assert report.snapshot.trading_state is TradingState.HALTED
+        assert "dashboard" in report.snapshot.state_reason

@@ -1,0 +1,179 @@
+"""Tests of stop, pause and resume: the state machine, in-process commands, ledger requests,
+the STOP file, and a restart that keeps a halt."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+from soltrader_tui.clock import VirtualClock
+from soltrader_tui.config import Config
+from soltrader_tui.control import STOP_FILE, transition
+from soltrader_tui.domain import TradingState
+from soltrader_tui.engine import Engine
+from soltrader_tui.ledger import Ledger
+from soltrader_tui.ledger import control as requests
+from soltrader_tui.market.feed import SimFeed
+from soltrader_tui.market.sim import SimMarket, sim_mint
+from tests.factories import make_fill, make_order
+
+START = 1_767_225_600.0
+A, P, H = TradingState.ACTIVE, TradingState.PAUSED, TradingState.HALTED
+
+
+class TestTransitions:
+    """Which command moves which state where; only resume leaves HALTED."""
+
+    @pytest.mark.parametrize(
+        ("state", "command", "to"),
+        [
+            (A, "stop", H), (P, "stop", H), (H, "stop", H),
+            (A, "pause", P), (P, "pause", None), (H, "pause", None),
+            (A, "resume", None), (P, "resume", A), (H, "resume", A),
+        ],
+    )
+    def test_table(self, state: TradingState, command: str, to: TradingState | None) -> None:
+        assert transition(state, command).to is to  # type: ignore[arg-type]
+
+
+def open_ledger(path: Path) -> Ledger:
+    return Ledger.open(path, starting_cash_micro=500_000_000, mode="paper", version="test")
+
+
+def hold_solx(ledger: Ledger, market: SimMarket) -> None:
+    """Puts an open SOLX position in the ledger, bought at the market's price."""
+    token = market.token(sim_mint("SOLX"))
+    assert token is not None
+    quote = market.quote(token.mint, "buy", 50_000_000)
+    assert quote is not None
+    fill = make_fill(side="buy", qty=quote.out_amount, quote_amount=50_000_000, fee=126_000,
+                     token=token, ts=START - 60)
+    ledger.record_fill(make_order(token=token, client_order_id=fill.order_id, ts=fill.ts), fill)
+
+
+def build(ledger: Ledger, hours: float | None = None) -> tuple[Engine, SimMarket]:
+    config = Config()
+    market = SimMarket(3, START, tick_seconds=config.market.tick_seconds)
+    engine = Engine(config=config, ledger=ledger, feed=SimFeed(market),
+                    clock=VirtualClock(START), version="test",
+                    duration_s=None if hours is None else hours * 3600)
+    return engine, market
+
+
+def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.005)
+
+
+@asynccontextmanager
+async def running(engine: Engine) -> AsyncIterator[None]:
+    """Runs the engine in the background for the block, then stops it and waits."""
+    task = asyncio.create_task(engine.run())
+    try:
+        yield
+    finally:
+        engine.request_stop()
+        await task
+
+
+async def run_until(engine: Engine, condition: Callable[[], bool]) -> None:
+    async with running(engine):
+        await wait_until(condition)
+
+
+class TestEmergencyStop:
+    """A stop sells everything at market, halts, and the halt survives a restart."""
+
+    async def test_command_flattens_and_halts(self, tmp_path: Path) -> None:
+        db = tmp_path / "l.sqlite"
+        ledger = open_ledger(db)
+        engine, market = build(ledger)
+        hold_solx(ledger, market)
+        engine, _ = build(ledger)  # restarted on the ledger that holds the position
+        assert len(engine.portfolio.positions) == 1
+        engine.command("stop", "test")
+        await run_until(engine, lambda: engine.snapshot().trading_state is H)
+        assert engine.portfolio.positions == {}
+        sells = rows(db, "SELECT reason FROM fills WHERE side = 'sell'")
+        assert sells == [("emergency_stop",)]
+        state = ledger.trading_state()
+        assert state is not None and (state.state, state.actor) == ("halted", "test")
+        ledger.close()
+
+        again = open_ledger(db)
+        restarted, _ = build(again, hours=0.5)
+        await restarted.run()
+        assert restarted.snapshot().trading_state is H
+        assert rows(db, "SELECT count(*) FROM fills WHERE side = 'buy'") == [(1,)], (
+            "no entry may happen while HALTED"
+        )
+        again.close()
+
+    async def test_halted_at_start_with_positions_flattens_them(self, tmp_path: Path) -> None:
+        db = tmp_path / "l.sqlite"
+        ledger = open_ledger(db)
+        _, market = build(ledger)
+        hold_solx(ledger, market)
+        ledger.set_trading_state(H, "stop requested while no engine ran", "cli", START)
+        engine, _ = build(ledger, hours=0.01)
+        await engine.run()
+        assert engine.portfolio.positions == {}
+        assert rows(db, "SELECT reason FROM fills WHERE side='sell'") == [("halt_flatten",)]
+        ledger.close()
+
+    async def test_stop_file_beside_the_ledger(self, tmp_path: Path) -> None:
+        db = tmp_path / "l.sqlite"
+        ledger = open_ledger(db)
+        engine, _ = build(ledger)
+        (tmp_path / STOP_FILE).write_text("")
+        await run_until(engine, lambda: engine.snapshot().trading_state is H)
+        assert not (tmp_path / STOP_FILE).exists()
+        assert (tmp_path / f"{STOP_FILE}.handled").exists()
+        ledger.close()
+
+    async def test_request_from_another_connection_is_answered(self, tmp_path: Path) -> None:
+        db = tmp_path / "l.sqlite"
+        ledger = open_ledger(db)
+        engine, market = build(ledger)
+        hold_solx(ledger, market)
+        engine, _ = build(ledger)
+        request_id = requests.submit(db, "stop", "other terminal")
+        await run_until(engine, lambda: requests.result(db, request_id) is not None)
+        answer = requests.result(db, request_id)
+        assert answer is not None and "HALTED" in answer
+        assert engine.portfolio.positions == {}
+        ledger.close()
+
+
+class TestPauseResume:
+    """Pause stops entries but keeps exits; resume brings entries back."""
+
+    async def test_pause_then_resume(self, tmp_path: Path) -> None:
+        db = tmp_path / "l.sqlite"
+        ledger = open_ledger(db)
+        engine, _ = build(ledger)
+        engine.command("pause", "test")
+        async with running(engine):
+            await wait_until(lambda: (engine.snapshot().market_ts or START) > START + 2 * 3600)
+            assert engine.snapshot().trading_state is P
+            assert engine.portfolio.fill_count == 0
+            engine.command("resume", "test")
+            await wait_until(lambda: engine.portfolio.fill_count > 0)
+            assert engine.snapshot().trading_state is A
+        denied = rows(db, "SELECT count(*) FROM events WHERE kind = 'denied'")
+        assert denied[0][0] > 0, "signals still fire and are denied while PAUSED"
+        ledger.close()
