@@ -27,14 +27,16 @@ def one_run(folder: Path, n: int) -> float:
     db = folder / f"startup-{n}.sqlite"
     t0 = time.perf_counter()
     subprocess.run(
-        ["tmux", "new-session", "-d", "-x", "120", "-y", "40", "-s", session,
-         f"{exe} --db {db}"],
-        check=True, cwd=folder,
+        ["tmux", "new-session", "-d", "-x", "120", "-y", "40", "-s", session, f"{exe} --db {db}"],
+        check=True,
+        cwd=folder,
     )
     try:
         while time.perf_counter() - t0 < 30:
             screen = subprocess.run(
-                ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True,
+                ["tmux", "capture-pane", "-p", "-t", session],
+                capture_output=True,
+                text=True,
                 check=False,
             ).stdout
             if READY in screen and "market —" not in screen and "market " in screen:
@@ -44,8 +46,9 @@ def one_run(folder: Path, n: int) -> float:
     finally:
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=False)
         time.sleep(1.0)
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["tmux", "kill-session", "-t", session], check=False, stderr=subprocess.DEVNULL
+        )
 
 
 def main() -> int:

@@ -83,6 +83,7 @@ def open_session(opts: RunOptions) -> Session:
         tick_seconds=config.market.tick_seconds,
         rug_after_s=sim.rug_after_minutes * 60,
         listing_after_s=sim.listing_after_minutes * 60,
+        extra_tokens=sim.extra_tokens,
     )
     ledger = Ledger.open(
         paths.ledger,

@@ -175,6 +175,39 @@ CATALOGUE: tuple[TokenSpec, ...] = (
 """Every simulated token, in display order."""
 
 
+def extra_specs(count: int) -> tuple[TokenSpec, ...]:
+    """Returns `count` more small-cap tokens, SIM01, SIM02, …, each with its own character.
+
+    Their parameters come from their symbol alone, so SIM07 is the same token in every session
+    and whatever the count; they exist for wide watchlists (benchmarks, many open positions).
+    """
+    specs = []
+    for n in range(1, count + 1):
+        symbol = f"SIM{n:02d}"
+        rng = random.Random(hashlib.sha256(f"soltrader-sim-extra:{symbol}".encode()).digest())
+        vol = rng.uniform(0.01, 0.08)
+        specs.append(
+            TokenSpec(
+                symbol,
+                6,
+                rng.uniform(50_000.0, 2_000_000.0),
+                ProcessSpec(
+                    round(10 ** rng.uniform(-4, 1), 6),
+                    _four_regimes(
+                        (0.0, vol, rng.uniform(20, 90)),
+                        (rng.uniform(0.01, 0.2), vol * 1.5, rng.uniform(15, 60)),
+                        (0.0, vol * 3, rng.uniform(10, 30)),
+                        (0.0, 0.5, 3.0, vol / 3),
+                    ),
+                    _FOUR_WAY,
+                    "calm",
+                    reversion_half_life_hours=rng.uniform(1.0, 48.0),
+                ),
+            )
+        )
+    return tuple(specs)
+
+
 class _SimToken:
     """Mutable state of one simulated token."""
 
@@ -203,6 +236,7 @@ class SimMarket:
         tick_seconds: float = 1.0,
         rug_after_s: float = 4500.0,
         listing_after_s: float = 1200.0,
+        extra_tokens: int = 0,
     ) -> None:
         """Builds the market at `start_ts` with every token at its start price.
 
@@ -213,6 +247,7 @@ class SimMarket:
             rug_after_s: Seconds after the start when the memecoin is rugged (`math.inf`: never).
             listing_after_s: Seconds after the start when the new token is listed
                 (0: listed from the start; `math.inf`: never).
+            extra_tokens: How many generic small caps (`extra_specs`) to add to the catalogue.
 
         Raises:
             ValueError: If the tick is not positive and finite or a delay is negative.
@@ -227,7 +262,8 @@ class SimMarket:
         self._start_ts = start_ts
         self._tick_seconds = tick_seconds
         self._step_count = 0
-        self._tokens = [_SimToken(i, spec, seed, tick_seconds) for i, spec in enumerate(CATALOGUE)]
+        specs = CATALOGUE + extra_specs(extra_tokens)
+        self._tokens = [_SimToken(i, spec, seed, tick_seconds) for i, spec in enumerate(specs)]
         self._by_mint = {st.token.mint: st for st in self._tokens}
         # Events in time order; a listing comes before a rug due at the same instant.
         self._events: list[tuple[float, int, _SimToken]] = sorted(

@@ -1,0 +1,28 @@
+"""Tests of the generic extra tokens: same token whatever the count, the seed only moves prices."""
+
+from __future__ import annotations
+
+from soltrader_tui.market.sim import SimMarket, extra_specs, sim_mint
+
+START = 1_750_000_000.0
+
+
+class TestExtraTokens:
+    """A wide simulated market: SIM01… join the five characters, each always the same token."""
+
+    def test_count_and_identity(self) -> None:
+        market = SimMarket(1, START, extra_tokens=12)
+        symbols = [t.symbol for t in market.tokens()]
+        assert symbols[-12:] == [f"SIM{n:02d}" for n in range(1, 13)]
+        assert market.token(sim_mint("SIM07")) is not None
+        assert extra_specs(3) == extra_specs(20)[:3]
+
+    def test_prices_move_and_are_seeded(self) -> None:
+        a, b, c = (SimMarket(s, START, extra_tokens=5) for s in (1, 1, 2))
+        for m in (a, b, c):
+            m.advance(START + 3600)
+        prices = [{t.token.symbol: t.price_usd for t in m.ticks()} for m in (a, b, c)]
+        assert prices[0] == prices[1]
+        assert prices[0]["SIM03"] != prices[2]["SIM03"]
+        start = SimMarket(1, START, extra_tokens=5)
+        assert {t.price_usd for t in start.ticks()} != {t.price_usd for t in a.ticks()}
