@@ -32,6 +32,8 @@ class SimConfig(_Section):
     """Market minutes after the session start when the memecoin's liquidity is pulled."""
     listing_after_minutes: float = Field(default=20.0, ge=0)
     """Market minutes after the session start when the late token is listed."""
+    extra_tokens: int = Field(default=0, ge=0, le=200)
+    """Generic small-cap tokens (SIM01, SIM02, …) added to the five simulated characters."""
 
 
 class MarketConfig(_Section):
