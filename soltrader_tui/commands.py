@@ -38,7 +38,9 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
         duration_s=args.duration,
     )
     try:
-        session = open_session(opts)
+        session = open_session(
+            opts, "soltrader-tui " + ("run --headless" if headless else "dashboard")
+        )
     except ConfigError as exc:
         return _fail(str(exc))
     except LedgerError as exc:
@@ -57,7 +59,7 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
         code = app.run()
         return int(code or 0)
     finally:
-        session.ledger.close()
+        session.close()
 
 
 def _version() -> str:
@@ -115,10 +117,13 @@ def control(args: argparse.Namespace, command: Literal["stop", "resume"]) -> int
 
     from soltrader_tui.domain import TradingState
     from soltrader_tui.ledger import control as requests
+    from soltrader_tui.ledger.lock import engine_running
 
     try:
         db = (args.db if args.db is not None else _ledger_path(args.config)).resolve()
-        if not requests.engine_alive(db):
+        if not db.exists():
+            return _fail(f"no ledger at {db} (start a session first, or pass --db)")
+        if not engine_running(db):
             state = TradingState.HALTED if command == "stop" else TradingState.ACTIVE
             reason = (
                 "stop requested while no engine ran; open positions are sold at the next start"

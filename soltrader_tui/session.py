@@ -17,6 +17,8 @@ from soltrader_tui.config_file import load_config
 from soltrader_tui.domain import usd_to_micro
 from soltrader_tui.engine import Engine
 from soltrader_tui.eventlog import LOGGER, market_time
+from soltrader_tui.ledger.connect import check_file
+from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket
@@ -48,6 +50,12 @@ class Session:
     engine: Engine
     notices: tuple[str, ...]
     seed: int
+    lock: EngineLock
+
+    def close(self) -> None:
+        """Closes the ledger and lets the next engine have it."""
+        self.ledger.close()
+        self.lock.release()
 
 
 def load_settings(config: Path | None, db: Path | None) -> tuple[Config, Paths, tuple[str, ...]]:
@@ -62,7 +70,7 @@ def load_settings(config: Path | None, db: Path | None) -> tuple[Config, Paths, 
     return loaded.config, paths, loaded.notices
 
 
-def open_session(opts: RunOptions) -> Session:
+def open_session(opts: RunOptions, command: str = "soltrader-tui run") -> Session:
     """Builds every part of a paper session on the embedded simulated market.
 
     Raises:
@@ -85,22 +93,29 @@ def open_session(opts: RunOptions) -> Session:
         listing_after_s=sim.listing_after_minutes * 60,
         extra_tokens=sim.extra_tokens,
     )
-    ledger = Ledger.open(
-        paths.ledger,
-        starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
-        mode="paper",
-        version=__version__,
-    )
-    engine = Engine(
-        config=config,
-        ledger=ledger,
-        feed=SimFeed(market),
-        clock=clock,
-        version=__version__,
-        mode="paper",
-        duration_s=opts.duration_s,
-    )
-    return Session(config, paths, ledger, engine, notices, seed)
+    check_file(paths.ledger)  # refuse a file that is not a ledger before leaving a lock beside it
+    lock = EngineLock(paths.ledger)
+    lock.acquire(command)
+    try:
+        ledger = Ledger.open(
+            paths.ledger,
+            starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
+            mode="paper",
+            version=__version__,
+        )
+        engine = Engine(
+            config=config,
+            ledger=ledger,
+            feed=SimFeed(market),
+            clock=clock,
+            version=__version__,
+            mode="paper",
+            duration_s=opts.duration_s,
+        )
+    except BaseException:
+        lock.release()
+        raise
+    return Session(config, paths, ledger, engine, notices, seed, lock)
 
 
 class MarketTimeFormatter(logging.Formatter):

@@ -36,6 +36,9 @@ def status(cli: Cli, db: Path) -> dict[str, object]:
 def wait_for_engine(cli: Cli, db: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if not db.exists():
+            time.sleep(0.1)
+            continue
         s = status(cli, db)
         if s["engine_running"] and (s["heartbeat_age_s"] or 99) < 2:
             return
@@ -87,3 +90,24 @@ class TestStopFromAnotherTerminal:
         assert proc.returncode == 0, proc.stderr[-2000:]
         final = status(cli, db)
         assert final["trading_state"] == "halted" and final["open_positions"] == []
+
+
+class TestSingleInstance:
+    """A second engine on the same ledger is refused, naming the one that holds it."""
+
+    def test_second_run_is_refused(self, cli: Cli, tmp_path: Path) -> None:
+        db = tmp_path / "one.sqlite"
+        first = cli.start("run", "--headless", "--seed", "3", "--db", db)
+        try:
+            wait_for_engine(cli, db)
+            second = cli.run("run", "--headless", "--speed", "max", "--duration", "1m", "--db", db)
+            assert second.returncode == 2
+            assert "another engine is running" in second.stderr
+            assert f"process {first.pid}" in second.stderr
+            assert "Traceback" not in second.stderr
+            assert status(cli, db)["engine_running"] is True
+        finally:
+            first.terminate()
+            first.wait(timeout=30)
+        again = cli.run("run", "--headless", "--speed", "max", "--duration", "1m", "--db", db)
+        assert again.returncode == 0, again.stderr[-2000:]
