@@ -16,6 +16,10 @@ class LedgerError(Exception):
     """The ledger cannot be used as asked; the message says which file and why."""
 
 
+class LedgerDamaged(LedgerError):
+    """The file is an SQLite ledger, but damaged: it must not be traded on."""
+
+
 def _sqlite_header_ok(path: Path) -> bool:
     with path.open("rb") as f:
         return f.read(len(SQLITE_HEADER)) == SQLITE_HEADER
@@ -68,7 +72,7 @@ def inspect_schema(conn: sqlite3.Connection, path: Path) -> int:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as exc:
-        raise LedgerError(f"{path} is damaged or not a database: {exc}") from exc
+        raise LedgerDamaged(f"{path} is damaged: {exc}") from exc
     if version > SCHEMA_VERSION:
         raise LedgerError(
             f"{path} was written by a newer soltrader-tui (schema {version}; this version knows "
@@ -83,6 +87,20 @@ def inspect_schema(conn: sqlite3.Connection, path: Path) -> int:
     if version > 0 and missing:
         raise LedgerError(f"{path} is missing ledger tables: {', '.join(sorted(missing))}")
     return version
+
+
+def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
+    """Runs SQLite's quick_check; a ledger that fails it is never traded on.
+
+    Raises:
+        LedgerDamaged: naming the file and SQLite's first complaints.
+    """
+    try:
+        problems = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:
+        raise LedgerDamaged(f"{path} is damaged: {exc}") from exc
+    if problems != ["ok"]:
+        raise LedgerDamaged(f"{path} failed its integrity check: {'; '.join(problems)}")
 
 
 def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:

@@ -15,9 +15,11 @@ from typing import cast
 
 from soltrader_tui.domain import Fill, Mode, Order, Token, TradingState
 from soltrader_tui.ledger.connect import (
+    LedgerDamaged,
     LedgerError,
     check_file,
     check_folder_writable,
+    check_integrity,
     connect,
     inspect_schema,
 )
@@ -75,7 +77,8 @@ class Ledger:
         check_folder_writable(path)
         try:
             conn = connect(path, readonly=False)
-            inspect_schema(conn, path)
+            if inspect_schema(conn, path) > 0:
+                check_integrity(conn, path)
             conn.execute("PRAGMA journal_mode = WAL")
             migrate(conn, path)
             conn.execute(
@@ -84,7 +87,7 @@ class Ledger:
                 (str(starting_cash_micro), mode, version),
             )
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"cannot open the ledger {path}: {exc}") from exc
+            raise LedgerDamaged(f"cannot open the ledger {path}: {exc}") from exc
         return cls(conn, path)
 
     def close(self) -> None:

@@ -175,3 +175,25 @@ class TestRefusals:
         path.write_bytes(b"SQLite format 3\x00" + b"\x07" * 8000)
         with pytest.raises(LedgerError, match=str(path.name)):
             open_ledger(path)
+
+
+class TestDamage:
+    """A ledger damaged on disk is detected before anything trades on it."""
+
+    def test_overwritten_pages_fail_the_integrity_check(self, tmp_path: Path) -> None:
+        from soltrader_tui.ledger import LedgerDamaged
+
+        path = tmp_path / "l.sqlite"
+        ledger = open_ledger(path)
+        for n in range(400):
+            fill = make_fill(order_id=f"o-{n}", ts=1_700_000_000.0 + n)
+            ledger.record_fill(order_for(fill), fill)
+        ledger.close()
+        sqlite3.connect(path).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+        data = bytearray(path.read_bytes())
+        assert len(data) > 40_000
+        middle = len(data) // 2
+        data[middle : middle + 3000] = b"\x5a" * 3000
+        path.write_bytes(bytes(data))
+        with pytest.raises(LedgerDamaged, match=path.name):
+            open_ledger(path)
