@@ -16,6 +16,7 @@ from typing import Any, cast
 from soltrader_tui import __version__
 from soltrader_tui.domain import Mode, TradingState
 from soltrader_tui.ledger.connect import open_reader
+from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.rows import Heartbeat, from_iso
 from soltrader_tui.ledger.store import read_equity, read_fills, read_marks, read_trading_state
 from soltrader_tui.portfolio import EquityCurve, Portfolio
@@ -44,15 +45,26 @@ def read_status(path: Path, *, now_wall: float | None = None) -> StatusReport:
     """
     conn = open_reader(path)
     try:
+        alive = _engine_alive(path)
         conn.execute("BEGIN")  # one consistent view of every table
-        report = _read(conn, path, time.time() if now_wall is None else now_wall)
+        report = _read(conn, path, time.time() if now_wall is None else now_wall, alive)
         conn.execute("COMMIT")
         return report
     finally:
         conn.close()
 
 
-def _read(conn: sqlite3.Connection, path: Path, now_wall: float) -> StatusReport:
+def _engine_alive(path: Path) -> bool | None:
+    """Whether an engine holds the ledger's lock; None when the lock cannot be probed."""
+    try:
+        return engine_running(path)
+    except OSError:
+        return None
+
+
+def _read(
+    conn: sqlite3.Connection, path: Path, now_wall: float, alive: bool | None
+) -> StatusReport:
     meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
     portfolio = Portfolio(int(meta["starting_cash_micro"]))
     recent: deque[FillView] = deque(maxlen=RECENT_FILLS)
@@ -74,7 +86,8 @@ def _read(conn: sqlite3.Connection, path: Path, now_wall: float) -> StatusReport
         market_ts=heartbeat.market_ts if heartbeat else None,
         max_drawdown_pct=curve.max_drawdown_pct,
         strategies_enabled={r[0]: bool(r[1]) for r in conn.execute("SELECT * FROM strategies")},
-        running=bool(heartbeat and heartbeat.running),
+        # The lock is the truth about a running engine; a killed one leaves running=1 behind.
+        running=alive if alive is not None else bool(heartbeat and heartbeat.running),
     )
     snapshot = build_snapshot(
         ctx,
