@@ -91,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a trading session (dashboard, or --headless)")
     run.add_argument("--headless", action="store_true", help="no dashboard: log lines to stderr")
     _add_run_flags(run)
+    sup = sub.add_parser(
+        "supervise", help="run the headless engine and restart it after a crash, with backoff"
+    )
+    _add_run_flags(sup)
+    sup.add_argument(
+        "--max-restarts", type=int, default=None, help="give up after this many failed restarts"
+    )
     status = sub.add_parser("status", help="summary read from the ledger alone")
     status.add_argument("--json", action="store_true", help="one JSON object")
     status.add_argument("--db", type=Path, help="ledger file")
@@ -127,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.run(args, headless=False)
     if command == "status":
         return commands.status(args)
+    if command == "supervise":
+        return commands.supervise(args)
     if command == "stop":
         return commands.control(args, "stop")
     if command == "resume":

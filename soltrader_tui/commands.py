@@ -79,15 +79,54 @@ def _run_headless(engine: Engine) -> int:
         print("soltrader-tui: stopping after this tick (Ctrl+C again to force)", file=sys.stderr)
         engine.request_stop()
 
-    # signal.signal works on Windows too, unlike loop.add_signal_handler.
-    previous = signal.signal(signal.SIGINT, on_interrupt)
+    # signal.signal works on Windows too, unlike loop.add_signal_handler. Ctrl+Break (SIGBREAK,
+    # Windows only) is how `supervise` asks a child engine to stop there.
+    stops = [signal.SIGINT] + ([signal.SIGBREAK] if hasattr(signal, "SIGBREAK") else [])
+    previous = {sig: signal.signal(sig, on_interrupt) for sig in stops}
     try:
         asyncio.run(engine.run())
     except KeyboardInterrupt:
         return 130
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return EXIT_OK
+
+
+def supervise(args: argparse.Namespace) -> int:
+    """Runs the headless engine as a child process and restarts it after a crash."""
+    import logging.handlers
+
+    from soltrader_tui.supervise import supervise as run_supervised
+
+    flags: list[str] = []
+    for name in ("config", "db", "seed"):
+        value = getattr(args, name)
+        if value is not None:
+            flags += [f"--{name}", str(value)]
+    if args.speed is not None:
+        flags += ["--speed", "max" if args.speed == float("inf") else repr(args.speed)]
+    if args.duration is not None:
+        flags += ["--duration", repr(args.duration)]
+    logger = logging.getLogger("soltrader_tui.supervisor")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(logging.StreamHandler())
+    try:
+        from soltrader_tui.session import load_settings
+
+        _, paths, _ = load_settings(args.config, args.db)
+        paths.logs_dir.mkdir(parents=True, exist_ok=True)
+        logger.addHandler(
+            logging.handlers.RotatingFileHandler(
+                paths.logs_dir / "supervisor.log",
+                maxBytes=1_000_000,
+                backupCount=2,
+                encoding="utf-8",
+            )
+        )
+    except (ConfigError, OSError) as exc:
+        return _fail(str(exc))
+    return run_supervised(flags, log=logger.info, max_restarts=args.max_restarts)
 
 
 def status(args: argparse.Namespace) -> int:

@@ -1,0 +1,61 @@
+"""`supervise` restarts a killed engine and stops with it on purpose."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from soltrader_tui.ledger.lock import owner_path
+from soltrader_tui.supervise import Backoff
+from tests.conftest import Cli
+
+
+def owner_pid(db: Path) -> int | None:
+    try:
+        return int(json.loads(owner_path(db).read_text())["pid"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+class TestBackoff:
+    """Quick repeated crashes wait longer, up to a ceiling."""
+
+    def test_delays(self) -> None:
+        b = Backoff(first_s=1, max_s=8)
+        assert [b.delay(n) for n in range(1, 7)] == [1, 2, 4, 8, 8, 8]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Ctrl+C delivery to the test differs")
+class TestSupervise:
+    """The owner's automated restart: a crash costs a second, not the session."""
+
+    def test_killed_engine_is_restarted(self, cli: Cli, tmp_path: Path) -> None:
+        db = tmp_path / "sup.sqlite"
+        sup = cli.start("supervise", "--seed", "3", "--speed", "20", "--db", db)
+        try:
+            wait_for(lambda: owner_pid(db) is not None)
+            first = owner_pid(db)
+            assert first is not None
+            psutil.Process(first).kill()
+            wait_for(lambda: owner_pid(db) not in (None, first))
+            second = owner_pid(db)
+            assert second is not None and psutil.pid_exists(second)
+        finally:
+            sup.send_signal(signal.SIGINT)
+            _, err = sup.communicate(timeout=30)
+        assert sup.returncode == 0, err[-2000:]
+        assert "engine died" in err and "restart 1" in err
+        assert not psutil.pid_exists(second) or psutil.Process(second).status() == "zombie"
