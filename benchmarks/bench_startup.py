@@ -4,7 +4,9 @@ Launches the real console script in a real terminal (tmux, 120x40), polls the sc
 20 ms and stops the clock when the dashboard shows the engine running with a market time.
 Needs tmux (Linux/macOS); the product itself does not.
 
-    python benchmarks/bench_startup.py [--runs 5]
+    python benchmarks/bench_startup.py [--runs 5] [--fills 100000]
+
+With --fills, every run starts on a copy of a ledger already holding that many fills.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from pathlib import Path
 READY = "● running"
 
 
-def one_run(folder: Path, n: int) -> float:
+def one_run(folder: Path, n: int, template: Path | None) -> float:
     session = f"bench-startup-{n}"
     exe = Path(sys.executable).with_name("soltrader-tui")
     db = folder / f"startup-{n}.sqlite"
+    if template is not None:
+        shutil.copyfile(template, db)
     t0 = time.perf_counter()
     subprocess.run(
         ["tmux", "new-session", "-d", "-x", "120", "-y", "40", "-s", session, f"{exe} --db {db}"],
@@ -54,14 +58,22 @@ def one_run(folder: Path, n: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--fills", type=int, default=0, help="fills already in the ledger")
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         print("tmux is needed for this benchmark")
         return 2
     times = []
     with tempfile.TemporaryDirectory() as tmp:
+        template = None
+        if args.fills:
+            sys.path.insert(0, str(Path(__file__).parent))
+            from ledger_factory import make_big_ledger
+
+            template = Path(tmp) / "template.sqlite"
+            make_big_ledger(template, args.fills)
         for n in range(args.runs):
-            secs = one_run(Path(tmp), n)
+            secs = one_run(Path(tmp), n, template)
             times.append(secs)
             print(f"run {n + 1}: dashboard live after {secs:.2f} s")
     print(f"median: {statistics.median(times):.2f} s over {args.runs} runs")

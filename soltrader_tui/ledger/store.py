@@ -232,23 +232,15 @@ def read_fills(conn: sqlite3.Connection) -> Iterator[tuple[Fill, str]]:
         "SELECT order_id, ts_epoch, mint, symbol, decimals, side, qty, price, quote_amount, fee,"
         " strategy, mode, reason FROM fills ORDER BY id"
     )
-    for r in rows:
-        token = Token(mint=r[2], symbol=r[3], decimals=r[4])
-        yield (
-            Fill(
-                order_id=r[0],
-                ts=r[1],
-                token=token,
-                side=r[5],
-                qty=r[6],
-                price_usd=r[7],
-                quote_amount=r[8],
-                fee=r[9],
-                strategy=r[10],
-                mode=r[11],
-            ),
-            r[12],
-        )
+    # One Token per distinct token and positional construction: start-up replays every fill,
+    # and this loop is most of its time on a large ledger.
+    tokens: dict[tuple[str, str, int], Token] = {}
+    for oid, ts, mint, symbol, decimals, side, qty, price, quote, fee, strat, mode, why in rows:
+        key = (mint, symbol, decimals)
+        token = tokens.get(key)
+        if token is None:
+            token = tokens[key] = Token(mint, symbol, decimals)
+        yield Fill(oid, ts, token, side, qty, price, quote, fee, strat, mode), why
 
 
 def read_trading_state(conn: sqlite3.Connection) -> StateRow | None:
