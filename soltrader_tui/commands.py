@@ -11,7 +11,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Literal
 
-from soltrader_tui.config_file import ConfigError
+from soltrader_tui.config_errors import ConfigError
 from soltrader_tui.ledger.connect import LedgerError
 
 if TYPE_CHECKING:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from soltrader_tui.domain import MICRO, Fill, Mode, TradingState, micro_to_usd
 from soltrader_tui.portfolio import Portfolio, Position
-from soltrader_tui.risk import ExitLevels
+
+if TYPE_CHECKING:
+    from soltrader_tui.risk import ExitLevels
 from soltrader_tui.snapshot import (
     ApiView,
     EngineSnapshot,

@@ -11,10 +11,13 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
-Migration = Callable[[sqlite3.Connection, sqlite_utils.Database], None]
+
+Migration = Callable[[sqlite3.Connection, "sqlite_utils.Database"], None]
 
 _V1 = """
 CREATE TABLE meta (
@@ -196,6 +199,8 @@ def migrate(conn: sqlite3.Connection, ledger: Path | None = None) -> tuple[int, 
             conn.backup(copy)
         finally:
             copy.close()
+    import sqlite_utils  # only migrations need it; readers (`status`) skip its import cost
+
     db = sqlite_utils.Database(conn)
     for version in range(before, SCHEMA_VERSION):
         conn.execute("BEGIN IMMEDIATE")
