@@ -27,7 +27,7 @@ class TestOneVersion:
 
     def test_no_other_version_or_phase_string_in_code(self) -> None:
         offenders = []
-        semver = re.compile(r"""["']v?\d+\.\d+\.\d+""")
+        semver = re.compile(r"""["']v?\d+\.\d+\.\d+(?![.\d])""")
         versioned = re.compile(r"""version\w*\s*[:=]\s*["']v?\d""", re.IGNORECASE)
         phase = re.compile(r"\bphase\b", re.IGNORECASE)
         for path in PACKAGE.rglob("*.py"):

@@ -1,0 +1,24 @@
+"""Provides the metered HTTP client every outbound call goes through, and its usage types."""
+
+from __future__ import annotations
+
+from soltrader_tui.net.breaker import CircuitState
+from soltrader_tui.net.client import (
+    MeteredClient,
+    ProviderError,
+    ProviderPolicy,
+    ProviderUnavailable,
+    RequestFailed,
+)
+from soltrader_tui.net.usage import ProviderUsage, UsageMinute
+
+__all__ = [
+    "CircuitState",
+    "MeteredClient",
+    "ProviderError",
+    "ProviderPolicy",
+    "ProviderUnavailable",
+    "ProviderUsage",
+    "RequestFailed",
+    "UsageMinute",
+]

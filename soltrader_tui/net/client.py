@@ -1,0 +1,417 @@
+"""Provides MeteredClient: the one HTTP client every outbound call goes through.
+
+Per provider it applies a sliding-window rate limit, a per-attempt timeout, retries with
+exponential backoff and jitter (tenacity), a circuit breaker, and a usage tally that the API
+panel shows live and the ledger stores per minute.
+
+What the providers document (looked up, not guessed):
+
+* Jupiter (dev.jup.ag/docs/portal/rate-limits): limits are per account and enforced on a
+  60-second sliding window; keyless 0.5 req/s (30/min), free key 1 req/s (60/min). Price, Swap
+  and Token requests share one bucket (only `/swap/v2/execute` and `/tx/v1/submit` have their
+  own), so all of them go through one `ProviderPolicy`. Over the limit the API answers 429;
+  the docs ask for exponential backoff, spreading requests instead of bursting, and warn that
+  retrying without waiting can extend the window. The docs list no response headers; a
+  user report (github.com/irfndi/prism-liquidity-agent/pull/198) saw no `Retry-After` and an
+  `x-ratelimit-reset` in unix seconds on 429s, and keyless bursts beyond about 5 refused.
+  `x-ratelimit-remaining`/`-limit`/`-current`/`-reset` are read when present; nothing
+  depends on them being there.
+* DexScreener (its API reference, as issue 4 quotes it): 60 req/min for `/token-profiles/`,
+  300 req/min for `/tokens/v1/`; these are separate limits, so give each its own policy.
+
+A policy for Jupiter keyless, spaced evenly as Jupiter asks::
+
+    ProviderPolicy("jupiter", max_requests=30, per_seconds=60, min_interval_s=2.0,
+                   default_headers={"x-api-key": key} if key else {})
+
+How failures are handled:
+
+* timeout, connection error, 5xx, 429: retried up to `max_attempts` with backoff (equal
+  jitter: half the exponential step fixed, half random). A `Retry-After` (seconds or HTTP
+  date), or on a 429 an `x-ratelimit-reset`, replaces the backoff and pauses the whole
+  provider's limiter. If the provider asks for longer than `backoff_max_s`, the call fails at
+  once and the circuit is held open for that long, so no caller blocks and nobody hammers.
+* other 4xx: no retry. Invalid JSON: an error, no retry.
+* The breaker counts failed *calls* (after retries). A 4xx other than 401/403/429 is the
+  provider answering about this request, so it counts as the provider being up.
+* Header values of a policy (API keys) never appear in `repr`, exception text, usage or logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import httpx2
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from soltrader_tui.net.breaker import CircuitBreaker, CircuitOpen
+from soltrader_tui.net.ratelimit import SlidingWindowLimiter
+from soltrader_tui.net.usage import (
+    ProviderUsage,
+    UsageMinute,
+    UsageTally,
+    parse_budget,
+    parse_reset,
+    parse_retry_after,
+)
+
+_PROVIDER_DOWN_4XX = frozenset({401, 403})
+"""4xx answers that mean every call will fail (bad or missing key): they trip the breaker."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderPolicy:
+    """How one provider is called: its limit, timeout, retries and breaker."""
+
+    name: str
+    max_requests: int
+    """Requests allowed in any window of `per_seconds` (the provider's documented limit)."""
+    per_seconds: float
+    timeout_s: float = 10.0
+    """Bound on one attempt: connect, send, and read the whole body."""
+    max_attempts: int = 4
+    """Attempts per call, the first included."""
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 8.0
+    """Longest wait between attempts; a provider asking for more makes the call fail fast."""
+    breaker_failures: int = 5
+    """Consecutive failed calls that open the circuit."""
+    breaker_cooldown_s: float = 30.0
+    """Seconds the circuit stays open before one probe call is let through."""
+    min_interval_s: float = 0.0
+    """Least spacing between requests, to spread them evenly (0 = bursts allowed)."""
+    default_headers: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False)
+    """Sent with every request (e.g. `x-api-key`); values are secret and never shown."""
+
+    def __post_init__(self) -> None:
+        for name in ("max_requests", "max_attempts", "breaker_failures"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{self.name}: {name} must be >= 1, got {getattr(self, name)}")
+        for name in ("per_seconds", "timeout_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{self.name}: {name} must be > 0, got {getattr(self, name)}")
+        for name in ("backoff_base_s", "backoff_max_s", "breaker_cooldown_s", "min_interval_s"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{self.name}: {name} must be >= 0, got {getattr(self, name)}")
+        # A read-only copy: the caller's dict can change neither the headers nor the secrets.
+        object.__setattr__(self, "default_headers", MappingProxyType(dict(self.default_headers)))
+
+    @property
+    def header_names(self) -> tuple[str, ...]:
+        """Names of the default headers (safe to show; the values are not)."""
+        return tuple(self.default_headers)
+
+
+class ProviderError(Exception):
+    """A call to a provider did not give a usable answer; the caller skips this poll."""
+
+    def __init__(self, provider: str, message: str) -> None:
+        super().__init__(f"{provider}: {message}")
+        self.provider = provider
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider's circuit is open: no request was sent."""
+
+    def __init__(self, provider: str, retry_in_s: float) -> None:
+        super().__init__(provider, f"circuit open, next probe in {retry_in_s:.1f}s")
+        self.retry_in_s = retry_in_s
+
+
+class RequestFailed(ProviderError):
+    """Every attempt failed, or one failed in a way not worth retrying."""
+
+    def __init__(self, provider: str, path: str, attempts: int, reason: str) -> None:
+        plural = "attempt" if attempts == 1 else "attempts"
+        super().__init__(provider, f"GET {path} failed after {attempts} {plural}: {reason}")
+        self.path = path
+        self.attempts = attempts
+        self.reason = reason
+
+
+class _AttemptFailed(Exception):
+    """One attempt's failure, as the retry loop and the breaker need to see it."""
+
+    def __init__(
+        self, reason: str, *, retryable: bool, provider_fault: bool, wait_s: float | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        self.provider_fault = provider_fault
+        self.wait_s = wait_s
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, _AttemptFailed) and exc.retryable
+
+
+def _redact(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+class _Provider:
+    """Everything kept per provider."""
+
+    __slots__ = ("breaker", "headers", "limiter", "policy", "secrets", "tally", "timeout")
+
+    def __init__(
+        self,
+        policy: ProviderPolicy,
+        monotonic: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
+        self.policy = policy
+        self.limiter = SlidingWindowLimiter(
+            policy.max_requests,
+            policy.per_seconds,
+            min_interval_s=policy.min_interval_s,
+            monotonic=monotonic,
+            sleep=sleep,
+        )
+        self.breaker = CircuitBreaker(
+            policy.breaker_failures, policy.breaker_cooldown_s, monotonic=monotonic
+        )
+        self.tally = UsageTally(policy.name)
+        self.headers = dict(policy.default_headers)
+        self.secrets = tuple(value for value in policy.default_headers.values() if value)
+        self.timeout = httpx2.Timeout(policy.timeout_s)
+
+
+class MeteredClient:
+    """Rate-limited, retried, circuit-broken, metered GETs of JSON, per provider."""
+
+    def __init__(
+        self,
+        policies: Mapping[str, ProviderPolicy],
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        seed: int | None = None,
+    ) -> None:
+        """Builds the client; no connection is opened until the first call.
+
+        Args:
+            policies: One policy per provider, keyed by the policy's name.
+            transport: An httpx2 transport to use instead of the default one.
+            monotonic: Clock for limits, cooldowns and latencies.
+            wall: Unix time, for minute buckets and `x-ratelimit-reset`/`Retry-After` dates.
+            sleep: How to wait between attempts and for the limiter.
+            seed: Seed for the backoff jitter (None: unpredictable).
+        """
+        for key, policy in policies.items():
+            if key != policy.name:
+                raise ValueError(f"policy {policy.name!r} is registered under {key!r}")
+        self._providers = {
+            name: _Provider(policy, monotonic, sleep) for name, policy in policies.items()
+        }
+        self._monotonic = monotonic
+        self._wall = wall
+        self._sleep = sleep
+        self._rng = random.Random(seed)
+        self._http = httpx2.AsyncClient(transport=transport, follow_redirects=False)
+
+    async def __aenter__(self) -> MeteredClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def _get(self, provider: str) -> _Provider:
+        try:
+            return self._providers[provider]
+        except KeyError:
+            known = ", ".join(sorted(self._providers))
+            raise ValueError(f"unknown provider {provider!r} (configured: {known})") from None
+
+    async def get_json(
+        self, provider: str, url: str, *, params: Mapping[str, str] | None = None
+    ) -> object:
+        """GETs `url` as `provider` and returns the parsed JSON body.
+
+        Args:
+            provider: The name of a configured policy.
+            url: Absolute URL.
+            params: Query parameters.
+
+        Returns:
+            The parsed JSON (dict, list, str, number, bool or None).
+
+        Raises:
+            ProviderUnavailable: The circuit is open; no request was sent.
+            RequestFailed: Every attempt failed or the failure was not worth retrying.
+            ValueError: `provider` is not configured.
+        """
+        p = self._get(provider)
+        try:
+            probe = p.breaker.before_call()
+        except CircuitOpen as refused:
+            raise ProviderUnavailable(provider, refused.retry_in_s) from None
+        # A half-open probe is a single attempt: the point is to learn, not to insist.
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(1 if probe else p.policy.max_attempts),
+            wait=lambda state: self._backoff(p.policy, state),
+            retry=retry_if_exception(_is_retryable),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            result: object = await retrying(self._attempt, p, url, params)
+        except _AttemptFailed as failed:
+            if failed.provider_fault:
+                p.breaker.record_failure()
+            else:
+                p.breaker.record_success()
+            attempts = int(retrying.statistics.get("attempt_number", 1))
+            path = _redact(httpx2.URL(url).path, p.secrets)
+            raise RequestFailed(provider, path, attempts, failed.reason) from None
+        except BaseException:
+            if probe:
+                p.breaker.abandon_probe()
+            raise
+        p.breaker.record_success()
+        return result
+
+    def _backoff(self, policy: ProviderPolicy, state: RetryCallState) -> float:
+        outcome = state.outcome
+        failed = outcome.exception() if outcome is not None else None
+        if isinstance(failed, _AttemptFailed) and failed.wait_s is not None:
+            return failed.wait_s
+        step = min(policy.backoff_max_s, policy.backoff_base_s * 2.0 ** (state.attempt_number - 1))
+        return step / 2 + self._rng.uniform(0, step / 2)
+
+    async def _attempt(self, p: _Provider, url: str, params: Mapping[str, str] | None) -> object:
+        await p.limiter.acquire()
+        p.tally.count_call(self._wall())
+        started = self._monotonic()
+        try:
+            async with asyncio.timeout(p.policy.timeout_s):
+                response = await self._http.get(
+                    url, params=params, headers=p.headers, timeout=p.timeout
+                )
+        except (httpx2.TimeoutException, TimeoutError):
+            raise self._failure(p, url, f"timeout after {p.policy.timeout_s:g}s") from None
+        except httpx2.RequestError as exc:
+            raise self._failure(p, url, f"connection error ({type(exc).__name__})") from None
+        wall = self._wall()
+        p.tally.record_latency(wall, (self._monotonic() - started) * 1000)
+        budget = parse_budget(response.headers, wall)
+        if budget is not None:
+            p.tally.note_budget(budget)
+        status = response.status_code
+        if not 200 <= status < 300:
+            raise self._status_failure(p, url, response, wall)
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            raise self._failure(
+                p, url, f"malformed JSON (HTTP {status})", retryable=False
+            ) from None
+
+    def _failure(
+        self,
+        p: _Provider,
+        url: str,
+        reason: str,
+        *,
+        retryable: bool = True,
+        provider_fault: bool = True,
+        rate_limited: bool = False,
+        wait_s: float | None = None,
+    ) -> _AttemptFailed:
+        """Counts a failed attempt and builds what the retry loop sees."""
+        reason = _redact(reason, p.secrets)
+        path = _redact(httpx2.URL(url).path, p.secrets)
+        p.tally.count_error(self._wall(), f"{reason} on {path}", rate_limited=rate_limited)
+        return _AttemptFailed(
+            reason, retryable=retryable, provider_fault=provider_fault, wait_s=wait_s
+        )
+
+    def _status_failure(
+        self, p: _Provider, url: str, response: httpx2.Response, wall: float
+    ) -> _AttemptFailed:
+        status = response.status_code
+        reason = f"HTTP {status}"
+        if status != 429 and status < 500:
+            return self._failure(
+                p, url, reason, retryable=False, provider_fault=status in _PROVIDER_DOWN_4XX
+            )
+        wait_s = parse_retry_after(response.headers.get("retry-after"), wall)
+        if wait_s is None and status == 429:
+            reset_ts = parse_reset(response.headers.get("x-ratelimit-reset"), wall)
+            wait_s = None if reset_ts is None else max(reset_ts - wall, 0.0)
+        retryable = True
+        if wait_s is not None:
+            until = self._monotonic() + wait_s
+            if wait_s > p.policy.backoff_max_s:
+                # Blocking a poll that long is worse than skipping it: fail now, hold the
+                # circuit open so other callers skip too, and probe once the wait is over.
+                reason += f", provider asks to wait {wait_s:.1f}s"
+                p.breaker.hold(until)
+                retryable = False
+            else:
+                p.limiter.pause_until(until)
+        return self._failure(
+            p, url, reason, retryable=retryable, rate_limited=status == 429, wait_s=wait_s
+        )
+
+    def report_invalid(self, provider: str, reason: str) -> None:
+        """Counts a body that parsed as JSON but failed the caller's schema as an error.
+
+        It does not touch the circuit: the provider answered; the answer was unusable.
+
+        Args:
+            provider: The name of a configured policy.
+            reason: What was wrong, for the API panel's last error.
+        """
+        p = self._get(provider)
+        p.tally.count_error(self._wall(), f"invalid body: {_redact(reason, p.secrets)}")
+
+    def usage(self) -> list[ProviderUsage]:
+        """Returns each provider's usage now, in the order the policies were given."""
+        now = self._monotonic()
+        out = []
+        for name, p in self._providers.items():
+            tally = p.tally
+            p50, p95 = tally.percentiles()
+            out.append(
+                ProviderUsage(
+                    provider=name,
+                    calls=tally.calls,
+                    errors=tally.errors,
+                    rate_limited=tally.rate_limited,
+                    p50_ms=p50,
+                    p95_ms=p95,
+                    window_requests=p.limiter.in_window(now),
+                    window_limit=p.policy.max_requests,
+                    provider_remaining=tally.budget.remaining,
+                    provider_limit=tally.budget.limit,
+                    provider_reset_ts=tally.budget.reset_ts,
+                    circuit=p.breaker.state,
+                    last_error=tally.last_error,
+                )
+            )
+        return out
+
+    def take_minutes(self) -> list[UsageMinute]:
+        """Drains per-provider, per-UTC-minute counts for the ledger's `api_usage` table.
+
+        Counts in a row are new since the previous call: add them to the stored row. The
+        percentiles cover the whole minute so far: replace the stored ones.
+        """
+        wall = self._wall()
+        return [row for p in self._providers.values() for row in p.tally.take_minutes(wall)]
+
+    async def aclose(self) -> None:
+        """Closes the connection pool."""
+        await self._http.aclose()
