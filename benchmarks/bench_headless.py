@@ -74,6 +74,8 @@ class CountingFeed:
         self.token_ticks = 0
         self.quote = inner.quote
         self.token = inner.token
+        self.usage = inner.usage
+        self.take_usage_minutes = inner.take_usage_minutes
 
     async def poll(self, ts: float):  # type: ignore[no-untyped-def]
         ticks = await self.inner.poll(ts)

@@ -23,6 +23,47 @@ class _Section(BaseModel):
     )
 
 
+class OutageWindow(_Section):
+    """A stretch of time during which the embedded market server answers every request with 503."""
+
+    start_s: float = Field(ge=0)
+    """Seconds after the server starts."""
+    duration_s: float = Field(gt=0)
+    """Length of the outage, seconds."""
+
+
+class FaultsConfig(_Section):
+    """Failures the embedded market server injects, to rehearse them. All off by default."""
+
+    latency_ms: float = Field(default=0.0, ge=0, le=10_000)
+    """Milliseconds added to every response of the embedded market server."""
+    share_429: float = Field(default=0.0, ge=0, le=1)
+    """Share of requests answered 429 Too Many Requests, with `Retry-After: 1`."""
+    share_5xx: float = Field(default=0.0, ge=0, le=1)
+    """Share of requests answered with a server error: 500, 502, 503 or 504."""
+    share_timeout: float = Field(default=0.0, ge=0, le=1)
+    """Share of requests left unanswered for 30 seconds, then dropped (clients time out)."""
+    share_malformed: float = Field(default=0.0, ge=0, le=1)
+    """Share of requests answered 200 with a broken body: alternately invalid JSON and a body
+    missing a required field."""
+    outages: list[OutageWindow] = []
+    """Windows, `{start_s, duration_s}` in seconds from the server's start, during which every
+    request gets 503."""
+    seed: int = 0
+    """Seed of the fault draws; the same seed and request sequence give the same faults."""
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> Self:
+        # The shares split one draw per request, so together they cannot exceed every request.
+        total = self.share_429 + self.share_5xx + self.share_timeout + self.share_malformed
+        if total > 1:
+            raise ValueError(
+                f"share_429 + share_5xx + share_timeout + share_malformed must not exceed 1 "
+                f"(got {format_value(round(total, 9))})"
+            )
+        return self
+
+
 class SimConfig(_Section):
     """The embedded simulated market."""
 
@@ -34,6 +75,7 @@ class SimConfig(_Section):
     """Market minutes after the session start when the late token is listed."""
     extra_tokens: int = Field(default=0, ge=0, le=200)
     """Generic small-cap tokens (SIM01, SIM02, …) added to the five simulated characters."""
+    faults: FaultsConfig = FaultsConfig()
 
 
 class MarketConfig(_Section):
@@ -58,16 +100,64 @@ class PaperConfig(_Section):
 
 
 class RiskConfig(_Section):
-    """Limits checked before every order and exits checked every tick."""
+    """Limits checked before every order, exits checked every tick, and circuit breakers."""
 
     order_usd: float = Field(default=50.0, gt=0)
-    """USDC spent on each entry."""
+    """USDC spent on each entry (before fees); the limits below may shrink it."""
+    min_order_usd: float = Field(default=5.0, gt=0)
+    """Smallest entry worth making, USD; an entry the limits shrink below this is denied."""
+    max_position_usd: float = Field(default=100.0, gt=0)
+    """Largest cost of one new position, USD, fees included."""
+    max_position_pct: float = Field(default=20.0, gt=0, le=100)
+    """Largest cost of one new position, percent of equity."""
     max_open_positions: int = Field(default=3, ge=1, le=100)
     """No new entry while this many positions are open."""
+    max_token_exposure_usd: float = Field(default=100.0, gt=0)
+    """Most value held in one token after an entry, USD (held value at the mark plus the entry)."""
+    max_total_exposure_usd: float = Field(default=150.0, gt=0)
+    """Most value held in all tokens together after an entry, USD."""
+    min_liquidity_usd: float = Field(default=10_000.0, ge=0)
+    """No entry into a pool holding less than this, USD, both sides. 0 turns the check off."""
+    max_price_impact_bps: float = Field(default=100.0, gt=0)
+    """No entry whose quote moves the price more than this, basis points (100 = 1 %)."""
+    min_pool_age_minutes: float = Field(default=60.0, ge=0)
+    """No entry into a pool listed less than this many minutes ago. 0 turns the check off."""
+    loss_cooldown_minutes: float = Field(default=30.0, ge=0)
+    """No entry into a token for this many minutes after a losing round trip in it. 0 turns
+    the check off."""
+    max_entries_per_hour: int = Field(default=6, ge=1, le=1000)
+    """Most entries in any 60 minutes (a rolling window)."""
     stop_loss_pct: float = Field(default=8.0, gt=0, lt=100)
     """Exit a position when its mark falls this many percent below its average cost."""
     take_profit_pct: float = Field(default=15.0, gt=0)
     """Exit a position when its mark rises this many percent above its average cost."""
+    trailing_stop_pct: float = Field(default=10.0, ge=0, lt=100)
+    """Exit a position when its mark falls this many percent below its highest mark since entry.
+    0 turns it off."""
+    max_hold_minutes: float = Field(default=240.0, ge=0)
+    """Exit a position held this many minutes, whatever its price. 0 turns it off."""
+    daily_loss_limit_usd: float = Field(default=25.0, gt=0)
+    """Pause entries until the next UTC day once equity is this much below the day's start."""
+    max_drawdown_pct: float = Field(default=20.0, gt=0, lt=100)
+    """Flatten everything and halt once equity is this many percent below its peak."""
+    max_consecutive_losses: int = Field(default=4, ge=1, le=100)
+    """Pause entries after this many losing round trips in a row."""
+
+    @model_validator(mode="after")
+    def _order_sizes_ordered(self) -> Self:
+        # A minimum above the order size or the position cap would deny every entry.
+        problems = [
+            f"min_order_usd ({format_value(self.min_order_usd)}) must not exceed "
+            f"{name} ({format_value(value)})"
+            for name, value in (
+                ("order_usd", self.order_usd),
+                ("max_position_usd", self.max_position_usd),
+            )
+            if self.min_order_usd > value
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class MomentumConfig(_Section):
@@ -120,6 +210,10 @@ class StorageConfig(_Section):
     user data folder."""
     ledger_file: str = "soltrader.sqlite"
     """File name of the ledger inside `data_dir`."""
+    checkpoint_every_minutes: float = Field(default=30.0, gt=0)
+    """Wall-clock minutes between two automatic checkpoints of a running engine."""
+    keep_checkpoints: int = Field(default=10, ge=1)
+    """Checkpoints kept in the checkpoints folder; older ones are deleted after each new one."""
 
     @field_validator("ledger_file")
     @classmethod
@@ -211,6 +305,11 @@ def _allowed(field: FieldInfo) -> str:
         return "text"
     if annotation == str | None:
         return "text, or empty"
+    if get_origin(annotation) is list:
+        (item,) = get_args(annotation)
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return f"list of `{{{', '.join(item.model_fields)}}}`"
+        return "list"
     kind = "whole number" if annotation is int else "number"
     bounds = []
     for item in field.metadata:

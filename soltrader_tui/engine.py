@@ -37,7 +37,7 @@ from soltrader_tui.snapshot import EngineSnapshot, ScoreView
 from soltrader_tui.strategies import make_strategies
 from soltrader_tui.strategies.base import Strategy
 from soltrader_tui.trader import EXIT_RETRY_S, Trader
-from soltrader_tui.views import SnapshotContext, build_snapshot
+from soltrader_tui.views import SnapshotContext, api_view, build_snapshot
 
 EQUITY_EVERY_S = 60.0
 """Market seconds between two points of the recorded equity curve."""
@@ -158,6 +158,7 @@ class Engine:
             self._marks,
             levels=self._levels,
             recent_fills=self._trader.recent_fills,
+            api=[api_view(u) for u in self._feed.usage()],
             scores=scores,
             log=self._log.recent(),
         )
@@ -427,6 +428,7 @@ class Engine:
                 marks=marks,
                 scores=scores,
                 equity=equity,
+                usage=self._feed.take_usage_minutes(),
                 heartbeat=Heartbeat(
                     wall_ts=time.time(),
                     market_ts=now,

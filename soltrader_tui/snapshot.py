@@ -93,6 +93,16 @@ class ApiView:
     errors: int
     rate_limited: int
     p95_ms: float | None
+    p50_ms: float | None = None
+    window_requests: int | None = None
+    """Requests sent in the provider's current rate-limit window."""
+    window_limit: int | None = None
+    """Requests the configured rate limit allows per window."""
+    provider_remaining: int | None = None
+    """What the provider itself says is left of its budget (rate-limit headers), if it says."""
+    circuit: str | None = None
+    """'closed' (healthy), 'open' (calls skipped) or 'half_open' (probing)."""
+    last_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from soltrader_tui.domain import MICRO, Fill, Mode, TradingState, micro_to_usd
 from soltrader_tui.portfolio import Portfolio, Position
 
 if TYPE_CHECKING:
+    from soltrader_tui.net.usage import ProviderUsage
     from soltrader_tui.risk import ExitLevels
 from soltrader_tui.snapshot import (
     ApiView,
@@ -41,6 +42,23 @@ class SnapshotContext:
     running: bool
     error: str | None = None
     api_note: str = ""
+
+
+def api_view(usage: ProviderUsage) -> ApiView:
+    """Describes one provider's live usage for the screen."""
+    return ApiView(
+        provider=usage.provider,
+        calls=usage.calls,
+        errors=usage.errors,
+        rate_limited=usage.rate_limited,
+        p95_ms=usage.p95_ms,
+        p50_ms=usage.p50_ms,
+        window_requests=usage.window_requests,
+        window_limit=usage.window_limit,
+        provider_remaining=usage.provider_remaining,
+        circuit=usage.circuit,
+        last_error=usage.last_error,
+    )
 
 
 def fill_view(fill: Fill, reason: str, realized_micro: int | None) -> FillView:

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from soltrader_tui.domain import Fill, Mode, Order, Token, TradingState
 from soltrader_tui.ledger.connect import (
@@ -35,6 +35,9 @@ from soltrader_tui.ledger.rows import (
     iso,
 )
 from soltrader_tui.ledger.schema import migrate
+
+if TYPE_CHECKING:
+    from soltrader_tui.net.usage import UsageMinute
 
 _INSERT_FILL = """
 INSERT INTO fills (ts, order_id, mint, symbol, decimals, side, qty, price, quote_amount, fee,
@@ -163,9 +166,28 @@ class Ledger:
         scores: Iterable[ScoreRow] = (),
         equity: Iterable[EquityPoint] = (),
         heartbeat: Heartbeat | None = None,
+        usage: Iterable[UsageMinute] = (),
     ) -> None:
         """Commits buffered bookkeeping in one transaction."""
         with self._transaction(durable=False) as c:
+            # Counts are increments since the last flush; latencies cover the minute so far.
+            c.executemany(
+                """
+                INSERT INTO api_usage (provider, minute, calls, errors, rate_limited, p50_ms,
+                                       p95_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (provider, minute) DO UPDATE SET
+                    calls = calls + excluded.calls,
+                    errors = errors + excluded.errors,
+                    rate_limited = rate_limited + excluded.rate_limited,
+                    p50_ms = coalesce(excluded.p50_ms, p50_ms),
+                    p95_ms = coalesce(excluded.p95_ms, p95_ms)
+                """,
+                [
+                    (u.provider, u.minute, u.calls, u.errors, u.rate_limited, u.p50_ms, u.p95_ms)
+                    for u in usage
+                ],
+            )
             c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
             c.executemany(
                 "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from soltrader_tui.domain import MarketTick, Side, SwapQuote, Token
 from soltrader_tui.market.sim import SimMarket
+
+if TYPE_CHECKING:
+    from soltrader_tui.net.usage import ProviderUsage, UsageMinute
 
 
 class MarketFeed(Protocol):
@@ -29,6 +32,14 @@ class MarketFeed(Protocol):
         """Returns a known token by mint."""
         ...
 
+    def usage(self) -> Sequence[ProviderUsage]:
+        """Returns the live usage of every provider the feed calls (empty: no calls)."""
+        ...
+
+    def take_usage_minutes(self) -> Sequence[UsageMinute]:
+        """Hands over per-minute usage counts not yet written to the ledger."""
+        ...
+
 
 class SimFeed:
     """Reads the embedded simulated market in-process (no network, no metering)."""
@@ -48,3 +59,9 @@ class SimFeed:
 
     def token(self, mint: str) -> Token | None:
         return self.market.token(mint)
+
+    def usage(self) -> Sequence[ProviderUsage]:
+        return ()
+
+    def take_usage_minutes(self) -> Sequence[UsageMinute]:
+        return ()

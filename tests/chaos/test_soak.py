@@ -6,7 +6,6 @@ bound, so after warm-up the process must not grow. SOAK_HOURS sets the market ho
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import os
 from pathlib import Path

@@ -21,8 +21,14 @@ def ledger_with_position(db: Path) -> None:
     assert token is not None
     quote = market.quote(token.mint, "buy", 50_000_000)
     assert quote is not None
-    fill = make_fill(side="buy", qty=quote.out_amount, quote_amount=50_000_000, fee=126_000,
-                     token=token, ts=time.time() - 60)
+    fill = make_fill(
+        side="buy",
+        qty=quote.out_amount,
+        quote_amount=50_000_000,
+        fee=126_000,
+        token=token,
+        ts=time.time() - 60,
+    )
     ledger.record_fill(make_order(token=token, client_order_id=fill.order_id, ts=fill.ts), fill)
     ledger.close()
 

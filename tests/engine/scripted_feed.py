@@ -39,3 +39,9 @@ class ScriptedFeed:
 
     def token(self, mint: str) -> Token | None:
         return self._token if mint == self._token.mint else None
+
+    def usage(self) -> tuple[()]:
+        return ()
+
+    def take_usage_minutes(self) -> tuple[()]:
+        return ()

@@ -32,9 +32,15 @@ class TestTransitions:
     @pytest.mark.parametrize(
         ("state", "command", "to"),
         [
-            (A, "stop", H), (P, "stop", H), (H, "stop", H),
-            (A, "pause", P), (P, "pause", None), (H, "pause", None),
-            (A, "resume", None), (P, "resume", A), (H, "resume", A),
+            (A, "stop", H),
+            (P, "stop", H),
+            (H, "stop", H),
+            (A, "pause", P),
+            (P, "pause", None),
+            (H, "pause", None),
+            (A, "resume", None),
+            (P, "resume", A),
+            (H, "resume", A),
         ],
     )
     def test_table(self, state: TradingState, command: str, to: TradingState | None) -> None:
@@ -51,17 +57,28 @@ def hold_solx(ledger: Ledger, market: SimMarket) -> None:
     assert token is not None
     quote = market.quote(token.mint, "buy", 50_000_000)
     assert quote is not None
-    fill = make_fill(side="buy", qty=quote.out_amount, quote_amount=50_000_000, fee=126_000,
-                     token=token, ts=START - 60)
+    fill = make_fill(
+        side="buy",
+        qty=quote.out_amount,
+        quote_amount=50_000_000,
+        fee=126_000,
+        token=token,
+        ts=START - 60,
+    )
     ledger.record_fill(make_order(token=token, client_order_id=fill.order_id, ts=fill.ts), fill)
 
 
 def build(ledger: Ledger, hours: float | None = None) -> tuple[Engine, SimMarket]:
     config = Config()
     market = SimMarket(3, START, tick_seconds=config.market.tick_seconds)
-    engine = Engine(config=config, ledger=ledger, feed=SimFeed(market),
-                    clock=VirtualClock(START), version="test",
-                    duration_s=None if hours is None else hours * 3600)
+    engine = Engine(
+        config=config,
+        ledger=ledger,
+        feed=SimFeed(market),
+        clock=VirtualClock(START),
+        version="test",
+        duration_s=None if hours is None else hours * 3600,
+    )
     return engine, market
 
 

@@ -135,7 +135,16 @@ def make_api(
 ) -> ApiView:
     """Builds one provider's usage tally."""
     return ApiView(
-        provider=provider, calls=calls, errors=errors, rate_limited=rate_limited, p95_ms=87.4
+        provider=provider,
+        calls=calls,
+        errors=errors,
+        rate_limited=rate_limited,
+        p95_ms=87.4,
+        p50_ms=41.0,
+        window_requests=12,
+        window_limit=30,
+        provider_remaining=18,
+        circuit="closed",
     )
 
 

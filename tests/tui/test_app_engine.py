@@ -25,8 +25,12 @@ def build(db: Path, *, hours: float | None, seed: int = 3, speed_virtual: bool =
     ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version=__version__)
     market = SimMarket(seed, START, tick_seconds=config.market.tick_seconds)
     return Engine(
-        config=config, ledger=ledger, feed=SimFeed(market), clock=VirtualClock(START),
-        version=__version__, duration_s=None if hours is None else hours * 3600,
+        config=config,
+        ledger=ledger,
+        feed=SimFeed(market),
+        clock=VirtualClock(START),
+        version=__version__,
+        duration_s=None if hours is None else hours * 3600,
     )
 
 
@@ -93,8 +97,14 @@ class TestEmergencyStopKey:
         seed_ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
         token = SimMarket(3, START).token(sim_mint("SOLX"))
         assert token is not None
-        buy = make_fill(side="buy", qty=300_000_000, quote_amount=45_000_000, fee=100_000,
-                        token=token, ts=START - 60)
+        buy = make_fill(
+            side="buy",
+            qty=300_000_000,
+            quote_amount=45_000_000,
+            fee=100_000,
+            token=token,
+            ts=START - 60,
+        )
         seed_ledger.record_fill(make_order(token=token, client_order_id=buy.order_id), buy)
         seed_ledger.close()
         engine = build(db, hours=None)

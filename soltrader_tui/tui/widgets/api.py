@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Label
 
@@ -16,6 +17,9 @@ COLUMNS = (
     Column("errors", "Errors", 6, numeric=True),
     Column("rate-limited", "429s", 4, numeric=True),
     Column("p95", "p95 ms", 6, numeric=True),
+    Column("window", "Window", 9, numeric=True),
+    Column("left", "Left", 5, numeric=True),
+    Column("circuit", "Circuit", 9),
 )
 
 NO_USAGE_KEY = "no-usage"
@@ -33,8 +37,26 @@ def api_row(view: ApiView) -> Row:
             num(fmt.count(v.errors), "red" if v.errors else ""),
             num(fmt.count(v.rate_limited), "red" if v.rate_limited else ""),
             num(fmt.millis(v.p95_ms)),
+            num(window(v)),
+            num(fmt.MISSING if v.provider_remaining is None else fmt.count(v.provider_remaining)),
+            circuit(v.circuit),
         ),
     )
+
+
+def window(view: ApiView) -> str:
+    """Requests in the current rate-limit window against the limit, e.g. `12/30`."""
+    if view.window_requests is None or view.window_limit is None:
+        return fmt.MISSING
+    return f"{view.window_requests}/{view.window_limit}"
+
+
+def circuit(state: str | None) -> Text:
+    """The circuit breaker's state in words and colour: open means calls are being skipped."""
+    if state is None:
+        return Text(fmt.MISSING)
+    style = {"closed": "green", "open": "bold red", "half_open": "yellow"}.get(state, "")
+    return Text(state.replace("_", "-"), style=style)
 
 
 def empty_row() -> Row:
