@@ -23,7 +23,6 @@ from soltrader_tui.domain import (
     Signal,
     Token,
     TradingState,
-    usd_to_micro,
 )
 from soltrader_tui.eventlog import DecisionLog
 from soltrader_tui.execution.paper import PaperExecutor
@@ -31,8 +30,9 @@ from soltrader_tui.ledger.control import Command
 from soltrader_tui.ledger.rows import EquityPoint, Heartbeat, MarkRow, ScoreRow
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.market.feed import MarketFeed
-from soltrader_tui.portfolio import EquityCurve, Portfolio
-from soltrader_tui.risk import ExitLevels, entry_denial, exit_levels, exit_reason
+from soltrader_tui.portfolio import EquityCurve, FillEffect, Portfolio
+from soltrader_tui.risk import BreakerCleared, BreakerEvent, Denial
+from soltrader_tui.risk_desk import RiskDesk
 from soltrader_tui.snapshot import EngineSnapshot, ScoreView
 from soltrader_tui.strategies import make_strategies
 from soltrader_tui.strategies.base import Strategy
@@ -86,7 +86,10 @@ class Engine:
         self._market_ts: float | None = None
         self._ticks: dict[str, MarketTick] = {}
         self._marks: dict[str, float] = {}
-        self._levels: dict[str, ExitLevels] = {}
+        self._risk = RiskDesk(config.risk, config.paper)
+        self._breaker_events: list[BreakerEvent] = []
+        self._paused_by: str | None = None
+        """The breaker rule that paused entries, so only its own reset resumes them."""
         self._equity_buffer: list[EquityPoint] = []
         self._curve = EquityCurve()
         self._log = DecisionLog(keep=SCREEN_LOG_LINES)
@@ -107,12 +110,13 @@ class Engine:
 
     def _restore(self) -> None:
         ledger = self._ledger
-        for point in ledger.equity_points():
+        equity = ledger.equity_points()
+        for point in equity:
             self._curve.update(point.equity_micro)
         for mint, mark in ledger.marks().items():
             self._marks[mint] = mark.price_usd
-        for mint, pos in self._portfolio.positions.items():
-            self._levels[mint] = exit_levels(pos.avg_cost_usd, self._config.risk)
+        self._risk.restore(self._portfolio, equity)
+        self._risk.rejections.update(ledger.denial_counts())
         stored = ledger.trading_state()
         if stored is None:
             self._state, self._state_reason = TradingState.ACTIVE, "new ledger"
@@ -150,13 +154,18 @@ class Engine:
             strategies_enabled={s.name: s.enabled for s in self._strategies},
             running=self._running,
             error=self._error,
+            risk_rejections=self._risk.rejections,
+            day_pnl_usd=_usd_or_none(self._risk.breakers.day_pnl_micro),
+            daily_loss_limit_usd=self._config.risk.daily_loss_limit_usd,
+            drawdown_pct=self._risk.breakers.drawdown_pct,
+            max_drawdown_limit_pct=self._config.risk.max_drawdown_pct,
             api_note=self._feed.api_note,
         )
         return build_snapshot(
             ctx,
             self._portfolio,
             self._marks,
-            levels=self._levels,
+            levels={m: self._risk.levels(p) for m, p in self._portfolio.positions.items()},
             recent_fills=self._trader.recent_fills,
             api=[api_view(u) for u in self._feed.usage()],
             scores=scores,
@@ -232,9 +241,11 @@ class Engine:
                 continue  # woken early by a command: go back to waiting for this tick
             self._dirty = False
             await self._tick(ts)
+            self._watch_equity(ts, record=ts >= next_equity)
             if ts >= next_equity:
-                self._record_equity(ts)
                 next_equity = ts + EQUITY_EVERY_S
+            if self._breaker_events:
+                await self._apply_breakers(ts)
             wall = time.monotonic()
             if wall >= next_flush:
                 self._flush(running=True)
@@ -274,10 +285,9 @@ class Engine:
                 if state is TradingState.HALTED:
                     await self._exit(tick.token, ts, "halt_flatten")
                 else:
-                    levels = self._levels.get(mint)
-                    reason = None if levels is None else exit_reason(tick.price_usd, levels)
-                    if reason is not None:
-                        await self._exit(tick.token, ts, reason)
+                    rule = self._risk.exit_rule(positions[mint], tick.price_usd, ts)
+                    if rule is not None:
+                        await self._exit(tick.token, ts, rule.value)
             holding = mint in positions
             for strategy in self._strategies:
                 signal = strategy.on_tick(tick, holding)
@@ -301,46 +311,75 @@ class Engine:
         if signal.side == "sell":
             await self._exit(tick.token, tick.ts, f"{signal.strategy}_exit")
             return
-        in_amount = usd_to_micro(self._config.risk.order_usd)
-        estimated_cost = (
-            in_amount
-            + round(in_amount * self._config.paper.swap_fee_bps / 1e4)
-            + (usd_to_micro(self._config.paper.network_fee_usd))
-        )
-        denial = entry_denial(
-            state=self._state,
-            holding=tick.token.mint in self._portfolio.positions,
-            open_positions=len(self._portfolio.positions),
-            cash_micro=self._portfolio.cash_micro,
-            cost_micro=estimated_cost,
-            config=self._config.risk,
+        self._dirty = True
+        sized = self._risk.size(tick, self._portfolio, self._marks)
+        if isinstance(sized, Denial):
+            self._deny(tick, sized)
+            return
+        quote = None
+        if self._state is TradingState.ACTIVE:  # a quote can be an API call: only when it may trade
+            quote = await self._feed.quote(tick.token, "buy", sized.in_micro)
+        denial = self._risk.check(
+            tick,
+            sized,
+            self._state,
+            None if quote is None else quote.price_impact_bps,
+            self._feed.listed_ts(tick.token.mint),
         )
         if denial is not None:
-            self._log.emit(tick.ts, "info", "denied", f"DENIED BUY {tick.token.symbol}: {denial}")
-            self._dirty = True
+            self._deny(tick, denial)
             return
         order = self._trader.order(
-            tick.token, tick.ts, "buy", in_amount, signal.strategy, f"{signal.strategy}_entry"
+            tick.token, tick.ts, "buy", sized.in_micro, signal.strategy, f"{signal.strategy}_entry"
         )
-        if await self._trader.submit(order) is not None:
-            self._after_fill(tick.token.mint, tick.ts)
-        self._dirty = True
+        effect = await self._trader.submit(order, quote)
+        if effect is not None:
+            self._after_fill("buy", tick.token.mint, tick.ts, effect)
+
+    def _deny(self, tick: MarketTick, denial: Denial) -> None:
+        self._risk.deny(denial)
+        # The rule is in the kind, so `status` counts denials per rule from the ledger alone.
+        self._log.emit(
+            tick.ts,
+            "info",
+            f"denied:{denial.rule.value}",
+            f"DENIED BUY {tick.token.symbol}: {denial}",
+        )
 
     async def _exit(self, token: Token, ts: float, reason: str) -> bool:
         """Sells a whole position at market; returns whether it filled."""
         effect = await self._trader.sell_all(token, ts, reason)
         if effect is not None:
-            self._after_fill(token.mint, ts)
+            self._after_fill("sell", token.mint, ts, effect)
         self._dirty = True
         return effect is not None
 
-    def _after_fill(self, mint: str, ts: float) -> None:
-        pos = self._portfolio.positions.get(mint)
-        if pos is None:
-            self._levels.pop(mint, None)
-        else:
-            self._levels[mint] = exit_levels(pos.avg_cost_usd, self._config.risk)
-        self._record_equity(ts)
+    def _after_fill(self, side: str, mint: str, ts: float, effect: FillEffect) -> None:
+        tripped = self._risk.after_fill(side, mint, ts, effect)
+        if tripped is not None:
+            self._breaker_events.append(tripped)
+        self._watch_equity(ts, record=True)
+
+    # -- circuit breakers -------------------------------------------------------------------------
+
+    async def _apply_breakers(self, ts: float) -> None:
+        events, self._breaker_events = self._breaker_events, []
+        for event in events:
+            if isinstance(event, BreakerCleared):
+                if self._state is TradingState.PAUSED and self._paused_by == event.rule.value:
+                    self._paused_by = None
+                    self._set_state(
+                        TradingState.ACTIVE, f"{event.rule.value}: {event.reason}", "risk", ts
+                    )
+                continue
+            reason = f"{event.rule.value}: {event.reason}"
+            self._log.emit(ts, "warning", "breaker", f"BREAKER {reason}")
+            if event.action == "halt" and self._state is not TradingState.HALTED:
+                self._set_state(TradingState.HALTED, reason, "risk", ts)
+                await self._flatten(ts)
+            elif event.action == "pause_entries" and self._state is TradingState.ACTIVE:
+                self._paused_by = event.rule.value
+                self._set_state(TradingState.PAUSED, reason, "risk", ts)
 
     # -- control: stop, pause, resume -----------------------------------------------------------
 
@@ -367,6 +406,10 @@ class Engine:
             self._dirty = True
             return step.message
         self._set_state(step.to, f"{command} by {actor}", actor, now)
+        if step.to is TradingState.ACTIVE:
+            # A resume is the operator's decision: the breakers start counting from here.
+            self._paused_by = None
+            self._risk.breakers.rearm(self._portfolio.equity_micro(self._marks))
         if step.to is not TradingState.HALTED:
             return step.message
         left = await self._flatten(now)
@@ -403,12 +446,17 @@ class Engine:
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
-    def _record_equity(self, ts: float) -> None:
+    def _watch_equity(self, ts: float, *, record: bool) -> None:
+        """Feeds equity to the breakers every tick; records a curve point when asked."""
         equity = self._portfolio.equity_micro(self._marks)
         if equity is None:
             return
-        self._curve.update(equity)
-        self._equity_buffer.append(EquityPoint(ts, equity, self._portfolio.cash_micro))
+        event = self._risk.on_equity(equity, ts)
+        if event is not None:
+            self._breaker_events.append(event)
+        if record:
+            self._curve.update(equity)
+            self._equity_buffer.append(EquityPoint(ts, equity, self._portfolio.cash_micro))
 
     def _flush(self, *, running: bool) -> None:
         now = self._market_ts
@@ -454,7 +502,7 @@ class Engine:
 
     def _close_session(self) -> None:
         if self._market_ts is not None:
-            self._record_equity(self._market_ts)
+            self._watch_equity(self._market_ts, record=True)
         self._log.emit(
             self._market_ts or self._clock.now(),
             "info",
@@ -466,6 +514,10 @@ class Engine:
         self._flush(running=False)
         if self.on_snapshot is not None:
             self.on_snapshot(self.snapshot())
+
+
+def _usd_or_none(micro: int | None) -> float | None:
+    return None if micro is None else micro / 1e6
 
 
 def _usd(micro: int | None) -> str:

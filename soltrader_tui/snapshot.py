@@ -140,6 +140,14 @@ class EngineSnapshot:
     fills: int
     max_drawdown_pct: float | None
     positions: tuple[PositionView, ...] = ()
+    risk_rejections: tuple[tuple[str, int], ...] = ()
+    """Denied entries per risk rule, most frequent first (from the ledger's log lines)."""
+    day_pnl_usd: float | None = None
+    """Equity change since the UTC day started (realized + unrealized)."""
+    daily_loss_limit_usd: float | None = None
+    drawdown_pct: float | None = None
+    """Current drawdown from the equity peak the breakers watch, percent."""
+    max_drawdown_limit_pct: float | None = None
     recent_fills: tuple[FillView, ...] = ()
     scores: tuple[ScoreView, ...] = ()
     strategies: tuple[StrategyView, ...] = ()

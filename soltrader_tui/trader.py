@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from soltrader_tui.domain import Mode, Order, Side, Token
+from soltrader_tui.domain import Fill, Mode, Order, Side, SwapQuote, Token
 from soltrader_tui.eventlog import DecisionLog, plain_price
 from soltrader_tui.execution.paper import PaperExecutor, Rejected
 from soltrader_tui.ledger.store import Ledger
@@ -41,9 +41,11 @@ class Trader:
         self.retry_at: dict[str, float] = {}
         """Market time before which a failed exit of a mint is not tried again."""
         self.portfolio = Portfolio(ledger.starting_cash_micro)
+        last: deque[tuple[Fill, str, int | None]] = deque(maxlen=recent_fills)
         for fill, reason in ledger.fills():
-            effect = self.portfolio.apply(fill)
-            self.recent_fills.appendleft(fill_view(fill, reason, effect.realized_micro))
+            last.append((fill, reason, self.portfolio.apply(fill).realized_micro))
+        for fill, reason, realized in last:
+            self.recent_fills.appendleft(fill_view(fill, reason, realized))
         self._order_seq = ledger.order_count()
 
     def order(
@@ -71,9 +73,10 @@ class Trader:
             self.retry_at[token.mint] = ts + EXIT_RETRY_S
         return effect
 
-    async def submit(self, order: Order) -> FillEffect | None:
-        """Executes an order and commits the outcome; returns the fill's effect, or None."""
-        result = await self._executor.execute(order)
+    async def submit(self, order: Order, quote: SwapQuote | None = None) -> FillEffect | None:
+        """Executes an order (at `quote` when one was just taken for exactly it) and commits
+        the outcome; returns the fill's effect, or None."""
+        result = await self._executor.execute(order, quote)
         symbol = order.token.symbol
         if isinstance(result, Rejected):
             self._log.emit(

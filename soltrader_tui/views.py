@@ -8,7 +8,7 @@ figure is computed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from soltrader_tui.domain import MICRO, Fill, Mode, TradingState, micro_to_usd
@@ -42,6 +42,11 @@ class SnapshotContext:
     running: bool
     error: str | None = None
     api_note: str = ""
+    risk_rejections: Mapping[str, int] = field(default_factory=dict)
+    day_pnl_usd: float | None = None
+    daily_loss_limit_usd: float | None = None
+    drawdown_pct: float | None = None
+    max_drawdown_limit_pct: float | None = None
 
 
 def api_view(usage: ProviderUsage) -> ApiView:
@@ -164,6 +169,11 @@ def build_snapshot(
         fills=portfolio.fill_count,
         max_drawdown_pct=ctx.max_drawdown_pct,
         positions=positions,
+        risk_rejections=tuple(sorted(ctx.risk_rejections.items(), key=lambda kv: (-kv[1], kv[0]))),
+        day_pnl_usd=ctx.day_pnl_usd,
+        daily_loss_limit_usd=ctx.daily_loss_limit_usd,
+        drawdown_pct=ctx.drawdown_pct,
+        max_drawdown_limit_pct=ctx.max_drawdown_limit_pct,
         recent_fills=tuple(recent_fills),
         scores=tuple(scores),
         strategies=strategy_views(portfolio, ctx.strategies_enabled, scores),

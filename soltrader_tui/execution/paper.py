@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from soltrader_tui.config import PaperConfig
-from soltrader_tui.domain import MICRO, Fill, Mode, Order, usd_to_micro
+from soltrader_tui.domain import MICRO, Fill, Mode, Order, SwapQuote, usd_to_micro
 from soltrader_tui.market.feed import MarketFeed
 
 
@@ -33,9 +33,20 @@ class PaperExecutor:
         self._network_fee = usd_to_micro(config.network_fee_usd)
         self._mode = mode
 
-    async def execute(self, order: Order) -> Fill | Rejected:
-        """Fills `order` at the quote for its exact size, or says why it cannot."""
-        quote = await self._feed.quote(order.token, order.side, order.in_amount)
+    async def execute(self, order: Order, quote: SwapQuote | None = None) -> Fill | Rejected:
+        """Fills `order` at the quote for its exact size, or says why it cannot.
+
+        Args:
+            order: The order.
+            quote: A quote just taken for exactly this order (saves a second API call); a quote
+                for another token, side or size is ignored and a fresh one taken.
+        """
+        if quote is None or (quote.token.mint, quote.side, quote.in_amount) != (
+            order.token.mint,
+            order.side,
+            order.in_amount,
+        ):
+            quote = await self._feed.quote(order.token, order.side, order.in_amount)
         if quote is None:
             return Rejected(f"no quote for {order.token.symbol}")
         if order.side == "buy":

@@ -239,6 +239,10 @@ class Ledger:
         """Returns the last recorded mark of each token."""
         return read_marks(self._conn)
 
+    def denial_counts(self) -> dict[str, int]:
+        """Returns how many entries each risk rule has denied, from the log lines."""
+        return read_denials(self._conn)
+
     def order_count(self) -> int:
         """Returns how many orders the ledger holds (used to number new ones)."""
         return int(self._conn.execute("SELECT count(*) FROM orders").fetchone()[0])
@@ -263,6 +267,16 @@ def read_fills(conn: sqlite3.Connection) -> Iterator[tuple[Fill, str]]:
         if token is None:
             token = tokens[key] = Token(mint, symbol, decimals)
         yield Fill(oid, ts, token, side, qty, price, quote, fee, strat, mode), why
+
+
+def read_denials(conn: sqlite3.Connection) -> dict[str, int]:
+    """Counts denied entries per risk rule (log lines of kind `denied:<rule>`)."""
+    return {
+        kind.split(":", 1)[1]: int(n)
+        for kind, n in conn.execute(
+            "SELECT kind, count(*) FROM events WHERE kind LIKE 'denied:%' GROUP BY kind"
+        )
+    }
 
 
 def read_trading_state(conn: sqlite3.Connection) -> StateRow | None:

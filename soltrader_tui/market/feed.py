@@ -32,6 +32,10 @@ class MarketFeed(Protocol):
         """Returns a known token by mint."""
         ...
 
+    def listed_ts(self, mint: str) -> float | None:
+        """Returns when the token's pool was listed (or first seen); None when unknown."""
+        ...
+
     def usage(self) -> Sequence[ProviderUsage]:
         """Returns the live usage of every provider the feed calls (empty: no calls)."""
         ...
@@ -59,6 +63,9 @@ class SimFeed:
 
     def token(self, mint: str) -> Token | None:
         return self.market.token(mint)
+
+    def listed_ts(self, mint: str) -> float | None:
+        return self.market.listed_ts(mint)
 
     def usage(self) -> Sequence[ProviderUsage]:
         return ()

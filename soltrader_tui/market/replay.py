@@ -80,6 +80,10 @@ def candle_path(o: float, h: float, low: float, c: float) -> tuple[float, float,
     return (o, h, low, c)
 
 
+ESTABLISHED_AGE_S = 365 * 86400.0
+"""How long before its first candle a recorded exchange pair is taken to have been listed."""
+
+
 class _CandleSource:
     """Ticks and pools of one candle series."""
 
@@ -296,6 +300,21 @@ class ReplayFeed:
         else:
             raise ValueError(f"side must be 'buy' or 'sell', got {side!r}")
         return SwapQuote(self._tokens[token.mint], side, in_amount, out, impact)
+
+    def listed_ts(self, mint: str) -> float | None:
+        """Returns when a token's pool was listed, as far as the recording tells.
+
+        A pump.fun track starts at the token's launch, so its first point is its listing. A
+        candle file of an exchange pair says nothing of the pool's age; those tokens are taken
+        as established (`ESTABLISHED_AGE_S` before their first candle).
+        """
+        sources = self._by_mint.get(mint)
+        if not sources:
+            return None
+        first = min(src.start_ts for src in sources)
+        if all(isinstance(src, _TrackSource) for src in sources):
+            return first
+        return first - ESTABLISHED_AGE_S
 
     def usage(self) -> Sequence[ProviderUsage]:
         """Returns no providers: a replay calls none."""

@@ -36,6 +36,10 @@ RUGGED = RegimeSpec(
 """The regime a rugged token stays in: quiet, slowly bleeding, never recovering."""
 
 
+ESTABLISHED_AGE_S = 90 * 86400.0
+"""How long before the session the established tokens' pools were listed (for pool-age checks)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TokenSpec:
     """One simulated token: its identity, its pool and its price character."""
@@ -260,6 +264,7 @@ class SimMarket:
                 f"and {listing_after_s}"
             )
         self._start_ts = start_ts
+        self._listing_ts = start_ts + listing_after_s
         self._tick_seconds = tick_seconds
         self._step_count = 0
         specs = CATALOGUE + extra_specs(extra_tokens)
@@ -338,6 +343,17 @@ class SimMarket:
         """Tells whether `mint` is a simulated token that can be traded now."""
         st = self._by_mint.get(mint)
         return st is not None and st.listed
+
+    def listed_ts(self, mint: str) -> float | None:
+        """Returns when the token's pool was listed: for the five characters and the extras a
+        fixed time long before the session (`ESTABLISHED_AGE_S`), for the late listing the
+        moment it listed; None while unlisted or unknown."""
+        st = self._by_mint.get(mint)
+        if st is None or not st.listed:
+            return None
+        if st.spec.lists_late:
+            return self._listing_ts
+        return self._start_ts - ESTABLISHED_AGE_S
 
     def regime(self, mint: str) -> str:
         """Returns the name of the token's current regime ("unlisted" before its listing).

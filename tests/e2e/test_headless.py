@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import signal
 import sys
 import time
@@ -50,7 +51,11 @@ class TestHeadlessRun:
         assert status["unrealized_pnl_usd"] == pytest.approx(truth.unrealized_usd, abs=1e-5)
         held = {p["mint"]: p["qty"] for p in status["open_positions"]}  # type: ignore[union-attr]
         assert held == truth.holdings
-        assert status["mode"] == "paper" and status["trading_state"] == "active"
+        last_state = sqlite3.connect(db).execute(
+            "SELECT state, reason FROM trading_state ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        assert status["mode"] == "paper"
+        assert (status["trading_state"], status["trading_state_reason"]) == tuple(last_state)
         assert status["engine_running"] is False
         from soltrader_tui import __version__
 

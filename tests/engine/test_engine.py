@@ -160,3 +160,39 @@ class TestSnapshots:
         assert seen[-1].running is False and seen[-1].fills == fills
         assert all(a.fills <= b.fills for a, b in itertools.pairwise(seen))
         ledger.close()
+
+
+class TestRiskWiring:
+    """Breakers change the trading state through the ledger; denials are counted per rule."""
+
+    async def test_losing_streak_pauses_entries(self, tmp_path: Path) -> None:
+        token = make_token("LOSS", 6)
+        ledger = open_ledger(tmp_path / "l.sqlite")
+        buy = make_fill(side="buy", qty=100_000_000, quote_amount=100_000_000, fee=0,
+                        token=token, ts=START - 60)
+        ledger.record_fill(make_order(token=token, client_order_id=buy.order_id, ts=buy.ts), buy)
+        config = Config.model_validate(
+            {"strategies": {"momentum": {"enabled": False}},
+             "risk": {"stop_loss_pct": 10, "max_consecutive_losses": 1},
+             "market": {"tick_seconds": 1.0}}
+        )
+        feed = ScriptedFeed(token, [1.0, 0.95, 0.85, 0.85, 0.85])
+        engine = Engine(config=config, ledger=ledger, feed=feed, clock=VirtualClock(START),
+                        version="test", duration_s=4)
+        await engine.run()
+        state = ledger.trading_state()
+        assert state is not None and (state.state, state.actor) == ("paused", "risk")
+        assert state.reason.startswith("max_consecutive_losses")
+        assert engine.snapshot().trading_state is TradingState.PAUSED
+        ledger.close()
+
+    async def test_denials_counted_the_same_in_engine_and_status(self, tmp_path: Path) -> None:
+        ledger = open_ledger(tmp_path / "l.sqlite")
+        config = Config.model_validate({"risk": {"max_entries_per_hour": 1}})
+        engine = sim_engine(ledger, hours=4, config=config)
+        await engine.run()
+        mine = dict(engine.snapshot().risk_rejections)
+        theirs = dict(read_status(tmp_path / "l.sqlite").snapshot.risk_rejections)
+        assert mine == theirs
+        assert sum(mine.values()) > 0, "a one-entry-an-hour limit must deny something in 4 h"
+        ledger.close()

@@ -23,25 +23,41 @@ FIGURES: tuple[tuple[str, str], ...] = (
     ("round-trips", "Round trips"),
     ("fills", "Fills"),
     ("drawdown", "Max drawdown"),
-    ("market-time", "Market time"),
-    ("engine", "Engine"),
+    ("today", "Today P&L"),
+    ("denials", "Risk denials"),
 )
 """(id, label) of each figure, top to bottom."""
 
 
-def engine_state(snapshot: EngineSnapshot) -> Text:
-    """Whether the engine is running, stopped, or failed, in words and colour."""
-    if snapshot.error is not None:
-        return Text("✖ failed", style="bold red")
-    if not snapshot.running:
-        return Text("■ stopped", style="bold yellow")
-    return Text("● running", style="green")
+def pct_of(percent: float | None) -> float | None:
+    """Turns percent points into the fraction `fmt.pct` takes."""
+    return None if percent is None else percent / 100
+
+
+def against_limit(day_pnl: float | None, limit: float | None) -> Text:
+    """Today's P&L against the daily loss limit; red once half the limit is spent."""
+    if limit is None:
+        return Text(fmt.signed_usd(day_pnl))
+    text = f"{fmt.signed_usd(day_pnl)} of -{fmt.usd(limit)}"
+    if day_pnl is None:
+        return Text(text)
+    return Text(text, style="bold red" if day_pnl <= -limit / 2 else pnl_style(day_pnl))
+
+
+def denials(snapshot: EngineSnapshot) -> Text:
+    """How many entries the risk rules refused, and the rule that refused most."""
+    if not snapshot.risk_rejections:
+        return Text("0")
+    total = sum(n for _, n in snapshot.risk_rejections)
+    rule, n = snapshot.risk_rejections[0]
+    return Text(f"{fmt.count(total)} (most: {rule} {n})", style="yellow")
 
 
 def figures(snapshot: EngineSnapshot) -> dict[str, Text]:
     """Formats every figure of the panel from `snapshot`, P&L coloured by sign."""
     s = snapshot
-    drawdown = None if s.max_drawdown_pct is None else s.max_drawdown_pct / 100
+    drawdown = pct_of(s.max_drawdown_pct)
+    limit = pct_of(s.max_drawdown_limit_pct)
     ret = s.total_return
     return {
         "equity": Text(fmt.usd(s.equity_usd)),
@@ -53,9 +69,12 @@ def figures(snapshot: EngineSnapshot) -> dict[str, Text]:
         "win-rate": Text(fmt.pct(s.win_rate)),
         "round-trips": Text(f"{fmt.count(s.round_trips)} ({s.wins}W/{s.losses}L)"),
         "fills": Text(fmt.count(s.fills)),
-        "drawdown": Text(fmt.pct(drawdown, digits=2), "red" if drawdown else ""),
-        "market-time": Text(fmt.ts(s.market_ts)),
-        "engine": engine_state(s),
+        "drawdown": Text(
+            f"{fmt.pct(drawdown, digits=2)} / {fmt.pct(limit, digits=0)}",
+            "red" if drawdown else "",
+        ),
+        "today": against_limit(s.day_pnl_usd, s.daily_loss_limit_usd),
+        "denials": denials(s),
     }
 
 
