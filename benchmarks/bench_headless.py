@@ -76,6 +76,9 @@ class CountingFeed:
         self.token = inner.token
         self.usage = inner.usage
         self.take_usage_minutes = inner.take_usage_minutes
+        self.take_notices = inner.take_notices
+        self.listed_ts = inner.listed_ts
+        self.aclose = inner.aclose
 
     async def poll(self, ts: float):  # type: ignore[no-untyped-def]
         ticks = await self.inner.poll(ts)

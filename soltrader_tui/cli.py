@@ -78,6 +78,20 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_checkpoint_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    take = sub.add_parser(
+        "checkpoint", help="take a checkpoint of the ledger now (safe while an engine runs)"
+    )
+    listing = sub.add_parser("checkpoints", help="list the checkpoints, newest first")
+    restore = sub.add_parser(
+        "restore", help="put a checkpoint's ledger in place (refused while an engine runs)"
+    )
+    restore.add_argument("name", metavar="NAME", help="the checkpoint, as `checkpoints` lists it")
+    for p in (take, listing, restore):
+        p.add_argument("--db", type=Path, help="ledger file")
+        p.add_argument("--config", type=Path, help="config file (to find the ledger)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Returns the argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -116,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = cfg_sub.add_parser("check", help="validate a config file; exit 0 if valid, 2 if not")
     check.add_argument("--config", type=Path, help="config file to check")
+    _add_checkpoint_commands(sub)
     paths = sub.add_parser("paths", help="where the config, ledger, logs and checkpoints are")
     paths.add_argument("--config", type=Path, help="config file")
     paths.add_argument("--db", type=Path, help="ledger file")
@@ -126,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     command = args.command or "tui"
-    from soltrader_tui import commands
+    from soltrader_tui import checkpoint_commands, commands
 
     if command == "run":
         return commands.run(args, headless=args.headless)
@@ -144,6 +159,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.config_check(args)
     if command == "paths":
         return commands.paths(args)
+    if command == "checkpoint":
+        return checkpoint_commands.checkpoint(args)
+    if command == "checkpoints":
+        return checkpoint_commands.checkpoints(args)
+    if command == "restore":
+        return checkpoint_commands.restore(args)
     print(f"soltrader-tui: unknown command {command!r}", file=sys.stderr)
     return 2
 

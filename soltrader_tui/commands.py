@@ -12,10 +12,12 @@ from types import FrameType
 from typing import TYPE_CHECKING, Literal
 
 from soltrader_tui.config_errors import ConfigError
-from soltrader_tui.ledger.connect import LedgerError
+from soltrader_tui.ledger.connect import LedgerDamaged, LedgerError
 
 if TYPE_CHECKING:
     from soltrader_tui.engine import Engine
+    from soltrader_tui.session import Session
+    from soltrader_tui.tui.checkpoint_key import CheckpointTarget
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -28,6 +30,8 @@ def _fail(message: str) -> int:
 
 def run(args: argparse.Namespace, *, headless: bool) -> int:
     """Starts a paper session: the dashboard, or headless with log lines on stderr."""
+    from soltrader_tui import checkpoint_commands
+    from soltrader_tui.market.sources import MarketSetupError
     from soltrader_tui.session import RunOptions, configure_logging, open_session
 
     opts = RunOptions(
@@ -37,16 +41,26 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
         speed=args.speed,
         duration_s=args.duration,
     )
+    damage: str | None = None
     try:
         session = open_session(
             opts, "soltrader-tui " + ("run --headless" if headless else "dashboard")
         )
     except ConfigError as exc:
         return _fail(str(exc))
+    except LedgerDamaged as exc:
+        damage = str(exc)
     except LedgerError as exc:
+        return _fail(str(exc))
+    except MarketSetupError as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(str(exc))
+    if damage is not None:
+        # Handled outside the except block, so the exception (and the failed open's connection
+        # its traceback holds) can be freed before the file is moved: Windows refuses to move
+        # an open file.
+        return checkpoint_commands.ledger_damaged(args, damage)
     for notice in session.notices:
         print(f"soltrader-tui: {notice}", file=sys.stderr)
     configure_logging(session.paths, to_stderr=headless)
@@ -55,11 +69,27 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
             return _run_headless(session.engine)
         from soltrader_tui.tui.app import make_app
 
-        app = make_app(session.config, session.engine, version=_version())
+        app = make_app(
+            session.config,
+            session.engine,
+            version=_version(),
+            checkpoint=_checkpoint_target(session),
+        )
         code = app.run()
         return int(code or 0)
     finally:
         session.close()
+
+
+def _checkpoint_target(session: Session) -> CheckpointTarget:
+    from soltrader_tui.tui.checkpoint_key import CheckpointTarget
+
+    return CheckpointTarget(
+        ledger=session.paths.ledger,
+        checkpoints_dir=session.paths.checkpoints_dir,
+        config_file=session.paths.config_file,
+        keep=session.config.storage.keep_checkpoints,
+    )
 
 
 def _version() -> str:

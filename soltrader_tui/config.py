@@ -75,17 +75,55 @@ class SimConfig(_Section):
     """Market minutes after the session start when the late token is listed."""
     extra_tokens: int = Field(default=0, ge=0, le=200)
     """Generic small-cap tokens (SIM01, SIM02, …) added to the five simulated characters."""
+    requests_per_second: float = Field(default=8.0, gt=0, le=100)
+    """Rate limit of the client towards the embedded market server (it polls prices at 4 Hz)."""
     faults: FaultsConfig = FaultsConfig()
+
+
+class JupiterConfig(_Section):
+    """Jupiter: prices (Price API v3) and swap quotes for paper fills."""
+
+    base_url: str = "https://api.jup.ag"
+    """Base URL of Jupiter's API."""
+    api_key_env: str = "JUPITER_API_KEY"
+    """Environment variable holding the API key, sent as `x-api-key`; never logged or stored."""
+    requests_per_second: float = Field(default=0.5, gt=0, le=100)
+    """Jupiter's limit for this key (keyless 0.5, free key 1), a 60-second sliding window."""
+
+
+class DexScreenerConfig(_Section):
+    """DexScreener: discovery of new tokens and their pools' liquidity and age."""
+
+    base_url: str = "https://api.dexscreener.com"
+    """Base URL of DexScreener's API."""
+    requests_per_minute: int = Field(default=60, gt=0, le=300)
+    """Limit of the token-profiles endpoint (the pairs endpoint allows 300 a minute)."""
+
+
+class ReplayConfig(_Section):
+    """Recorded market files to replay."""
+
+    paths: list[str] = []
+    """Candle files (Binance CSV, freqtrade JSON) or pump.fun track files; relative paths are
+    taken from the folder of this config file."""
 
 
 class MarketConfig(_Section):
     """Where prices come from."""
 
-    source: Literal["sim"] = "sim"
-    """Market data source. `sim`: the embedded simulated Solana market."""
+    source: Literal["sim", "replay", "jupiter"] = "sim"
+    """Market data source. `sim`: the embedded simulated market (over loopback HTTP on the wall
+    clock, in-process when accelerated); `replay`: recorded files; `jupiter`: the live APIs."""
+    watchlist: list[str] = []
+    """Mints always tracked, besides discovered ones."""
+    stale_after_s: float = Field(default=30.0, gt=0)
+    """A token without a fresh price for this long gets no new entries and is marked stale."""
     tick_seconds: float = Field(default=0.25, gt=0, le=60)
     """Market seconds between two engine ticks (price updates, strategy scores, exits)."""
     sim: SimConfig = SimConfig()
+    jupiter: JupiterConfig = JupiterConfig()
+    dexscreener: DexScreenerConfig = DexScreenerConfig()
+    replay: ReplayConfig = ReplayConfig()
 
 
 class PaperConfig(_Section):

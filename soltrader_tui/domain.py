@@ -65,6 +65,8 @@ class MarketTick:
     price_usd: float
     liquidity_usd: float
     """Total value locked in the token's pool, both sides, USD."""
+    stale: bool = False
+    """The price is older than the feed's freshness limit: manage exits on it, never enter."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,8 @@ class Engine:
         self._marks: dict[str, float] = {}
         self._risk = RiskDesk(config.risk, config.paper)
         self._breaker_events: list[BreakerEvent] = []
+        self._stale: set[str] = set()
+        """Tokens whose latest price is older than the feed's freshness limit."""
         self._paused_by: str | None = None
         """The breaker rule that paused entries, so only its own reset resumes them."""
         self._equity_buffer: list[EquityPoint] = []
@@ -177,6 +179,8 @@ class Engine:
         for strategy in self._strategies:
             for mint, tick in self._ticks.items():
                 score, reason = strategy.score(mint)
+                if mint in self._stale:
+                    reason = f"STALE price: {reason}"
                 views.append(
                     ScoreView(
                         strategy=strategy.name,
@@ -218,7 +222,10 @@ class Engine:
             raise
         finally:
             self._running = False
-            self._finish(failing=self._error is not None)
+            try:
+                await self._feed.aclose()
+            finally:
+                self._finish(failing=self._error is not None)
 
     async def _loop(self, start: float, end: float | None) -> None:
         dt = self._config.market.tick_seconds
@@ -275,6 +282,8 @@ class Engine:
     async def _tick(self, ts: float) -> None:
         self._market_ts = ts
         ticks = await self._feed.poll(ts)
+        for level, message in self._feed.take_notices():
+            self._log.emit(ts, level, "feed", message)
         positions = self._portfolio.positions
         state = self._state
         for tick in ticks:
@@ -288,11 +297,30 @@ class Engine:
                     rule = self._risk.exit_rule(positions[mint], tick.price_usd, ts)
                     if rule is not None:
                         await self._exit(tick.token, ts, rule.value)
+            if tick.stale is not (mint in self._stale):
+                self._note_staleness(tick)
+            if tick.stale:
+                continue  # no entry, and no strategy exit, on an old price; risk exits above
             holding = mint in positions
             for strategy in self._strategies:
                 signal = strategy.on_tick(tick, holding)
                 if signal is not None:
                     await self._on_signal(signal, tick)
+
+    def _note_staleness(self, tick: MarketTick) -> None:
+        mint, symbol = tick.token.mint, tick.token.symbol
+        if tick.stale:
+            self._stale.add(mint)
+            age = (self._market_ts or tick.ts) - tick.ts
+            self._log.emit(
+                tick.ts,
+                "warning",
+                "stale",
+                f"STALE {symbol}: no fresh price for {age:,.0f} s; no entries until it returns",
+            )
+        else:
+            self._stale.discard(mint)
+            self._log.emit(tick.ts, "info", "stale", f"FRESH {symbol}: prices are current again")
 
     # -- decisions -----------------------------------------------------------------------------
 

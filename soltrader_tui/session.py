@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soltrader_tui import __version__
-from soltrader_tui.clock import make_clock
 from soltrader_tui.config import Config
 from soltrader_tui.config_file import load_config
 from soltrader_tui.domain import usd_to_micro
@@ -20,8 +19,7 @@ from soltrader_tui.eventlog import LOGGER, market_time
 from soltrader_tui.ledger.connect import check_file
 from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.store import Ledger
-from soltrader_tui.market.feed import SimFeed
-from soltrader_tui.market.sim import SimMarket
+from soltrader_tui.market.sources import MarketSetup, build_market
 from soltrader_tui.paths import Paths, ensure_dirs, find_config, resolve_paths
 
 LOG_FILE = "soltrader.log"
@@ -51,9 +49,11 @@ class Session:
     notices: tuple[str, ...]
     seed: int
     lock: EngineLock
+    market: MarketSetup
 
     def close(self) -> None:
-        """Closes the ledger and lets the next engine have it."""
+        """Stops the market, closes the ledger and lets the next engine have it."""
+        self.market.close()
         self.ledger.close()
         self.lock.release()
 
@@ -83,39 +83,39 @@ def open_session(opts: RunOptions, command: str = "soltrader-tui run") -> Sessio
     if opts.db is not None:
         paths.ledger.parent.mkdir(parents=True, exist_ok=True)
     seed = config.market.sim.seed if opts.seed is None else opts.seed
-    clock = make_clock(opts.speed)
-    sim = config.market.sim
-    market = SimMarket(
-        seed,
-        clock.now(),
-        tick_seconds=config.market.tick_seconds,
-        rug_after_s=sim.rug_after_minutes * 60,
-        listing_after_s=sim.listing_after_minutes * 60,
-        extra_tokens=sim.extra_tokens,
-    )
     check_file(paths.ledger)  # refuse a file that is not a ledger before leaving a lock beside it
     lock = EngineLock(paths.ledger)
     lock.acquire(command)
+    market: MarketSetup | None = None
     try:
+        market = build_market(
+            config,
+            config_dir=None if paths.config_file is None else paths.config_file.parent,
+            seed=seed,
+            speed=opts.speed,
+            duration_s=opts.duration_s,
+        )
         ledger = Ledger.open(
             paths.ledger,
             starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
-            mode="paper",
+            mode=market.mode,
             version=__version__,
         )
         engine = Engine(
             config=config,
             ledger=ledger,
-            feed=SimFeed(market),
-            clock=clock,
+            feed=market.feed,
+            clock=market.clock,
             version=__version__,
-            mode="paper",
-            duration_s=opts.duration_s,
+            mode=market.mode,
+            duration_s=market.duration_s,
         )
     except BaseException:
+        if market is not None:
+            market.close()
         lock.release()
         raise
-    return Session(config, paths, ledger, engine, notices, seed, lock)
+    return Session(config, paths, ledger, engine, notices, seed, lock, market)
 
 
 class MarketTimeFormatter(logging.Formatter):

@@ -53,8 +53,8 @@ class EngineLock:
         except Timeout:
             raise LedgerBusy(
                 f"another engine is running on {self._ledger} ({describe_owner(self._ledger)}). "
-                "Stop it first (soltrader-tui stop), or use another --db; status, watch and "
-                "stop keep working beside it."
+                "End that session first (q in its dashboard, Ctrl+C in its terminal), or use "
+                "another --db; status, stop and checkpoint keep working beside it."
             ) from None
         owner = {
             "pid": os.getpid(),

@@ -78,6 +78,7 @@ class Ledger:
         """
         check_file(path)
         check_folder_writable(path)
+        conn: sqlite3.Connection | None = None
         try:
             conn = connect(path, readonly=False)
             if inspect_schema(conn, path) > 0:
@@ -90,7 +91,13 @@ class Ledger:
                 (str(starting_cash_micro), mode, version),
             )
         except sqlite3.DatabaseError as exc:
+            _close_quietly(conn)
             raise LedgerDamaged(f"cannot open the ledger {path}: {exc}") from exc
+        except BaseException:
+            # Closed at once, not at garbage collection: Windows cannot move an open file, and
+            # a damaged ledger is moved aside next.
+            _close_quietly(conn)
+            raise
         return cls(conn, path)
 
     def close(self) -> None:
@@ -250,6 +257,11 @@ class Ledger:
     def equity_points(self) -> list[EquityPoint]:
         """Returns the whole equity curve, oldest first."""
         return read_equity(self._conn)
+
+
+def _close_quietly(conn: sqlite3.Connection | None) -> None:
+    if conn is not None:
+        conn.close()
 
 
 def read_fills(conn: sqlite3.Connection) -> Iterator[tuple[Fill, str]]:

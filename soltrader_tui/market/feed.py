@@ -44,6 +44,14 @@ class MarketFeed(Protocol):
         """Hands over per-minute usage counts not yet written to the ledger."""
         ...
 
+    def take_notices(self) -> list[tuple[str, str]]:
+        """Hands over (level, message) lines about the feed's health, each said once."""
+        ...
+
+    async def aclose(self) -> None:
+        """Releases what the feed holds (connections, tasks)."""
+        ...
+
 
 class SimFeed:
     """Reads the embedded simulated market in-process (no network, no metering)."""
@@ -72,3 +80,9 @@ class SimFeed:
 
     def take_usage_minutes(self) -> Sequence[UsageMinute]:
         return ()
+
+    def take_notices(self) -> list[tuple[str, str]]:
+        return []
+
+    async def aclose(self) -> None:
+        return None

@@ -324,6 +324,14 @@ class ReplayFeed:
         """Returns no usage counts: a replay calls no provider."""
         return ()
 
+    def take_notices(self) -> list[tuple[str, str]]:
+        """Returns nothing: recorded files have no health to report."""
+        return []
+
+    async def aclose(self) -> None:
+        """Holds nothing to release."""
+        return None
+
     def pool_at(self, mint: str, ts: float) -> Pool | None:
         """Returns the pool a quote for `mint` at `ts` is priced against, or None."""
         for src in self._by_mint.get(mint, ()):

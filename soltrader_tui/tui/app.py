@@ -12,13 +12,17 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from soltrader_tui.checkpoints import CheckpointInfo
 from soltrader_tui.config import Config
 from soltrader_tui.domain import TradingState
 from soltrader_tui.snapshot import EngineSnapshot
+from soltrader_tui.tui import checkpoint_key
+from soltrader_tui.tui.checkpoint_key import CHECKPOINT_GROUP, CheckpointTarget
 from soltrader_tui.tui.messages import EngineUpdated
 from soltrader_tui.tui.screens.confirm import ConfirmModal
 from soltrader_tui.tui.screens.dashboard import DashboardScreen
 from soltrader_tui.tui.screens.error_modal import ErrorModal
+from soltrader_tui.tui.toasts import Toast
 
 ENGINE_GROUP = "engine"
 """Worker group of the engine loop."""
@@ -57,13 +61,23 @@ class SolTraderApp(App[int]):
         Binding("ctrl+e", "emergency_stop", "Emergency stop", priority=True),
         Binding("p", "toggle_pause", "Pause/resume entries"),
         Binding("r", "resume", "Resume"),
+        Binding("c", "checkpoint", "Checkpoint"),
     ]
 
-    def __init__(self, config: Config, engine: EngineHost, *, version: str) -> None:
+    def __init__(
+        self,
+        config: Config,
+        engine: EngineHost,
+        *,
+        version: str,
+        checkpoint: CheckpointTarget | None = None,
+    ) -> None:
         """Builds the app; `make_app` is the one place that calls this."""
         super().__init__()
         self._config = config
         self._engine = engine
+        self._checkpoint_target = checkpoint
+        self._checkpoint_worker: Worker[CheckpointInfo] | None = None
         self._dashboard: DashboardScreen | None = None
         self._engine_worker: Worker[None] | None = None
         self._quitting = False
@@ -109,6 +123,9 @@ class SolTraderApp(App[int]):
 
     @on(Worker.StateChanged)
     def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == CHECKPOINT_GROUP:
+            self._checkpoint_state_changed(event.worker, event.state)
+            return
         if event.worker.group != ENGINE_GROUP:
             return
         if event.state is WorkerState.ERROR:
@@ -135,6 +152,31 @@ class SolTraderApp(App[int]):
         details = "".join(traceback.format_exception(error))
         self.dashboard.engine_failed(summary)
         self.push_screen(ErrorModal("The engine failed", f"{summary}\n\n{details}"))
+
+    def _checkpoint_state_changed(self, worker: Worker[object], state: WorkerState) -> None:
+        if state is WorkerState.SUCCESS and isinstance(worker.result, CheckpointInfo):
+            self._toast(checkpoint_key.taken_toast(worker.result))
+        elif state is WorkerState.ERROR and worker.error is not None:
+            self._toast(checkpoint_key.failed_toast(worker.error))
+
+    def _toast(self, toast: Toast) -> None:
+        # Not markup: paths and error texts carry brackets ("[Errno 13]") that are not styles.
+        self.notify(toast.message, title=toast.title, severity=toast.severity, markup=False)
+
+    def action_checkpoint(self) -> None:
+        """Takes a checkpoint of the ledger in a thread; a toast tells the result."""
+        target = self._checkpoint_target
+        if target is None:
+            self._toast(checkpoint_key.UNAVAILABLE)
+        elif self._checkpoint_worker is not None and not self._checkpoint_worker.is_finished:
+            self._toast(checkpoint_key.BUSY)
+        else:
+            self._checkpoint_worker = self._take_checkpoint(target)
+
+    @work(thread=True, group=CHECKPOINT_GROUP, exit_on_error=False, description="checkpoint")
+    def _take_checkpoint(self, target: CheckpointTarget) -> CheckpointInfo:
+        # A thread: the backup copy blocks, and the engine loop must keep its ticks meanwhile.
+        return target.take()
 
     def action_emergency_stop(self) -> None:
         """Asks for confirmation, then flattens every position and halts trading."""
@@ -201,15 +243,23 @@ class SolTraderApp(App[int]):
         self.notify("Waiting for the engine to commit and stop.", title="Stopping")
 
 
-def make_app(config: Config, engine: EngineHost, *, version: str) -> SolTraderApp:
+def make_app(
+    config: Config,
+    engine: EngineHost,
+    *,
+    version: str,
+    checkpoint: CheckpointTarget | None = None,
+) -> SolTraderApp:
     """Builds the dashboard app over `engine`; the CLI and the tests both call this.
 
     Args:
         config: The loaded configuration (`tui` and `alerts` sections are used).
         engine: The engine to run as the app's worker.
         version: The package version, shown in the header.
+        checkpoint: The session's files, for the `c` key; without it `c` says checkpoints
+            are not available.
 
     Returns:
         The app; `run()` returns 0 after a clean quit, 1 after an engine failure.
     """
-    return SolTraderApp(config, engine, version=version)
+    return SolTraderApp(config, engine, version=version, checkpoint=checkpoint)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import signal
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -51,9 +51,11 @@ class TestHeadlessRun:
         assert status["unrealized_pnl_usd"] == pytest.approx(truth.unrealized_usd, abs=1e-5)
         held = {p["mint"]: p["qty"] for p in status["open_positions"]}  # type: ignore[union-attr]
         assert held == truth.holdings
-        last_state = sqlite3.connect(db).execute(
-            "SELECT state, reason FROM trading_state ORDER BY id DESC LIMIT 1"
-        ).fetchone()
+        last_state = (
+            sqlite3.connect(db)
+            .execute("SELECT state, reason FROM trading_state ORDER BY id DESC LIMIT 1")
+            .fetchone()
+        )
         assert status["mode"] == "paper"
         assert (status["trading_state"], status["trading_state_reason"]) == tuple(last_state)
         assert status["engine_running"] is False

@@ -45,3 +45,12 @@ class ScriptedFeed:
 
     def take_usage_minutes(self) -> tuple[()]:
         return ()
+
+    def listed_ts(self, mint: str) -> float | None:
+        return 0.0
+
+    def take_notices(self) -> list[tuple[str, str]]:
+        return []
+
+    async def aclose(self) -> None:
+        return None

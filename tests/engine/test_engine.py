@@ -168,17 +168,26 @@ class TestRiskWiring:
     async def test_losing_streak_pauses_entries(self, tmp_path: Path) -> None:
         token = make_token("LOSS", 6)
         ledger = open_ledger(tmp_path / "l.sqlite")
-        buy = make_fill(side="buy", qty=100_000_000, quote_amount=100_000_000, fee=0,
-                        token=token, ts=START - 60)
+        buy = make_fill(
+            side="buy", qty=100_000_000, quote_amount=100_000_000, fee=0, token=token, ts=START - 60
+        )
         ledger.record_fill(make_order(token=token, client_order_id=buy.order_id, ts=buy.ts), buy)
         config = Config.model_validate(
-            {"strategies": {"momentum": {"enabled": False}},
-             "risk": {"stop_loss_pct": 10, "max_consecutive_losses": 1},
-             "market": {"tick_seconds": 1.0}}
+            {
+                "strategies": {"momentum": {"enabled": False}},
+                "risk": {"stop_loss_pct": 10, "max_consecutive_losses": 1},
+                "market": {"tick_seconds": 1.0},
+            }
         )
         feed = ScriptedFeed(token, [1.0, 0.95, 0.85, 0.85, 0.85])
-        engine = Engine(config=config, ledger=ledger, feed=feed, clock=VirtualClock(START),
-                        version="test", duration_s=4)
+        engine = Engine(
+            config=config,
+            ledger=ledger,
+            feed=feed,
+            clock=VirtualClock(START),
+            version="test",
+            duration_s=4,
+        )
         await engine.run()
         state = ledger.trading_state()
         assert state is not None and (state.state, state.actor) == ("paused", "risk")

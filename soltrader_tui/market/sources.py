@@ -1,0 +1,186 @@
+"""Provides build_market: the feed and clock of a session, from `market.source` and the flags.
+
+- `sim` on the wall clock (the default session): the simulator is served on 127.0.0.1 by the
+  embedded market server and read through the same metered client and parsers as Jupiter and
+  DexScreener, so API usage, rate limits and retries are real.
+- `sim` on an accelerated clock (`--speed X`, `max`): read in-process, so speed is not spent
+  on loopback round trips; the API panel says so.
+- `replay`: recorded files on a virtual clock over their span (as fast as possible unless
+  `--speed` is given).
+- `jupiter`: the live APIs, on the wall clock.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from soltrader_tui.clock import Clock, ScaledClock, VirtualClock, make_clock
+from soltrader_tui.config import Config
+from soltrader_tui.domain import Mode
+from soltrader_tui.market.feed import MarketFeed, SimFeed
+from soltrader_tui.market.sim import SimMarket
+
+if TYPE_CHECKING:
+    from soltrader_tui.market.server import MarketServer
+
+ACCELERATED_NOTE = "accelerated clock: the simulated market is read in-process, no API calls"
+
+
+class MarketSetupError(Exception):
+    """The market cannot be set up as configured; the message says why and where."""
+
+
+@dataclass(slots=True)
+class MarketSetup:
+    """A session's feed and clock, and what to release when it ends."""
+
+    feed: MarketFeed
+    clock: Clock
+    duration_s: float | None
+    mode: Mode
+    closers: list[Callable[[], None]] = field(default_factory=list)
+    server: MarketServer | None = None
+    """The embedded market server, when the simulator is served over loopback HTTP."""
+
+    def close(self) -> None:
+        """Stops what the setup started (the embedded server)."""
+        for close in reversed(self.closers):
+            close()
+
+
+def build_market(
+    config: Config,
+    *,
+    config_dir: Path | None,
+    seed: int,
+    speed: float | None,
+    duration_s: float | None,
+) -> MarketSetup:
+    """Builds the feed and clock for `config.market.source`.
+
+    Raises:
+        MarketSetupError: a replay file cannot be used, or flags that the source cannot honour.
+    """
+    source = config.market.source
+    if source == "replay":
+        return _replay(config, config_dir, speed, duration_s)
+    if source == "jupiter":
+        if speed not in (None, 1.0):
+            raise MarketSetupError("market.source jupiter runs on the wall clock: drop --speed")
+        clock = make_clock(None)
+        return MarketSetup(_jupiter_feed(config, clock), clock, duration_s, "paper")
+    clock = make_clock(speed)
+    sim = config.market.sim
+    market = SimMarket(
+        seed,
+        clock.now(),
+        tick_seconds=config.market.tick_seconds,
+        rug_after_s=sim.rug_after_minutes * 60,
+        listing_after_s=sim.listing_after_minutes * 60,
+        extra_tokens=sim.extra_tokens,
+    )
+    if clock.is_virtual:
+        feed = SimFeed(market)
+        feed.api_note = ACCELERATED_NOTE
+        return MarketSetup(feed, clock, duration_s, "paper")
+    return _served_sim(config, market, clock, duration_s)
+
+
+def _served_sim(
+    config: Config, market: SimMarket, clock: Clock, duration_s: float | None
+) -> MarketSetup:
+    from soltrader_tui.market.http_feed import DEX_PAIRS, DEX_PROFILES, JUPITER, HttpFeed
+    from soltrader_tui.market.server import MarketServer
+    from soltrader_tui.market.sim_answers import SharedMarket
+    from soltrader_tui.net import MeteredClient, ProviderPolicy
+
+    shared = SharedMarket(market)
+    server = MarketServer(shared, config.market.sim.faults).start()
+    rps = config.market.sim.requests_per_second
+    # A local server: short timeouts, and a circuit that probes again after 10 s, not 30.
+    client = MeteredClient(
+        {
+            name: ProviderPolicy(name, limit, 60.0, timeout_s=5.0, breaker_cooldown_s=10.0)
+            for name, limit in (
+                (JUPITER, max(1, round(rps * 60))),
+                (DEX_PROFILES, 60),
+                (DEX_PAIRS, 300),
+            )
+        }
+    )
+    feed = HttpFeed(
+        client,
+        source="sim",
+        jupiter_url=server.url,
+        dexscreener_url=server.url,
+        clock=clock,
+        watchlist=[t.mint for t in market.tokens()] + list(config.market.watchlist),
+        stale_after_s=config.market.stale_after_s,
+        price_every_s=config.market.tick_seconds,
+        advance=shared.advance,
+    )
+    return MarketSetup(feed, clock, duration_s, "paper", [server.stop], server)
+
+
+def _jupiter_feed(config: Config, clock: Clock) -> MarketFeed:
+    from soltrader_tui.market.http_feed import DEX_PAIRS, DEX_PROFILES, JUPITER, HttpFeed
+    from soltrader_tui.net import MeteredClient, ProviderPolicy
+
+    jup, dex = config.market.jupiter, config.market.dexscreener
+    key = os.environ.get(jup.api_key_env, "")
+    client = MeteredClient(
+        {
+            JUPITER: ProviderPolicy(
+                JUPITER,
+                max(1, round(jup.requests_per_second * 60)),
+                60.0,
+                min_interval_s=1 / jup.requests_per_second,
+                default_headers={"x-api-key": key} if key else {},
+            ),
+            DEX_PROFILES: ProviderPolicy(DEX_PROFILES, dex.requests_per_minute, 60.0),
+            DEX_PAIRS: ProviderPolicy(DEX_PAIRS, 300, 60.0),
+        }
+    )
+    return HttpFeed(
+        client,
+        source="jupiter",
+        jupiter_url=jup.base_url,
+        dexscreener_url=dex.base_url,
+        clock=clock,
+        watchlist=config.market.watchlist,
+        stale_after_s=config.market.stale_after_s,
+        price_every_s=max(config.market.tick_seconds, 1 / jup.requests_per_second),
+    )
+
+
+def _replay(
+    config: Config, config_dir: Path | None, speed: float | None, duration_s: float | None
+) -> MarketSetup:
+    from soltrader_tui.market.recorded import RecordedDataError, load_all
+    from soltrader_tui.market.replay import ReplayFeed
+
+    paths = config.market.replay.paths
+    if not paths:
+        raise MarketSetupError("market.source is replay but market.replay.paths is empty")
+    base = config_dir or Path.cwd()
+    files = [(base / Path(p).expanduser()).resolve() for p in paths]
+    for f in files:
+        if not f.is_file():
+            raise MarketSetupError(f"market.replay.paths: no such file {f}")
+    try:
+        feed = ReplayFeed(load_all(files), config.market.tick_seconds)
+    except (RecordedDataError, ValueError) as exc:
+        raise MarketSetupError(f"market.replay: {exc}") from exc
+    span = feed.end_ts - feed.start_ts
+    clock: Clock = (
+        VirtualClock(feed.start_ts)
+        if speed is None or speed == float("inf")
+        else ScaledClock(feed.start_ts, speed)
+    )
+    return MarketSetup(
+        feed, clock, span if duration_s is None else min(duration_s, span), "backtest"
+    )

@@ -1,0 +1,65 @@
+"""Provides what the dashboard's `c` key needs: where to checkpoint, and the toasts it shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from soltrader_tui.checkpoints import CheckpointInfo, take_checkpoint
+from soltrader_tui.tui import format as fmt
+from soltrader_tui.tui.toasts import Toast
+
+CHECKPOINT_GROUP = "checkpoint"
+"""Worker group of a checkpoint being taken."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointTarget:
+    """The files of the session the dashboard runs: what `c` copies and where to."""
+
+    ledger: Path
+    checkpoints_dir: Path
+    config_file: Path | None
+    """The config file in use, copied into the checkpoint; None for the built-in defaults."""
+    keep: int
+    """Checkpoints kept after a new one (`storage.keep_checkpoints`)."""
+
+    def take(self) -> CheckpointInfo:
+        """Takes a checkpoint with the reason "manual"; blocking, so run it in a thread.
+
+        Raises:
+            CheckpointError: the ledger cannot be copied or the folder cannot be written.
+        """
+        return take_checkpoint(
+            self.ledger,
+            self.checkpoints_dir,
+            config_file=self.config_file,
+            reason="manual",
+            keep=self.keep,
+        )
+
+
+def taken_toast(info: CheckpointInfo) -> Toast:
+    """The toast for a checkpoint just taken: its name, figures and folder."""
+    fills = fmt.MISSING if info.fills is None else f"{info.fills:,}"
+    return Toast(
+        "Checkpoint taken",
+        f"{info.name}\nequity {fmt.usd(info.equity_usd)}, {fills} fills\n{info.path}",
+        "information",
+    )
+
+
+def failed_toast(error: BaseException) -> Toast:
+    """The toast for a checkpoint that could not be taken; trading carries on regardless."""
+    return Toast("Checkpoint failed", f"{error}\nTrading carries on.", "error")
+
+
+UNAVAILABLE = Toast(
+    "Checkpoint",
+    "Checkpoints are not available here: this dashboard was started without a ledger file to copy.",
+    "warning",
+)
+"""The toast when the app was built without a CheckpointTarget."""
+
+BUSY = Toast("Checkpoint", "A checkpoint is being taken; wait for it to finish.", "information")
+"""The toast when `c` is pressed while a checkpoint is still being written."""
