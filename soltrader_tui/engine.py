@@ -67,6 +67,7 @@ class Engine:
         mode: Mode = "paper",
         duration_s: float | None = None,
         strategies: Sequence[Strategy] | None = None,
+        checkpointer: Callable[[str], str] | None = None,
     ) -> None:
         self._config = config
         self._ledger = ledger
@@ -79,6 +80,9 @@ class Engine:
             strategies if strategies is not None else make_strategies(config.strategies)
         )
         self.on_snapshot: SnapshotCallback | None = None
+        self._checkpointer = checkpointer
+        """Takes a checkpoint with a reason and returns its name (blocking: run in a thread)."""
+        self._checkpoint_task: asyncio.Task[None] | None = None
         self._stop_requested = False
         self._dirty = False
         self._running = False
@@ -224,6 +228,8 @@ class Engine:
             self._running = False
             try:
                 await self._feed.aclose()
+                if self._checkpoint_task is not None:
+                    await self._checkpoint_task
             finally:
                 self._finish(failing=self._error is not None)
 
@@ -235,6 +241,8 @@ class Engine:
         wall = time.monotonic()
         next_flush = wall + FLUSH_EVERY_WALL_S
         next_publish = next_poll = last_yield = wall
+        checkpoint_every = self._config.storage.checkpoint_every_minutes * 60
+        next_checkpoint = wall + checkpoint_every
         ts = start
         while not self._stop_requested and (end is None or ts <= end):
             await self._wait_for(ts)
@@ -257,6 +265,9 @@ class Engine:
             if wall >= next_flush:
                 self._flush(running=True)
                 next_flush = wall + FLUSH_EVERY_WALL_S
+            if wall >= next_checkpoint:
+                next_checkpoint = wall + checkpoint_every
+                self._start_checkpoint("periodic")
             if self.on_snapshot is not None and (self._dirty or wall >= next_publish):
                 self.on_snapshot(self.snapshot())
                 next_publish = wall + min_publish
@@ -471,6 +482,22 @@ class Engine:
         self._dirty = True
         if self.on_snapshot is not None:
             self.on_snapshot(self.snapshot())
+
+    def _start_checkpoint(self, reason: str) -> None:
+        """Takes a checkpoint in a thread (the backup API is safe while the loop commits)."""
+        busy = self._checkpoint_task is not None and not self._checkpoint_task.done()
+        if self._checkpointer is None or busy:
+            return
+        self._checkpoint_task = asyncio.create_task(self._checkpoint(reason))
+
+    async def _checkpoint(self, reason: str) -> None:
+        assert self._checkpointer is not None
+        try:
+            name = await asyncio.to_thread(self._checkpointer, reason)
+        except Exception as exc:  # a failed checkpoint is reported, never fatal to trading
+            self._log.emit(self._clock.now(), "warning", "checkpoint", f"checkpoint failed: {exc}")
+            return
+        self._log.emit(self._clock.now(), "info", "checkpoint", f"CHECKPOINT {name} ({reason})")
 
     # -- bookkeeping ---------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +96,7 @@ def open_session(opts: RunOptions, command: str = "soltrader-tui run") -> Sessio
             speed=opts.speed,
             duration_s=opts.duration_s,
         )
+        _checkpoint_before_migration(paths, config)
         ledger = Ledger.open(
             paths.ledger,
             starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
@@ -109,6 +111,7 @@ def open_session(opts: RunOptions, command: str = "soltrader-tui run") -> Sessio
             version=__version__,
             mode=market.mode,
             duration_s=market.duration_s,
+            checkpointer=_checkpointer(paths, config),
         )
     except BaseException:
         if market is not None:
@@ -116,6 +119,40 @@ def open_session(opts: RunOptions, command: str = "soltrader-tui run") -> Sessio
         lock.release()
         raise
     return Session(config, paths, ledger, engine, notices, seed, lock, market)
+
+
+def _checkpointer(paths: Paths, config: Config) -> Callable[[str], str]:
+    def take(reason: str) -> str:
+        from soltrader_tui.checkpoints import take_checkpoint
+
+        return take_checkpoint(
+            paths.ledger,
+            paths.checkpoints_dir,
+            config_file=paths.config_file,
+            reason=reason,
+            keep=config.storage.keep_checkpoints,
+        ).name
+
+    return take
+
+
+def _checkpoint_before_migration(paths: Paths, config: Config) -> None:
+    """Checkpoints a ledger of an older schema before it is migrated (DESIGN: backup first)."""
+    if not paths.ledger.exists() or paths.ledger.stat().st_size == 0:
+        return
+    from soltrader_tui.ledger.connect import connect
+    from soltrader_tui.ledger.schema import SCHEMA_VERSION
+
+    conn = connect(paths.ledger, readonly=True)
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+    if 0 < version < SCHEMA_VERSION:
+        name = _checkpointer(paths, config)("before schema migration")
+        LOGGER.info(
+            "checkpoint %s taken before migrating the ledger to schema %d", name, SCHEMA_VERSION
+        )
 
 
 class MarketTimeFormatter(logging.Formatter):
