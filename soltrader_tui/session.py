@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from soltrader_tui.config_file import load_config
 from soltrader_tui.domain import usd_to_micro
 from soltrader_tui.engine import Engine
 from soltrader_tui.eventlog import LOGGER, market_time
-from soltrader_tui.ledger.connect import check_file
+from soltrader_tui.ledger.connect import LedgerError, check_file
 from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.market.sources import MarketSetup, build_market
@@ -95,6 +96,7 @@ def open_session(opts: RunOptions, command: str = "soltrader-tui run") -> Sessio
             seed=seed,
             speed=opts.speed,
             duration_s=opts.duration_s,
+            last_marks=_last_marks(paths.ledger),
         )
         _checkpoint_before_migration(paths, config)
         ledger = Ledger.open(
@@ -119,6 +121,26 @@ def open_session(opts: RunOptions, command: str = "soltrader-tui run") -> Sessio
         lock.release()
         raise
     return Session(config, paths, ledger, engine, notices, seed, lock, market)
+
+
+def _last_marks(ledger: Path) -> dict[str, float]:
+    """The ledger's last prices, or nothing when there are none (a damaged file is reported
+    by `Ledger.open` next, not here)."""
+    from soltrader_tui.ledger.connect import open_reader
+    from soltrader_tui.ledger.store import read_marks
+
+    if not ledger.exists():
+        return {}
+    try:
+        conn = open_reader(ledger)
+    except LedgerError:
+        return {}
+    try:
+        return {mint: m.price_usd for mint, m in read_marks(conn).items()}
+    except sqlite3.DatabaseError:
+        return {}
+    finally:
+        conn.close()
 
 
 def _checkpointer(paths: Paths, config: Config) -> Callable[[str], str]:

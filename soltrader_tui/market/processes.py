@@ -170,6 +170,17 @@ class RegimeProcess:
         self._x = x
         return math.exp(x)
 
+    def move_to(self, price_usd: float) -> float:
+        """Puts the price at `price_usd` (within the process's bounds), keeping its anchor and
+        regime: how a new session continues from the price the last one ended on.
+
+        Returns:
+            The new fair price, USD per whole token.
+        """
+        if price_usd > 0 and math.isfinite(price_usd):
+            self._x = min(max(math.log(price_usd), self._lo), self._hi)
+        return math.exp(self._x)
+
     def shock(self, price_factor: float, regime: RegimeSpec) -> float:
         """Moves the price at once by `price_factor` and settles it in `regime` for good.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from solders.pubkey import Pubkey
@@ -343,6 +344,15 @@ class SimMarket:
         """Tells whether `mint` is a simulated token that can be traded now."""
         st = self._by_mint.get(mint)
         return st is not None and st.listed
+
+    def resume_prices(self, prices: Mapping[str, float]) -> None:
+        """Starts known tokens at the given prices (the last marks a ledger holds), so a
+        restarted session shows the same figures it stopped on; unknown mints are ignored."""
+        for mint, price in prices.items():
+            st = self._by_mint.get(mint)
+            if st is not None:
+                st.pool.set_price(st.process.move_to(price))
+        self._ticks_step = -1  # the cached ticks predate the new prices
 
     def listed_ts(self, mint: str) -> float | None:
         """Returns when the token's pool was listed: for the five characters and the extras a

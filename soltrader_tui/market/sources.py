@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,8 +59,12 @@ def build_market(
     seed: int,
     speed: float | None,
     duration_s: float | None,
+    last_marks: Mapping[str, float] | None = None,
 ) -> MarketSetup:
     """Builds the feed and clock for `config.market.source`.
+
+    `last_marks` (the ledger's last prices) start the simulator where the previous session left
+    it, so a restart shows the same figures.
 
     Raises:
         MarketSetupError: a replay file cannot be used, or flags that the source cannot honour.
@@ -83,6 +87,8 @@ def build_market(
         listing_after_s=sim.listing_after_minutes * 60,
         extra_tokens=sim.extra_tokens,
     )
+    if last_marks:
+        market.resume_prices(last_marks)
     if clock.is_virtual:
         feed = SimFeed(market)
         feed.api_note = ACCELERATED_NOTE

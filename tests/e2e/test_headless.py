@@ -169,3 +169,32 @@ class TestBadInput:
             assert "Traceback" not in proc.stderr
         assert db.read_bytes() == content
         assert not Path(f"{db}-wal").exists()
+
+
+class TestRestartShowsSameNumbers:
+    """After a restart the simulated market continues from the ledger's last prices."""
+
+    def test_market_resumes_from_last_marks(self, cli: Cli, tmp_path: Path) -> None:
+        from soltrader_tui.market.feed import SimFeed
+        from soltrader_tui.session import RunOptions, open_session
+
+        db = tmp_path / "again.sqlite"
+        proc = cli.run("run", "--headless", "--seed", "3", "--speed", "max", "--duration", "3h",
+                       "--db", db)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        before = read_status(db)
+        marks = dict(sqlite3.connect(db).execute("SELECT mint, price FROM marks").fetchall())
+        config = tmp_path / "c.yaml"
+        config.write_text(f"storage:\n  data_dir: {tmp_path.as_posix()}\n")
+        session = open_session(RunOptions(config=config, db=db, seed=3, speed=float("inf")))
+        try:
+            feed = session.market.feed
+            assert isinstance(feed, SimFeed)
+            now = {t.token.mint: t.price_usd for t in feed.market.ticks()}
+            assert {m: round(p, 9) for m, p in now.items() if m in marks} == {
+                m: round(p, 9) for m, p in marks.items() if m in now
+            }
+            snap = session.engine.snapshot()
+            assert snap.equity_usd == before.snapshot.equity_usd
+        finally:
+            session.close()

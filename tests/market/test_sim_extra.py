@@ -26,3 +26,17 @@ class TestExtraTokens:
         assert prices[0]["SIM03"] != prices[2]["SIM03"]
         start = SimMarket(1, START, extra_tokens=5)
         assert {t.price_usd for t in start.ticks()} != {t.price_usd for t in a.ticks()}
+
+
+class TestResume:
+    """A restarted session's market starts at the prices the last one ended on."""
+
+    def test_resume_prices(self) -> None:
+        market = SimMarket(1, START, extra_tokens=2)
+        marks = {sim_mint("SOLX"): 171.25, sim_mint("SIM02"): 0.0123, "unknown-mint": 5.0}
+        market.resume_prices(marks)
+        prices = {t.token.mint: t.price_usd for t in market.ticks()}
+        assert abs(prices[sim_mint("SOLX")] / 171.25 - 1) < 1e-6
+        assert abs(prices[sim_mint("SIM02")] / 0.0123 - 1) < 1e-6
+        quote = market.quote(sim_mint("SOLX"), "buy", 1_000_000)
+        assert quote is not None and abs(1.0 / (quote.out_amount / 1e9) / 171.25 - 1) < 1e-3
