@@ -30,8 +30,12 @@ class TestPeriodicCheckpoints:
             return take_checkpoint(db, folder, config_file=None, reason=reason, keep=3).name
 
         engine = Engine(
-            config=config, ledger=ledger, feed=SimFeed(SimMarket(3, START)),
-            clock=VirtualClock(START), version="t", duration_s=4 * 3600,
+            config=config,
+            ledger=ledger,
+            feed=SimFeed(SimMarket(3, START)),
+            clock=VirtualClock(START),
+            version="t",
+            duration_s=4 * 3600,
             checkpointer=checkpointer,
         )
         await engine.run()
@@ -39,9 +43,13 @@ class TestPeriodicCheckpoints:
         taken = list_checkpoints(folder)
         assert 1 <= len(taken) <= 3, "taken, and rotated to keep_checkpoints"
         assert {c.reason for c in taken} == {"periodic"}
-        lines = sqlite3.connect(db).execute(
-            "SELECT count(*) FROM events WHERE kind = 'checkpoint' AND message LIKE 'CHECKPOINT %'"
-        ).fetchone()[0]
+        lines = (
+            sqlite3.connect(db)
+            .execute(
+                "SELECT count(*) FROM events WHERE kind = 'checkpoint' AND message LIKE 'CHECKPOINT %'"
+            )
+            .fetchone()[0]
+        )
         assert lines >= len(taken)
 
 

@@ -179,8 +179,9 @@ class TestRestartShowsSameNumbers:
         from soltrader_tui.session import RunOptions, open_session
 
         db = tmp_path / "again.sqlite"
-        proc = cli.run("run", "--headless", "--seed", "3", "--speed", "max", "--duration", "3h",
-                       "--db", db)
+        proc = cli.run(
+            "run", "--headless", "--seed", "3", "--speed", "max", "--duration", "3h", "--db", db
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
         before = read_status(db)
         marks = dict(sqlite3.connect(db).execute("SELECT mint, price FROM marks").fetchall())
