@@ -43,13 +43,10 @@ class TestPeriodicCheckpoints:
         taken = list_checkpoints(folder)
         assert 1 <= len(taken) <= 3, "taken, and rotated to keep_checkpoints"
         assert {c.reason for c in taken} == {"periodic"}
-        lines = (
-            sqlite3.connect(db)
-            .execute(
-                "SELECT count(*) FROM events WHERE kind = 'checkpoint' AND message LIKE 'CHECKPOINT %'"
-            )
-            .fetchone()[0]
+        sql = (
+            "SELECT count(*) FROM events WHERE kind = 'checkpoint' AND message LIKE 'CHECKPOINT %'"
         )
+        lines = sqlite3.connect(db).execute(sql).fetchone()[0]
         assert lines >= len(taken)
 
 

@@ -26,8 +26,8 @@ from soltrader_tui.net import MeteredClient, ProviderError, ProviderUnavailable
 from soltrader_tui.net.usage import ProviderUsage, UsageMinute
 
 JUPITER = "jupiter"
-DEX_PROFILES = "dexscreener"
-DEX_PAIRS = "dexscreener-pairs"
+DEX_PROFILES = "dex-profiles"
+DEX_PAIRS = "dex-pairs"
 
 T = TypeVar("T")
 

@@ -105,8 +105,12 @@ def _served_sim(
     from soltrader_tui.net import MeteredClient, ProviderPolicy
 
     shared = SharedMarket(market)
-    server = MarketServer(shared, config.market.sim.faults).start()
     rps = config.market.sim.requests_per_second
+    # The server keeps the same budget and says what is left in Jupiter-style headers, so the
+    # API panel shows the provider's own view too.
+    server = MarketServer(
+        shared, config.market.sim.faults, jupiter_requests_per_minute=max(1, round(rps * 60))
+    ).start()
     # A local server: short timeouts, and a circuit that probes again after 10 s, not 30.
     client = MeteredClient(
         {

@@ -13,12 +13,12 @@ from soltrader_tui.tui.widgets.table import Column, Row, add_columns, num, sync_
 
 COLUMNS = (
     Column("provider", "Provider"),
-    Column("calls", "Calls", 7, numeric=True),
+    Column("calls", "Calls", 6, numeric=True),
     Column("errors", "Errors", 6, numeric=True),
     Column("rate-limited", "429s", 4, numeric=True),
     Column("p95", "p95 ms", 6, numeric=True),
-    Column("window", "Window", 9, numeric=True),
-    Column("left", "Left", 5, numeric=True),
+    Column("window", "Window", 8, numeric=True),
+    Column("left", "Left", 4, numeric=True),
     Column("circuit", "Circuit", 9),
 )
 
