@@ -205,3 +205,43 @@ class TestRiskWiring:
         assert mine == theirs
         assert sum(mine.values()) > 0, "a one-entry-an-hour limit must deny something in 4 h"
         ledger.close()
+
+    async def test_daily_limit_pauses_until_utc_midnight(self, tmp_path: Path) -> None:
+        token = make_token("DAY", 6)
+        before_midnight = START - 10  # 2025-12-31T23:59:50Z
+        ledger = open_ledger(tmp_path / "l.sqlite")
+        buy = make_fill(
+            side="buy",
+            qty=100_000_000,
+            quote_amount=100_000_000,
+            fee=0,
+            token=token,
+            ts=before_midnight - 60,
+        )
+        ledger.record_fill(make_order(token=token, client_order_id=buy.order_id, ts=buy.ts), buy)
+        config = Config.model_validate(
+            {
+                "strategies": {"momentum": {"enabled": False}},
+                "risk": {"daily_loss_limit_usd": 2, "stop_loss_pct": 50, "trailing_stop_pct": 0},
+                "market": {"tick_seconds": 1.0},
+            }
+        )
+        feed = ScriptedFeed(token, [1.0, 1.0, 0.95] + [0.95] * 20)
+        engine = Engine(
+            config=config,
+            ledger=ledger,
+            feed=feed,
+            clock=VirtualClock(before_midnight),
+            version="test",
+            duration_s=20,
+        )
+        await engine.run()
+        states = (
+            sqlite3.connect(tmp_path / "l.sqlite")
+            .execute("SELECT state, actor, reason FROM trading_state ORDER BY id")
+            .fetchall()
+        )
+        assert [(s, a) for s, a, _ in states[-2:]] == [("paused", "risk"), ("active", "risk")]
+        assert states[-2][2].startswith("daily_loss_limit")
+        assert engine.snapshot().trading_state is TradingState.ACTIVE
+        ledger.close()
