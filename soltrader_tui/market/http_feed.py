@@ -146,10 +146,15 @@ class HttpFeed:
         next_discovery = 0.0
         while True:
             now = self._clock.now()
-            if now >= next_discovery:
-                await self._discover()
-                next_discovery = now + self._discover_every
-            await self._prices()
+            try:
+                if now >= next_discovery:
+                    await self._discover()
+                    next_discovery = now + self._discover_every
+                await self._prices()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the poller must outlive any one bad answer
+                self._notice("error", f"market poll failed: {type(exc).__name__}: {exc}")
             await asyncio.sleep(max(0.0, self._clock.wall_delay(now + self._price_every)))
 
     async def _discover(self) -> None:
