@@ -22,6 +22,8 @@ from soltrader_tui.domain import (
     Signal,
     Token,
 )
+from soltrader_tui.ledger import Ledger
+from soltrader_tui.market.sim import SimMarket, sim_mint
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _order_ids = itertools.count(1)
@@ -202,3 +204,16 @@ def fill_sequences(
             )
         )
     return fills
+
+
+def record_sim_position(ledger: Ledger, market: SimMarket, ts: float, symbol: str = "SOLX") -> None:
+    """Records a $50 buy of a simulated token at its market quote: an open position, as a
+    previous session would have left it."""
+    token = market.token(sim_mint(symbol))
+    assert token is not None
+    quote = market.quote(token.mint, "buy", 50_000_000)
+    assert quote is not None
+    fill = make_fill(
+        side="buy", qty=quote.out_amount, quote_amount=50_000_000, fee=126_000, token=token, ts=ts
+    )
+    ledger.record_fill(make_order(token=token, client_order_id=fill.order_id, ts=fill.ts), fill)

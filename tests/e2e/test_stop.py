@@ -8,28 +8,15 @@ import time
 from pathlib import Path
 
 from soltrader_tui.ledger import Ledger
-from soltrader_tui.market.sim import SimMarket, sim_mint
+from soltrader_tui.market.sim import SimMarket
 from tests.conftest import Cli
-from tests.factories import make_fill, make_order
+from tests.factories import record_sim_position
 
 
 def ledger_with_position(db: Path) -> None:
     """A ledger that already holds SOLX, as a previous session would have left it."""
     ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="test")
-    market = SimMarket(3, time.time())
-    token = market.token(sim_mint("SOLX"))
-    assert token is not None
-    quote = market.quote(token.mint, "buy", 50_000_000)
-    assert quote is not None
-    fill = make_fill(
-        side="buy",
-        qty=quote.out_amount,
-        quote_amount=50_000_000,
-        fee=126_000,
-        token=token,
-        ts=time.time() - 60,
-    )
-    ledger.record_fill(make_order(token=token, client_order_id=fill.order_id, ts=fill.ts), fill)
+    record_sim_position(ledger, SimMarket(3, time.time()), time.time() - 60)
     ledger.close()
 
 

@@ -19,8 +19,8 @@ from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger import control as requests
 from soltrader_tui.market.feed import SimFeed
-from soltrader_tui.market.sim import SimMarket, sim_mint
-from tests.factories import make_fill, make_order
+from soltrader_tui.market.sim import SimMarket
+from tests.factories import record_sim_position
 
 START = 1_767_225_600.0
 A, P, H = TradingState.ACTIVE, TradingState.PAUSED, TradingState.HALTED
@@ -49,23 +49,6 @@ class TestTransitions:
 
 def open_ledger(path: Path) -> Ledger:
     return Ledger.open(path, starting_cash_micro=500_000_000, mode="paper", version="test")
-
-
-def hold_solx(ledger: Ledger, market: SimMarket) -> None:
-    """Puts an open SOLX position in the ledger, bought at the market's price."""
-    token = market.token(sim_mint("SOLX"))
-    assert token is not None
-    quote = market.quote(token.mint, "buy", 50_000_000)
-    assert quote is not None
-    fill = make_fill(
-        side="buy",
-        qty=quote.out_amount,
-        quote_amount=50_000_000,
-        fee=126_000,
-        token=token,
-        ts=START - 60,
-    )
-    ledger.record_fill(make_order(token=token, client_order_id=fill.order_id, ts=fill.ts), fill)
 
 
 def build(ledger: Ledger, hours: float | None = None) -> tuple[Engine, SimMarket]:
@@ -119,7 +102,7 @@ class TestEmergencyStop:
         db = tmp_path / "l.sqlite"
         ledger = open_ledger(db)
         engine, market = build(ledger)
-        hold_solx(ledger, market)
+        record_sim_position(ledger, market, START - 60)
         engine, _ = build(ledger)  # restarted on the ledger that holds the position
         assert len(engine.portfolio.positions) == 1
         engine.command("stop", "test")
@@ -144,7 +127,7 @@ class TestEmergencyStop:
         db = tmp_path / "l.sqlite"
         ledger = open_ledger(db)
         _, market = build(ledger)
-        hold_solx(ledger, market)
+        record_sim_position(ledger, market, START - 60)
         ledger.set_trading_state(H, "stop requested while no engine ran", "cli", START)
         engine, _ = build(ledger, hours=0.01)
         await engine.run()
@@ -166,7 +149,7 @@ class TestEmergencyStop:
         db = tmp_path / "l.sqlite"
         ledger = open_ledger(db)
         engine, market = build(ledger)
-        hold_solx(ledger, market)
+        record_sim_position(ledger, market, START - 60)
         engine, _ = build(ledger)
         request_id = requests.submit(db, "stop", "other terminal")
         await run_until(engine, lambda: requests.result(db, request_id) is not None)
