@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from soltrader_tui.config_file import load_config
 from soltrader_tui.domain import usd_to_micro
 from soltrader_tui.engine import Engine
 from soltrader_tui.eventlog import LOGGER, market_time
-from soltrader_tui.ledger.connect import LedgerError, check_file
+from soltrader_tui.ledger.connect import check_file
 from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.market.sources import MarketSetup, build_market
@@ -89,21 +88,22 @@ def open_session(opts: RunOptions, command: str = "soltrader-tui run") -> Sessio
     lock = EngineLock(paths.ledger)
     lock.acquire(command)
     market: MarketSetup | None = None
+    ledger: Ledger | None = None
     try:
+        ledger = Ledger.open(
+            paths.ledger,
+            starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
+            mode="backtest" if config.market.source == "replay" else "paper",
+            version=__version__,
+            before_migration=_migration_checkpoint(paths, config),
+        )
         market = build_market(
             config,
             config_dir=None if paths.config_file is None else paths.config_file.parent,
             seed=seed,
             speed=opts.speed,
             duration_s=opts.duration_s,
-            last_marks=_last_marks(paths.ledger),
-        )
-        _checkpoint_before_migration(paths, config)
-        ledger = Ledger.open(
-            paths.ledger,
-            starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
-            mode=market.mode,
-            version=__version__,
+            last_marks={mint: m.price_usd for mint, m in ledger.marks().items()},
         )
         engine = Engine(
             config=config,
@@ -118,29 +118,11 @@ def open_session(opts: RunOptions, command: str = "soltrader-tui run") -> Sessio
     except BaseException:
         if market is not None:
             market.close()
+        if ledger is not None:
+            ledger.close()
         lock.release()
         raise
     return Session(config, paths, ledger, engine, notices, seed, lock, market)
-
-
-def _last_marks(ledger: Path) -> dict[str, float]:
-    """The ledger's last prices, or nothing when there are none (a damaged file is reported
-    by `Ledger.open` next, not here)."""
-    from soltrader_tui.ledger.connect import open_reader
-    from soltrader_tui.ledger.store import read_marks
-
-    if not ledger.exists():
-        return {}
-    try:
-        conn = open_reader(ledger)
-    except LedgerError:
-        return {}
-    try:
-        return {mint: m.price_usd for mint, m in read_marks(conn).items()}
-    except sqlite3.DatabaseError:
-        return {}
-    finally:
-        conn.close()
 
 
 def _checkpointer(paths: Paths, config: Config) -> Callable[[str], str]:
@@ -158,23 +140,14 @@ def _checkpointer(paths: Paths, config: Config) -> Callable[[str], str]:
     return take
 
 
-def _checkpoint_before_migration(paths: Paths, config: Config) -> None:
+def _migration_checkpoint(paths: Paths, config: Config) -> Callable[[int], None]:
     """Checkpoints a ledger of an older schema before it is migrated (DESIGN: backup first)."""
-    if not paths.ledger.exists() or paths.ledger.stat().st_size == 0:
-        return
-    from soltrader_tui.ledger.connect import connect
-    from soltrader_tui.ledger.schema import SCHEMA_VERSION
 
-    conn = connect(paths.ledger, readonly=True)
-    try:
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    finally:
-        conn.close()
-    if 0 < version < SCHEMA_VERSION:
+    def take(version: int) -> None:
         name = _checkpointer(paths, config)("before schema migration")
-        LOGGER.info(
-            "checkpoint %s taken before migrating the ledger to schema %d", name, SCHEMA_VERSION
-        )
+        LOGGER.info("checkpoint %s taken before migrating the ledger from schema %d", name, version)
+
+    return take
 
 
 class MarketTimeFormatter(logging.Formatter):

@@ -8,7 +8,7 @@ committed fill survives a power cut. Bookkeeping that can be rebuilt or lost wit
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -34,7 +34,7 @@ from soltrader_tui.ledger.rows import (
     from_iso,
     iso,
 )
-from soltrader_tui.ledger.schema import migrate
+from soltrader_tui.ledger.schema import SCHEMA_VERSION, migrate
 
 if TYPE_CHECKING:
     from soltrader_tui.net.usage import UsageMinute
@@ -64,7 +64,15 @@ class Ledger:
         self.created_mode = cast(Mode, meta["mode"])
 
     @classmethod
-    def open(cls, path: Path, *, starting_cash_micro: int, mode: Mode, version: str) -> Ledger:
+    def open(
+        cls,
+        path: Path,
+        *,
+        starting_cash_micro: int,
+        mode: Mode,
+        version: str,
+        before_migration: Callable[[int], None] | None = None,
+    ) -> Ledger:
         """Opens (creating or migrating) a ledger for writing.
 
         Args:
@@ -72,6 +80,8 @@ class Ledger:
             starting_cash_micro: Cash a new ledger starts with; ignored for an existing one.
             mode: The mode a new ledger is created in.
             version: The running soltrader-tui version, recorded at creation.
+            before_migration: Called with the old schema version before an older ledger that
+                passed its integrity check is migrated.
 
         Raises:
             LedgerError: the file is not a ledger, is damaged, is newer, or can't be written.
@@ -81,8 +91,11 @@ class Ledger:
         conn: sqlite3.Connection | None = None
         try:
             conn = connect(path, readonly=False)
-            if inspect_schema(conn, path) > 0:
+            schema = inspect_schema(conn, path)
+            if schema > 0:
                 check_integrity(conn, path)
+            if 0 < schema < SCHEMA_VERSION and before_migration is not None:
+                before_migration(schema)  # e.g. a checkpoint; only once the file is known good
             conn.execute("PRAGMA journal_mode = WAL")
             migrate(conn, path)
             conn.execute(

@@ -42,9 +42,9 @@ class TestKillNine:
         halted_at = CYCLES // 2
         for cycle in range(CYCLES):
             proc = cli.start(
-                "run", "--headless", "--seed", str(cycle), "--speed", "300", "--db", db
+                "run", "--headless", "--seed", str(cycle), "--speed", "1000", "--db", db
             )
-            time.sleep(rng.uniform(0.8, 2.5))
+            time.sleep(rng.uniform(1.0, 3.0))
             if cycle == halted_at:
                 stop = cli.run("stop", "--db", db)
                 assert stop.returncode == 0, stop.stderr
