@@ -11,6 +11,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Literal
 
+from soltrader_tui import __version__
 from soltrader_tui.config_errors import ConfigError
 from soltrader_tui.ledger.connect import LedgerDamaged, LedgerError
 
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
         app = make_app(
             session.config,
             session.engine,
-            version=_version(),
+            version=__version__,
             checkpoint=_checkpoint_target(session),
         )
         code = app.run()
@@ -90,12 +91,6 @@ def _checkpoint_target(session: Session) -> CheckpointTarget:
         config_file=session.paths.config_file,
         keep=session.config.storage.keep_checkpoints,
     )
-
-
-def _version() -> str:
-    from soltrader_tui import __version__
-
-    return __version__
 
 
 def _run_headless(engine: Engine) -> int:

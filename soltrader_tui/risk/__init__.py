@@ -22,14 +22,11 @@ from soltrader_tui.risk.checks import (
     DenialRule,
     EntryRequest,
     check_entry,
-    entry_denial,
 )
 from soltrader_tui.risk.exits import (
     ExitLevels,
     ExitPolicy,
     ExitRule,
-    exit_levels,
-    exit_reason,
     update_high_water,
 )
 from soltrader_tui.risk.sizing import EntrySize, entry_cost_micro, size_entry
@@ -51,9 +48,6 @@ __all__ = [
     "RiskBook",
     "check_entry",
     "entry_cost_micro",
-    "entry_denial",
-    "exit_levels",
-    "exit_reason",
     "size_entry",
     "update_high_water",
     "utc_day",

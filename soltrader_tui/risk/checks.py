@@ -211,35 +211,3 @@ def _usd_cfg(usd: float) -> str:
 
 def _num(value: float) -> str:
     return f"{value:g}"
-
-
-def entry_denial(
-    *,
-    state: TradingState,
-    holding: bool,
-    open_positions: int,
-    cash_micro: int,
-    cost_micro: int,
-    config: RiskConfig,
-) -> str | None:
-    """Checks a new entry against the first four rules; returns the denying rule, or None.
-
-    The engine's check until it moves to `check_entry`, which covers every rule.
-
-    Args:
-        state: The trading state; only ACTIVE allows entries.
-        holding: Whether a position in the token is already open.
-        open_positions: How many positions are open.
-        cash_micro: Cash available.
-        cost_micro: What the entry would cost, fees included.
-        config: The risk limits.
-    """
-    if state is not TradingState.ACTIVE:
-        return f"trading_state: entries are not allowed while {state.value.upper()}"
-    if holding:
-        return "already_holding: a position in this token is open"
-    if open_positions >= config.max_open_positions:
-        return f"max_open_positions: {open_positions} open, limit {config.max_open_positions}"
-    if cost_micro > cash_micro:
-        return f"insufficient_cash: needs ${cost_micro / 1e6:,.2f}, cash ${cash_micro / 1e6:,.2f}"
-    return None

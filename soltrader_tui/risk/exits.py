@@ -104,28 +104,3 @@ class ExitLevels:
 
     stop_usd: float
     target_usd: float
-
-
-def exit_levels(
-    avg_cost_usd: float, config: RiskConfig, high_water_usd: float | None = None
-) -> ExitLevels:
-    """Returns the stop (the fixed or trailing one, whichever is higher) and the target.
-
-    Args:
-        avg_cost_usd: The position's average cost, USD per whole token, fees included.
-        config: The limits.
-        high_water_usd: The highest mark since entry; None leaves the trailing stop out.
-    """
-    return ExitPolicy.from_config(config).levels(avg_cost_usd, high_water_usd)
-
-
-def exit_reason(price_usd: float, levels: ExitLevels) -> str | None:
-    """Returns 'stop_loss' or 'take_profit' when the price has crossed a level, else None.
-
-    Price levels only; `ExitPolicy.reason` also tells the trailing stop and the holding time.
-    """
-    if price_usd <= levels.stop_usd:
-        return "stop_loss"
-    if price_usd >= levels.target_usd:
-        return "take_profit"
-    return None

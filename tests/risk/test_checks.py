@@ -15,7 +15,6 @@ from soltrader_tui.risk import (
     EntryRequest,
     RiskBook,
     check_entry,
-    entry_denial,
 )
 from tests.risk import (
     BONK,
@@ -238,29 +237,3 @@ class TestOrderOfRules:
         request = make_request(liquidity_usd=0, cost_usd=1e6)
         denial = check_entry(request, make_book(), RiskConfig())
         assert denial is not None and denial.rule is DenialRule.MIN_LIQUIDITY
-
-
-class TestLegacyEntryDenial:
-    """The engine's current check keeps its behaviour until it moves to check_entry."""
-
-    def test_insufficient_cash_names_both_amounts(self) -> None:
-        denial = entry_denial(
-            state=TradingState.ACTIVE,
-            holding=False,
-            open_positions=0,
-            cash_micro=usd(30),
-            cost_micro=usd(40),
-            config=RiskConfig(),
-        )
-        assert denial == "insufficient_cash: needs $40.00, cash $30.00"
-
-    def test_paused(self) -> None:
-        denial = entry_denial(
-            state=TradingState.PAUSED,
-            holding=False,
-            open_positions=0,
-            cash_micro=usd(500),
-            cost_micro=usd(40),
-            config=RiskConfig(),
-        )
-        assert denial == "trading_state: entries are not allowed while PAUSED"

@@ -12,8 +12,6 @@ from soltrader_tui.config import RiskConfig
 from soltrader_tui.risk import (
     ExitPolicy,
     ExitRule,
-    exit_levels,
-    exit_reason,
     update_high_water,
 )
 from tests.risk import MINUTE, NOW, risk_config
@@ -129,19 +127,13 @@ class TestLevelsShown:
     """The stop shown for a position is the higher of the fixed and the trailing stop."""
 
     def test_fixed_stop_at_entry(self) -> None:
-        levels = exit_levels(2.0, RiskConfig())
+        levels = ExitPolicy.from_config(RiskConfig()).levels(2.0)
         assert levels.stop_usd == pytest.approx(1.84)
         assert levels.target_usd == pytest.approx(2.3)
 
     def test_trailing_stop_after_a_run_up(self) -> None:
         levels = ExitPolicy.from_config(RiskConfig()).levels(2.0, high_water_usd=2.2)
         assert (levels.stop_usd, levels.target_usd) == pytest.approx((1.98, 2.3))
-
-    def test_legacy_exit_reason(self) -> None:
-        levels = exit_levels(1.0, RiskConfig())
-        assert exit_reason(0.92, levels) == "stop_loss"
-        assert exit_reason(1.15, levels) == "take_profit"
-        assert exit_reason(1.0, levels) is None
 
     def test_rule_values_are_stable(self) -> None:
         assert [r.value for r in ExitRule] == [
