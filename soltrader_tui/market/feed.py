@@ -53,14 +53,30 @@ class MarketFeed(Protocol):
         ...
 
 
-class SimFeed:
+class OfflineFeed:
+    """What a feed that calls no provider says about providers and health: nothing."""
+
+    def usage(self) -> Sequence[ProviderUsage]:
+        return ()
+
+    def take_usage_minutes(self) -> Sequence[UsageMinute]:
+        return ()
+
+    def take_notices(self) -> list[tuple[str, str]]:
+        return []
+
+    async def aclose(self) -> None:
+        return None
+
+
+class SimFeed(OfflineFeed):
     """Reads the embedded simulated market in-process (no network, no metering)."""
 
     source = "sim"
-    api_note = "in-process simulated market: no API calls are made"
 
-    def __init__(self, market: SimMarket) -> None:
+    def __init__(self, market: SimMarket, api_note: str = "") -> None:
         self.market = market
+        self.api_note = api_note or "in-process simulated market: no API calls are made"
 
     async def poll(self, ts: float) -> Sequence[MarketTick]:
         self.market.advance(ts)
@@ -74,15 +90,3 @@ class SimFeed:
 
     def listed_ts(self, mint: str) -> float | None:
         return self.market.listed_ts(mint)
-
-    def usage(self) -> Sequence[ProviderUsage]:
-        return ()
-
-    def take_usage_minutes(self) -> Sequence[UsageMinute]:
-        return ()
-
-    def take_notices(self) -> list[tuple[str, str]]:
-        return []
-
-    async def aclose(self) -> None:
-        return None

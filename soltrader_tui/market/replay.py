@@ -41,10 +41,11 @@ from typing import TYPE_CHECKING
 
 from soltrader_tui.domain import MICRO, MarketTick, Side, SwapQuote, Token
 from soltrader_tui.market.amm import Pool
+from soltrader_tui.market.feed import OfflineFeed
 from soltrader_tui.market.recorded import CandleSeries, RecordedSeries, TrackSeries
 
 if TYPE_CHECKING:
-    from soltrader_tui.net.usage import ProviderUsage, UsageMinute
+    pass
 
 CANDLE_TICKS = 4
 """Ticks per candle: open, nearer extreme, other extreme, close."""
@@ -173,7 +174,7 @@ class _TrackSource:
 _Source = _CandleSource | _TrackSource
 
 
-class ReplayFeed:
+class ReplayFeed(OfflineFeed):
     """Plays recorded series back on any clock: pure lookups, the same answer for the same `ts`.
 
     See the module docstring for the intra-candle path, gaps and liquidity.
@@ -315,22 +316,6 @@ class ReplayFeed:
         if all(isinstance(src, _TrackSource) for src in sources):
             return first
         return first - ESTABLISHED_AGE_S
-
-    def usage(self) -> Sequence[ProviderUsage]:
-        """Returns no providers: a replay calls none."""
-        return ()
-
-    def take_usage_minutes(self) -> Sequence[UsageMinute]:
-        """Returns no usage counts: a replay calls no provider."""
-        return ()
-
-    def take_notices(self) -> list[tuple[str, str]]:
-        """Returns nothing: recorded files have no health to report."""
-        return []
-
-    async def aclose(self) -> None:
-        """Holds nothing to release."""
-        return None
 
     def pool_at(self, mint: str, ts: float) -> Pool | None:
         """Returns the pool a quote for `mint` at `ts` is priced against, or None."""

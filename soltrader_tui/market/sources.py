@@ -90,9 +90,7 @@ def build_market(
     if last_marks:
         market.resume_prices(last_marks)
     if clock.is_virtual:
-        feed = SimFeed(market)
-        feed.api_note = ACCELERATED_NOTE
-        return MarketSetup(feed, clock, duration_s, "paper")
+        return MarketSetup(SimFeed(market, ACCELERATED_NOTE), clock, duration_s, "paper")
     return _served_sim(config, market, clock, duration_s)
 
 

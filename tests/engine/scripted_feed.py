@@ -10,9 +10,10 @@ from collections.abc import Sequence
 
 from soltrader_tui.domain import MarketTick, Side, SwapQuote, Token
 from soltrader_tui.market.amm import Pool
+from soltrader_tui.market.feed import OfflineFeed
 
 
-class ScriptedFeed:
+class ScriptedFeed(OfflineFeed):
     """Serves `prices[i]` on the i-th poll for one token in a constant-product pool."""
 
     source = "scripted"
@@ -40,17 +41,5 @@ class ScriptedFeed:
     def token(self, mint: str) -> Token | None:
         return self._token if mint == self._token.mint else None
 
-    def usage(self) -> tuple[()]:
-        return ()
-
-    def take_usage_minutes(self) -> tuple[()]:
-        return ()
-
     def listed_ts(self, mint: str) -> float | None:
         return 0.0
-
-    def take_notices(self) -> list[tuple[str, str]]:
-        return []
-
-    async def aclose(self) -> None:
-        return None
