@@ -10,6 +10,7 @@ from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket
+from soltrader_tui.net.usage import UsageMinute
 from soltrader_tui.status import read_status, status_json
 
 START = 1_767_225_600.0
@@ -53,6 +54,9 @@ class TestStatusContract:
             duration_s=3 * 3600,
         )
         await engine.run()
+        # Two flushes of the same minute add up: the api list must carry the sums.
+        for calls in (3, 4):
+            ledger.flush(usage=[UsageMinute("jupiter", "2026-01-01T00:00Z", calls, 1, 0, 2.0, 9.0)])
         ledger.close()
         out = status_json(read_status(db))
         assert set(out) >= TOP
@@ -62,5 +66,6 @@ class TestStatusContract:
         assert out["win_rate"] is None or 0.0 <= out["win_rate"] <= 1.0
         assert all(set(p) >= POSITION and isinstance(p["qty"], int) for p in out["open_positions"])
         assert out["strategies"] and all(set(s) >= STRATEGY for s in out["strategies"])
-        assert all(set(a) >= API for a in out["api"])
+        assert [set(a) >= API for a in out["api"]] == [True]
+        assert (out["api"][0]["calls"], out["api"][0]["errors"]) == (7, 2)
         assert isinstance(out["heartbeat_age_s"], float)
