@@ -28,6 +28,7 @@ from soltrader_tui.domain import Fill, Order
 from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger import control as requests
+from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket
 
@@ -109,7 +110,7 @@ def cli_once(folder: Path, n: int, *, whole_command: bool) -> float:
     )
     try:
         deadline = time.monotonic() + 30
-        while not requests.engine_alive(db):
+        while not engine_running(db):
             if time.monotonic() > deadline:
                 raise RuntimeError("engine did not start")
             time.sleep(0.05)

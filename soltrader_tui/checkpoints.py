@@ -30,7 +30,6 @@ from soltrader_tui.ledger.connect import (
     connect,
     inspect_schema,
 )
-from soltrader_tui.ledger.control import engine_alive
 from soltrader_tui.ledger.lock import EngineLock
 
 STAGING_PREFIX = ".incomplete-"
@@ -326,24 +325,9 @@ def restore_checkpoint(
     except (LedgerError, OSError) as exc:
         raise CheckpointError(f"cannot restore {name} onto {ledger_path}: {exc}") from exc
     try:
-        _refuse_if_alive(ledger_path, ts)
         return _swap(info, source, ledger_path, ts)
     finally:
         lock.release()
-
-
-def _refuse_if_alive(ledger_path: Path, now: float) -> None:
-    if not ledger_path.exists():
-        return
-    try:
-        alive = engine_alive(ledger_path, now_wall=now)
-    except (LedgerError, sqlite3.Error):
-        return  # no readable heartbeat (a damaged ledger): the engine lock above decides
-    if alive:
-        raise CheckpointError(
-            f"an engine is running on {ledger_path} (its heartbeat is fresh). Stop it first "
-            "(soltrader-tui stop, or q in the TUI), then restore."
-        )
 
 
 def _swap(info: CheckpointInfo, source: Path, ledger_path: Path, ts: float) -> RestoreResult:

@@ -436,24 +436,11 @@ class TestRestore:
         assert result.ledger == ledger_path and result.checkpoint == info
         assert not ledger_path.with_name("soltrader.sqlite.restoring").exists()
 
-    def test_refused_while_an_engine_heartbeat_is_fresh(self, tmp_path: Path) -> None:
+    def test_a_killed_engines_heartbeat_does_not_block(self, tmp_path: Path) -> None:
+        # kill -9 leaves running=1 and a fresh heartbeat behind; the lock died with the process.
         ledger_path, info = self._setup(tmp_path)
         ledger = open_ledger(ledger_path)
-        beat = Heartbeat(time.time(), START, os.getpid(), "test", "paper", running=True)
-        ledger.flush(heartbeat=beat)
-        try:
-            with pytest.raises(CheckpointError, match="an engine is running on") as caught:
-                restore_checkpoint(info.name, tmp_path / "c", ledger_path)
-        finally:
-            ledger.close()
-        assert str(ledger_path) in str(caught.value)
-        assert fill_count(ledger_path) == 7
-        assert [p.name for p in ledger_path.parent.glob("*before-restore*")] == []
-
-    def test_a_stale_heartbeat_does_not_block(self, tmp_path: Path) -> None:
-        ledger_path, info = self._setup(tmp_path)
-        ledger = open_ledger(ledger_path)
-        ledger.flush(heartbeat=Heartbeat(time.time() - 60, None, 1, "test", "paper", True))
+        ledger.flush(heartbeat=Heartbeat(time.time(), None, 1, "test", "paper", True))
         ledger.close()
         restore_checkpoint(info.name, tmp_path / "c", ledger_path)
         assert fill_count(ledger_path) == 5

@@ -20,9 +20,6 @@ from soltrader_tui.ledger.schema import SCHEMA_VERSION
 
 Command = Literal["stop", "pause", "resume"]
 
-HEARTBEAT_FRESH_S = 3.0
-"""An engine whose heartbeat is older than this is taken as not running."""
-
 
 @dataclass(frozen=True, slots=True)
 class ControlRequest:
@@ -47,17 +44,6 @@ def _open_writer(path: Path) -> sqlite3.Connection:
         )
     conn.execute("PRAGMA synchronous = FULL")
     return conn
-
-
-def engine_alive(path: Path, now_wall: float | None = None) -> bool:
-    """Says whether an engine is running on the ledger (a fresh heartbeat that says so)."""
-    conn = _open_writer(path)
-    try:
-        row = conn.execute("SELECT wall_ts, running FROM heartbeat").fetchone()
-    finally:
-        conn.close()
-    now = time.time() if now_wall is None else now_wall
-    return row is not None and bool(row[1]) and now - row[0] < HEARTBEAT_FRESH_S
 
 
 def submit(path: Path, command: Command, actor: str) -> int:
