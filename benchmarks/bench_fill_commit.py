@@ -68,7 +68,7 @@ def fill_commit_latencies(folder: Path, n: int) -> list[float]:
         )
         events = [EventRow(ts, "info", "fill", f"FILL {side} 1 MEME @ $50 [{i}]")]
         t0 = time.perf_counter()
-        ledger.record_fill(order, fill, events)
+        ledger.record_fill(order, fill, events, realized_micro=None)
         out.append(time.perf_counter() - t0)
     ledger.close()
     return out

@@ -62,6 +62,7 @@ def seed_positions(db: Path) -> None:
                 "momentum",
                 "paper",
             ),
+            realized_micro=None,
         )
     ledger.close()
 

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from soltrader_tui.commands import EXIT_OK, EXIT_USAGE, _fail
+from soltrader_tui.commands import EXIT_OK, EXIT_USAGE, _fail, _not_a_ledger
 from soltrader_tui.config_errors import ConfigError
-from soltrader_tui.ledger.connect import LedgerError
+from soltrader_tui.ledger.connect import LedgerError, NotALedger
 
 if TYPE_CHECKING:
     from soltrader_tui.checkpoints import CheckpointInfo
@@ -83,7 +83,12 @@ def checkpoint(args: argparse.Namespace) -> int:
             reason="manual",
             keep=config.storage.keep_checkpoints,
         )
-    except (ConfigError, LedgerError, CheckpointError) as exc:
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except (LedgerError, CheckpointError) as exc:
+        if isinstance(exc.__cause__, NotALedger):
+            why = _not_a_ledger(exc.__cause__, given=resolved.ledger_given)
+            return _fail(f"cannot checkpoint {resolved.ledger}: {why}")
         return _fail(str(exc))
     print(f"checkpoint {info.name}: {_describe(info, resolved.ledger)}")
     print(f"folder: {info.path}")
@@ -178,7 +183,15 @@ def restore(args: argparse.Namespace) -> int:
 
 
 def ledger_damaged(args: argparse.Namespace, damage: str) -> int:
-    """Moves a ledger that failed its start-up check aside and says how to get back; exit 2."""
+    """Moves a ledger that failed its start-up check aside and says how to get back; exit 2.
+
+    Args:
+        args: The `run` arguments (for the same --config/--db in the commands it prints).
+        damage: What is wrong with the ledger, first line of the message.
+
+    Returns:
+        2: no engine was started.
+    """
     import gc
 
     from soltrader_tui.checkpoints import CheckpointError, quarantine
@@ -191,7 +204,10 @@ def ledger_damaged(args: argparse.Namespace, damage: str) -> int:
     ledger = resolved.ledger
     lines = [damage, "No engine was started: a ledger that fails its check is never traded on."]
     moved: Path | None = None
-    if _has_ledger_header(ledger):
+    # A --db file whose header is not a ledger's may be anyone's database: it stays put. At the
+    # place the config chose, the file can only be our ledger, so it is moved aside whatever
+    # its header says.
+    if not resolved.ledger_given or _has_ledger_header(ledger):
         # The failed open left its connection in a reference cycle; an open file cannot be
         # moved on Windows.
         gc.collect()
@@ -217,8 +233,8 @@ def ledger_damaged(args: argparse.Namespace, damage: str) -> int:
 def _has_ledger_header(path: Path) -> bool:
     """Whether the file's SQLite header carries a ledger schema version (PRAGMA user_version).
 
-    A file SQLite cannot read at all may be anyone's database, passed with --db by mistake:
-    such a file is left where it is. The header is read as bytes because SQLite refuses it.
+    A `--db` file SQLite cannot read at all may be anyone's database, passed by mistake: such a
+    file is left where it is. The header is read as bytes because SQLite refuses it.
     """
     from soltrader_tui.ledger.schema import SCHEMA_VERSION
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from soltrader_tui import __version__
 from soltrader_tui.config_errors import ConfigError
-from soltrader_tui.ledger.connect import LedgerDamaged, LedgerError
+from soltrader_tui.ledger.connect import LedgerDamaged, LedgerError, NotALedger
 
 if TYPE_CHECKING:
     from soltrader_tui.engine import Engine
@@ -29,9 +29,25 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
+def _not_a_ledger(exc: NotALedger, *, given: bool) -> str:
+    """The message for a file that is not a ledger, for commands that only read it.
+
+    Named with --db, it is the wrong file. Named by the config, it is our ledger, damaged; the
+    next start moves it aside (`ledger_damaged`), which a read-only command must not do.
+    """
+    if given:
+        return str(exc)
+    return (
+        f"{exc.path} is damaged: {exc.why}. It is the ledger file the config names: the next "
+        "start moves it aside and names the checkpoint to restore."
+    )
+
+
 def run(args: argparse.Namespace, *, headless: bool) -> int:
     """Starts a paper session: the dashboard, or headless with log lines on stderr."""
     from soltrader_tui import checkpoint_commands
+    from soltrader_tui.checkpoint_report import CheckpointError
+    from soltrader_tui.eventlog import LOGGER
     from soltrader_tui.market.sources import MarketSetupError
     from soltrader_tui.session import RunOptions, configure_logging, open_session
 
@@ -45,7 +61,9 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
     damage: str | None = None
     try:
         session = open_session(
-            opts, "soltrader-tui " + ("run --headless" if headless else "dashboard")
+            opts,
+            "soltrader-tui " + ("run --headless" if headless else "dashboard"),
+            preload=None if headless else _import_dashboard,
         )
     except ConfigError as exc:
         return _fail(str(exc))
@@ -55,6 +73,11 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
         return _fail(str(exc))
     except MarketSetupError as exc:
         return _fail(str(exc))
+    except CheckpointError as exc:
+        return _fail(
+            f"{exc}\nNo engine was started: a checkpoint is taken before a schema migration or "
+            "a switch of mode, and this one failed."
+        )
     except OSError as exc:
         return _fail(str(exc))
     if damage is not None:
@@ -65,6 +88,8 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
     for notice in session.notices:
         print(f"soltrader-tui: {notice}", file=sys.stderr)
     configure_logging(session.paths, to_stderr=headless)
+    for line in session.checkpoints_taken:
+        LOGGER.info(line)
     try:
         if headless:
             return _run_headless(session.engine)
@@ -80,6 +105,10 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
         return int(code or 0)
     finally:
         session.close()
+
+
+def _import_dashboard() -> None:
+    import soltrader_tui.tui.app  # noqa: F401  (imported now: it overlaps the ledger's check)
 
 
 def _checkpoint_target(session: Session) -> CheckpointTarget:
@@ -163,6 +192,8 @@ def status(args: argparse.Namespace) -> int:
         report = read_status(db.resolve())
     except ConfigError as exc:
         return _fail(str(exc))
+    except NotALedger as exc:
+        return _fail(_not_a_ledger(exc, given=args.db is not None))
     except LedgerError as exc:
         return _fail(str(exc))
     if args.json:

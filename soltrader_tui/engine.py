@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -24,14 +23,15 @@ from soltrader_tui.domain import (
     Token,
     TradingState,
 )
+from soltrader_tui.engine_books import EngineBooks
 from soltrader_tui.engine_control import EngineControls
 from soltrader_tui.eventlog import DecisionLog
 from soltrader_tui.execution.paper import PaperExecutor
 from soltrader_tui.ledger.control import Command
-from soltrader_tui.ledger.rows import EquityPoint, Heartbeat, MarkRow, ScoreRow
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.market.feed import MarketFeed
-from soltrader_tui.portfolio import EquityCurve, FillEffect, Portfolio
+from soltrader_tui.portfolio import FillEffect, Portfolio
+from soltrader_tui.resume import restore
 from soltrader_tui.risk import BreakerEvent, Denial
 from soltrader_tui.risk_desk import RiskDesk
 from soltrader_tui.snapshot import EngineSnapshot, ScoreView
@@ -54,7 +54,7 @@ SCREEN_LOG_LINES = 200
 SnapshotCallback = Callable[[EngineSnapshot], None]
 
 
-class Engine(EngineControls):
+class Engine(EngineControls, EngineBooks):
     """Runs one trading session against a ledger."""
 
     def __init__(
@@ -97,32 +97,30 @@ class Engine(EngineControls):
         """Tokens whose latest price is older than the feed's freshness limit."""
         self._paused_by: str | None = None
         """The breaker rule that paused entries, so only its own reset resumes them."""
-        self._equity_buffer: list[EquityPoint] = []
-        self._curve = EquityCurve()
         self._log = DecisionLog(keep=SCREEN_LOG_LINES)
+        restored = restore(ledger)
         self._trader = Trader(
             ledger=ledger,
             executor=PaperExecutor(feed, config.paper, mode),
             log=self._log,
             mode=mode,
             recent_fills=config.tui.recent_fills,
+            portfolio=restored.portfolio,
+            last_fill_id=restored.last_fill_id,
         )
-        self._portfolio = self._trader.portfolio
+        self._portfolio = restored.portfolio
         self._commands: deque[tuple[Command, str, int | None]] = deque()
         self._wake = asyncio.Event()
         self._stop_file = ledger.path.with_name(STOP_FILE)
-        self._restore()
+        self._init_books(restored)
+        self._restore_state()
 
     # -- start-up: the ledger is the truth -----------------------------------------------------
 
-    def _restore(self) -> None:
+    def _restore_state(self) -> None:
         ledger = self._ledger
-        equity = ledger.equity_points()
-        for point in equity:
-            self._curve.update(point.equity_micro)
         for mint, mark in ledger.marks().items():
             self._marks[mint] = mark.price_usd
-        self._risk.restore(self._portfolio, equity)
         self._risk.rejections.update(ledger.denial_counts())
         stored = ledger.trading_state()
         if stored is None:
@@ -214,6 +212,7 @@ class Engine(EngineControls):
             f"{self._state.value.upper()}, cash ${self._portfolio.cash_micro / 1e6:,.2f}, "
             f"{len(self._portfolio.positions)} open positions",
         )
+        self._start_verify()
         try:
             await self._loop(start, end)
         except Exception as exc:
@@ -224,6 +223,7 @@ class Engine(EngineControls):
             self._running = False
             try:
                 await self._feed.aclose()
+                await self._stop_verify()
                 if self._checkpoint_task is not None:
                     await self._checkpoint_task
             finally:
@@ -245,6 +245,7 @@ class Engine(EngineControls):
             wall = time.monotonic()
             if wall >= next_poll:
                 self._poll_requests()
+                self._poll_verify()
                 next_poll = wall + CONTROL_POLL_WALL_S
             if self._commands:
                 await self._apply_commands()
@@ -395,81 +396,6 @@ class Engine(EngineControls):
             self._breaker_events.append(tripped)
         self._watch_equity(ts, record=True)
 
-    # -- bookkeeping ---------------------------------------------------------------------------
-
-    def _watch_equity(self, ts: float, *, record: bool) -> None:
-        """Feeds equity to the breakers every tick; records a curve point when asked."""
-        equity = self._portfolio.equity_micro(self._marks)
-        if equity is None:
-            return
-        event = self._risk.on_equity(equity, ts)
-        if event is not None:
-            self._breaker_events.append(event)
-        if record:
-            self._curve.update(equity)
-            self._equity_buffer.append(EquityPoint(ts, equity, self._portfolio.cash_micro))
-
-    def _flush(self, *, running: bool) -> None:
-        now = self._market_ts
-        marks = [
-            MarkRow(m, t.token.symbol, t.token.decimals, t.price_usd, t.liquidity_usd, t.ts)
-            for m, t in self._ticks.items()
-        ]
-        scores = [
-            ScoreRow(v.strategy, v.mint, v.symbol, v.score, v.reason, now or self._clock.now())
-            for v in self._score_views()
-        ]
-        events = self._log.take_pending()
-        equity, self._equity_buffer = self._equity_buffer, []
-        try:
-            self._ledger.flush(
-                events=events,
-                marks=marks,
-                scores=scores,
-                equity=equity,
-                usage=self._feed.take_usage_minutes(),
-                heartbeat=Heartbeat(
-                    wall_ts=time.time(),
-                    market_ts=now,
-                    pid=os.getpid(),
-                    version=self._version,
-                    mode=self._mode,
-                    running=running,
-                ),
-            )
-        except BaseException:
-            self._log.restore_pending(events)
-            self._equity_buffer[:0] = equity
-            raise
-
-    def _finish(self, *, failing: bool) -> None:
-        try:
-            self._close_session()
-        except Exception as exc:
-            if not failing:
-                raise
-            # The original failure is the one worth raising; this one goes to the log.
-            self._log.emit(self._clock.now(), "error", "engine", f"final flush failed: {exc}")
-
-    def _close_session(self) -> None:
-        if self._market_ts is not None:
-            self._watch_equity(self._market_ts, record=True)
-        self._log.emit(
-            self._market_ts or self._clock.now(),
-            "info",
-            "engine",
-            f"session stopped: equity {_usd(self._portfolio.equity_micro(self._marks))}, "
-            f"realized {self._portfolio.realized_micro / 1e6:+,.2f} USD, "
-            f"{self._portfolio.round_trips} round trips",
-        )
-        self._flush(running=False)
-        if self.on_snapshot is not None:
-            self.on_snapshot(self.snapshot())
-
 
 def _usd_or_none(micro: int | None) -> float | None:
     return None if micro is None else micro / 1e6
-
-
-def _usd(micro: int | None) -> str:
-    return "—" if micro is None else f"${micro / 1e6:,.2f}"

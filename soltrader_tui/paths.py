@@ -67,6 +67,10 @@ class Paths:
     ledger: Path
     logs_dir: Path
     checkpoints_dir: Path
+    ledger_given: bool = False
+    """True when `--db` named the ledger: it may be any file, so one that is not a ledger is
+    refused and left untouched. False when the config put it in our data folder under our file
+    name: a file there that is not a ledger is ours, damaged, and is moved aside."""
 
 
 def resolve_paths(
@@ -98,6 +102,7 @@ def resolve_paths(
         ledger=ledger,
         logs_dir=data_dir / "logs",
         checkpoints_dir=data_dir / "checkpoints",
+        ledger_given=db_override is not None,
     )
 
 

@@ -1,4 +1,4 @@
-"""Provides the portfolio: fills in, positions, cash, P&L, win rate and drawdown out.
+"""Provides the portfolio: fills in, positions, cash, P&L and win rate out.
 
 Pure and synchronous: no I/O, no clock. The engine's portfolio is a cache of the ledger,
 so `Portfolio.replay(start, ledger_fills).state()` must equal the live portfolio's state.
@@ -351,46 +351,3 @@ class Portfolio:
             stats.wins += 1
         self.recent_trips.append(trip)
         return FillEffect(realized_micro=realized, closed=trip)
-
-
-class EquityCurve:
-    """Running peak and drawdown of equity, in constant memory."""
-
-    __slots__ = ("_last", "_max_drawdown_pct", "_peak")
-
-    def __init__(self) -> None:
-        self._peak: int | None = None
-        self._last: int | None = None
-        self._max_drawdown_pct: float | None = None
-
-    def update(self, equity_micro: int) -> None:
-        """Adds one equity point, micro-USDC."""
-        self._last = equity_micro
-        if self._peak is None or equity_micro > self._peak:
-            self._peak = equity_micro
-        drawdown = self.drawdown_pct
-        if drawdown is not None and (
-            self._max_drawdown_pct is None or drawdown > self._max_drawdown_pct
-        ):
-            self._max_drawdown_pct = drawdown
-
-    @property
-    def peak_micro(self) -> int | None:
-        """Highest equity seen, micro-USDC; None before the first point."""
-        return self._peak
-
-    @property
-    def drawdown_pct(self) -> float | None:
-        """Percent the latest equity is below the running peak (0.0 at a new peak).
-
-        None before the first point, and while the peak is not positive (a percentage
-        of a non-positive peak means nothing).
-        """
-        if self._peak is None or self._last is None or self._peak <= 0:
-            return None
-        return (self._peak - self._last) * 100.0 / self._peak
-
-    @property
-    def max_drawdown_pct(self) -> float | None:
-        """Largest drawdown from the running peak seen so far, percent; None before it is known."""
-        return self._max_drawdown_pct

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from soltrader_tui.config import PaperConfig, RiskConfig
 from soltrader_tui.domain import MarketTick, TradingState, usd_to_micro
-from soltrader_tui.ledger.rows import EquityPoint
 from soltrader_tui.portfolio import FillEffect, Portfolio, Position
 from soltrader_tui.risk import (
     BreakerEvent,
@@ -27,8 +27,20 @@ from soltrader_tui.risk import (
     check_entry,
     size_entry,
     update_high_water,
-    utc_day,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class EquityHistory:
+    """What the breakers need of the recorded equity curve to carry on after a restart."""
+
+    last_ts: float
+    """Time of the newest equity point."""
+    day_start_equity_micro: int
+    """Equity at the start of that point's UTC day: the last point of an earlier day, or the
+    first point ever when there is none."""
+    peak_equity_micro: int
+    """Highest equity ever recorded."""
 
 
 class RiskDesk:
@@ -44,7 +56,7 @@ class RiskDesk:
         self.rejections: Counter[str] = Counter()
         """Denied entries per rule, since the session started."""
 
-    def restore(self, portfolio: Portfolio, equity: list[EquityPoint]) -> None:
+    def restore(self, portfolio: Portfolio, equity: EquityHistory | None) -> None:
         """Continues the breakers and the pace limits from the ledger's history."""
         trips = list(portfolio.recent_trips)
         losses = [(t.mint, t.closed_ts) for t in trips if not t.won]
@@ -55,15 +67,11 @@ class RiskDesk:
             streak += 1
         entries = [p.opened_ts for p in portfolio.positions.values()]
         self.book.note_history(entries, losses)
-        if equity:
-            last = equity[-1]
-            today = utc_day(last.ts)
-            before_today = [p for p in equity if utc_day(p.ts) < today]
-            day_start = (before_today[-1] if before_today else equity[0]).equity_micro
+        if equity is not None:
             self.breakers.restore(
-                day_start_equity_micro=day_start,
-                day_start_ts=last.ts,
-                peak_equity_micro=max(p.equity_micro for p in equity),
+                day_start_equity_micro=equity.day_start_equity_micro,
+                day_start_ts=equity.last_ts,
+                peak_equity_micro=equity.peak_equity_micro,
                 losses_in_a_row=streak,
             )
 

@@ -7,20 +7,29 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from soltrader_tui import __version__
 from soltrader_tui.config import Config
 from soltrader_tui.config_file import load_config
-from soltrader_tui.domain import usd_to_micro
+from soltrader_tui.domain import Mode, usd_to_micro
 from soltrader_tui.engine import Engine
 from soltrader_tui.eventlog import LOGGER, market_time
-from soltrader_tui.ledger.connect import check_file
+from soltrader_tui.ledger.connect import (
+    IntegrityCheck,
+    LedgerDamaged,
+    LedgerError,
+    NotALedger,
+    check_file,
+    connect,
+)
 from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.market.sources import MarketSetup, build_market
+from soltrader_tui.market.sources import preload as preload_market
 from soltrader_tui.paths import Paths, ensure_dirs, find_config, resolve_paths
 
 LOG_FILE = "soltrader.log"
@@ -51,6 +60,9 @@ class Session:
     seed: int
     lock: EngineLock
     market: MarketSetup
+    checkpoints_taken: tuple[str, ...] = ()
+    """Log lines for the checkpoints taken while opening (before a migration or a mode switch).
+    Logging is configured only once the session's paths are known, so the caller logs them."""
 
     def close(self) -> None:
         """Stops the market, closes the ledger and lets the next engine have it."""
@@ -71,32 +83,56 @@ def load_settings(config: Path | None, db: Path | None) -> tuple[Config, Paths, 
     return loaded.config, paths, loaded.notices
 
 
-def open_session(opts: RunOptions, command: str = "soltrader-tui run") -> Session:
+def open_session(
+    opts: RunOptions,
+    command: str = "soltrader-tui run",
+    *,
+    preload: Callable[[], object] | None = None,
+) -> Session:
     """Builds every part of a paper session on the embedded simulated market.
+
+    Before the engine is built, a checkpoint is taken when the ledger is about to be migrated
+    or when its previous session ran in another mode (DESIGN: backup before a risky change).
 
     Raises:
         ConfigError: the config file is invalid.
-        LedgerError: the ledger cannot be opened.
+        LedgerDamaged: the ledger failed its check; also a file that is not a ledger at the
+            place the config chose (ours, damaged), unlike one given with `--db`.
+        LedgerError: the ledger cannot be opened (a `--db` file that is not a ledger, a newer
+            schema, another engine on it); the file is untouched.
+        CheckpointError: a checkpoint due before a migration or a mode switch failed.
         OSError: a data folder cannot be created.
+
+    `preload` (e.g. the dashboard's imports) runs while the ledger's integrity check does.
     """
     config, paths, notices = load_settings(opts.config, opts.db)
     ensure_dirs(paths)
     if opts.db is not None:
         paths.ledger.parent.mkdir(parents=True, exist_ok=True)
     seed = config.market.sim.seed if opts.seed is None else opts.seed
-    check_file(paths.ledger)  # refuse a file that is not a ledger before leaving a lock beside it
+    # A file that is not a ledger is refused before a lock is left beside it.
+    with _damaged_if_ours(paths):
+        check_file(paths.ledger)
     lock = EngineLock(paths.ledger)
     lock.acquire(command)
+    taken: list[str] = []
     market: MarketSetup | None = None
     ledger: Ledger | None = None
+    # quick_check reads the whole file in C with the GIL released: imports run beside it.
+    checking = IntegrityCheck(paths.ledger)
     try:
-        ledger = Ledger.open(
-            paths.ledger,
-            starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
-            mode="backtest" if config.market.source == "replay" else "paper",
-            version=__version__,
-            before_migration=_migration_checkpoint(paths, config),
-        )
+        preload_market(config, opts.speed)
+        if preload is not None:
+            preload()
+        with _damaged_if_ours(paths):
+            ledger = Ledger.open(
+                paths.ledger,
+                starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
+                mode="backtest" if config.market.source == "replay" else "paper",
+                version=__version__,
+                before_migration=_migration_checkpoint(paths, config, taken),
+                checking=checking,
+            )
         market = build_market(
             config,
             config_dir=None if paths.config_file is None else paths.config_file.parent,
@@ -105,6 +141,7 @@ def open_session(opts: RunOptions, command: str = "soltrader-tui run") -> Sessio
             duration_s=opts.duration_s,
             last_marks={mint: m.price_usd for mint, m in ledger.marks().items()},
         )
+        _mode_switch_checkpoint(paths, config, market.mode, taken)
         engine = Engine(
             config=config,
             ledger=ledger,
@@ -120,9 +157,30 @@ def open_session(opts: RunOptions, command: str = "soltrader-tui run") -> Sessio
             market.close()
         if ledger is not None:
             ledger.close()
+        with suppress(LedgerError):  # its read connection must be closed before the lock goes
+            checking.wait()
         lock.release()
         raise
-    return Session(config, paths, ledger, engine, notices, seed, lock, market)
+    return Session(config, paths, ledger, engine, notices, seed, lock, market, tuple(taken))
+
+
+@contextmanager
+def _damaged_if_ours(paths: Paths) -> Iterator[None]:
+    """Reads "not a ledger" as "our ledger, damaged" when the config chose the path.
+
+    A `--db` file may be some other program's database passed by mistake: it is refused and
+    left alone. The file in our data folder under our ledger name can only be ours, e.g. zeroed
+    or overwritten by a sync tool: it takes the damaged-ledger path (moved aside, restore).
+    """
+    try:
+        yield
+    except NotALedger as exc:
+        if paths.ledger_given:
+            raise
+        raise LedgerDamaged(
+            f"{exc.path} is damaged: {exc.why}. It is the ledger file the config names, so it "
+            "is treated as a damaged ledger."
+        ) from exc
 
 
 def _checkpointer(paths: Paths, config: Config) -> Callable[[str], str]:
@@ -140,14 +198,47 @@ def _checkpointer(paths: Paths, config: Config) -> Callable[[str], str]:
     return take
 
 
-def _migration_checkpoint(paths: Paths, config: Config) -> Callable[[int], None]:
+def _migration_checkpoint(paths: Paths, config: Config, taken: list[str]) -> Callable[[int], None]:
     """Checkpoints a ledger of an older schema before it is migrated (DESIGN: backup first)."""
 
     def take(version: int) -> None:
         name = _checkpointer(paths, config)("before schema migration")
-        LOGGER.info("checkpoint %s taken before migrating the ledger from schema %d", name, version)
+        taken.append(f"CHECKPOINT {name} taken before migrating the ledger from schema {version}")
 
     return take
+
+
+def _mode_switch_checkpoint(paths: Paths, config: Config, mode: Mode, taken: list[str]) -> None:
+    """Checkpoints the ledger when its previous session ran in another mode (e.g. paper, then
+    live): the ledger as it was before the switch can always be restored."""
+    previous = previous_session_mode(paths.ledger)
+    if previous is None or previous == mode:
+        return
+    name = _checkpointer(paths, config)(f"before switch to {mode} mode")
+    taken.append(
+        f"CHECKPOINT {name} taken before switch to {mode} mode "
+        f"(the previous session on this ledger ran in {previous} mode)"
+    )
+
+
+def previous_session_mode(ledger: Path) -> str | None:
+    """Reads the mode of the last session that ran on a ledger, from its heartbeat row.
+
+    Every session writes the heartbeat as it runs, so it names the last one; the fills would
+    miss a session that never traded, and `meta` only has the mode the ledger was created in.
+
+    Args:
+        ledger: An existing ledger that passed its checks.
+
+    Returns:
+        "paper", "backtest" or "live"; None when no session has run on it yet.
+    """
+    conn = connect(ledger, readonly=True)
+    try:
+        row = conn.execute("SELECT mode FROM heartbeat WHERE id = 1").fetchone()
+    finally:
+        conn.close()
+    return None if row is None else str(row[0])
 
 
 class MarketTimeFormatter(logging.Formatter):

@@ -15,17 +15,18 @@ from typing import Any, cast
 
 from soltrader_tui import __version__
 from soltrader_tui.domain import Fill, Mode, TradingState
+from soltrader_tui.equity_curve import EquityCurve
 from soltrader_tui.ledger.connect import open_reader
 from soltrader_tui.ledger.lock import engine_running
-from soltrader_tui.ledger.rows import Heartbeat, from_iso
-from soltrader_tui.ledger.store import (
+from soltrader_tui.ledger.reads import (
     read_denials,
     read_equity,
     read_fills,
     read_marks,
     read_trading_state,
 )
-from soltrader_tui.portfolio import EquityCurve, Portfolio
+from soltrader_tui.ledger.rows import Heartbeat, from_iso
+from soltrader_tui.portfolio import Portfolio
 from soltrader_tui.snapshot import ApiView, EngineSnapshot, LogLine, ScoreView
 from soltrader_tui.views import SnapshotContext, build_snapshot, fill_view
 
@@ -75,8 +76,9 @@ def _read(
     portfolio = Portfolio(int(meta["starting_cash_micro"]))
     # Views only for the fills shown: building one per fill was half the time on a big ledger.
     recent: deque[tuple[Fill, str, int | None]] = deque(maxlen=RECENT_FILLS)
-    for fill, reason in read_fills(conn):
-        recent.append((fill, reason, portfolio.apply(fill).realized_micro))
+    # A full replay, not the engine's saved one: `status` is the independent check of it.
+    for stored in read_fills(conn):
+        recent.append((stored.fill, stored.reason, portfolio.apply(stored.fill).realized_micro))
     marks = {mint: m.price_usd for mint, m in read_marks(conn).items()}
     curve = EquityCurve()
     for point in read_equity(conn):

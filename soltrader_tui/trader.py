@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from soltrader_tui.domain import Fill, Mode, Order, Side, SwapQuote, Token
+from soltrader_tui.domain import Mode, Order, Side, SwapQuote, Token
 from soltrader_tui.eventlog import DecisionLog, plain_price
 from soltrader_tui.execution.paper import PaperExecutor, Rejected
 from soltrader_tui.ledger.store import Ledger
@@ -32,7 +32,11 @@ class Trader:
         log: DecisionLog,
         mode: Mode,
         recent_fills: int,
+        portfolio: Portfolio,
+        last_fill_id: int,
     ) -> None:
+        """Takes over a portfolio rebuilt from `ledger` (see `resume.restore`), which includes
+        the fills up to `last_fill_id`."""
         self._ledger = ledger
         self._executor = executor
         self._log = log
@@ -40,12 +44,16 @@ class Trader:
         self.recent_fills: deque[FillView] = deque(maxlen=recent_fills)
         self.retry_at: dict[str, float] = {}
         """Market time before which a failed exit of a mint is not tried again."""
-        self.portfolio = Portfolio(ledger.starting_cash_micro)
-        last: deque[tuple[Fill, str, int | None]] = deque(maxlen=recent_fills)
-        for fill, reason in ledger.fills():
-            last.append((fill, reason, self.portfolio.apply(fill).realized_micro))
-        for fill, reason, realized in last:
-            self.recent_fills.appendleft(fill_view(fill, reason, realized))
+        self.portfolio = portfolio
+        self.last_fill_id = last_fill_id
+        """The id of the newest fill committed (and applied to the portfolio)."""
+        self.in_step = True
+        """False once a fill was applied to the portfolio but its commit failed: the portfolio
+        is then ahead of the ledger and must not be saved as a replay of it."""
+        for stored in reversed(ledger.recent_fills(recent_fills)):
+            self.recent_fills.appendleft(
+                fill_view(stored.fill, stored.reason, stored.realized_micro)
+            )
         self._order_seq = ledger.order_count()
 
     def order(
@@ -112,7 +120,13 @@ class Trader:
                 f"{trip.realized_micro / 1e6:+,.2f} USD; win rate "
                 f"{self.portfolio.wins}/{self.portfolio.round_trips}",
             )
-        self._ledger.record_fill(order, fill, self._log.take_pending())
+        try:
+            self.last_fill_id = self._ledger.record_fill(
+                order, fill, self._log.take_pending(), realized_micro=effect.realized_micro
+            )
+        except BaseException:
+            self.in_step = False
+            raise
         self.recent_fills.appendleft(fill_view(fill, order.reason, effect.realized_micro))
         self.retry_at.pop(order.token.mint, None)
         return effect

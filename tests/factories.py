@@ -216,4 +216,8 @@ def record_sim_position(ledger: Ledger, market: SimMarket, ts: float, symbol: st
     fill = make_fill(
         side="buy", qty=quote.out_amount, quote_amount=50_000_000, fee=126_000, token=token, ts=ts
     )
-    ledger.record_fill(make_order(token=token, client_order_id=fill.order_id, ts=fill.ts), fill)
+    ledger.record_fill(
+        make_order(token=token, client_order_id=fill.order_id, ts=fill.ts),
+        fill,
+        realized_micro=None,
+    )

@@ -51,9 +51,9 @@ def open_ledger(path: Path) -> Ledger:
 
 
 def record(ledger: Ledger, fill: Fill) -> None:
-    """Commits a fill with its order, as the engine does."""
+    """Commits a fill with its order (without the realized P&L: checkpoints replay the fills)."""
     order = make_order(side=fill.side, token=fill.token, ts=fill.ts, client_order_id=fill.order_id)
-    ledger.record_fill(order, fill)
+    ledger.record_fill(order, fill, realized_micro=None)
 
 
 def round_trip(ledger: Ledger, n: int, token: Token = BONK) -> None:

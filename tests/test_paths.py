@@ -203,6 +203,15 @@ class TestResolvePaths:
         assert paths.data_dir == (tmp_path / "bot").resolve()
         assert paths.logs_dir == paths.data_dir / "logs"
 
+    def test_ledger_origin_is_kept(self, tmp_path: Path) -> None:
+        """A --db ledger may be anyone's file; the configured one is ours (issue 6)."""
+        config_file = write_config(tmp_path / "bot")
+        configured = resolve_paths(config_file, StorageConfig())
+        given = resolve_paths(config_file, StorageConfig(), db_override=configured.ledger)
+        assert configured.ledger_given is False
+        assert given.ledger_given is True
+        assert given.ledger == configured.ledger, "same file, told apart only by its origin"
+
     def test_relative_config_file_made_absolute(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -71,5 +71,8 @@ class TestBeforeMigration:
         session.close()
         taken = list_checkpoints(data / "checkpoints")
         assert [c.reason for c in taken] == ["before schema migration"]
+        assert session.checkpoints_taken == (
+            f"CHECKPOINT {taken[0].name} taken before migrating the ledger from schema 1",
+        ), "the log line `run` writes once logging is set up"
         version = sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0]
         assert version == SCHEMA_VERSION

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 from soltrader_tui.ledger.schema import SCHEMA_VERSION, tables_at
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -20,16 +20,56 @@ class LedgerDamaged(LedgerError):
     """The file is an SQLite ledger, but damaged: it must not be traded on."""
 
 
+class NotALedger(LedgerError):
+    """The file is not a soltrader-tui ledger: not SQLite, or another program's database.
+
+    Whether that means "the wrong file" (a `--db` mistake: leave it be) or "our ledger, damaged
+    beyond recognition" (the file at the configured place) depends on who chose the path, which
+    only the caller knows; `why` lets it say the latter in its own words.
+    """
+
+    def __init__(self, message: str, *, path: Path, why: str) -> None:
+        """Creates the error.
+
+        Args:
+            message: The whole message for a file that is simply the wrong one.
+            path: The file refused.
+            why: What is wrong with it, e.g. "it is not an SQLite database".
+        """
+        super().__init__(message)
+        self.path = path
+        self.why = why
+
+
 def _sqlite_header_ok(path: Path) -> bool:
-    with path.open("rb") as f:
-        return f.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    """Whether SQLite recognises the file's header, asked through SQLite itself.
+
+    Never a plain open(): on POSIX, closing any handle on a file drops every lock the process
+    holds on it, SQLite's included (sqlite.org/howtocorrupt.html, section 2.2). In the engine's
+    own process another program's connection could then delete the WAL the engine writes to,
+    losing every later commit. SQLite shares its handles between its connections, so a
+    read-only connection is safe beside the engine's.
+
+    Raises:
+        sqlite3.Error: the file cannot be opened at all.
+    """
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()  # reads and checks the header page
+    except sqlite3.DatabaseError as exc:
+        # Any other error is damage behind a valid header: SQLite's, for quick_check to report.
+        return exc.sqlite_errorcode != sqlite3.SQLITE_NOTADB
+    finally:
+        conn.close()
+    return True
 
 
 def check_file(path: Path) -> None:
     """Refuses a file that exists but is not an SQLite database, without touching it.
 
     Raises:
-        LedgerError: the file is unreadable or is not SQLite.
+        NotALedger: the file is not SQLite (an empty file is fine: it becomes a new ledger).
+        LedgerError: the path is a folder or the file is unreadable.
     """
     if not path.exists():
         return
@@ -37,13 +77,18 @@ def check_file(path: Path) -> None:
         raise LedgerError(f"{path} is a folder, not a ledger file")
     try:
         empty = path.stat().st_size == 0
-        if not empty and not _sqlite_header_ok(path):
-            raise LedgerError(
-                f"{path} is not an SQLite database, so it is not a soltrader-tui ledger. "
-                "It was left untouched; pass another file with --db."
-            )
+        header_ok = empty or _sqlite_header_ok(path)
     except OSError as exc:
         raise LedgerError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except sqlite3.Error as exc:
+        raise LedgerError(f"cannot read {path}: {exc}") from exc
+    if not header_ok:
+        raise NotALedger(
+            f"{path} is not an SQLite database, so it is not a soltrader-tui ledger. "
+            "It was left untouched; pass another file with --db.",
+            path=path,
+            why="it is not an SQLite database any more (its first bytes are not SQLite's header)",
+        )
 
 
 def check_folder_writable(path: Path) -> None:
@@ -66,7 +111,8 @@ def inspect_schema(conn: sqlite3.Connection, path: Path) -> int:
     """Returns the schema version of an open ledger, refusing foreign or newer files.
 
     Raises:
-        LedgerError: a database made by a newer version, or one that is not a ledger.
+        NotALedger: an SQLite database with tables but no ledger schema version.
+        LedgerError: a database made by a newer version, or one missing ledger tables.
     """
     try:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -79,9 +125,12 @@ def inspect_schema(conn: sqlite3.Connection, path: Path) -> int:
             f"up to {SCHEMA_VERSION}). Upgrade soltrader-tui or use another --db."
         )
     if version == 0 and tables:
-        raise LedgerError(
+        listed = ", ".join(sorted(tables)[:5])
+        raise NotALedger(
             f"{path} is an SQLite database but not a soltrader-tui ledger "
-            f"(it has tables {', '.join(sorted(tables)[:5])}). It was left untouched."
+            f"(it has tables {listed}). It was left untouched.",
+            path=path,
+            why=f"its header carries no ledger schema version (it has tables {listed})",
         )
     missing = tables_at(version) - tables
     if version > 0 and missing:
@@ -101,6 +150,48 @@ def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
         raise LedgerDamaged(f"{path} is damaged: {exc}") from exc
     if problems != ["ok"]:
         raise LedgerDamaged(f"{path} failed its integrity check: {'; '.join(problems)}")
+
+
+class IntegrityCheck:
+    """`check_integrity` on a thread of its own, so a start does other work meanwhile.
+
+    quick_check reads the whole file (a fifth of a second for 100,000 fills) and SQLite releases
+    the GIL while it runs, so the imports and set-up of the rest of the start proceed beside it.
+    It uses its own read-only connection; the caller holds the engine lock, so nothing else
+    writes the file meanwhile. `Ledger.open` waits for the answer before it writes anything.
+    """
+
+    def __init__(self, path: Path) -> None:
+        """Starts checking `path` (an absent or empty file passes: it becomes a new ledger)."""
+        self.path = path
+        self._error: LedgerError | None = None
+        self._thread = threading.Thread(target=self._run, name="ledger-check", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            if not self.path.exists() or self.path.stat().st_size == 0:
+                return
+            conn = connect(self.path, readonly=True)
+            try:
+                if int(conn.execute("PRAGMA user_version").fetchone()[0]) > 0:
+                    check_integrity(conn, self.path)
+            finally:
+                conn.close()
+        except LedgerError as exc:
+            self._error = exc
+        except (sqlite3.Error, OSError) as exc:
+            self._error = LedgerDamaged(f"{self.path} is damaged: {exc}")
+
+    def wait(self) -> None:
+        """Waits for the check; its connection is closed when this returns.
+
+        Raises:
+            LedgerDamaged: the ledger failed the check.
+        """
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:

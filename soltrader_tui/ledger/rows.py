@@ -82,3 +82,17 @@ class StateRow:
     reason: str
     actor: str
     ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class ResumePoint:
+    """A saved replay: the portfolio and equity curve after the fills up to `last_fill_id`."""
+
+    last_fill_id: int
+    """The id of the last fill the saved portfolio includes (0: none)."""
+    last_equity_ts: float | None
+    """Time of the last equity point the saved curve includes (None: none)."""
+    portfolio: str
+    """The portfolio as `portfolio_codec.encode_portfolio` wrote it."""
+    curve: str
+    """The equity curve as `portfolio_codec.encode_curve` wrote it."""

@@ -143,7 +143,46 @@ def _v2(conn: sqlite3.Connection, db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+def _v3(conn: sqlite3.Connection, db: sqlite_utils.Database) -> None:
+    # Start-up reads a saved replay instead of replaying every fill, and the recent-fills panel
+    # reads what each sell realized instead of replaying for it.
+    conn.execute("ALTER TABLE fills ADD COLUMN realized_micro INTEGER")
+    conn.execute(
+        """
+        CREATE TABLE resume_point (
+            id             INTEGER PRIMARY KEY CHECK (id = 1),
+            last_fill_id   INTEGER NOT NULL,
+            last_equity_ts REAL,
+            portfolio      TEXT NOT NULL,
+            curve          TEXT NOT NULL,
+            ts             TEXT NOT NULL
+        )
+        """
+    )
+    # Denial counts are read at every start; without it that is a scan of the whole log.
+    conn.execute("CREATE INDEX events_kind ON events (kind)")
+    _backfill_realized(conn)
+
+
+def _backfill_realized(conn: sqlite3.Connection) -> None:
+    from soltrader_tui.ledger.connect import LedgerError
+    from soltrader_tui.ledger.reads import read_fills
+    from soltrader_tui.portfolio import Portfolio, PortfolioError
+
+    start = conn.execute("SELECT value FROM meta WHERE key = 'starting_cash_micro'").fetchone()
+    portfolio = Portfolio(int(start[0]) if start else 0)
+    realized: list[tuple[int, int]] = []
+    for stored in read_fills(conn):
+        try:
+            effect = portfolio.apply(stored.fill)
+        except PortfolioError as exc:
+            raise LedgerError(f"the ledger's fills do not add up: {exc}") from exc
+        if effect.realized_micro is not None:
+            realized.append((effect.realized_micro, stored.id))
+    conn.executemany("UPDATE fills SET realized_micro = ? WHERE id = ?", realized)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 """MIGRATIONS[i] takes the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -165,7 +204,7 @@ REQUIRED_TABLES = frozenset(
 )
 """Tables of the first schema; later versions add to them (see `tables_at`)."""
 
-_ADDED_AT = {2: frozenset({"control_requests"})}
+_ADDED_AT = {2: frozenset({"control_requests"}), 3: frozenset({"resume_point"})}
 
 
 def tables_at(version: int) -> frozenset[str]:
@@ -199,7 +238,9 @@ def migrate(conn: sqlite3.Connection, ledger: Path | None = None) -> tuple[int, 
             conn.backup(copy)
         finally:
             copy.close()
-    import sqlite_utils  # only migrations need it; readers (`status`) skip its import cost
+    if before == SCHEMA_VERSION:
+        return before, before
+    import sqlite_utils  # only migrations need it: an up-to-date start skips its import cost
 
     db = sqlite_utils.Database(conn)
     for version in range(before, SCHEMA_VERSION):

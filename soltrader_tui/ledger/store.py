@@ -8,13 +8,15 @@ committed fill survives a power cut. Bookkeeping that can be rebuilt or lost wit
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from soltrader_tui.domain import Fill, Mode, Order, Token, TradingState
+from soltrader_tui.domain import Fill, Mode, Order, TradingState
 from soltrader_tui.ledger.connect import (
+    IntegrityCheck,
     LedgerDamaged,
     LedgerError,
     check_file,
@@ -24,14 +26,27 @@ from soltrader_tui.ledger.connect import (
     inspect_schema,
 )
 from soltrader_tui.ledger.control import ControlRequest, pending
+from soltrader_tui.ledger.reads import (
+    StoredFill,
+    StoredResume,
+    read_denials,
+    read_equity,
+    read_fills,
+    read_first_equity,
+    read_last_equity_before,
+    read_marks,
+    read_recent_fills,
+    read_resume,
+    read_trading_state,
+)
 from soltrader_tui.ledger.rows import (
     EquityPoint,
     EventRow,
     Heartbeat,
     MarkRow,
+    ResumePoint,
     ScoreRow,
     StateRow,
-    from_iso,
     iso,
 )
 from soltrader_tui.ledger.schema import SCHEMA_VERSION, migrate
@@ -41,8 +56,8 @@ if TYPE_CHECKING:
 
 _INSERT_FILL = """
 INSERT INTO fills (ts, order_id, mint, symbol, decimals, side, qty, price, quote_amount, fee,
-                   strategy, mode, ts_epoch, reason)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   strategy, mode, ts_epoch, reason, realized_micro)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _INSERT_ORDER = """
 INSERT INTO orders (client_order_id, ts, mint, symbol, side, in_amount, strategy, reason, status,
@@ -72,6 +87,7 @@ class Ledger:
         mode: Mode,
         version: str,
         before_migration: Callable[[int], None] | None = None,
+        checking: IntegrityCheck | None = None,
     ) -> Ledger:
         """Opens (creating or migrating) a ledger for writing.
 
@@ -82,17 +98,21 @@ class Ledger:
             version: The running soltrader-tui version, recorded at creation.
             before_migration: Called with the old schema version before an older ledger that
                 passed its integrity check is migrated.
+            checking: The integrity check of `path` already under way, if the caller started
+                one; else it runs here.
 
         Raises:
             LedgerError: the file is not a ledger, is damaged, is newer, or can't be written.
         """
-        check_file(path)
-        check_folder_writable(path)
         conn: sqlite3.Connection | None = None
         try:
+            check_file(path)
+            check_folder_writable(path)
             conn = connect(path, readonly=False)
             schema = inspect_schema(conn, path)
-            if schema > 0:
+            if checking is not None:
+                checking.wait()
+            elif schema > 0:
                 check_integrity(conn, path)
             if 0 < schema < SCHEMA_VERSION and before_migration is not None:
                 before_migration(schema)  # e.g. a checkpoint; only once the file is known good
@@ -104,12 +124,12 @@ class Ledger:
                 (str(starting_cash_micro), mode, version),
             )
         except sqlite3.DatabaseError as exc:
-            _close_quietly(conn)
+            _close_quietly(conn, checking)
             raise LedgerDamaged(f"cannot open the ledger {path}: {exc}") from exc
         except BaseException:
             # Closed at once, not at garbage collection: Windows cannot move an open file, and
             # a damaged ledger is moved aside next.
-            _close_quietly(conn)
+            _close_quietly(conn, checking)
             raise
         return cls(conn, path)
 
@@ -133,12 +153,31 @@ class Ledger:
 
     # -- money-changing events: one durable transaction each ---------------------------------
 
-    def record_fill(self, order: Order, fill: Fill, events: Sequence[EventRow] = ()) -> None:
-        """Commits an order, its fill and the log lines about them in one transaction."""
+    def record_fill(
+        self,
+        order: Order,
+        fill: Fill,
+        events: Sequence[EventRow] = (),
+        *,
+        realized_micro: int | None,
+    ) -> int:
+        """Commits an order, its fill and the log lines about them in one transaction.
+
+        Args:
+            order: The order the fill answers.
+            fill: The fill.
+            events: Log lines about it, committed with it.
+            realized_micro: What the fill realized (sells; None for buys), stored with it so
+                the recent-fills panel needs no replay.
+
+        Returns:
+            The fill's row id.
+        """
         with self._transaction(durable=True) as c:
             c.execute(_INSERT_ORDER, _order_row(order, "filled", "", fill.mode))
-            c.execute(_INSERT_FILL, _fill_row(fill, order.reason))
+            fill_id = c.execute(_INSERT_FILL, _fill_row(fill, order.reason, realized_micro))
             c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
+        return int(fill_id.lastrowid or 0)
 
     def record_rejection(
         self, order: Order, detail: str, mode: Mode, events: Sequence[EventRow] = ()
@@ -187,8 +226,13 @@ class Ledger:
         equity: Iterable[EquityPoint] = (),
         heartbeat: Heartbeat | None = None,
         usage: Iterable[UsageMinute] = (),
+        resume: ResumePoint | None = None,
     ) -> None:
-        """Commits buffered bookkeeping in one transaction."""
+        """Commits buffered bookkeeping in one transaction.
+
+        `resume` may ride here, not with the fills: it is a cache of them, and losing the
+        newest one costs only a longer replay at the next start.
+        """
         with self._transaction(durable=False) as c:
             # Counts are increments since the last flush; latencies cover the minute so far.
             c.executemany(
@@ -224,6 +268,17 @@ class Ledger:
                 "INSERT OR REPLACE INTO equity VALUES (?, ?, ?, ?)",
                 [(p.ts, iso(p.ts), p.equity_micro, p.cash_micro) for p in equity],
             )
+            if resume is not None:
+                c.execute(
+                    "INSERT OR REPLACE INTO resume_point VALUES (1, ?, ?, ?, ?, ?)",
+                    (
+                        resume.last_fill_id,
+                        resume.last_equity_ts,
+                        resume.portfolio,
+                        resume.curve,
+                        iso(time.time()),
+                    ),
+                )
             if heartbeat is not None:
                 c.execute(
                     "INSERT OR REPLACE INTO heartbeat VALUES (1, ?, ?, ?, ?, ?, ?)",
@@ -247,9 +302,17 @@ class Ledger:
 
     # -- reads the engine needs at start ------------------------------------------------------
 
-    def fills(self) -> Iterator[tuple[Fill, str]]:
-        """Yields every fill in commit order, with its reason."""
-        return read_fills(self._conn)
+    def fills(self, *, after_id: int = 0) -> Iterator[StoredFill]:
+        """Yields the fills with id > `after_id` (all by default) in commit order."""
+        return read_fills(self._conn, after_id=after_id)
+
+    def recent_fills(self, count: int) -> list[StoredFill]:
+        """Returns the newest `count` fills, newest first."""
+        return read_recent_fills(self._conn, count)
+
+    def resume(self) -> StoredResume | None:
+        """Returns the saved replay of the fills, or None when there is none."""
+        return read_resume(self._conn)
 
     def trading_state(self) -> StateRow | None:
         """Returns the newest trading-state change, or None on a new ledger."""
@@ -267,69 +330,21 @@ class Ledger:
         """Returns how many orders the ledger holds (used to number new ones)."""
         return int(self._conn.execute("SELECT count(*) FROM orders").fetchone()[0])
 
-    def equity_points(self) -> list[EquityPoint]:
-        """Returns the whole equity curve, oldest first."""
-        return read_equity(self._conn)
+    def equity_points(self, *, after_ts: float | None = None) -> list[EquityPoint]:
+        """Returns the equity curve (the points after `after_ts`, if given), oldest first."""
+        return read_equity(self._conn, after_ts=after_ts)
+
+    def day_start_equity(self, day_start_ts: float) -> EquityPoint | None:
+        """Returns the last equity point before `day_start_ts`, else the first one, else None."""
+        return read_last_equity_before(self._conn, day_start_ts) or read_first_equity(self._conn)
 
 
-def _close_quietly(conn: sqlite3.Connection | None) -> None:
+def _close_quietly(conn: sqlite3.Connection | None, checking: IntegrityCheck | None) -> None:
     if conn is not None:
         conn.close()
-
-
-def read_fills(conn: sqlite3.Connection) -> Iterator[tuple[Fill, str]]:
-    """Yields every fill of a ledger connection in commit order, with its reason."""
-    rows = conn.execute(
-        "SELECT order_id, ts_epoch, mint, symbol, decimals, side, qty, price, quote_amount, fee,"
-        " strategy, mode, reason FROM fills ORDER BY id"
-    )
-    # One Token per distinct token and positional construction: start-up replays every fill,
-    # and this loop is most of its time on a large ledger.
-    tokens: dict[tuple[str, str, int], Token] = {}
-    for oid, ts, mint, symbol, decimals, side, qty, price, quote, fee, strat, mode, why in rows:
-        key = (mint, symbol, decimals)
-        token = tokens.get(key)
-        if token is None:
-            token = tokens[key] = Token(mint, symbol, decimals)
-        yield Fill(oid, ts, token, side, qty, price, quote, fee, strat, mode), why
-
-
-def read_denials(conn: sqlite3.Connection) -> dict[str, int]:
-    """Counts denied entries per risk rule (log lines of kind `denied:<rule>`)."""
-    return {
-        kind.split(":", 1)[1]: int(n)
-        for kind, n in conn.execute(
-            "SELECT kind, count(*) FROM events WHERE kind LIKE 'denied:%' GROUP BY kind"
-        )
-    }
-
-
-def read_trading_state(conn: sqlite3.Connection) -> StateRow | None:
-    """Returns the newest trading-state change, or None if there was none."""
-    row = conn.execute(
-        "SELECT state, reason, actor, ts FROM trading_state ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
-        return None
-    return StateRow(state=row[0], reason=row[1], actor=row[2], ts=from_iso(row[3]))
-
-
-def read_marks(conn: sqlite3.Connection) -> dict[str, MarkRow]:
-    """Returns the last recorded mark of each token, by mint."""
-    return {
-        r[0]: MarkRow(r[0], r[1], r[2], r[3], r[4], r[5])
-        for r in conn.execute(
-            "SELECT mint, symbol, decimals, price, liquidity_usd, ts_epoch FROM marks"
-        )
-    }
-
-
-def read_equity(conn: sqlite3.Connection) -> list[EquityPoint]:
-    """Returns the equity curve, oldest first."""
-    return [
-        EquityPoint(r[0], r[1], r[2])
-        for r in conn.execute("SELECT ts_epoch, equity_micro, cash_micro FROM equity ORDER BY 1")
-    ]
+    if checking is not None:
+        with suppress(LedgerError):  # its connection must be closed too; its verdict is moot
+            checking.wait()
 
 
 def _order_row(order: Order, status: str, detail: str, mode: str) -> tuple[object, ...]:
@@ -348,7 +363,7 @@ def _order_row(order: Order, status: str, detail: str, mode: str) -> tuple[objec
     )
 
 
-def _fill_row(fill: Fill, reason: str) -> tuple[object, ...]:
+def _fill_row(fill: Fill, reason: str, realized_micro: int | None) -> tuple[object, ...]:
     t = fill.token
     return (
         iso(fill.ts),
@@ -365,6 +380,7 @@ def _fill_row(fill: Fill, reason: str) -> tuple[object, ...]:
         fill.mode,
         fill.ts,
         reason,
+        realized_micro,
     )
 
 
@@ -372,4 +388,4 @@ def _event_row(e: EventRow) -> tuple[object, ...]:
     return (iso(e.ts), e.level, e.kind, e.message)
 
 
-__all__ = ["Ledger", "LedgerError", "read_equity", "read_fills", "read_marks", "read_trading_state"]
+__all__ = ["Ledger", "LedgerError"]

@@ -52,6 +52,25 @@ class MarketSetup:
             close()
 
 
+def preload(config: Config, speed: float | None) -> None:
+    """Imports the modules `build_market` will need for this source and speed.
+
+    A start calls it while the ledger's integrity check runs on another thread, so the two
+    overlap instead of adding up.
+    """
+    import importlib
+
+    source = config.market.source
+    if source == "replay":
+        names = ["soltrader_tui.market.recorded", "soltrader_tui.market.replay"]
+    elif source == "jupiter" or not make_clock(speed).is_virtual:
+        names = ["soltrader_tui.market.http_feed", "soltrader_tui.market.server"]
+    else:
+        names = []
+    for name in names:
+        importlib.import_module(name)
+
+
 def build_market(
     config: Config,
     *,

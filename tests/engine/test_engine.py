@@ -77,7 +77,7 @@ class TestCacheEqualsLedger:
         assert engine.portfolio.fill_count > 0, (
             "the session must trade for this test to mean anything"
         )
-        replay = Portfolio.replay(ledger.starting_cash_micro, (f for f, _ in ledger.fills()))
+        replay = Portfolio.replay(ledger.starting_cash_micro, (s.fill for s in ledger.fills()))
         assert replay.state() == engine.portfolio.state()
         mine, theirs = engine.snapshot(), read_status(tmp_path / "l.sqlite").snapshot
         for field in (
@@ -128,7 +128,11 @@ class TestExits:
         buy = make_fill(
             side="buy", qty=100_000_000, quote_amount=100_000_000, fee=0, token=token, ts=START - 60
         )
-        ledger.record_fill(make_order(token=token, client_order_id=buy.order_id, ts=buy.ts), buy)
+        ledger.record_fill(
+            make_order(token=token, client_order_id=buy.order_id, ts=buy.ts),
+            buy,
+            realized_micro=None,
+        )
         feed = ScriptedFeed(token, path)
         engine = scripted_engine(ledger, feed, ticks=len(path))
         await engine.run()
@@ -171,7 +175,11 @@ class TestRiskWiring:
         buy = make_fill(
             side="buy", qty=100_000_000, quote_amount=100_000_000, fee=0, token=token, ts=START - 60
         )
-        ledger.record_fill(make_order(token=token, client_order_id=buy.order_id, ts=buy.ts), buy)
+        ledger.record_fill(
+            make_order(token=token, client_order_id=buy.order_id, ts=buy.ts),
+            buy,
+            realized_micro=None,
+        )
         config = Config.model_validate(
             {
                 "strategies": {"momentum": {"enabled": False}},
@@ -218,7 +226,11 @@ class TestRiskWiring:
             token=token,
             ts=before_midnight - 60,
         )
-        ledger.record_fill(make_order(token=token, client_order_id=buy.order_id, ts=buy.ts), buy)
+        ledger.record_fill(
+            make_order(token=token, client_order_id=buy.order_id, ts=buy.ts),
+            buy,
+            realized_micro=None,
+        )
         config = Config.model_validate(
             {
                 "strategies": {"momentum": {"enabled": False}},

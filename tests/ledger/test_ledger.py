@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from soltrader_tui.domain import Fill, TradingState
-from soltrader_tui.ledger import Ledger, LedgerError, open_reader
+from soltrader_tui.ledger import Ledger, LedgerDamaged, LedgerError, open_reader
+from soltrader_tui.ledger.connect import IntegrityCheck
 from soltrader_tui.ledger.rows import EventRow, MarkRow, from_iso, iso
 from soltrader_tui.ledger.schema import SCHEMA_VERSION
 from soltrader_tui.portfolio import Portfolio
@@ -66,8 +68,13 @@ class TestContract:
     def test_fill_round_trips_through_the_file(self, tmp_path: Path) -> None:
         ledger = open_ledger(tmp_path / "l.sqlite")
         fill = make_fill(side="buy", qty=123_456, quote_amount=50_000_000, fee=130_000)
-        ledger.record_fill(order_for(fill), fill, [EventRow(fill.ts, "info", "fill", "bought")])
-        assert [f for f, _ in ledger.fills()] == [fill]
+        ledger.record_fill(
+            order_for(fill),
+            fill,
+            [EventRow(fill.ts, "info", "fill", "bought")],
+            realized_micro=None,
+        )
+        assert [s.fill for s in ledger.fills()] == [fill]
         row = (
             sqlite3.connect(tmp_path / "l.sqlite")
             .execute("SELECT ts, side, qty, quote_amount, fee, mode FROM fills")
@@ -88,12 +95,13 @@ class TestTransactions:
     def test_duplicate_fill_is_refused_and_nothing_half_written(self, tmp_path: Path) -> None:
         ledger = open_ledger(tmp_path / "l.sqlite")
         fill = make_fill()
-        ledger.record_fill(order_for(fill), fill)
+        ledger.record_fill(order_for(fill), fill, realized_micro=None)
         with pytest.raises(sqlite3.IntegrityError):
             ledger.record_fill(
                 replace(order_for(fill), client_order_id="other"),
                 fill,
                 [EventRow(fill.ts, "info", "fill", "should not be written")],
+                realized_micro=None,
             )
         conn = sqlite3.connect(tmp_path / "l.sqlite")
         assert conn.execute("SELECT count(*) FROM fills").fetchone()[0] == 1
@@ -123,9 +131,9 @@ class TestTransactions:
         ledger = open_ledger(path)
         live = Portfolio(ledger.starting_cash_micro)
         for fill in fills:
-            live.apply(fill)
-            ledger.record_fill(order_for(fill), fill)
-        replayed = Portfolio.replay(ledger.starting_cash_micro, (f for f, _ in ledger.fills()))
+            effect = live.apply(fill)
+            ledger.record_fill(order_for(fill), fill, realized_micro=effect.realized_micro)
+        replayed = Portfolio.replay(ledger.starting_cash_micro, (s.fill for s in ledger.fills()))
         assert replayed.state() == live.state()
         report = read_status(path)
         assert report.snapshot.fills == len(fills)
@@ -180,14 +188,12 @@ class TestRefusals:
 class TestDamage:
     """A ledger damaged on disk is detected before anything trades on it."""
 
-    def test_overwritten_pages_fail_the_integrity_check(self, tmp_path: Path) -> None:
-        from soltrader_tui.ledger import LedgerDamaged
-
+    def damaged(self, tmp_path: Path) -> Path:
         path = tmp_path / "l.sqlite"
         ledger = open_ledger(path)
         for n in range(400):
             fill = make_fill(order_id=f"o-{n}", ts=1_700_000_000.0 + n)
-            ledger.record_fill(order_for(fill), fill)
+            ledger.record_fill(order_for(fill), fill, realized_micro=None)
         ledger.close()
         sqlite3.connect(path).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
         data = bytearray(path.read_bytes())
@@ -195,5 +201,34 @@ class TestDamage:
         middle = len(data) // 2
         data[middle : middle + 3000] = b"\x5a" * 3000
         path.write_bytes(bytes(data))
+        return path
+
+    def test_overwritten_pages_fail_the_integrity_check(self, tmp_path: Path) -> None:
+        path = self.damaged(tmp_path)
         with pytest.raises(LedgerDamaged, match=path.name):
             open_ledger(path)
+
+    def test_the_check_run_beside_the_start_fails_it_too(self, tmp_path: Path) -> None:
+        path = self.damaged(tmp_path)
+        checking = IntegrityCheck(path)
+        with pytest.raises(LedgerDamaged, match=path.name):
+            Ledger.open(
+                path, starting_cash_micro=1, mode="paper", version="test", checking=checking
+            )
+        # Its connection is closed once the open gave up, so the file can be moved aside.
+        assert not any(t.name == "ledger-check" for t in threading.enumerate())
+        path.rename(path.with_name("aside.sqlite"))
+
+    def test_a_good_ledger_passes_the_check_run_beside(self, tmp_path: Path) -> None:
+        path = tmp_path / "l.sqlite"
+        open_ledger(path).close()
+        for existing in (path, tmp_path / "new.sqlite"):
+            ledger = Ledger.open(
+                existing,
+                starting_cash_micro=1,
+                mode="paper",
+                version="test",
+                checking=IntegrityCheck(existing),
+            )
+            assert ledger.trading_state() is None
+            ledger.close()

@@ -327,7 +327,7 @@ class TestEngineOnReplay:
         ledger = open_ledger(tmp_path / "l.sqlite")
         engine = replay_engine(ledger, feed, config)
         await engine.run()
-        fills = [fill for fill, _ in ledger.fills()]
+        fills = [s.fill for s in ledger.fills()]
         assert engine.portfolio.round_trips > 0, "the slice must trade for this to mean much"
         assert all(utc("2025-01-19T00:00") <= f.ts <= feed.end_ts for f in fills)
         replayed = Portfolio.replay(ledger.starting_cash_micro, fills)
@@ -359,7 +359,11 @@ class TestEngineOnReplay:
         buy = make_fill(
             side="buy", qty=100_000_000, quote_amount=100_000_000, fee=0, token=token, ts=START - 60
         )
-        ledger.record_fill(make_order(token=token, client_order_id=buy.order_id, ts=buy.ts), buy)
+        ledger.record_fill(
+            make_order(token=token, client_order_id=buy.order_id, ts=buy.ts),
+            buy,
+            realized_micro=None,
+        )
         config = Config.model_validate(
             {
                 "strategies": {"momentum": {"enabled": False}},

@@ -105,7 +105,9 @@ class TestEmergencyStopKey:
             token=token,
             ts=START - 60,
         )
-        seed_ledger.record_fill(make_order(token=token, client_order_id=buy.order_id), buy)
+        seed_ledger.record_fill(
+            make_order(token=token, client_order_id=buy.order_id), buy, realized_micro=None
+        )
         seed_ledger.close()
         engine = build(db, hours=None)
         app = make_app(Config(), engine, version=__version__)

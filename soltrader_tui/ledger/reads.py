@@ -1,0 +1,166 @@
+"""Provides the ledger's reads: plain functions over a connection, shared by the engine's start
+and the read-only commands (`status`, checkpoints)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from soltrader_tui.domain import Fill, Token
+from soltrader_tui.ledger.rows import EquityPoint, MarkRow, ResumePoint, StateRow, from_iso
+
+REALIZED_SINCE = 3
+"""The schema version that stores each fill's realized P&L and the saved replay."""
+
+
+def _fill_columns(conn: sqlite3.Connection) -> str:
+    # An older ledger is still read (a checkpoint before a migration, `status` on an old copy):
+    # its sells' realized P&L is simply unknown.
+    realized = "realized_micro" if _schema(conn) >= REALIZED_SINCE else "NULL"
+    return (
+        "id, order_id, ts_epoch, mint, symbol, decimals, side, qty, price, quote_amount, fee,"
+        f" strategy, mode, reason, {realized}"
+    )
+
+
+def _schema(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFill:
+    """A fill as the ledger holds it: the fill, its row id, why, and what it realized."""
+
+    id: int
+    fill: Fill
+    reason: str
+    realized_micro: int | None
+    """P&L the fill realized (sells), as the engine computed it when it committed the fill."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResume:
+    """The saved replay, with how many fills the ledger holds up to its last fill id now."""
+
+    point: ResumePoint
+    covered_fills: int
+    """Fills with id <= point.last_fill_id, counted at read time: a cross-check of the save."""
+
+
+def read_fills(
+    conn: sqlite3.Connection, *, after_id: int = 0, through_id: int | None = None
+) -> Iterator[StoredFill]:
+    """Yields the fills with `after_id` < id <= `through_id` (no upper bound by default), in
+    commit order."""
+    upper = 2**63 - 1 if through_id is None else through_id
+    rows = conn.execute(
+        f"SELECT {_fill_columns(conn)} FROM fills WHERE id > ? AND id <= ? ORDER BY id",
+        (after_id, upper),
+    )
+    # One Token per distinct token and positional construction: a full replay reads every
+    # fill, and this loop is most of its time on a large ledger.
+    tokens: dict[tuple[str, str, int], Token] = {}
+    for row in rows:
+        fid, oid, ts, mint, symbol, decimals, side, qty, price, quote, fee, strat, mode = row[:13]
+        key = (mint, symbol, decimals)
+        token = tokens.get(key)
+        if token is None:
+            token = tokens[key] = Token(mint, symbol, decimals)
+        fill = Fill(oid, ts, token, side, qty, price, quote, fee, strat, mode)
+        yield StoredFill(fid, fill, row[13], row[14])
+
+
+def read_recent_fills(conn: sqlite3.Connection, count: int) -> list[StoredFill]:
+    """Returns the newest `count` fills, newest first."""
+    rows = conn.execute(
+        f"SELECT {_fill_columns(conn)} FROM fills ORDER BY id DESC LIMIT ?", (max(0, count),)
+    ).fetchall()
+    out = []
+    for fid, oid, ts, mint, symbol, decimals, side, qty, price, quote, fee, *rest in rows:
+        strat, mode, reason, realized = rest
+        token = Token(mint, symbol, decimals)
+        fill = Fill(oid, ts, token, side, qty, price, quote, fee, strat, mode)
+        out.append(StoredFill(fid, fill, reason, realized))
+    return out
+
+
+def read_resume(conn: sqlite3.Connection) -> StoredResume | None:
+    """Returns the saved replay, or None when there is none."""
+    if _schema(conn) < REALIZED_SINCE:
+        return None
+    row = conn.execute(
+        "SELECT last_fill_id, last_equity_ts, portfolio, curve FROM resume_point WHERE id = 1"
+    ).fetchone()
+    if row is None:
+        return None
+    covered = conn.execute("SELECT count(*) FROM fills WHERE id <= ?", (row[0],)).fetchone()[0]
+    return StoredResume(ResumePoint(row[0], row[1], row[2], row[3]), int(covered))
+
+
+def read_denials(conn: sqlite3.Connection) -> dict[str, int]:
+    """Counts denied entries per risk rule (log lines of kind `denied:<rule>`)."""
+    # A range, not LIKE: it uses the index on kind (';' sorts right after ':').
+    return {
+        kind.split(":", 1)[1]: int(n)
+        for kind, n in conn.execute(
+            "SELECT kind, count(*) FROM events WHERE kind >= 'denied:' AND kind < 'denied;' "
+            "GROUP BY kind"
+        )
+    }
+
+
+def read_trading_state(conn: sqlite3.Connection) -> StateRow | None:
+    """Returns the newest trading-state change, or None if there was none."""
+    row = conn.execute(
+        "SELECT state, reason, actor, ts FROM trading_state ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    return StateRow(state=row[0], reason=row[1], actor=row[2], ts=from_iso(row[3]))
+
+
+def read_marks(conn: sqlite3.Connection) -> dict[str, MarkRow]:
+    """Returns the last recorded mark of each token, by mint."""
+    return {
+        r[0]: MarkRow(r[0], r[1], r[2], r[3], r[4], r[5])
+        for r in conn.execute(
+            "SELECT mint, symbol, decimals, price, liquidity_usd, ts_epoch FROM marks"
+        )
+    }
+
+
+def read_equity(
+    conn: sqlite3.Connection, *, after_ts: float | None = None, through_ts: float | None = None
+) -> list[EquityPoint]:
+    """Returns the equity points with `after_ts` < time <= `through_ts` (either bound may be
+    None: no bound), oldest first."""
+    return [
+        EquityPoint(r[0], r[1], r[2])
+        for r in conn.execute(
+            "SELECT ts_epoch, equity_micro, cash_micro FROM equity "
+            "WHERE ts_epoch > ? AND ts_epoch <= ? ORDER BY 1",
+            (
+                float("-inf") if after_ts is None else after_ts,
+                float("inf") if through_ts is None else through_ts,
+            ),
+        )
+    ]
+
+
+def read_last_equity_before(conn: sqlite3.Connection, ts: float) -> EquityPoint | None:
+    """Returns the newest equity point strictly before `ts`, or None."""
+    row = conn.execute(
+        "SELECT ts_epoch, equity_micro, cash_micro FROM equity WHERE ts_epoch < ? "
+        "ORDER BY ts_epoch DESC LIMIT 1",
+        (ts,),
+    ).fetchone()
+    return None if row is None else EquityPoint(row[0], row[1], row[2])
+
+
+def read_first_equity(conn: sqlite3.Connection) -> EquityPoint | None:
+    """Returns the oldest equity point, or None."""
+    row = conn.execute(
+        "SELECT ts_epoch, equity_micro, cash_micro FROM equity ORDER BY ts_epoch LIMIT 1"
+    ).fetchone()
+    return None if row is None else EquityPoint(row[0], row[1], row[2])
