@@ -39,7 +39,9 @@ def make_big_ledger(path: Path, fills: int, *, start_ts: float | None = None) ->
         token = tokens[(n // 2) % len(tokens)]
         side = "buy" if n % 2 == 0 else "sell"
         ts = t0 + n * FILL_EVERY_S
-        quote = 50_000_000 + (n % 7 - 3) * 100_000 * (1 if side == "sell" else 0)
+        # Sells get back the buy and both fees, give or take: trips win and lose, cash stays
+        # near its start (a ledger in a deep drawdown would start HALTED).
+        quote = 50_000_000 + (252_000 + (n % 7 - 3) * 100_000 if side == "sell" else 0)
         fill = Fill(
             f"big-{n:07d}",
             ts,
