@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from soltrader_tui.commands import EXIT_OK, EXIT_USAGE, _fail, _not_a_ledger
+from soltrader_tui.commands import EXIT_OK, EXIT_USAGE, _fail, not_a_ledger_message
 from soltrader_tui.config_errors import ConfigError
 from soltrader_tui.ledger.connect import LedgerError, NotALedger
 
@@ -87,7 +87,7 @@ def checkpoint(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except (LedgerError, CheckpointError) as exc:
         if isinstance(exc.__cause__, NotALedger):
-            why = _not_a_ledger(exc.__cause__, given=resolved.ledger_given)
+            why = not_a_ledger_message(exc.__cause__, given=resolved.ledger_given)
             return _fail(f"cannot checkpoint {resolved.ledger}: {why}")
         return _fail(str(exc))
     print(f"checkpoint {info.name}: {_describe(info, resolved.ledger)}")

@@ -112,10 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
     sup.add_argument(
         "--max-restarts", type=int, default=None, help="give up after this many failed restarts"
     )
-    status = sub.add_parser("status", help="summary read from the ledger alone")
-    status.add_argument("--json", action="store_true", help="one JSON object")
-    status.add_argument("--db", type=Path, help="ledger file")
-    status.add_argument("--config", type=Path, help="config file (to find the ledger)")
+    for name, text in (
+        ("status", "summary read from the ledger alone"),
+        ("health", "is the bot healthy? exit 0 ok, 1 degraded, 2 failing (from the ledger)"),
+    ):
+        reader = sub.add_parser(name, help=text)
+        reader.add_argument("--json", action="store_true", help="one JSON object")
+        reader.add_argument("--db", type=Path, help="ledger file")
+        reader.add_argument("--config", type=Path, help="config file (to find the ledger)")
+    watch = sub.add_parser(
+        "watch", help="read-only dashboard of an engine running elsewhere (its keys still work)"
+    )
+    watch.add_argument("--db", type=Path, help="ledger file")
+    watch.add_argument("--config", type=Path, help="config file (to find the ledger)")
     for name, text in (
         ("stop", "emergency stop: flatten every position and HALT (works from another terminal)"),
         ("resume", "leave PAUSED or HALTED: back to ACTIVE"),
@@ -149,6 +158,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.run(args, headless=False)
     if command == "status":
         return commands.status(args)
+    if command == "health":
+        from soltrader_tui.health_command import health
+
+        return health(args)
+    if command == "watch":
+        from soltrader_tui.watch_command import watch
+
+        return watch(args)
     if command == "supervise":
         return commands.supervise(args)
     if command == "stop":

@@ -29,7 +29,7 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def _not_a_ledger(exc: NotALedger, *, given: bool) -> str:
+def not_a_ledger_message(exc: NotALedger, *, given: bool) -> str:
     """The message for a file that is not a ledger, for commands that only read it.
 
     Named with --db, it is the wrong file. Named by the config, it is our ledger, damaged; the
@@ -193,7 +193,7 @@ def status(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     except NotALedger as exc:
-        return _fail(_not_a_ledger(exc, given=args.db is not None))
+        return _fail(not_a_ledger_message(exc, given=args.db is not None))
     except LedgerError as exc:
         return _fail(str(exc))
     if args.json:

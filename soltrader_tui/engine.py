@@ -34,7 +34,7 @@ from soltrader_tui.portfolio import FillEffect, Portfolio
 from soltrader_tui.resume import restore
 from soltrader_tui.risk import BreakerEvent, Denial
 from soltrader_tui.risk_desk import RiskDesk
-from soltrader_tui.snapshot import EngineSnapshot, ScoreView
+from soltrader_tui.snapshot import STALE_PRICE, EngineSnapshot, ScoreView
 from soltrader_tui.strategies import make_strategies
 from soltrader_tui.strategies.base import Strategy
 from soltrader_tui.trader import Trader
@@ -178,7 +178,7 @@ class Engine(EngineControls, EngineBooks):
             for mint, tick in self._ticks.items():
                 score, reason = strategy.score(mint)
                 if mint in self._stale:
-                    reason = f"STALE price: {reason}"
+                    reason = f"{STALE_PRICE}: {reason}"
                 views.append(
                     ScoreView(
                         strategy=strategy.name,

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 from soltrader_tui.domain import Mode, TradingState
 
+STALE_PRICE = "STALE price"
+"""How a score's reason starts while the token's price is stale (the screen, `status` and
+`health` all read it)."""
+
 
 @dataclass(frozen=True, slots=True)
 class PositionView:

@@ -51,3 +51,28 @@ class TestLayering:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
         )
         assert out.stdout.strip() == "[]"
+
+
+class TestPureCore:
+    """Money, risk and strategy logic import no I/O: they are testable without files or network."""
+
+    PURE = (
+        "soltrader_tui.domain",
+        "soltrader_tui.clock",
+        "soltrader_tui.portfolio",
+        "soltrader_tui.equity_curve",
+        "soltrader_tui.portfolio_codec",
+        "soltrader_tui.risk",
+        "soltrader_tui.strategies",
+    )
+    IO = ("sqlite3", "httpx2", "textual", "soltrader_tui.ledger", "soltrader_tui.net")
+
+    def test_pure_modules_pull_in_no_io(self) -> None:
+        code = (
+            f"import sys\nfor m in {self.PURE!r}: __import__(m)\n"
+            f"print(sorted(m for m in sys.modules if m.startswith({self.IO!r})))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+        )
+        assert out.stdout.strip() == "[]"

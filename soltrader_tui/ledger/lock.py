@@ -22,6 +22,12 @@ class LedgerBusy(LedgerError):
     """Another engine holds the ledger."""
 
 
+ACQUIRE_WAIT_S = 1.0
+"""How long a start waits for the lock. `status`, `health` and `watch` take it for an instant to
+see whether an engine runs; a start that met such a probe must not be refused (under `supervise`
+a refused start, exit 2, is not retried). A running engine holds it for good."""
+
+
 def lock_path(ledger: Path) -> Path:
     """Returns the lock file of a ledger."""
     return ledger.with_name(ledger.name + ".lock")
@@ -37,7 +43,7 @@ class EngineLock:
 
     def __init__(self, ledger: Path) -> None:
         self._ledger = ledger
-        self._lock = FileLock(lock_path(ledger), timeout=0)
+        self._lock = FileLock(lock_path(ledger), timeout=ACQUIRE_WAIT_S)
 
     def acquire(self, command: str) -> None:
         """Takes the lock or says who has it.
@@ -54,7 +60,7 @@ class EngineLock:
             raise LedgerBusy(
                 f"another engine is running on {self._ledger} ({describe_owner(self._ledger)}). "
                 "End that session first (q in its dashboard, Ctrl+C in its terminal), or use "
-                "another --db; status, stop and checkpoint keep working beside it."
+                "another --db; status, watch, health, stop and checkpoint keep working beside it."
             ) from None
         owner = {
             "pid": os.getpid(),

@@ -1,0 +1,50 @@
+"""Provides the `watch` command: the dashboard of an engine running in another process."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from soltrader_tui import __version__
+from soltrader_tui.config_errors import ConfigError
+from soltrader_tui.ledger.connect import LedgerError, NotALedger
+
+
+def watch(args: argparse.Namespace) -> int:
+    """Opens the read-only dashboard over a ledger; exit 2 when it cannot be read."""
+    from soltrader_tui.session import load_settings
+    from soltrader_tui.watcher import LedgerWatcher
+
+    try:
+        config, paths, _ = load_settings(args.config, args.db)
+        ledger = paths.ledger.resolve()
+        watcher = LedgerWatcher(ledger)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except NotALedger as exc:
+        from soltrader_tui.commands import not_a_ledger_message
+
+        return _fail(not_a_ledger_message(exc, given=args.db is not None))
+    except LedgerError as exc:
+        return _fail(str(exc))
+    from soltrader_tui.tui.app import make_app
+    from soltrader_tui.tui.checkpoint_key import CheckpointTarget
+
+    app = make_app(
+        config,
+        watcher,
+        version=__version__,
+        checkpoint=CheckpointTarget(
+            ledger=ledger,
+            checkpoints_dir=paths.checkpoints_dir,
+            config_file=paths.config_file,
+            keep=config.storage.keep_checkpoints,
+        ),
+    )
+    app.title = f"soltrader-tui {__version__} · watching {ledger}"
+    return int(app.run() or 0)
+
+
+def _fail(message: str) -> int:
+    print(f"soltrader-tui: {message}", file=sys.stderr)
+    return 2

@@ -1,0 +1,107 @@
+"""Provides LedgerWatcher: the dashboard's host when the engine runs in another process.
+
+`soltrader-tui watch` shows the same dashboard as the engine's own, built from the ledger alone
+with `status`'s reader, so what it shows is what the ledger holds. Its keys still act: a stop,
+pause or resume is sent as a control request through the ledger, exactly as `soltrader-tui stop`
+does, and the engine answers it within a tenth of a second. With no engine running, the trading
+state is stored directly, so the next start obeys it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from soltrader_tui.domain import TradingState
+from soltrader_tui.ledger import control as requests
+from soltrader_tui.ledger.connect import LedgerError
+from soltrader_tui.ledger.control import Command
+from soltrader_tui.ledger.lock import engine_running
+from soltrader_tui.snapshot import EngineSnapshot
+from soltrader_tui.status import read_status
+
+POLL_S = 0.5
+"""Shortest wall time between two reads of the ledger."""
+BUSY = 2.0
+"""Waits at least this many times as long as the last read took: on a large ledger a read is a
+full replay, and watching must not compete with the engine for a core."""
+ANSWER_S = 0.15
+"""Wall time given the engine to act on a command before the ledger is read again."""
+
+
+class LedgerWatcher:
+    """Reads the ledger's snapshot over and over; sends commands as control requests."""
+
+    def __init__(self, path: Path, *, poll_s: float = POLL_S) -> None:
+        """Reads the ledger once, so the dashboard opens on real figures.
+
+        Raises:
+            LedgerError: the ledger is missing, not a ledger, damaged or newer.
+        """
+        self._path = path
+        self._poll_s = poll_s
+        self._stop = False
+        self._wake = asyncio.Event()
+        self._commands: deque[Command] = deque()
+        self._snapshot = read_status(path).snapshot
+        self.on_snapshot: Callable[[EngineSnapshot], None] | None = None
+        self.actor = f"watch (pid {os.getpid()})"
+
+    def snapshot(self) -> EngineSnapshot:
+        """Returns the latest snapshot read from the ledger."""
+        return self._snapshot
+
+    async def run(self) -> None:
+        """Reads the ledger until asked to stop; a read that fails is shown, then retried."""
+        while not self._stop:
+            problem = None
+            while self._commands:
+                try:
+                    await asyncio.to_thread(self._send, self._commands.popleft())
+                except LedgerError as exc:
+                    problem = f"the command could not be sent: {exc}"
+                await asyncio.sleep(ANSWER_S)  # the engine answers within its 0.1 s poll
+            started = time.monotonic()
+            try:
+                report = await asyncio.to_thread(read_status, self._path)
+            except LedgerError as exc:
+                # Shown, not raised: the file may come back (a restore) while the user watches.
+                self._snapshot = replace(self._snapshot, running=False, error=str(exc))
+            else:
+                self._snapshot = replace(report.snapshot, error=problem)
+            if self.on_snapshot is not None:
+                self.on_snapshot(self._snapshot)
+            took = time.monotonic() - started
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(self._poll_s - took, took * BUSY))
+            self._wake.clear()
+
+    def request_stop(self) -> None:
+        """Ends `run` soon; the watched engine is not affected."""
+        self._stop = True
+        self._wake.set()
+
+    def command(self, command: Command, actor: str) -> None:
+        """Sends stop, pause or resume to the engine through the ledger (or stores the state
+        when no engine runs); the next read shows the outcome."""
+        self._commands.append(command)
+        self._wake.set()
+
+    def _send(self, command: Command) -> None:
+        if engine_running(self._path):
+            requests.submit(self._path, command, self.actor)
+            return
+        state = {
+            "stop": TradingState.HALTED,
+            "pause": TradingState.PAUSED,
+            "resume": TradingState.ACTIVE,
+        }[command]
+        requests.set_state_offline(
+            self._path, state, f"{command} by {self.actor} while no engine ran", self.actor
+        )
