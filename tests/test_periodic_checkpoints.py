@@ -61,7 +61,7 @@ class TestBeforeMigration:
         db = data / "soltrader.sqlite"
         conn = sqlite3.connect(db, isolation_level=None)
         conn.execute("PRAGMA journal_mode = WAL")
-        MIGRATIONS[0](conn, None)  # type: ignore[arg-type]
+        MIGRATIONS[0](conn)
         conn.execute("PRAGMA user_version = 1")
         conn.execute(
             "INSERT INTO meta VALUES ('starting_cash_micro', '500000000'), ('mode', 'paper')"

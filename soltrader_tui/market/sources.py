@@ -64,7 +64,8 @@ def preload(config: Config, speed: float | None) -> None:
     if source == "replay":
         names = ["soltrader_tui.market.recorded", "soltrader_tui.market.replay"]
     elif source == "jupiter" or not make_clock(speed).is_virtual:
-        names = ["soltrader_tui.market.http_feed", "soltrader_tui.market.server"]
+        # httpcore2 is what httpx2 imports when the first client is built.
+        names = ["soltrader_tui.market.http_feed", "soltrader_tui.market.server", "httpcore2"]
     else:
         names = []
     for name in names:
@@ -137,7 +138,8 @@ def _served_sim(
                 (DEX_PROFILES, 60),
                 (DEX_PAIRS, 300),
             )
-        }
+        },
+        loopback_only=True,
     )
     feed = HttpFeed(
         client,

@@ -186,6 +186,10 @@ class _Provider:
         self.timeout = httpx2.Timeout(policy.timeout_s)
 
 
+LOOPBACK_PREFIX = "http://127.0.0.1:"
+"""Where a loopback-only client may go: the embedded market server."""
+
+
 class MeteredClient:
     """Rate-limited, retried, circuit-broken, metered GETs of JSON, per provider."""
 
@@ -198,6 +202,7 @@ class MeteredClient:
         wall: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         seed: int | None = None,
+        loopback_only: bool = False,
     ) -> None:
         """Builds the client; no connection is opened until the first call.
 
@@ -208,6 +213,9 @@ class MeteredClient:
             wall: Unix time, for minute buckets and `x-ratelimit-reset`/`Retry-After` dates.
             sleep: How to wait between attempts and for the limiter.
             seed: Seed for the backoff jitter (None: unpredictable).
+            loopback_only: Every URL is plain http:// on 127.0.0.1 (the embedded market): no
+                TLS will ever run, so the CA bundle is not loaded (a tenth of the client's
+                start-up). Any https:// URL is then refused.
         """
         for key, policy in policies.items():
             if key != policy.name:
@@ -219,7 +227,10 @@ class MeteredClient:
         self._wall = wall
         self._sleep = sleep
         self._rng = random.Random(seed)
-        self._http = httpx2.AsyncClient(transport=transport, follow_redirects=False)
+        self._loopback_only = loopback_only
+        self._http = httpx2.AsyncClient(
+            transport=transport, follow_redirects=False, verify=not loopback_only
+        )
 
     async def __aenter__(self) -> MeteredClient:
         return self
@@ -250,9 +261,12 @@ class MeteredClient:
         Raises:
             ProviderUnavailable: The circuit is open; no request was sent.
             RequestFailed: Every attempt failed or the failure was not worth retrying.
-            ValueError: `provider` is not configured.
+            ValueError: `provider` is not configured, or a loopback-only client was given a
+                URL that is not http:// on 127.0.0.1.
         """
         p = self._get(provider)
+        if self._loopback_only and not url.startswith(LOOPBACK_PREFIX):
+            raise ValueError(f"{url} is not {LOOPBACK_PREFIX}…: this client is loopback-only")
         try:
             probe = p.breaker.before_call()
         except CircuitOpen as refused:

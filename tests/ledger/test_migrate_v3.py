@@ -24,7 +24,7 @@ def v2_ledger(path: Path, fills: list[Fill]) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     for migration in MIGRATIONS[:2]:
-        migration(conn, None)  # type: ignore[arg-type]
+        migration(conn)
     conn.execute("PRAGMA user_version = 2")
     conn.execute("INSERT INTO meta VALUES ('starting_cash_micro', ?), ('mode', 'paper')", (START,))
     conn.executemany(

@@ -227,3 +227,17 @@ class TestMinutesAndPercentiles:
         assert row.p50_ms == pytest.approx(50)
         assert row.p95_ms == pytest.approx(95)
         assert row.calls == 100
+
+
+class TestLoopbackOnly:
+    """The embedded market's client talks plain HTTP to 127.0.0.1 and nowhere else."""
+
+    async def test_serves_loopback_and_refuses_anything_else(self, server: LoopbackServer) -> None:
+        server.route("/p", lambda r: OK)
+        async with MeteredClient({"jupiter": make_policy()}, loopback_only=True) as client:
+            assert await client.get_json("jupiter", server.url_for("/p")) == {"ok": True}
+            for url in ("https://lite-api.jup.ag/price/v3", "http://example.com/p"):
+                with pytest.raises(ValueError, match="loopback-only"):
+                    await client.get_json("jupiter", url)
+            assert client.usage()[0].calls == 1, "a refused URL is not a call"
+        assert len(server.requests("/p")) == 1
