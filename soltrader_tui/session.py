@@ -139,7 +139,7 @@ def open_session(
             seed=seed,
             speed=opts.speed,
             duration_s=opts.duration_s,
-            last_marks={mint: m.price_usd for mint, m in ledger.marks().items()},
+            last_marks={m.mint: (m.price_usd, m.liquidity_usd) for m in ledger.marks().values()},
         )
         _mode_switch_checkpoint(paths, config, market.mode, taken)
         engine = Engine(

@@ -27,6 +27,10 @@ RUG_LIQUIDITY_FACTOR = 0.02
 """Share of the pool left after the rugger pulls liquidity."""
 RUG_PRICE_FACTOR = 0.10
 """Price after the rug as a share of the price before it (holders dump into a thin pool)."""
+RUGGED_BELOW = 0.1
+"""A memecoin whose pool a restart finds below this share of its opening depth was rugged in an
+earlier session (a rug keeps 2 %; price moves alone change the depth by the square root of the
+price ratio, so only a 99 % fall without a rug gets this thin)."""
 RUGGED = RegimeSpec(
     "rugged",
     drift_per_hour=-0.02,
@@ -345,14 +349,30 @@ class SimMarket:
         st = self._by_mint.get(mint)
         return st is not None and st.listed
 
-    def resume_prices(self, prices: Mapping[str, float]) -> None:
-        """Starts known tokens at the given prices (the last marks a ledger holds), so a
-        restarted session shows the same figures it stopped on; unknown mints are ignored."""
-        for mint, price in prices.items():
+    def resume(self, marks: Mapping[str, tuple[float, float | None]]) -> None:
+        """Starts known tokens where the last session's marks left them, so a restarted
+        session shows the same figures it stopped on; unknown mints are ignored.
+
+        Args:
+            marks: (price USD, pool liquidity USD or None) by mint: the ledger's last marks.
+                With a liquidity, the pool is rebuilt at that depth too; a token whose pool
+                is that thin after its rug time was already rugged, and is not rugged again.
+        """
+        for mint, (price, liquidity) in marks.items():
             st = self._by_mint.get(mint)
-            if st is not None:
-                st.pool.set_price(st.process.move_to(price))
+            if st is None:
+                continue
+            if liquidity is not None and liquidity > 0 and math.isfinite(liquidity):
+                if liquidity < st.spec.liquidity_usd * RUGGED_BELOW and self._rug_pending(st):
+                    self._events = [e for e in self._events if e[2] is not st or e[1] == 0]
+                    self._next_event_ts = self._events[0][0] if self._events else math.inf
+                    st.process.shock(1.0, RUGGED)
+                st.pool = Pool.from_price(price, liquidity, st.spec.decimals)
+            st.pool.set_price(st.process.move_to(price))
         self._ticks_step = -1  # the cached ticks predate the new prices
+
+    def _rug_pending(self, st: _SimToken) -> bool:
+        return any(e[2] is st and e[1] != 0 for e in self._events)
 
     def listed_ts(self, mint: str) -> float | None:
         """Returns when the token's pool was listed: for the five characters and the extras a

@@ -79,12 +79,12 @@ def build_market(
     seed: int,
     speed: float | None,
     duration_s: float | None,
-    last_marks: Mapping[str, float] | None = None,
+    last_marks: Mapping[str, tuple[float, float | None]] | None = None,
 ) -> MarketSetup:
     """Builds the feed and clock for `config.market.source`.
 
-    `last_marks` (the ledger's last prices) start the simulator where the previous session left
-    it, so a restart shows the same figures.
+    `last_marks` (the ledger's last price and pool liquidity of each token) start the simulator
+    where the previous session left it, so a restart shows the same figures.
 
     Raises:
         MarketSetupError: a replay file cannot be used, or flags that the source cannot honour.
@@ -108,7 +108,7 @@ def build_market(
         extra_tokens=sim.extra_tokens,
     )
     if last_marks:
-        market.resume_prices(last_marks)
+        market.resume(last_marks)
     if clock.is_virtual:
         return MarketSetup(SimFeed(market, ACCELERATED_NOTE), clock, duration_s, "paper")
     return _served_sim(config, market, clock, duration_s)

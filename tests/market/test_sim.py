@@ -340,3 +340,40 @@ class TestRegimes:
         fine, coarse = ten_minute_vols(1.0), ten_minute_vols(6.0)
         for symbol in ("SOLX", "RVRT", "MEME"):
             assert 0.7 < coarse[symbol] / fine[symbol] < 1.4, symbol
+
+
+class TestResumeAfterARestart:
+    """A restarted market starts where the ledger's last marks left it: price and pool depth,
+    and a memecoin rugged in an earlier session is not rugged a second time."""
+
+    def test_price_and_depth_come_back(self) -> None:
+        first = make_market(rug_after_s=600.0)
+        first.advance(START + 3600)
+        marks = {t.token.mint: (t.price_usd, t.liquidity_usd) for t in first.ticks()}
+        again = make_market(rug_after_s=600.0)
+        again.resume(marks)
+        for tick in again.ticks():
+            price, depth = marks[tick.token.mint]
+            assert tick.price_usd == pytest.approx(price, rel=1e-6)
+            assert tick.liquidity_usd == pytest.approx(depth, rel=1e-3)
+
+    def test_a_rugged_memecoin_stays_rugged_and_is_not_rugged_again(self) -> None:
+        first = make_market(rug_after_s=600.0)
+        first.advance(START + 3600)
+        assert first.regime(MEME) == "rugged"
+        last = tick_of(first, MEME)
+        again = make_market(rug_after_s=600.0)
+        again.resume({MEME: (last.price_usd, last.liquidity_usd)})
+        assert again.regime(MEME) == "rugged"
+        again.advance(START + 1200)  # past the new session's rug time
+        assert tick_of(again, MEME).liquidity_usd > 0.5 * last.liquidity_usd
+
+    def test_a_memecoin_not_yet_rugged_still_rugs(self) -> None:
+        first = make_market(rug_after_s=6000.0)
+        first.advance(START + 300)
+        last = tick_of(first, MEME)
+        again = make_market(rug_after_s=600.0)
+        again.resume({MEME: (last.price_usd, last.liquidity_usd)})
+        again.advance(START + 601)
+        assert again.regime(MEME) == "rugged"
+        assert tick_of(again, MEME).liquidity_usd < 0.1 * last.liquidity_usd

@@ -33,8 +33,12 @@ class TestResume:
 
     def test_resume_prices(self) -> None:
         market = SimMarket(1, START, extra_tokens=2)
-        marks = {sim_mint("SOLX"): 171.25, sim_mint("SIM02"): 0.0123, "unknown-mint": 5.0}
-        market.resume_prices(marks)
+        marks = {
+            sim_mint("SOLX"): (171.25, None),
+            sim_mint("SIM02"): (0.0123, None),
+            "unknown-mint": (5.0, 1e6),
+        }
+        market.resume(marks)
         prices = {t.token.mint: t.price_usd for t in market.ticks()}
         assert abs(prices[sim_mint("SOLX")] / 171.25 - 1) < 1e-6
         assert abs(prices[sim_mint("SIM02")] / 0.0123 - 1) < 1e-6
