@@ -8,29 +8,24 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from soltrader_tui import __version__
-from soltrader_tui.domain import Fill, Mode, TradingState
-from soltrader_tui.equity_curve import EquityCurve
+from soltrader_tui.domain import Mode, TradingState
 from soltrader_tui.ledger.connect import open_reader
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.reads import (
     read_denials,
-    read_equity,
-    read_fills,
     read_marks,
     read_trading_state,
 )
 from soltrader_tui.ledger.rows import Heartbeat, from_iso
-from soltrader_tui.portfolio import Portfolio
 from soltrader_tui.snapshot import ApiView, EngineSnapshot, LogLine, ScoreView
+from soltrader_tui.status_replay import Replayed, replay
 from soltrader_tui.views import SnapshotContext, build_snapshot, fill_view
 
-RECENT_FILLS = 20
 LOG_LINES = 20
 
 
@@ -42,10 +37,19 @@ class StatusReport:
     heartbeat: Heartbeat | None
     heartbeat_age_s: float | None
     ledger: Path
+    replayed: Replayed | None = None
+    """The replay behind the figures (always set by `read_status`); pass it to the next
+    `read_status` to replay only what is new."""
 
 
-def read_status(path: Path, *, now_wall: float | None = None) -> StatusReport:
+def read_status(
+    path: Path, *, now_wall: float | None = None, since: Replayed | None = None
+) -> StatusReport:
     """Reads a status report from a ledger file, in one short read transaction.
+
+    Without `since` every fill is replayed: `status` is an independent check of the engine's
+    figures. A reader that asks again and again passes the previous report's `replayed`, and
+    only what was committed since is replayed (see `status_replay`).
 
     Raises:
         LedgerError: the file is missing, not a ledger, damaged, or newer.
@@ -54,7 +58,7 @@ def read_status(path: Path, *, now_wall: float | None = None) -> StatusReport:
     try:
         alive = _engine_alive(path)
         conn.execute("BEGIN")  # one consistent view of every table
-        report = _read(conn, path, time.time() if now_wall is None else now_wall, alive)
+        report = _read(conn, path, time.time() if now_wall is None else now_wall, alive, since)
         conn.execute("COMMIT")
         return report
     finally:
@@ -70,19 +74,17 @@ def _engine_alive(path: Path) -> bool | None:
 
 
 def _read(
-    conn: sqlite3.Connection, path: Path, now_wall: float, alive: bool | None
+    conn: sqlite3.Connection,
+    path: Path,
+    now_wall: float,
+    alive: bool | None,
+    since: Replayed | None,
 ) -> StatusReport:
     meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-    portfolio = Portfolio(int(meta["starting_cash_micro"]))
-    # Views only for the fills shown: building one per fill was half the time on a big ledger.
-    recent: deque[tuple[Fill, str, int | None]] = deque(maxlen=RECENT_FILLS)
     # A full replay, not the engine's saved one: `status` is the independent check of it.
-    for stored in read_fills(conn):
-        recent.append((stored.fill, stored.reason, portfolio.apply(stored.fill).realized_micro))
+    replayed = replay(conn, int(meta["starting_cash_micro"]), since)
+    portfolio, recent, curve = replayed.portfolio, replayed.recent, replayed.curve
     marks = {mint: m.price_usd for mint, m in read_marks(conn).items()}
-    curve = EquityCurve()
-    for point in read_equity(conn):
-        curve.update(point.equity_micro)
     state = read_trading_state(conn)
     heartbeat = _heartbeat(conn)
     mode = cast(Mode, heartbeat.mode if heartbeat else meta.get("mode", "paper"))
@@ -108,7 +110,7 @@ def _read(
         log=_log(conn),
     )
     age = None if heartbeat is None else max(0.0, now_wall - heartbeat.wall_ts)
-    return StatusReport(snapshot, heartbeat, age, path)
+    return StatusReport(snapshot, heartbeat, age, path, replayed)
 
 
 def _heartbeat(conn: sqlite3.Connection) -> Heartbeat | None:

@@ -24,13 +24,13 @@ from soltrader_tui.ledger.connect import LedgerError
 from soltrader_tui.ledger.control import Command
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.snapshot import EngineSnapshot
-from soltrader_tui.status import read_status
+from soltrader_tui.status import StatusReport, read_status
 
 POLL_S = 0.5
 """Shortest wall time between two reads of the ledger."""
 BUSY = 2.0
-"""Waits at least this many times as long as the last read took: on a large ledger a read is a
-full replay, and watching must not compete with the engine for a core."""
+"""Waits at least this many times as long as the last read took, so watching never competes
+with the engine for a core (the first read of a large ledger is a full replay)."""
 ANSWER_S = 0.15
 """Wall time given the engine to act on a command before the ledger is read again."""
 
@@ -49,7 +49,9 @@ class LedgerWatcher:
         self._stop = False
         self._wake = asyncio.Event()
         self._commands: deque[Command] = deque()
-        self._snapshot = read_status(path).snapshot
+        first = read_status(path)
+        self._snapshot = first.snapshot
+        self._replayed = first.replayed
         self.on_snapshot: Callable[[EngineSnapshot], None] | None = None
         self.actor = f"watch (pid {os.getpid()})"
 
@@ -69,18 +71,23 @@ class LedgerWatcher:
                 await asyncio.sleep(ANSWER_S)  # the engine answers within its 0.1 s poll
             started = time.monotonic()
             try:
-                report = await asyncio.to_thread(read_status, self._path)
+                report = await asyncio.to_thread(self._read)
             except LedgerError as exc:
                 # Shown, not raised: the file may come back (a restore) while the user watches.
                 self._snapshot = replace(self._snapshot, running=False, error=str(exc))
             else:
                 self._snapshot = replace(report.snapshot, error=problem)
+                self._replayed = report.replayed
             if self.on_snapshot is not None:
                 self.on_snapshot(self._snapshot)
             took = time.monotonic() - started
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(self._poll_s - took, took * BUSY))
             self._wake.clear()
+
+    def _read(self) -> StatusReport:
+        # Only what was committed since the last read is replayed: a large ledger stays cheap.
+        return read_status(self._path, since=self._replayed)
 
     def request_stop(self) -> None:
         """Ends `run` soon; the watched engine is not affected."""
