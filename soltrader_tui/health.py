@@ -53,7 +53,7 @@ DETAIL_QUOTE_CHARS = 160
 
 
 @dataclass(frozen=True, slots=True)
-class ProviderUsage:
+class RecentProviderUsage:
     """One provider's calls in the recent `api_usage` rows."""
 
     provider: str
@@ -79,7 +79,7 @@ class EngineOwner:
 class RecentActivity:
     """What the status report lacks: recent errors and API usage, and the lock's owner."""
 
-    api: tuple[ProviderUsage, ...] = ()
+    api: tuple[RecentProviderUsage, ...] = ()
     errors: int = 0
     """Error-level log lines in the last `RECENT_WINDOW_S` of the engine's clock."""
     newest_error: LogLine | None = None
@@ -260,7 +260,7 @@ def _prices(report: StatusReport) -> Check:
     return Check("prices", "ok", f"{tokens} tokens priced, none stale")
 
 
-def provider_level(usage: ProviderUsage) -> Level:
+def provider_level(usage: RecentProviderUsage) -> Level:
     """Returns how one provider's recent usage stands (see the API_* constants)."""
     if usage.recent_rate_limited > 0:
         return "degraded"
@@ -269,7 +269,7 @@ def provider_level(usage: ProviderUsage) -> Level:
     return "ok"
 
 
-def _api(usage: tuple[ProviderUsage, ...]) -> Check:
+def _api(usage: tuple[RecentProviderUsage, ...]) -> Check:
     window = f"last {API_WINDOW_MINUTES} min"
     if not usage or sum(u.calls for u in usage) == 0:
         # Also the case when the market is read in-process (an accelerated or replayed

@@ -18,8 +18,8 @@ from soltrader_tui.health import (
     RATE_LIMIT_WINDOW_MINUTES,
     RECENT_WINDOW_S,
     EngineOwner,
-    ProviderUsage,
     RecentActivity,
+    RecentProviderUsage,
     engine_now,
 )
 from soltrader_tui.ledger.connect import open_reader
@@ -74,7 +74,7 @@ def read_recent(path: Path, report: StatusReport, *, now_wall: float) -> RecentA
     return RecentActivity(api=api, errors=errors, newest_error=newest, owner=owner)
 
 
-def read_api_usage(conn: sqlite3.Connection, now_wall: float) -> tuple[ProviderUsage, ...]:
+def read_api_usage(conn: sqlite3.Connection, now_wall: float) -> tuple[RecentProviderUsage, ...]:
     """Returns each provider's calls in the last `API_WINDOW_MINUTES` of wall time.
 
     Rows are keyed by the wall-clock minute of the request, so the window is counted in whole
@@ -88,7 +88,7 @@ def read_api_usage(conn: sqlite3.Connection, now_wall: float) -> tuple[ProviderU
         " FROM api_usage WHERE minute >= ? GROUP BY provider ORDER BY provider",
         (limited_start, window_start),
     ).fetchall()
-    return tuple(ProviderUsage(r[0], r[1], r[2], r[3], r[4]) for r in rows)
+    return tuple(RecentProviderUsage(r[0], r[1], r[2], r[3], r[4]) for r in rows)
 
 
 def read_recent_errors(conn: sqlite3.Connection, *, since: float) -> tuple[int, LogLine | None]:

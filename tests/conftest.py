@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ class Cli:
             "XDG_DATA_HOME": str(home / "xdg-data"),
             "PYTHONUNBUFFERED": "1",
         }
+        self.started: list[subprocess.Popen[str]] = []
 
     def argv(self, *args: str | Path) -> list[str]:
         return [sys.executable, "-m", "soltrader_tui", *map(str, args)]
@@ -39,7 +40,7 @@ class Cli:
         )
 
     def start(self, *args: str | Path) -> subprocess.Popen[str]:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             self.argv(*args),
             cwd=self.cwd,
             env=self.env,
@@ -47,11 +48,23 @@ class Cli:
             stderr=subprocess.PIPE,
             text=True,
         )
+        self.started.append(proc)
+        return proc
+
+    def kill_leftovers(self) -> None:
+        """Kills what a test started and left running (a failed assertion skips its own
+        clean-up), so no engine outlives its test."""
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    return Cli(tmp_path)
+def cli(tmp_path: Path) -> Iterator[Cli]:
+    runner = Cli(tmp_path)
+    yield runner
+    runner.kill_leftovers()
 
 
 def lines_with(text: str, needles: Sequence[str]) -> list[str]:

@@ -27,8 +27,8 @@ from soltrader_tui.health import (
     EngineOwner,
     HealthReport,
     Level,
-    ProviderUsage,
     RecentActivity,
+    RecentProviderUsage,
     assess,
     engine_now,
     health_json,
@@ -102,8 +102,8 @@ def check(report: StatusReport, name: str, recent: RecentActivity | None = None)
 
 def usage(
     calls: int = 100, errors: int = 0, rate_limited: int = 0, recent_429: int = 0
-) -> ProviderUsage:
-    return ProviderUsage("jupiter", calls, errors, rate_limited, recent_429)
+) -> RecentProviderUsage:
+    return RecentProviderUsage("jupiter", calls, errors, rate_limited, recent_429)
 
 
 class TestOverall:
@@ -401,8 +401,8 @@ class TestReads:
         finally:
             conn.close()
         assert got == (
-            ProviderUsage("jupiter", 30, 5, 2, 0),
-            ProviderUsage("rpc", 5, 1, 1, 1),
+            RecentProviderUsage("jupiter", 30, 5, 2, 0),
+            RecentProviderUsage("rpc", 5, 1, 1, 1),
         )
 
     def test_owner_is_the_process_holding_the_lock(self, ledger: Ledger) -> None:

@@ -44,12 +44,14 @@ class TestKillNine:
             proc = cli.start(
                 "run", "--headless", "--seed", str(cycle), "--speed", "1000", "--db", db
             )
-            time.sleep(rng.uniform(1.0, 3.0))
-            if cycle == halted_at:
-                stop = cli.run("stop", "--db", db)
-                assert stop.returncode == 0, stop.stderr
-            proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: no clean-up runs
-            proc.wait(timeout=30)
+            try:
+                time.sleep(rng.uniform(1.0, 3.0))
+                if cycle == halted_at:
+                    stop = cli.run("stop", "--db", db)
+                    assert stop.returncode == 0, stop.stderr
+            finally:  # killed even when the test fails: no engine outlives it
+                proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: no clean-up runs
+                proc.wait(timeout=30)
             if not db.exists():
                 continue
             ids = fill_ids(db)
