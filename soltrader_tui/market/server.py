@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import math
 import socket
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -32,6 +32,7 @@ from types import TracebackType
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from soltrader_tui.config import FaultsConfig
+from soltrader_tui.eventlog import LOGGER
 from soltrader_tui.market.dexscreener import CHAIN
 from soltrader_tui.market.faults import (
     RETRY_AFTER_S,
@@ -60,7 +61,6 @@ JUPITER_PATHS = frozenset({PRICE_PATH, QUOTE_PATH})
 WINDOW_S = 60.0
 """Jupiter's sliding window, seconds."""
 
-_log = logging.getLogger(__name__)
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -69,6 +69,15 @@ class _HTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], app: MarketServer) -> None:
         self.app = app
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        # socketserver prints a traceback to stderr, which would tear through the dashboard.
+        # A client that hangs up (the session ending, a timeout) is routine; anything else is
+        # logged, with its traceback, to the log file.
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            return
+        LOGGER.error("market server: a request from %s failed", client_address[0], exc_info=True)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -326,6 +335,6 @@ class MarketServer:
                 return pairs_answer(self.shared, path[len(PAIRS_PATH) + 1 :], self.url)
         except Exception:
             # A bug here must reach the client as what it is, a 500, and the log, not a reset.
-            _log.exception("market server failed to answer %s", path)
+            LOGGER.exception("market server failed to answer %s", path)
             return 500, {"error": "internal error of the simulated market"}
         return 404, {"error": f"no such endpoint: {path}"}

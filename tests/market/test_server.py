@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 import time
 import urllib.error
@@ -463,3 +465,21 @@ class TestFaultPlan:
     def test_shares_over_one_are_refused(self) -> None:
         with pytest.raises(ValueError, match="must not exceed 1"):
             FaultsConfig(share_429=0.6, share_timeout=0.5)
+
+
+class TestQuietBesideTheDashboard:
+    """The server never writes to the terminal: the dashboard owns it."""
+
+    def test_a_client_that_hangs_up_mid_request_prints_nothing(
+        self, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        with serve() as server:
+            host, port = server.url.removeprefix("http://").split(":")
+            conn = socket.create_connection((host, int(port)), timeout=3)
+            conn.sendall(b"GET /price/v3?ids=")  # half a request line, then a reset
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+            time.sleep(0.3)
+            assert fetch(price_url(server, [make_market().tokens()[0].mint])).status == 200
+        captured = capfd.readouterr()
+        assert captured.err == "" and captured.out == ""
