@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 import urllib.error
@@ -477,7 +478,8 @@ class TestQuietBesideTheDashboard:
             host, port = server.url.removeprefix("http://").split(":")
             conn = socket.create_connection((host, int(port)), timeout=3)
             conn.sendall(b"GET /price/v3?ids=")  # half a request line, then a reset
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            linger = struct.pack("HH" if sys.platform == "win32" else "ii", 1, 0)  # on, 0 s
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
             conn.close()
             time.sleep(0.3)
             assert fetch(price_url(server, [make_market().tokens()[0].mint])).status == 200
