@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 from soltrader_tui.config import Config
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui.app import SolTraderApp, make_app
+from soltrader_tui.tui.widgets.portfolio import PortfolioPanel
 from tests.tui.snapshot_factory import make_snapshot
 
 VERSION = "0.1.0"
@@ -99,6 +100,10 @@ class Session:
         return "\n".join(
             strip.crop(region.x, region.right).text for strip in strips[region.y : region.bottom]
         )
+
+    def figure(self, key: str) -> Text:
+        """The portfolio panel's text for one figure (see `portfolio.FIGURES`)."""
+        return self.app.screen.query_one(PortfolioPanel).value(key)
 
     def label(self, selector: str) -> Text:
         content = self.app.screen.query_one(selector, Label).content

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable
 
 from soltrader_tui import __version__
 from soltrader_tui.clock import VirtualClock
@@ -16,6 +16,7 @@ from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.status import read_status, status_json
 from soltrader_tui.tui import format as fmt
 from soltrader_tui.tui.app import make_app
+from soltrader_tui.tui.widgets.portfolio import PortfolioPanel
 
 START = 1_767_225_600.0
 
@@ -34,10 +35,6 @@ def build(db: Path, *, hours: float | None, seed: int = 3, speed_virtual: bool =
     )
 
 
-def label(app: object, widget_id: str) -> str:
-    return str(app.screen.query_one(f"#{widget_id}", Label).content)  # type: ignore[attr-defined]
-
-
 class TestDashboardTellsTheLedgerTruth:
     """After a session, every figure on the dashboard equals `status --json` on the same file."""
 
@@ -52,7 +49,8 @@ class TestDashboardTellsTheLedgerTruth:
                 if shown.market_ts is not None and not shown.running:
                     break
             assert shown.running is False and shown.market_ts is not None
-            screen = {k: label(app, f"pf-{k}") for k in ("equity", "realized", "win-rate", "fills")}
+            panel = app.screen.query_one(PortfolioPanel)
+            screen = {k: panel.value(k).plain for k in ("equity", "realized", "win-rate", "fills")}
             positions = app.screen.query_one("#positions DataTable", DataTable)
             position_rows = positions.row_count
             header = app.screen.query_one("#status-bar").render()

@@ -100,14 +100,14 @@ class TestPortfolioPanel:
         )
         async with session(snap) as s:
             for key in ("equity", "unrealized", "return", "win-rate"):
-                assert s.label(f"#pf-{key}").plain == "—"
-            assert s.label("#pf-drawdown").plain == "— / —"
+                assert s.figure(key).plain == "—"
+            assert s.figure("drawdown").plain == "— / —"
             assert "market —" in s.text("#status-bar")
 
     async def test_figures_update_and_pnl_is_coloured(self) -> None:
         async with session() as s:
             await s.publish(make_snapshot(realized_pnl_usd=-7.5, unrealized_pnl_usd=2.25))
-            realized, unrealized = s.label("#pf-realized"), s.label("#pf-unrealized")
+            realized, unrealized = s.figure("realized"), s.figure("unrealized")
             assert (realized.plain, str(realized.style)) == ("-$7.50", "red")
             assert (unrealized.plain, str(unrealized.style)) == ("+$2.25", "green")
 
@@ -333,10 +333,10 @@ class TestRefreshRate:
             await s.pilot.pause()
             # Within the 0.25 s interval the burst must wait; a stalled machine can't check this.
             if time.monotonic() - before_shown < 0.2:
-                assert s.label("#pf-fills").plain == "20"
+                assert s.figure("fills").plain == "20"
             await s.pilot.pause(0.3)
             assert s.app.dashboard.snapshot is burst[-1]
-            assert s.label("#pf-fills").plain == "25"
+            assert s.figure("fills").plain == "25"
 
     async def test_the_final_snapshot_is_shown_at_once(self) -> None:
         async with session(config=Config(tui=TuiConfig(refresh_hz=4))) as s:
@@ -344,7 +344,7 @@ class TestRefreshRate:
             s.host.publish(make_snapshot(fills=21, running=False))
             await s.pilot.pause()
             assert "engine stopped" in s.text("#status-bar")
-            assert s.label("#pf-fills").plain == "21"
+            assert s.figure("fills").plain == "21"
 
 
 class TestEngineFailure:

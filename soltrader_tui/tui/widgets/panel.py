@@ -46,12 +46,15 @@ class SnapshotPanel(Vertical):
         raise TypeError(f"{type(self).__name__} must define show()")
 
 
+def same_text(old: object, new: object) -> bool:
+    """Whether two contents look the same; Text equality ignores the base style, and a figure
+    can change colour alone."""
+    if isinstance(old, Text) and isinstance(new, Text):
+        return (old.plain, old.style, old.spans) == (new.plain, new.style, new.spans)
+    return old == new
+
+
 def set_label(label: Label, content: str | Text) -> None:
     """Updates a label only when its content changed, so an idle figure costs no repaint."""
-    old = label.content
-    if not (isinstance(old, Text) and isinstance(content, Text)):
-        if old != content:
-            label.update(content, layout=False)
-    elif (old.plain, old.style, old.spans) != (content.plain, content.style, content.spans):
-        # Text equality ignores the base style, and a figure can change colour alone.
+    if not same_text(label.content, content):
         label.update(content, layout=False)
