@@ -27,6 +27,11 @@ from soltrader_tui.status_replay import Replayed, replay
 from soltrader_tui.views import SnapshotContext, build_snapshot, fill_view
 
 LOG_LINES = 20
+NO_API_CALLS = (
+    "no API calls recorded in this ledger (an accelerated or replay session reads its market "
+    "in-process)"
+)
+"""What the API panel says instead of a row of dashes when the ledger holds no usage at all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,7 @@ def _read(
         # The lock is the truth about a running engine; a killed one leaves running=1 behind.
         running=alive if alive is not None else bool(heartbeat and heartbeat.running),
         risk_rejections=read_denials(conn),
+        api_note=NO_API_CALLS,
     )
     snapshot = build_snapshot(
         ctx,
@@ -283,4 +289,5 @@ def render_status(report: StatusReport) -> Any:
         )
     if not s.api:
         api.add_row("—", "—", "—", "—", "—")
+        api.caption = s.api_note
     return Group(summary, positions, strategies, api)

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual.widgets import Label
+
 from soltrader_tui import __version__
 from soltrader_tui.config import Config
 from soltrader_tui.domain import TradingState
@@ -101,6 +103,9 @@ class TestWatchingWithNoEngine:
             shown = await shown_until(app, pilot, lambda s: s.market_ts is not None)
             assert shown.running is False
             assert shown.fills == read_status(db).snapshot.fills
+            # The session read its market in-process: the API panel says so, not a row of dashes.
+            note = app.screen.query_one("#api-note", Label)
+            assert note.display and "no API calls recorded" in str(note.content)
             await pilot.press("p")
             paused = await shown_until(app, pilot, lambda s: s.trading_state is TradingState.PAUSED)
             assert "while no engine ran" in paused.state_reason
