@@ -252,7 +252,11 @@ class TestApiCheck:
 
     @given(st.integers(0, 500), st.integers(0, 500), st.integers(0, 5))
     def test_provider_rule(self, calls: int, errors: int, recent_429: int) -> None:
-        u = usage(calls=max(calls, errors), errors=errors, recent_429=recent_429)
+        # As the ledger holds them: a 429 is a failed call, and a failed call is a call.
+        recent_429 = min(recent_429, errors)
+        u = usage(
+            calls=max(calls, errors), errors=errors, rate_limited=recent_429, recent_429=recent_429
+        )
         bad = recent_429 > 0 or (errors >= API_MIN_ERRORS and errors > API_ERROR_SHARE * u.calls)
         assert provider_level(u) == ("degraded" if bad else "ok")
         assert check(make_report(), "api", RecentActivity(api=(u,))).level == provider_level(u)
