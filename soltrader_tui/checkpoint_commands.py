@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from soltrader_tui.commands import EXIT_OK, EXIT_USAGE, _fail, not_a_ledger_message
+from soltrader_tui.commands import EXIT_OK, EXIT_USAGE, fail, not_a_ledger_message
 from soltrader_tui.config_errors import ConfigError
 from soltrader_tui.ledger.connect import LedgerError, NotALedger
 
@@ -84,12 +84,12 @@ def checkpoint(args: argparse.Namespace) -> int:
             keep=config.storage.keep_checkpoints,
         )
     except ConfigError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except (LedgerError, CheckpointError) as exc:
         if isinstance(exc.__cause__, NotALedger):
             why = not_a_ledger_message(exc.__cause__, given=resolved.ledger_given)
-            return _fail(f"cannot checkpoint {resolved.ledger}: {why}")
-        return _fail(str(exc))
+            return fail(f"cannot checkpoint {resolved.ledger}: {why}")
+        return fail(str(exc))
     print(f"checkpoint {info.name}: {_describe(info, resolved.ledger)}")
     print(f"folder: {info.path}")
     print(f"to go back to it later: {_command(args, resolved, 'restore', info.name)}")
@@ -103,7 +103,7 @@ def checkpoints(args: argparse.Namespace) -> int:
     try:
         _, resolved = _settings(args)
     except ConfigError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     infos = list_checkpoints(resolved.checkpoints_dir)
     if not infos:
         print(f"no checkpoints in {resolved.checkpoints_dir}")
@@ -159,7 +159,7 @@ def restore(args: argparse.Namespace) -> int:
         _, resolved = _settings(args)
         result = restore_checkpoint(args.name, resolved.checkpoints_dir, resolved.ledger)
     except (ConfigError, LedgerError, CheckpointError) as exc:
-        code = _fail(str(exc))
+        code = fail(str(exc))
         if isinstance(exc, CheckpointError) and engine_running(resolved.ledger):
             # `stop` halts that engine but leaves it running, so it would not free the ledger.
             print(
@@ -200,7 +200,7 @@ def ledger_damaged(args: argparse.Namespace, damage: str) -> int:
     try:
         _, resolved = _settings(args)
     except ConfigError as exc:  # it loaded a moment ago; only an edit since then gets here
-        return _fail(str(exc))
+        return fail(str(exc))
     ledger = resolved.ledger
     lines = [damage, "No engine was started: a ledger that fails its check is never traded on."]
     moved: Path | None = None

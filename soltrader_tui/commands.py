@@ -24,7 +24,8 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 
 
-def _fail(message: str) -> int:
+def fail(message: str) -> int:
+    """Prints `soltrader-tui: message` on stderr and returns the usage exit code (2)."""
     print(f"soltrader-tui: {message}", file=sys.stderr)
     return EXIT_USAGE
 
@@ -66,20 +67,20 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
             preload=None if headless else _import_dashboard,
         )
     except ConfigError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except LedgerDamaged as exc:
         damage = str(exc)
     except LedgerError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except MarketSetupError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except CheckpointError as exc:
-        return _fail(
+        return fail(
             f"{exc}\nNo engine was started: a checkpoint is taken before a schema migration or "
             "a switch of mode, and this one failed."
         )
     except OSError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     if damage is not None:
         # Handled outside the except block, so the exception (and the failed open's connection
         # its traceback holds) can be freed before the file is moved: Windows refuses to move
@@ -179,7 +180,7 @@ def supervise(args: argparse.Namespace) -> int:
             )
         )
     except (ConfigError, OSError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     return run_supervised(flags, log=logger.info, max_restarts=args.max_restarts)
 
 
@@ -188,14 +189,14 @@ def status(args: argparse.Namespace) -> int:
     from soltrader_tui.status import read_status, render_status, status_json
 
     try:
-        db = args.db if args.db is not None else _ledger_path(args.config)
+        db = args.db if args.db is not None else ledger_path(args.config)
         report = read_status(db.resolve())
     except ConfigError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except NotALedger as exc:
-        return _fail(not_a_ledger_message(exc, given=args.db is not None))
+        return fail(not_a_ledger_message(exc, given=args.db is not None))
     except LedgerError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     if args.json:
         print(json.dumps(status_json(report), indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -210,25 +211,22 @@ def control(args: argparse.Namespace, command: Literal["stop", "resume"]) -> int
     import os
     import time
 
-    from soltrader_tui.domain import TradingState
     from soltrader_tui.ledger import control as requests
-    from soltrader_tui.ledger.lock import engine_running
 
     try:
-        db = (args.db if args.db is not None else _ledger_path(args.config)).resolve()
+        db = (args.db if args.db is not None else ledger_path(args.config)).resolve()
         if not db.exists():
-            return _fail(f"no ledger at {db} (start a session first, or pass --db)")
-        if not engine_running(db):
-            state = TradingState.HALTED if command == "stop" else TradingState.ACTIVE
-            reason = (
-                "stop requested while no engine ran; open positions are sold at the next start"
-                if command == "stop"
-                else "resumed while no engine ran"
-            )
-            requests.set_state_offline(db, state, reason, "cli")
-            print(f"no engine is running on {db}: stored state is now {state.value.upper()}")
+            return fail(f"no ledger at {db} (start a session first, or pass --db)")
+        reason = (
+            "stop requested while no engine ran; open positions are sold at the next start"
+            if command == "stop"
+            else "resumed while no engine ran"
+        )
+        request_id = requests.send_or_store(db, command, f"cli (pid {os.getpid()})", reason)
+        if request_id is None:
+            state = requests.OFFLINE_STATE[command].value.upper()
+            print(f"no engine is running on {db}: stored state is now {state}")
             return EXIT_OK
-        request_id = requests.submit(db, command, f"cli (pid {os.getpid()})")
         deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline:
             answer = requests.result(db, request_id)
@@ -237,9 +235,9 @@ def control(args: argparse.Namespace, command: Literal["stop", "resume"]) -> int
                 return EXIT_OK
             time.sleep(0.02)
     except ConfigError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except LedgerError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     print(
         f"soltrader-tui: the engine did not answer within {args.timeout:g} s; the request stays "
         "queued and the engine acts on it when it next polls",
@@ -248,7 +246,12 @@ def control(args: argparse.Namespace, command: Literal["stop", "resume"]) -> int
     return 1
 
 
-def _ledger_path(config: Path | None) -> Path:
+def ledger_path(config: Path | None) -> Path:
+    """The ledger the config (or the default config) names, for commands without `--db`.
+
+    Raises:
+        ConfigError: the config file is invalid.
+    """
     from soltrader_tui.session import load_settings
 
     _, paths, _ = load_settings(config, None)
@@ -264,7 +267,7 @@ def config_check(args: argparse.Namespace) -> int:
     try:
         loaded = load_config(path)
     except ConfigError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     for notice in loaded.notices:
         print(f"soltrader-tui: {notice}", file=sys.stderr)
     print(f"{loaded.path or 'defaults'}: OK")
@@ -279,7 +282,7 @@ def paths(args: argparse.Namespace) -> int:
     try:
         _, resolved, _ = load_settings(args.config, args.db)
     except ConfigError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     for label, value in describe(resolved):
         print(f"{label:<12} {value}")
     return EXIT_OK

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from soltrader_tui import __version__
-from soltrader_tui.commands import _fail, _ledger_path, not_a_ledger_message
+from soltrader_tui.commands import fail, ledger_path, not_a_ledger_message
 from soltrader_tui.config_errors import ConfigError
 from soltrader_tui.health import HealthReport, Level, assess, health_json, unreadable
 from soltrader_tui.health_reads import read_recent
@@ -42,7 +42,7 @@ def health(args: argparse.Namespace) -> int:
     now = time.time()
     given = args.db is not None
     try:
-        db = (args.db if given else _ledger_path(args.config)).resolve()
+        db = (args.db if given else ledger_path(args.config)).resolve()
     except ConfigError as exc:
         return _cannot_check(args, None, str(exc), now)
     try:
@@ -61,7 +61,7 @@ def health(args: argparse.Namespace) -> int:
 
 def _cannot_check(args: argparse.Namespace, db: Path | None, message: str, now: float) -> int:
     """Says why on stderr, as `status` does; with --json, stdout still gets its object."""
-    code = _fail(message)
+    code = fail(message)
     if args.json:
         _print(args, unreadable(db, message, now))
     return code

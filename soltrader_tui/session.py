@@ -24,7 +24,6 @@ from soltrader_tui.ledger.connect import (
     LedgerError,
     NotALedger,
     check_file,
-    connect,
 )
 from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.store import Ledger
@@ -141,7 +140,7 @@ def open_session(
             duration_s=opts.duration_s,
             last_marks={m.mint: (m.price_usd, m.liquidity_usd) for m in ledger.marks().values()},
         )
-        _mode_switch_checkpoint(paths, config, market.mode, taken)
+        _mode_switch_checkpoint(paths, config, ledger, market.mode, taken)
         engine = Engine(
             config=config,
             ledger=ledger,
@@ -208,10 +207,15 @@ def _migration_checkpoint(paths: Paths, config: Config, taken: list[str]) -> Cal
     return take
 
 
-def _mode_switch_checkpoint(paths: Paths, config: Config, mode: Mode, taken: list[str]) -> None:
+def _mode_switch_checkpoint(
+    paths: Paths, config: Config, ledger: Ledger, mode: Mode, taken: list[str]
+) -> None:
     """Checkpoints the ledger when its previous session ran in another mode (e.g. paper, then
-    live): the ledger as it was before the switch can always be restored."""
-    previous = previous_session_mode(paths.ledger)
+    live): the ledger as it was before the switch can always be restored. The previous mode is
+    the heartbeat's: every session writes it, while the fills would miss a session that never
+    traded and `meta` only has the mode the ledger was created in."""
+    beat = ledger.heartbeat()
+    previous = None if beat is None else beat.mode
     if previous is None or previous == mode:
         return
     name = _checkpointer(paths, config)(f"before switch to {mode} mode")
@@ -219,26 +223,6 @@ def _mode_switch_checkpoint(paths: Paths, config: Config, mode: Mode, taken: lis
         f"CHECKPOINT {name} taken before switch to {mode} mode "
         f"(the previous session on this ledger ran in {previous} mode)"
     )
-
-
-def previous_session_mode(ledger: Path) -> str | None:
-    """Reads the mode of the last session that ran on a ledger, from its heartbeat row.
-
-    Every session writes the heartbeat as it runs, so it names the last one; the fills would
-    miss a session that never traded, and `meta` only has the mode the ledger was created in.
-
-    Args:
-        ledger: An existing ledger that passed its checks.
-
-    Returns:
-        "paper", "backtest" or "live"; None when no session has run on it yet.
-    """
-    conn = connect(ledger, readonly=True)
-    try:
-        row = conn.execute("SELECT mode FROM heartbeat WHERE id = 1").fetchone()
-    finally:
-        conn.close()
-    return None if row is None else str(row[0])
 
 
 class MarketTimeFormatter(logging.Formatter):

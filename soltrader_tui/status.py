@@ -18,6 +18,7 @@ from soltrader_tui.ledger.connect import open_reader
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.reads import (
     read_denials,
+    read_heartbeat,
     read_marks,
     read_trading_state,
 )
@@ -86,12 +87,12 @@ def _read(
     since: Replayed | None,
 ) -> StatusReport:
     meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-    # A full replay, not the engine's saved one: `status` is the independent check of it.
+    # Not the engine's saved replay: `status` is the independent check of it.
     replayed = replay(conn, int(meta["starting_cash_micro"]), since)
     portfolio, recent, curve = replayed.portfolio, replayed.recent, replayed.curve
     marks = {mint: m.price_usd for mint, m in read_marks(conn).items()}
     state = read_trading_state(conn)
-    heartbeat = _heartbeat(conn)
+    heartbeat = read_heartbeat(conn)
     mode = cast(Mode, heartbeat.mode if heartbeat else meta.get("mode", "paper"))
     ctx = SnapshotContext(
         version=heartbeat.version if heartbeat else meta.get("created_by_version", ""),
@@ -117,15 +118,6 @@ def _read(
     )
     age = None if heartbeat is None else max(0.0, now_wall - heartbeat.wall_ts)
     return StatusReport(snapshot, heartbeat, age, path, replayed)
-
-
-def _heartbeat(conn: sqlite3.Connection) -> Heartbeat | None:
-    row = conn.execute(
-        "SELECT wall_ts, market_ts, pid, version, mode, running FROM heartbeat"
-    ).fetchone()
-    if row is None:
-        return None
-    return Heartbeat(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
 
 
 def _scores(conn: sqlite3.Connection, marks: dict[str, float]) -> list[ScoreView]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from soltrader_tui import __version__
+from soltrader_tui.commands import fail, not_a_ledger_message
 from soltrader_tui.config_errors import ConfigError
 from soltrader_tui.ledger.connect import LedgerError, NotALedger
 
@@ -20,13 +20,11 @@ def watch(args: argparse.Namespace) -> int:
         ledger = paths.ledger.resolve()
         watcher = LedgerWatcher(ledger)
     except ConfigError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except NotALedger as exc:
-        from soltrader_tui.commands import not_a_ledger_message
-
-        return _fail(not_a_ledger_message(exc, given=args.db is not None))
+        return fail(not_a_ledger_message(exc, given=args.db is not None))
     except LedgerError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     from soltrader_tui.tui.app import make_app
     from soltrader_tui.tui.checkpoint_key import CheckpointTarget
 
@@ -43,8 +41,3 @@ def watch(args: argparse.Namespace) -> int:
     )
     app.title = f"soltrader-tui {__version__} · watching {ledger}"
     return int(app.run() or 0)
-
-
-def _fail(message: str) -> int:
-    print(f"soltrader-tui: {message}", file=sys.stderr)
-    return 2

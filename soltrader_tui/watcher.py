@@ -18,11 +18,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from soltrader_tui.domain import TradingState
 from soltrader_tui.ledger import control as requests
 from soltrader_tui.ledger.connect import LedgerError
 from soltrader_tui.ledger.control import Command
-from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.status import StatusReport, read_status
 
@@ -101,14 +99,6 @@ class LedgerWatcher:
         self._wake.set()
 
     def _send(self, command: Command) -> None:
-        if engine_running(self._path):
-            requests.submit(self._path, command, self.actor)
-            return
-        state = {
-            "stop": TradingState.HALTED,
-            "pause": TradingState.PAUSED,
-            "resume": TradingState.ACTIVE,
-        }[command]
-        requests.set_state_offline(
-            self._path, state, f"{command} by {self.actor} while no engine ran", self.actor
+        requests.send_or_store(
+            self._path, command, self.actor, f"{command} by {self.actor} while no engine ran"
         )

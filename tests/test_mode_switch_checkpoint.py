@@ -10,7 +10,7 @@ import pytest
 from soltrader_tui.checkpoint_report import LEDGER_FILE
 from soltrader_tui.checkpoints import CheckpointInfo, list_checkpoints
 from soltrader_tui.ledger import Ledger
-from soltrader_tui.session import previous_session_mode
+from soltrader_tui.status import read_status
 from tests.conftest import Cli
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -99,7 +99,8 @@ class TestModeSwitchCheckpoint:
         run_ok(cli, config, flags)
         run_ok(cli, config, flags)
         assert list_checkpoints(data / "checkpoints") == []
-        assert previous_session_mode(data / "soltrader.sqlite") == which
+        beat = read_status(data / "soltrader.sqlite").heartbeat
+        assert beat is not None and beat.mode == which
 
 
 class TestPreviousSessionMode:
@@ -109,6 +110,6 @@ class TestPreviousSessionMode:
         db = tmp_path / "fresh.sqlite"
         ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
         try:
-            assert previous_session_mode(db) is None
+            assert ledger.heartbeat() is None
         finally:
             ledger.close()

@@ -15,6 +15,7 @@ from typing import Literal
 
 from soltrader_tui.domain import TradingState
 from soltrader_tui.ledger.connect import LedgerError, check_file, connect, inspect_schema
+from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.rows import iso
 from soltrader_tui.ledger.schema import SCHEMA_VERSION
 
@@ -71,6 +72,30 @@ def result(path: Path, request_id: int) -> str | None:
     if row is None:
         raise LedgerError(f"request {request_id} is not in {path}")
     return str(row[1]) if row[0] == "done" else None
+
+
+OFFLINE_STATE: dict[Command, TradingState] = {
+    "stop": TradingState.HALTED,
+    "pause": TradingState.PAUSED,
+    "resume": TradingState.ACTIVE,
+}
+"""The state a command leaves when no engine runs to act on it."""
+
+
+def send_or_store(path: Path, command: Command, actor: str, offline_reason: str) -> int | None:
+    """Sends a command to the engine holding the ledger, or, with none running, stores the
+    state it leads to (the next start obeys it, and sells what a stop left open).
+
+    Returns:
+        The request's id to wait on, or None when the state was stored.
+
+    Raises:
+        LedgerError: the ledger cannot be written.
+    """
+    if engine_running(path):
+        return submit(path, command, actor)
+    set_state_offline(path, OFFLINE_STATE[command], offline_reason, actor)
+    return None
 
 
 def set_state_offline(path: Path, state: TradingState, reason: str, actor: str) -> None:

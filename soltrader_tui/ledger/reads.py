@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from soltrader_tui.domain import Fill, Token
-from soltrader_tui.ledger.rows import EquityPoint, MarkRow, ResumePoint, StateRow, from_iso
+from soltrader_tui.ledger.rows import (
+    EquityPoint,
+    Heartbeat,
+    MarkRow,
+    ResumePoint,
+    StateRow,
+    from_iso,
+)
 
 REALIZED_SINCE = 3
 """The schema version that stores each fill's realized P&L and the saved replay."""
@@ -118,6 +125,17 @@ def read_trading_state(conn: sqlite3.Connection) -> StateRow | None:
     if row is None:
         return None
     return StateRow(state=row[0], reason=row[1], actor=row[2], ts=from_iso(row[3]))
+
+
+def read_heartbeat(conn: sqlite3.Connection) -> Heartbeat | None:
+    """Returns the last session's proof of life (written by every session as it runs), or None
+    when no session has run on the ledger."""
+    row = conn.execute(
+        "SELECT wall_ts, market_ts, pid, version, mode, running FROM heartbeat"
+    ).fetchone()
+    if row is None:
+        return None
+    return Heartbeat(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
 
 
 def read_marks(conn: sqlite3.Connection) -> dict[str, MarkRow]:

@@ -33,6 +33,7 @@ from soltrader_tui.ledger.reads import (
     read_equity,
     read_fills,
     read_first_equity,
+    read_heartbeat,
     read_last_equity_before,
     read_marks,
     read_recent_fills,
@@ -317,6 +318,10 @@ class Ledger:
     def trading_state(self) -> StateRow | None:
         """Returns the newest trading-state change, or None on a new ledger."""
         return read_trading_state(self._conn)
+
+    def heartbeat(self) -> Heartbeat | None:
+        """Returns the last session's heartbeat (None when no session has run on the ledger)."""
+        return read_heartbeat(self._conn)
 
     def marks(self) -> dict[str, MarkRow]:
         """Returns the last recorded mark of each token."""

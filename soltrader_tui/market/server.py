@@ -62,7 +62,6 @@ WINDOW_S = 60.0
 """Jupiter's sliding window, seconds."""
 
 
-
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
