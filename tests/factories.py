@@ -206,6 +206,28 @@ def fill_sequences(
     return fills
 
 
+def record_buy(
+    ledger: Ledger,
+    token: Token,
+    *,
+    ts: float,
+    qty: int = 100_000_000,
+    quote_amount: int = 100_000_000,
+    fee: int = 0,
+) -> Fill:
+    """Commits a buy with its order, as a previous session would have left an open position.
+
+    By default 100 whole tokens of 6 decimals for $100 and no fee: average cost exactly $1.
+    """
+    fill = make_fill(side="buy", qty=qty, quote_amount=quote_amount, fee=fee, token=token, ts=ts)
+    ledger.record_fill(
+        make_order(token=token, client_order_id=fill.order_id, ts=fill.ts),
+        fill,
+        realized_micro=None,
+    )
+    return fill
+
+
 def record_sim_position(ledger: Ledger, market: SimMarket, ts: float, symbol: str = "SOLX") -> None:
     """Records a $50 buy of a simulated token at its market quote: an open position, as a
     previous session would have left it."""
@@ -213,11 +235,4 @@ def record_sim_position(ledger: Ledger, market: SimMarket, ts: float, symbol: st
     assert token is not None
     quote = market.quote(token.mint, "buy", 50_000_000)
     assert quote is not None
-    fill = make_fill(
-        side="buy", qty=quote.out_amount, quote_amount=50_000_000, fee=126_000, token=token, ts=ts
-    )
-    ledger.record_fill(
-        make_order(token=token, client_order_id=fill.order_id, ts=fill.ts),
-        fill,
-        realized_micro=None,
-    )
+    record_buy(ledger, token, ts=ts, qty=quote.out_amount, quote_amount=50_000_000, fee=126_000)

@@ -19,7 +19,7 @@ from soltrader_tui.portfolio import Portfolio
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.status import read_status
 from tests.engine.scripted_feed import ScriptedFeed
-from tests.factories import make_fill, make_order, make_token
+from tests.factories import make_token, record_buy
 
 START = 1_767_225_600.0
 
@@ -125,14 +125,7 @@ class TestExits:
         token = make_token("EXIT", 6)
         ledger = open_ledger(tmp_path / "l.sqlite")
         # An open position of 100 tokens bought for $100 + $0 fees: average cost exactly $1.
-        buy = make_fill(
-            side="buy", qty=100_000_000, quote_amount=100_000_000, fee=0, token=token, ts=START - 60
-        )
-        ledger.record_fill(
-            make_order(token=token, client_order_id=buy.order_id, ts=buy.ts),
-            buy,
-            realized_micro=None,
-        )
+        record_buy(ledger, token, ts=START - 60)
         feed = ScriptedFeed(token, path)
         engine = scripted_engine(ledger, feed, ticks=len(path))
         await engine.run()
@@ -172,14 +165,7 @@ class TestRiskWiring:
     async def test_losing_streak_pauses_entries(self, tmp_path: Path) -> None:
         token = make_token("LOSS", 6)
         ledger = open_ledger(tmp_path / "l.sqlite")
-        buy = make_fill(
-            side="buy", qty=100_000_000, quote_amount=100_000_000, fee=0, token=token, ts=START - 60
-        )
-        ledger.record_fill(
-            make_order(token=token, client_order_id=buy.order_id, ts=buy.ts),
-            buy,
-            realized_micro=None,
-        )
+        record_buy(ledger, token, ts=START - 60)
         config = Config.model_validate(
             {
                 "strategies": {"momentum": {"enabled": False}},
@@ -218,19 +204,7 @@ class TestRiskWiring:
         token = make_token("DAY", 6)
         before_midnight = START - 10  # 2025-12-31T23:59:50Z
         ledger = open_ledger(tmp_path / "l.sqlite")
-        buy = make_fill(
-            side="buy",
-            qty=100_000_000,
-            quote_amount=100_000_000,
-            fee=0,
-            token=token,
-            ts=before_midnight - 60,
-        )
-        ledger.record_fill(
-            make_order(token=token, client_order_id=buy.order_id, ts=buy.ts),
-            buy,
-            realized_micro=None,
-        )
+        record_buy(ledger, token, ts=before_midnight - 60)
         config = Config.model_validate(
             {
                 "strategies": {"momentum": {"enabled": False}},

@@ -35,7 +35,7 @@ from soltrader_tui.market.replay import (
     pumpfun_price_sol,
 )
 from soltrader_tui.portfolio import Portfolio
-from tests.factories import make_fill, make_order
+from tests.factories import record_buy
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(
@@ -356,14 +356,7 @@ class TestEngineOnReplay:
         feed = ReplayFeed(load(path), 15.0)
         token = feed.tokens()[0]
         ledger = open_ledger(tmp_path / "l.sqlite")
-        buy = make_fill(
-            side="buy", qty=100_000_000, quote_amount=100_000_000, fee=0, token=token, ts=START - 60
-        )
-        ledger.record_fill(
-            make_order(token=token, client_order_id=buy.order_id, ts=buy.ts),
-            buy,
-            realized_micro=None,
-        )
+        record_buy(ledger, token, ts=START - 60)
         config = Config.model_validate(
             {
                 "strategies": {"momentum": {"enabled": False}},

@@ -89,22 +89,14 @@ class TestEmergencyStopKey:
         from soltrader_tui.domain import TradingState
         from soltrader_tui.market.sim import sim_mint
         from soltrader_tui.tui.screens.confirm import ConfirmModal
-        from tests.factories import make_fill, make_order
+        from tests.factories import record_buy
 
         db = tmp_path / "stop.sqlite"
         seed_ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
         token = SimMarket(3, START).token(sim_mint("SOLX"))
         assert token is not None
-        buy = make_fill(
-            side="buy",
-            qty=300_000_000,
-            quote_amount=45_000_000,
-            fee=100_000,
-            token=token,
-            ts=START - 60,
-        )
-        seed_ledger.record_fill(
-            make_order(token=token, client_order_id=buy.order_id), buy, realized_micro=None
+        record_buy(
+            seed_ledger, token, ts=START - 60, qty=300_000_000, quote_amount=45_000_000, fee=100_000
         )
         seed_ledger.close()
         engine = build(db, hours=None)
