@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from soltrader_tui.domain import Fill
 from soltrader_tui.equity_curve import EquityCurve
-from soltrader_tui.ledger.reads import read_equity, read_fills
+from soltrader_tui.ledger.reads import count_fills_through, read_equity, read_fills
 from soltrader_tui.portfolio import Portfolio
 
 RECENT_FILLS = 20
@@ -67,7 +67,4 @@ def _fills_fit(conn: sqlite3.Connection, start_cash: int, since: Replayed) -> bo
     portfolio = since.portfolio
     if portfolio.starting_cash_micro != start_cash:
         return False
-    covered = conn.execute(
-        "SELECT count(*) FROM fills WHERE id <= ?", (since.last_fill_id,)
-    ).fetchone()[0]
-    return int(covered) == portfolio.fill_count
+    return count_fills_through(conn, since.last_fill_id) == portfolio.fill_count

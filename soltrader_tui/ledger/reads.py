@@ -101,8 +101,15 @@ def read_resume(conn: sqlite3.Connection) -> StoredResume | None:
     ).fetchone()
     if row is None:
         return None
-    covered = conn.execute("SELECT count(*) FROM fills WHERE id <= ?", (row[0],)).fetchone()[0]
-    return StoredResume(ResumePoint(row[0], row[1], row[2], row[3]), int(covered))
+    return StoredResume(
+        ResumePoint(row[0], row[1], row[2], row[3]), count_fills_through(conn, row[0])
+    )
+
+
+def count_fills_through(conn: sqlite3.Connection, fill_id: int) -> int:
+    """How many fills the ledger holds with id <= `fill_id`: whether a replay through that fill
+    (which counted its fills) still describes the start of this ledger's history."""
+    return int(conn.execute("SELECT count(*) FROM fills WHERE id <= ?", (fill_id,)).fetchone()[0])
 
 
 def read_denials(conn: sqlite3.Connection) -> dict[str, int]:
