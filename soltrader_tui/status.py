@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from soltrader_tui import __version__
 from soltrader_tui.domain import Mode, TradingState
-from soltrader_tui.ledger.connect import open_reader
+from soltrader_tui.ledger.connect import LedgerError, open_reader
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.reads import (
     read_denials,
@@ -87,6 +87,10 @@ def _read(
     since: Replayed | None,
 ) -> StatusReport:
     meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    if "starting_cash_micro" not in meta:
+        raise LedgerError(
+            f"{path}: the meta table has no starting_cash_micro; soltrader-tui did not write it"
+        )
     # Not the engine's saved replay: `status` is the independent check of it.
     replayed = replay(conn, int(meta["starting_cash_micro"]), since)
     portfolio, recent, curve = replayed.portfolio, replayed.recent, replayed.curve

@@ -1,7 +1,8 @@
 """Provides the ledger's schema and its forward-only migrations.
 
 `PRAGMA user_version` is the schema version. Each migration takes the database from
-version N-1 to N inside one transaction. A migration that reshapes a table imports sqlite-utils
+version N-1 to N inside one transaction; a new ledger gets every version and its meta rows in
+a single one. A migration that reshapes a table imports sqlite-utils
 itself and uses `sqlite_utils.Database(conn)[table].transform(...)`; the others do not pay for
 its import (a twentieth of a second at every first start).
 """
@@ -218,11 +219,18 @@ def backup_path(ledger: Path, from_version: int, to_version: int, ts: float) -> 
     return ledger.with_name(f"{ledger.stem}.v{from_version}-before-v{to_version}-{stamp}.sqlite")
 
 
-def migrate(conn: sqlite3.Connection, ledger: Path | None = None) -> tuple[int, int]:
-    """Brings the schema up to SCHEMA_VERSION, one transaction per migration.
+def migrate(
+    conn: sqlite3.Connection,
+    ledger: Path | None = None,
+    seed: Callable[[sqlite3.Connection], None] | None = None,
+) -> tuple[int, int]:
+    """Brings the schema up to SCHEMA_VERSION.
 
-    An existing ledger (schema > 0) is first copied with SQLite's online backup API beside
-    itself, so a migration can never cost the user their history.
+    A new ledger (schema 0) is created in one transaction together with `seed` (its meta
+    rows), so a reader polling the file sees either nothing or a whole ledger, never tables
+    without their starting cash. An existing ledger (schema > 0) is first copied with SQLite's
+    online backup API beside itself, so a migration can never cost the user their history, and
+    then migrated one transaction per version; `seed` is not called.
 
     Returns:
         The versions before and after.
@@ -234,13 +242,37 @@ def migrate(conn: sqlite3.Connection, ledger: Path | None = None) -> tuple[int, 
             conn.backup(copy)
         finally:
             copy.close()
-    for version in range(before, SCHEMA_VERSION):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            MIGRATIONS[version](conn)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    if before == 0:
+        _in_transaction(conn, _create(seed))
+    else:
+        for version in range(before, SCHEMA_VERSION):
+            _in_transaction(conn, _step(version))
     return before, SCHEMA_VERSION
+
+
+def _create(seed: Callable[[sqlite3.Connection], None] | None) -> Migration:
+    def create(conn: sqlite3.Connection) -> None:
+        for version in range(SCHEMA_VERSION):
+            _step(version)(conn)
+        if seed is not None:
+            seed(conn)
+
+    return create
+
+
+def _step(version: int) -> Migration:
+    def step(conn: sqlite3.Connection) -> None:
+        MIGRATIONS[version](conn)
+        conn.execute(f"PRAGMA user_version = {version + 1}")
+
+    return step
+
+
+def _in_transaction(conn: sqlite3.Connection, work: Migration) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        work(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

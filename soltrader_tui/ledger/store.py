@@ -11,6 +11,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -118,11 +119,10 @@ class Ledger:
             if 0 < schema < SCHEMA_VERSION and before_migration is not None:
                 before_migration(schema)  # e.g. a checkpoint; only once the file is known good
             conn.execute("PRAGMA journal_mode = WAL")
-            migrate(conn, path)
-            conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES "
-                "('starting_cash_micro', ?), ('mode', ?), ('created_by_version', ?)",
-                (str(starting_cash_micro), mode, version),
+            migrate(
+                conn,
+                path,
+                seed=partial(_write_meta, cash=starting_cash_micro, mode=mode, version=version),
             )
         except sqlite3.DatabaseError as exc:
             _close_quietly(conn, checking)
@@ -394,3 +394,11 @@ def _event_row(e: EventRow) -> tuple[object, ...]:
 
 
 __all__ = ["Ledger", "LedgerError"]
+
+
+def _write_meta(conn: sqlite3.Connection, *, cash: int, mode: Mode, version: str) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES "
+        "('starting_cash_micro', ?), ('mode', ?), ('created_by_version', ?)",
+        (str(cash), mode, version),
+    )

@@ -14,7 +14,7 @@ from soltrader_tui.domain import Fill, TradingState
 from soltrader_tui.ledger import Ledger, LedgerDamaged, LedgerError, open_reader
 from soltrader_tui.ledger.connect import IntegrityCheck
 from soltrader_tui.ledger.rows import EventRow, MarkRow, from_iso, iso
-from soltrader_tui.ledger.schema import SCHEMA_VERSION
+from soltrader_tui.ledger.schema import SCHEMA_VERSION, migrate
 from soltrader_tui.portfolio import Portfolio
 from soltrader_tui.status import read_status
 from tests.factories import fill_sequences, make_fill, make_order
@@ -107,6 +107,46 @@ class TestTransactions:
         assert conn.execute("SELECT count(*) FROM fills").fetchone()[0] == 1
         assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 1
         assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+
+    def test_a_new_ledger_appears_whole_to_a_reader(self, tmp_path: Path) -> None:
+        # CI once caught `status` between the schema's commit and the meta rows' commit.
+        path = tmp_path / "l.sqlite"
+        seen: list[str] = []
+
+        def seed(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO meta VALUES ('starting_cash_micro', '1')")
+            with pytest.raises(LedgerError) as refused:
+                read_status(path)
+            seen.append(str(refused.value))
+
+        conn = sqlite3.connect(path, isolation_level=None)
+        migrate(conn, path, seed=seed)
+        conn.close()
+        assert seen == [f"{path} is empty: no session has written to it yet"]
+        assert read_status(path).snapshot.equity_usd == pytest.approx(1e-6)
+
+    def test_a_failed_creation_leaves_nothing(self, tmp_path: Path) -> None:
+        path = tmp_path / "l.sqlite"
+        conn = sqlite3.connect(path, isolation_level=None)
+
+        def seed(conn: sqlite3.Connection) -> None:
+            raise OSError("disk full")
+
+        with pytest.raises(OSError):
+            migrate(conn, path, seed=seed)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+        conn.close()
+
+    def test_a_meta_table_without_starting_cash_is_named(self, tmp_path: Path) -> None:
+        path = tmp_path / "l.sqlite"
+        open_ledger(path).close()
+        conn = sqlite3.connect(path)
+        conn.execute("DELETE FROM meta WHERE key = 'starting_cash_micro'")
+        conn.commit()
+        conn.close()
+        with pytest.raises(LedgerError, match="meta table has no starting_cash_micro"):
+            read_status(path)
 
     def test_state_and_bookkeeping_persist(self, tmp_path: Path) -> None:
         ledger = open_ledger(tmp_path / "l.sqlite")
