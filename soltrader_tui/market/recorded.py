@@ -23,16 +23,13 @@ column, e.g. ``binance_x.csv:1042: column 'close': 'abc' is not a number``.
 
 from __future__ import annotations
 
-import bisect
 import csv
-import hashlib
 import itertools
 import json
 import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -40,14 +37,15 @@ from typing import Literal
 from solders.pubkey import Pubkey
 
 from soltrader_tui.domain import Token
+from soltrader_tui.market.series import (
+    CandleSeries,
+    RecordedSeries,
+    TrackSeries,
+    replay_token,
+)
 
 Format = Literal["candles_csv", "candles_ms_csv", "freqtrade_json", "pumpfun_tracks"]
 
-WSOL_MINT = "So11111111111111111111111111111111111111112"
-"""The wrapped-SOL mint, a protocol constant: replayed SOL trades under its real mint."""
-KNOWN_DECIMALS = {"SOL": 9}
-"""Decimals of symbols that differ from the SPL default of 6."""
-DEFAULT_DECIMALS = 6
 PUMPFUN_DECIMALS = 6
 """Every pump.fun mint has 6 decimals."""
 
@@ -64,104 +62,6 @@ _TIMEFRAME_RE = re.compile(r"[_\-](\d+)([smhdw])(?=[_\-.])")
 
 class RecordedDataError(ValueError):
     """A recorded market file that cannot be replayed; the message says where and why."""
-
-
-def replay_mint(symbol: str) -> str:
-    """Returns the mint a replayed symbol trades under: wSOL for SOL, else derived from it.
-
-    Args:
-        symbol: The token's symbol, e.g. "TRUMP".
-    """
-    if symbol == "SOL":
-        return WSOL_MINT
-    return str(Pubkey(hashlib.sha256(b"soltrader-replay:" + symbol.encode()).digest()))
-
-
-def replay_token(symbol: str) -> Token:
-    """Returns the Token of a replayed symbol (its mint by `replay_mint`, known decimals)."""
-    return Token(replay_mint(symbol), symbol, KNOWN_DECIMALS.get(symbol, DEFAULT_DECIMALS))
-
-
-@dataclass(frozen=True, slots=True)
-class Candle:
-    """One OHLCV candle; prices in USD per whole token, volume in the base token."""
-
-    ts: int
-    """Open time, unix seconds UTC."""
-    open: float
-    high: float
-    low: float
-    close: float
-    volume: float
-
-
-@dataclass(frozen=True, slots=True)
-class CandleSeries:
-    """One token's candles, column-wise (compact and quick to search), with real gaps kept."""
-
-    token: Token
-    interval_s: int
-    source: str
-    """Name of the file the candles came from."""
-    ts: tuple[int, ...]
-    """Open times, unix seconds UTC, strictly increasing on the interval's grid."""
-    open: tuple[float, ...]
-    high: tuple[float, ...]
-    low: tuple[float, ...]
-    close: tuple[float, ...]
-    volume: tuple[float, ...]
-
-    def __len__(self) -> int:
-        return len(self.ts)
-
-    def candle(self, i: int) -> Candle:
-        """Returns candle `i` (negative indexes count from the end)."""
-        return Candle(
-            self.ts[i], self.open[i], self.high[i], self.low[i], self.close[i], self.volume[i]
-        )
-
-    def gaps(self) -> list[tuple[int, int]]:
-        """Returns each gap as (first missing open time, open time of the next candle)."""
-        ts, step = self.ts, self.interval_s
-        return [(a + step, b) for a, b in itertools.pairwise(ts) if b - a > step]
-
-    def between(self, start_ts: float, end_ts: float) -> CandleSeries:
-        """Returns the candles opening in [start_ts, end_ts), for replaying a slice."""
-        i, j = bisect.bisect_left(self.ts, start_ts), bisect.bisect_left(self.ts, end_ts)
-        return CandleSeries(
-            self.token,
-            self.interval_s,
-            self.source,
-            self.ts[i:j],
-            self.open[i:j],
-            self.high[i:j],
-            self.low[i:j],
-            self.close[i:j],
-            self.volume[i:j],
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class TrackSeries:
-    """One pump.fun mint's bonding-curve samples."""
-
-    token: Token
-    source: str
-    ts: tuple[float, ...]
-    """Sample times, unix seconds UTC (microsecond precision), strictly increasing."""
-    sol_in_pool: tuple[float, ...]
-    """SOL in the curve, virtual and real combined (30.0 at launch)."""
-
-    def __len__(self) -> int:
-        return len(self.ts)
-
-    def between(self, start_ts: float, end_ts: float) -> TrackSeries:
-        """Returns the samples taken in [start_ts, end_ts), for replaying a slice."""
-        i, j = bisect.bisect_left(self.ts, start_ts), bisect.bisect_left(self.ts, end_ts)
-        return TrackSeries(self.token, self.source, self.ts[i:j], self.sol_in_pool[i:j])
-
-
-RecordedSeries = CandleSeries | TrackSeries
 
 
 def detect_format(path: Path) -> Format:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 from soltrader_tui.domain import MICRO, MarketTick, Side, SwapQuote, Token
 from soltrader_tui.market.amm import Pool
 from soltrader_tui.market.feed import OfflineFeed
-from soltrader_tui.market.recorded import CandleSeries, RecordedSeries, TrackSeries
+from soltrader_tui.market.series import CandleSeries, RecordedSeries, TrackSeries
 
 if TYPE_CHECKING:
     pass

@@ -16,15 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from solders.pubkey import Pubkey
 
-from soltrader_tui.market.recorded import (
+from soltrader_tui.market.recorded import RecordedDataError, detect_format, load, load_all
+from soltrader_tui.market.series import (
     WSOL_MINT,
     CandleSeries,
-    RecordedDataError,
     RecordedSeries,
     TrackSeries,
-    detect_format,
-    load,
-    load_all,
     replay_mint,
 )
 

@@ -18,13 +18,7 @@ from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.amm import Pool
 from soltrader_tui.market.feed import MarketFeed
-from soltrader_tui.market.recorded import (
-    CandleSeries,
-    RecordedSeries,
-    TrackSeries,
-    load,
-    replay_token,
-)
+from soltrader_tui.market.recorded import load
 from soltrader_tui.market.replay import (
     LIQUIDITY_FLOOR_USD,
     LIQUIDITY_PER_DAILY_QUOTE_VOLUME,
@@ -34,6 +28,7 @@ from soltrader_tui.market.replay import (
     candle_path,
     pumpfun_price_sol,
 )
+from soltrader_tui.market.series import CandleSeries, RecordedSeries, TrackSeries, replay_token
 from soltrader_tui.portfolio import Portfolio
 from tests.factories import record_buy
 
