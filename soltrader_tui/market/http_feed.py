@@ -8,6 +8,10 @@ of every token; `poll` never waits on the network, it hands the engine what is k
 - an older one, up to `max_exit_age_s`, is marked stale: exits only;
 - older still, the token is left out: no decision is made on a price that old.
 A provider whose circuit is open is reported once, and again once it answers again.
+
+A stop lets the request already sent get its answer (for up to `STOP_GRACE_S`) and starts no
+new one: a request cut off mid-flight would be counted by the bot and perhaps never by the
+provider, and the API panel must say what the provider saw.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from soltrader_tui.net.usage import ProviderUsage, UsageMinute
 JUPITER = "jupiter"
 DEX_PROFILES = "dex-profiles"
 DEX_PAIRS = "dex-pairs"
+
+STOP_GRACE_S = 1.0
+"""How long a stop waits for the answer to a request already sent, then cancels it."""
 
 T = TypeVar("T")
 
@@ -81,6 +88,7 @@ class HttpFeed:
         """Providers whose last call failed."""
         self._circuit_open: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     # -- MarketFeed ----------------------------------------------------------------------------
 
@@ -133,9 +141,13 @@ class HttpFeed:
         return notices
 
     async def aclose(self) -> None:
-        """Stops polling and closes the client."""
+        """Stops polling (the request in flight is answered first, see STOP_GRACE_S) and
+        closes the client."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
+            done, _ = await asyncio.wait({self._task}, timeout=STOP_GRACE_S)
+            if not done:
+                self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._client.aclose()
@@ -144,7 +156,7 @@ class HttpFeed:
 
     async def _run(self) -> None:
         next_discovery = 0.0
-        while True:
+        while not self._stopping.is_set():
             now = self._clock.now()
             try:
                 if now >= next_discovery:
@@ -155,7 +167,11 @@ class HttpFeed:
                 raise
             except Exception as exc:  # the poller must outlive any one bad answer
                 self._notice("error", f"market poll failed: {type(exc).__name__}: {exc}")
-            await asyncio.sleep(max(0.0, self._clock.wall_delay(now + self._price_every)))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._stopping.wait(),
+                    max(0.0, self._clock.wall_delay(now + self._price_every)),
+                )
 
     async def _discover(self) -> None:
         mints = list(self._watchlist)
@@ -199,6 +215,8 @@ class HttpFeed:
     async def _get(
         self, provider: str, url: str, params: dict[str, str] | None = None
     ) -> object | None:
+        if self._stopping.is_set():
+            return None  # stopping: no new request
         try:
             body = await self._client.get_json(provider, url, params=params)
         except ProviderUnavailable as exc:
