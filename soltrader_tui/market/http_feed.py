@@ -26,7 +26,7 @@ from soltrader_tui.clock import Clock
 from soltrader_tui.domain import MarketTick, Side, SwapQuote, Token
 from soltrader_tui.market import dexscreener, jupiter
 from soltrader_tui.market.errors import ResponseInvalid
-from soltrader_tui.net import MeteredClient, ProviderError, ProviderUnavailable
+from soltrader_tui.net import ClientStopping, MeteredClient, ProviderError, ProviderUnavailable
 from soltrader_tui.net.usage import ProviderUsage, UsageMinute
 
 JUPITER = "jupiter"
@@ -144,6 +144,7 @@ class HttpFeed:
         """Stops polling (the request in flight is answered first, see STOP_GRACE_S) and
         closes the client."""
         self._stopping.set()
+        self._client.wind_down()  # no retry starts either
         if self._task is not None:
             done, _ = await asyncio.wait({self._task}, timeout=STOP_GRACE_S)
             if not done:
@@ -219,6 +220,8 @@ class HttpFeed:
             return None  # stopping: no new request
         try:
             body = await self._client.get_json(provider, url, params=params)
+        except ClientStopping:
+            return None
         except ProviderUnavailable as exc:
             if provider not in self._circuit_open:
                 self._circuit_open.add(provider)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from soltrader_tui.net.breaker import CircuitState
-from soltrader_tui.net.client import (
-    MeteredClient,
+from soltrader_tui.net.client import MeteredClient, ProviderPolicy
+from soltrader_tui.net.errors import (
+    ClientStopping,
     ProviderError,
-    ProviderPolicy,
     ProviderUnavailable,
     RequestFailed,
 )
@@ -14,6 +14,7 @@ from soltrader_tui.net.usage import ProviderUsage, UsageMinute
 
 __all__ = [
     "CircuitState",
+    "ClientStopping",
     "MeteredClient",
     "ProviderError",
     "ProviderPolicy",

@@ -51,6 +51,11 @@ import httpx2
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from soltrader_tui.net.breaker import CircuitBreaker, CircuitOpen
+from soltrader_tui.net.errors import (
+    ClientStopping,
+    ProviderUnavailable,
+    RequestFailed,
+)
 from soltrader_tui.net.ratelimit import SlidingWindowLimiter
 from soltrader_tui.net.usage import (
     ProviderUsage,
@@ -106,33 +111,6 @@ class ProviderPolicy:
     def header_names(self) -> tuple[str, ...]:
         """Names of the default headers (safe to show; the values are not)."""
         return tuple(self.default_headers)
-
-
-class ProviderError(Exception):
-    """A call to a provider did not give a usable answer; the caller skips this poll."""
-
-    def __init__(self, provider: str, message: str) -> None:
-        super().__init__(f"{provider}: {message}")
-        self.provider = provider
-
-
-class ProviderUnavailable(ProviderError):
-    """The provider's circuit is open: no request was sent."""
-
-    def __init__(self, provider: str, retry_in_s: float) -> None:
-        super().__init__(provider, f"circuit open, next probe in {retry_in_s:.1f}s")
-        self.retry_in_s = retry_in_s
-
-
-class RequestFailed(ProviderError):
-    """Every attempt failed, or one failed in a way not worth retrying."""
-
-    def __init__(self, provider: str, path: str, attempts: int, reason: str) -> None:
-        plural = "attempt" if attempts == 1 else "attempts"
-        super().__init__(provider, f"GET {path} failed after {attempts} {plural}: {reason}")
-        self.path = path
-        self.attempts = attempts
-        self.reason = reason
 
 
 class _AttemptFailed(Exception):
@@ -228,6 +206,7 @@ class MeteredClient:
         self._sleep = sleep
         self._rng = random.Random(seed)
         self._loopback_only = loopback_only
+        self._winding_down = False
         self._http = httpx2.AsyncClient(
             transport=transport, follow_redirects=False, verify=not loopback_only
         )
@@ -306,6 +285,8 @@ class MeteredClient:
 
     async def _attempt(self, p: _Provider, url: str, params: Mapping[str, str] | None) -> object:
         await p.limiter.acquire()
+        if self._winding_down:
+            raise ClientStopping(p.policy.name)  # not a call: nothing is sent, nothing counted
         p.tally.count_call(self._wall())
         started = self._monotonic()
         try:
@@ -425,6 +406,14 @@ class MeteredClient:
         """
         wall = self._wall()
         return [row for p in self._providers.values() for row in p.tally.take_minutes(wall)]
+
+    def wind_down(self) -> None:
+        """Starts no new attempt from now on, retries included; an attempt in flight runs on.
+
+        A stopping owner calls it first and lets calls in flight end, so every call counted is
+        one the provider received (see `HttpFeed.aclose`).
+        """
+        self._winding_down = True
 
     async def aclose(self) -> None:
         """Closes the connection pool."""
