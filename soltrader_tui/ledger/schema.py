@@ -2,9 +2,9 @@
 
 `PRAGMA user_version` is the schema version. Each migration takes the database from
 version N-1 to N inside one transaction; a new ledger gets every version and its meta rows in
-a single one. A migration that reshapes a table imports sqlite-utils
-itself and uses `sqlite_utils.Database(conn)[table].transform(...)`; the others do not pay for
-its import (a twentieth of a second at every first start).
+a single one. A migration that reshapes a table imports sqlite-utils itself and uses
+`sqlite_utils.Database(conn)[table].transform(...)`; the others do not pay for its import (a
+twentieth of a second at every first start).
 """
 
 from __future__ import annotations
@@ -229,8 +229,9 @@ def migrate(
     A new ledger (schema 0) is created in one transaction together with `seed` (its meta
     rows), so a reader polling the file sees either nothing or a whole ledger, never tables
     without their starting cash. An existing ledger (schema > 0) is first copied with SQLite's
-    online backup API beside itself, so a migration can never cost the user their history, and
-    then migrated one transaction per version; `seed` is not called.
+    online backup API beside itself, so a migration can never cost the user their history,
+    then migrated one transaction per version, and then `seed` runs in a transaction of its
+    own: it must only fill in what is missing.
 
     Returns:
         The versions before and after.
@@ -247,6 +248,8 @@ def migrate(
     else:
         for version in range(before, SCHEMA_VERSION):
             _in_transaction(conn, _step(version))
+        if seed is not None:
+            _in_transaction(conn, seed)
     return before, SCHEMA_VERSION
 
 

@@ -393,12 +393,14 @@ def _event_row(e: EventRow) -> tuple[object, ...]:
     return (iso(e.ts), e.level, e.kind, e.message)
 
 
-__all__ = ["Ledger", "LedgerError"]
-
-
 def _write_meta(conn: sqlite3.Connection, *, cash: int, mode: Mode, version: str) -> None:
+    # OR IGNORE: an existing ledger keeps its rows; one from before schema creation and meta
+    # shared a transaction may have lost them to a crash in between, and gets them here.
     conn.execute(
-        "INSERT INTO meta (key, value) VALUES "
+        "INSERT OR IGNORE INTO meta (key, value) VALUES "
         "('starting_cash_micro', ?), ('mode', ?), ('created_by_version', ?)",
         (str(cash), mode, version),
     )
+
+
+__all__ = ["Ledger", "LedgerError"]

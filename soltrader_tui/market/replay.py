@@ -37,15 +37,11 @@ import bisect
 import itertools
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from soltrader_tui.domain import MICRO, MarketTick, Side, SwapQuote, Token
 from soltrader_tui.market.amm import Pool
 from soltrader_tui.market.feed import OfflineFeed
 from soltrader_tui.market.series import CandleSeries, RecordedSeries, TrackSeries
-
-if TYPE_CHECKING:
-    pass
 
 CANDLE_TICKS = 4
 """Ticks per candle: open, nearer extreme, other extreme, close."""

@@ -138,6 +138,17 @@ class TestTransactions:
         assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
         conn.close()
 
+    def test_meta_lost_to_an_old_crash_is_filled_in_at_the_next_open(self, tmp_path: Path) -> None:
+        # Before creation and meta shared a transaction, a crash between them left no meta.
+        path = tmp_path / "l.sqlite"
+        open_ledger(path, cash=100_000_000).close()
+        conn = sqlite3.connect(path)
+        conn.execute("DELETE FROM meta")
+        conn.commit()
+        conn.close()
+        assert open_ledger(path, cash=200_000_000).starting_cash_micro == 200_000_000
+        assert read_status(path).snapshot.starting_cash_usd == 200
+
     def test_a_meta_table_without_starting_cash_is_named(self, tmp_path: Path) -> None:
         path = tmp_path / "l.sqlite"
         open_ledger(path).close()
