@@ -240,6 +240,7 @@ class MeteredClient:
         Raises:
             ProviderUnavailable: The circuit is open; no request was sent.
             RequestFailed: Every attempt failed or the failure was not worth retrying.
+            ClientStopping: `wind_down` was called before an attempt could start.
             ValueError: `provider` is not configured, or a loopback-only client was given a
                 URL that is not http:// on 127.0.0.1.
         """
