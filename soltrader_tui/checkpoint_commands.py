@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from soltrader_tui.commands import EXIT_OK, EXIT_USAGE, fail, not_a_ledger_message
+from soltrader_tui.commands import EXIT_OK, EXIT_USAGE, fail, ledger_error_message
 from soltrader_tui.config_errors import ConfigError
 from soltrader_tui.ledger.connect import LedgerError, NotALedger
 
@@ -87,7 +87,7 @@ def checkpoint(args: argparse.Namespace) -> int:
         return fail(str(exc))
     except (LedgerError, CheckpointError) as exc:
         if isinstance(exc.__cause__, NotALedger):
-            why = not_a_ledger_message(exc.__cause__, given=resolved.ledger_given)
+            why = ledger_error_message(exc.__cause__, given=resolved.ledger_given)
             return fail(f"cannot checkpoint {resolved.ledger}: {why}")
         return fail(str(exc))
     print(f"checkpoint {info.name}: {_describe(info, resolved.ledger)}")

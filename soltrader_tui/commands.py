@@ -30,13 +30,14 @@ def fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def not_a_ledger_message(exc: NotALedger, *, given: bool) -> str:
-    """The message for a file that is not a ledger, for commands that only read it.
+def ledger_error_message(exc: LedgerError, *, given: bool) -> str:
+    """The message for a ledger a read-only command cannot read.
 
-    Named with --db, it is the wrong file. Named by the config, it is our ledger, damaged; the
-    next start moves it aside (`ledger_damaged`), which a read-only command must not do.
+    A file that is not a ledger named with --db is the wrong file. Named by the config, it is
+    our ledger, damaged; the next start moves it aside (`ledger_damaged`), which a read-only
+    command must not do.
     """
-    if given:
+    if not isinstance(exc, NotALedger) or given:
         return str(exc)
     return (
         f"{exc.path} is damaged: {exc.why}. It is the ledger file the config names: the next "
@@ -193,10 +194,8 @@ def status(args: argparse.Namespace) -> int:
         report = read_status(db.resolve())
     except ConfigError as exc:
         return fail(str(exc))
-    except NotALedger as exc:
-        return fail(not_a_ledger_message(exc, given=args.db is not None))
     except LedgerError as exc:
-        return fail(str(exc))
+        return fail(ledger_error_message(exc, given=args.db is not None))
     if args.json:
         print(json.dumps(status_json(report), indent=2, ensure_ascii=False))
         return EXIT_OK

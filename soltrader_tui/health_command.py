@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TextIO
 
 from soltrader_tui import __version__
-from soltrader_tui.commands import fail, ledger_path, not_a_ledger_message
+from soltrader_tui.commands import fail, ledger_error_message, ledger_path
 from soltrader_tui.config_errors import ConfigError
 from soltrader_tui.health import HealthReport, Level, assess, health_json, unreadable
 from soltrader_tui.health_reads import read_recent
-from soltrader_tui.ledger.connect import LedgerError, NotALedger
+from soltrader_tui.ledger.connect import LedgerError
 from soltrader_tui.status import read_status
 
 MARKS: dict[Level, str] = {"ok": "✔", "degraded": "!", "failing": "✖"}
@@ -48,10 +48,8 @@ def health(args: argparse.Namespace) -> int:
     try:
         report = read_status(db, now_wall=now)
         recent = read_recent(db, report, now_wall=now)
-    except NotALedger as exc:
-        return _cannot_check(args, db, not_a_ledger_message(exc, given=given), now)
     except LedgerError as exc:
-        return _cannot_check(args, db, str(exc), now)
+        return _cannot_check(args, db, ledger_error_message(exc, given=given), now)
     except sqlite3.Error as exc:
         return _cannot_check(args, db, f"cannot read {db}: {exc}", now)
     result = assess(report, recent, now)

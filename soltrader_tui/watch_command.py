@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from soltrader_tui import __version__
-from soltrader_tui.commands import fail, not_a_ledger_message
+from soltrader_tui.commands import fail, ledger_error_message
 from soltrader_tui.config_errors import ConfigError
-from soltrader_tui.ledger.connect import LedgerError, NotALedger
+from soltrader_tui.ledger.connect import LedgerError
 
 
 def watch(args: argparse.Namespace) -> int:
@@ -21,10 +21,8 @@ def watch(args: argparse.Namespace) -> int:
         watcher = LedgerWatcher(ledger)
     except ConfigError as exc:
         return fail(str(exc))
-    except NotALedger as exc:
-        return fail(not_a_ledger_message(exc, given=args.db is not None))
     except LedgerError as exc:
-        return fail(str(exc))
+        return fail(ledger_error_message(exc, given=args.db is not None))
     from soltrader_tui.tui.app import make_app
     from soltrader_tui.tui.checkpoint_key import CheckpointTarget
 
