@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
+from soltrader_tui.clock import VirtualClock
+from soltrader_tui.config import Config
 from soltrader_tui.domain import (
     MICRO,
     Fill,
@@ -22,7 +24,9 @@ from soltrader_tui.domain import (
     Signal,
     Token,
 )
+from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
+from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket, sim_mint
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -236,3 +240,24 @@ def record_sim_position(ledger: Ledger, market: SimMarket, ts: float, symbol: st
     quote = market.quote(token.mint, "buy", 50_000_000)
     assert quote is not None
     record_buy(ledger, token, ts=ts, qty=quote.out_amount, quote_amount=50_000_000, fee=126_000)
+
+
+def engine_on_sim(
+    ledger: Ledger,
+    market: SimMarket,
+    start: float,
+    *,
+    hours: float | None = None,
+    config: Config | None = None,
+    version: str = "test",
+) -> Engine:
+    """An engine trading the simulated `market` on a virtual clock from `start` (the market's
+    own start), for `hours` of market time (None: until it is stopped)."""
+    return Engine(
+        config=config or Config(),
+        ledger=ledger,
+        feed=SimFeed(market),
+        clock=VirtualClock(start),
+        version=version,
+        duration_s=None if hours is None else hours * 3600,
+    )

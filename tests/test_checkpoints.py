@@ -28,18 +28,15 @@ from soltrader_tui.checkpoints import (
     rotate,
     take_checkpoint,
 )
-from soltrader_tui.clock import VirtualClock
 from soltrader_tui.config import Config
 from soltrader_tui.domain import Fill, Token
-from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.rows import EventRow, Heartbeat, MarkRow
-from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.status import read_status, status_json
 from tests.e2e.recompute import recompute
-from tests.factories import BONK, WIF, make_fill, make_order
+from tests.factories import BONK, WIF, engine_on_sim, make_fill, make_order
 
 START = 1_767_225_600.0
 """2026-01-01 00:00:00 UTC."""
@@ -116,15 +113,7 @@ def engine_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
         rug_after_s=config.market.sim.rug_after_minutes * 60,
         listing_after_s=config.market.sim.listing_after_minutes * 60,
     )
-    engine = Engine(
-        config=config,
-        ledger=ledger,
-        feed=SimFeed(market),
-        clock=VirtualClock(START),
-        version="test",
-        duration_s=3600,
-    )
-    asyncio.run(engine.run())
+    asyncio.run(engine_on_sim(ledger, market, START, hours=1, config=config).run())
     ledger.close()
     return path
 

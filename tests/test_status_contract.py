@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from soltrader_tui.clock import VirtualClock
-from soltrader_tui.config import Config
-from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
-from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.net.usage import UsageMinute
 from soltrader_tui.status import read_status, status_json
+from tests.factories import engine_on_sim
 
 START = 1_767_225_600.0
 TOP = {
@@ -45,15 +42,7 @@ class TestStatusContract:
     async def test_fields(self, tmp_path: Path) -> None:
         db = tmp_path / "l.sqlite"
         ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
-        engine = Engine(
-            config=Config(),
-            ledger=ledger,
-            feed=SimFeed(SimMarket(4, START)),
-            clock=VirtualClock(START),
-            version="t",
-            duration_s=3 * 3600,
-        )
-        await engine.run()
+        await engine_on_sim(ledger, SimMarket(4, START), START, hours=3, version="t").run()
         # Two flushes of the same minute add up: the api list must carry the sums.
         for calls in (3, 4):
             ledger.flush(usage=[UsageMinute("jupiter", "2026-01-01T00:00Z", calls, 1, 0, 2.0, 9.0)])

@@ -12,13 +12,11 @@ from pathlib import Path
 
 import psutil
 
-from soltrader_tui.clock import VirtualClock
 from soltrader_tui.config import Config
-from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
-from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.snapshot import EngineSnapshot
+from tests.factories import engine_on_sim
 
 HOURS = float(os.environ.get("SOAK_HOURS", "24"))
 START = 1_767_225_600.0
@@ -34,14 +32,7 @@ class TestSoak:
             tmp_path / "soak.sqlite", starting_cash_micro=500_000_000, mode="paper", version="soak"
         )
         market = SimMarket(5, START, tick_seconds=config.market.tick_seconds, extra_tokens=5)
-        engine = Engine(
-            config=config,
-            ledger=ledger,
-            feed=SimFeed(market),
-            clock=VirtualClock(START),
-            version="soak",
-            duration_s=HOURS * 3600,
-        )
+        engine = engine_on_sim(ledger, market, START, hours=HOURS, config=config, version="soak")
         process = psutil.Process()
         samples: list[tuple[float, int]] = []
         next_sample = [START]

@@ -11,16 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from soltrader_tui.clock import VirtualClock
 from soltrader_tui.config import Config
 from soltrader_tui.control import STOP_FILE, transition
 from soltrader_tui.domain import TradingState
 from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger import control as requests
-from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket
-from tests.factories import record_sim_position
+from tests.factories import engine_on_sim, record_sim_position
 
 START = 1_767_225_600.0
 A, P, H = TradingState.ACTIVE, TradingState.PAUSED, TradingState.HALTED
@@ -54,15 +52,7 @@ def open_ledger(path: Path) -> Ledger:
 def build(ledger: Ledger, hours: float | None = None) -> tuple[Engine, SimMarket]:
     config = Config()
     market = SimMarket(3, START, tick_seconds=config.market.tick_seconds)
-    engine = Engine(
-        config=config,
-        ledger=ledger,
-        feed=SimFeed(market),
-        clock=VirtualClock(START),
-        version="test",
-        duration_s=None if hours is None else hours * 3600,
-    )
-    return engine, market
+    return engine_on_sim(ledger, market, START, hours=hours, config=config), market
 
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:

@@ -13,13 +13,13 @@ from soltrader_tui.config import Config
 from soltrader_tui.domain import TradingState
 from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
-from soltrader_tui.market.feed import MarketFeed, SimFeed
+from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.portfolio import Portfolio
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.status import read_status
 from tests.engine.scripted_feed import ScriptedFeed
-from tests.factories import make_token, record_buy
+from tests.factories import engine_on_sim, make_token, record_buy
 
 START = 1_767_225_600.0
 
@@ -39,14 +39,7 @@ def sim_engine(
         rug_after_s=config.market.sim.rug_after_minutes * 60,
         listing_after_s=config.market.sim.listing_after_minutes * 60,
     )
-    return Engine(
-        config=config,
-        ledger=ledger,
-        feed=SimFeed(market),
-        clock=VirtualClock(START),
-        version="test",
-        duration_s=hours * 3600,
-    )
+    return engine_on_sim(ledger, market, START, hours=hours, config=config)
 
 
 def scripted_engine(ledger: Ledger, feed: MarketFeed, ticks: int) -> Engine:

@@ -9,16 +9,13 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from soltrader_tui.clock import VirtualClock
 from soltrader_tui.config import Config
-from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
-from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.portfolio import Portfolio
 from soltrader_tui.resume import restore, verify
 from tests.engine.test_engine import START, open_ledger, sim_engine
-from tests.factories import make_fill, make_order, make_token
+from tests.factories import engine_on_sim, make_fill, make_order, make_token
 
 
 def full_replay(ledger: Ledger) -> Portfolio:
@@ -152,14 +149,7 @@ class TestCurveInTimeOrder:
         config = Config()
         earlier = START - 7200  # an accelerated run started before the last session's end
         market = SimMarket(5, earlier, tick_seconds=config.market.tick_seconds)
-        engine = Engine(
-            config=config,
-            ledger=ledger,
-            feed=SimFeed(market),
-            clock=VirtualClock(earlier),
-            version="test",
-            duration_s=1800,
-        )
+        engine = engine_on_sim(ledger, market, earlier, hours=0.5)
         await engine.run()
         stored = ledger.resume()
         assert stored is not None and stored.point.last_equity_ts is None

@@ -7,16 +7,15 @@ from pathlib import Path
 from textual.widgets import DataTable
 
 from soltrader_tui import __version__
-from soltrader_tui.clock import VirtualClock
 from soltrader_tui.config import Config
 from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
-from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.status import read_status, status_json
 from soltrader_tui.tui import format as fmt
 from soltrader_tui.tui.app import make_app
 from soltrader_tui.tui.widgets.portfolio import PortfolioPanel
+from tests.factories import engine_on_sim
 
 START = 1_767_225_600.0
 
@@ -25,14 +24,7 @@ def build(db: Path, *, hours: float | None, seed: int = 3, speed_virtual: bool =
     config = Config()
     ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version=__version__)
     market = SimMarket(seed, START, tick_seconds=config.market.tick_seconds)
-    return Engine(
-        config=config,
-        ledger=ledger,
-        feed=SimFeed(market),
-        clock=VirtualClock(START),
-        version=__version__,
-        duration_s=None if hours is None else hours * 3600,
-    )
+    return engine_on_sim(ledger, market, START, hours=hours, config=config, version=__version__)
 
 
 class TestDashboardTellsTheLedgerTruth:
