@@ -66,6 +66,76 @@ class TestPaperFills:
         assert not isinstance(fills[0], Rejected)
         assert fills[0].qty == 5_000_000_000 and fills[0].fee > 0
 
+
+class TestExactFigures:
+    """Every micro-USDC of a fill, derived by hand from the pool's curve and the config's fees.
+
+    MEME opens at $0.0042 in a $16,000 pool of a 6-decimal token, so its reserves at the
+    start are 8,000,000,000 micro-USDC (half the liquidity) against
+    round(8e9 · 10**6 / (0.0042 · 10**6)) = 1,904,761,904,762 base units. A constant-product
+    pool pays `out = reserve_out · in // (reserve_in + in)`. Fees are 25 bps of the USDC
+    amount, rounded up to a micro, plus the $0.001 (1,000 micro) network fee, on every fill.
+    """
+
+    USDC_RESERVE = 8_000_000_000
+    TOKEN_RESERVE = 1_904_761_904_762
+
+    async def test_sell_pays_swap_and_network_fees_on_the_quote(self) -> None:
+        market = SimMarket(1, START)
+        token = market.token(MEME)
+        assert token is not None
+        sold = 5_000_000_000  # 5,000 MEME
+        # 8e9 · 5e9 // (1,904,761,904,762 + 5e9) = 4e19 // 1,909,761,904,762
+        assert self.USDC_RESERVE * sold // (self.TOKEN_RESERVE + sold) == 20_945_019
+        fill = await executor(market).execute(
+            make_order(side="sell", in_amount=sold, token=token)
+        )
+        assert not isinstance(fill, Rejected)
+        assert fill.qty == sold
+        assert fill.quote_amount == 20_945_019
+        # 25 bps of 20,945,019 is 52,362.5475, rounded up to 52,363; plus 1,000 network.
+        assert fill.fee == 52_363 + 1_000
+        assert fill.price_usd == pytest.approx(20.945019 / 5_000)
+
+    async def test_buy_gets_the_curve_amount_and_pays_both_fees(self) -> None:
+        market = SimMarket(1, START)
+        token = market.token(MEME)
+        assert token is not None
+        paid = 50_000_000  # $50
+        # 1,904,761,904,762 · 5e7 // (8e9 + 5e7)
+        assert self.TOKEN_RESERVE * paid // (self.USDC_RESERVE + paid) == 11_830_819_284
+        fill = await executor(market).execute(make_order(side="buy", in_amount=paid, token=token))
+        assert not isinstance(fill, Rejected)
+        assert fill.qty == 11_830_819_284
+        assert fill.quote_amount == paid
+        assert fill.fee == 125_000 + 1_000  # 25 bps of $50 exactly, plus the network fee
+        assert fill.price_usd == pytest.approx(50 / 11_830.819284)
+
+    async def test_fees_follow_the_config(self) -> None:
+        market = SimMarket(1, START)
+        token = market.token(MEME)
+        assert token is not None
+        sell = make_order(side="sell", in_amount=5_000_000_000, token=token)
+        fill = await executor(market, bps=100, network=0.25).execute(sell)
+        assert not isinstance(fill, Rejected)
+        # 1 % of 20,945,019 is 209,450.19, rounded up; $0.25 is 250,000 micro.
+        assert fill.fee == 209_451 + 250_000
+
+    async def test_sale_worth_less_than_its_fees_is_rejected(self) -> None:
+        market = SimMarket(1, START)
+        token = market.token(MEME)
+        assert token is not None
+        # 100 MEME fetch 8e9 · 1e8 // (1,904,761,904,762 + 1e8) = 419,977 micro ($0.42);
+        # a sale whose fees reach that is refused, one a micro short of it is not.
+        order = make_order(side="sell", in_amount=100_000_000, token=token)
+        rejected = await executor(market, network=0.5).execute(order)
+        assert isinstance(rejected, Rejected)
+        assert rejected.reason == "MEME sale would return $0.419977, less than the fees"
+        fill = await executor(market, bps=0, network=0.419976).execute(order)
+        assert not isinstance(fill, Rejected) and fill.fee == 419_976
+        at_quote = await executor(market, bps=0, network=0.419977).execute(order)
+        assert isinstance(at_quote, Rejected)
+
     async def test_unlisted_token_is_rejected(self) -> None:
         market = SimMarket(1, START, listing_after_s=3600)
         token = market.token(sim_mint("NEWB"))
