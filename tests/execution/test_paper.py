@@ -87,9 +87,7 @@ class TestExactFigures:
         sold = 5_000_000_000  # 5,000 MEME
         # 8e9 · 5e9 // (1,904,761,904,762 + 5e9) = 4e19 // 1,909,761,904,762
         assert self.USDC_RESERVE * sold // (self.TOKEN_RESERVE + sold) == 20_945_019
-        fill = await executor(market).execute(
-            make_order(side="sell", in_amount=sold, token=token)
-        )
+        fill = await executor(market).execute(make_order(side="sell", in_amount=sold, token=token))
         assert not isinstance(fill, Rejected)
         assert fill.qty == sold
         assert fill.quote_amount == 20_945_019
