@@ -15,8 +15,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -48,13 +48,16 @@ class Terminal:
 
     def __init__(self, cli: Cli, exit_file: Path) -> None:
         self._cli = cli
-        self._socket = f"soltrader-test-{uuid.uuid4().hex[:12]}"
+        # A short folder of its own: a socket path is limited to about 100 bytes, and the
+        # socket file is removed with it (tmux leaves it behind when its server exits).
+        self._dir = Path(tempfile.mkdtemp(prefix="soltrader-tmux-"))
+        self._socket = str(self._dir / "socket")
         self._exit_file = exit_file
         self._env = {k: v for k, v in cli.env.items() if k not in ("TMUX", "TMUX_PANE")}
 
     def _tmux(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["tmux", "-L", self._socket, "-f", os.devnull, *args],
+            ["tmux", "-S", self._socket, "-f", os.devnull, *args],
             cwd=self._cli.cwd,
             env=self._env,
             capture_output=True,
@@ -115,6 +118,7 @@ class Terminal:
     def close(self) -> None:
         """Ends the tmux server and whatever still runs in it (a failed test's dashboard)."""
         self._tmux("kill-server")
+        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 @pytest.fixture
