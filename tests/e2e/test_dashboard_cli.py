@@ -67,7 +67,7 @@ class Terminal:
         )
 
     def start(self, args: Sequence[str | Path]) -> None:
-        """Types the command into a new 160×50 terminal; its exit code goes to the exit file."""
+        """Runs the command in a new 160×50 terminal; its exit code goes to the exit file."""
         command = shlex.join([*soltrader_command(), *map(str, args)])
         shell = f"{command}; echo $? > {shlex.quote(str(self._exit_file))}"
         passed = [f"-e{k}={self._env[k]}" for k in PASSED_ENV if k in self._env]
