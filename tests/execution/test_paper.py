@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from soltrader_tui.config import PaperConfig
+from soltrader_tui.domain import MICRO, Fill, Side, SwapQuote
 from soltrader_tui.execution.paper import PaperExecutor, Rejected, swap_fee_micro
 from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket, sim_mint
@@ -146,3 +147,92 @@ class TestExactFigures:
     )
     def test_swap_fee_rounds_up(self, amount: int, bps: float, fee: int) -> None:
         assert swap_fee_micro(amount, bps) == fee
+
+
+class TestWholeFill:
+    """A fill carries the order's identity and the executor's mode, not just its amounts."""
+
+    async def test_every_field(self) -> None:
+        market = SimMarket(1, START)
+        token = market.token(MEME)
+        assert token is not None
+        order = make_order(
+            side="sell",
+            in_amount=5_000_000_000,
+            token=token,
+            strategy="breakout",
+            ts=START + 5,
+            client_order_id="sell-7",
+        )
+        fill = await PaperExecutor(SimFeed(market), PaperConfig(), "backtest").execute(order)
+        assert fill == Fill(
+            order_id="sell-7",
+            ts=START + 5,
+            token=token,
+            side="sell",
+            qty=5_000_000_000,
+            price_usd=20_945_019 / MICRO / 5_000,
+            quote_amount=20_945_019,
+            fee=52_363 + 1_000,
+            strategy="breakout",
+            mode="backtest",
+        )
+
+
+class TestQuoteReuse:
+    """A quote taken for exactly this order is used; one for another size is not."""
+
+    async def test_a_matching_quote_is_used_as_given(self) -> None:
+        market = SimMarket(1, START)
+        token = market.token(MEME)
+        assert token is not None
+        # A quote the executor could not have taken itself: the pool never pays this much.
+        given = SwapQuote(token, "buy", 50_000_000, 12_000_000_000, 61.9)
+        order = make_order(side="buy", in_amount=50_000_000, token=token)
+        fill = await executor(market).execute(order, given)
+        assert not isinstance(fill, Rejected) and fill.qty == 12_000_000_000
+
+    async def test_a_quote_for_another_size_is_ignored(self) -> None:
+        market = SimMarket(1, START)
+        token = market.token(MEME)
+        assert token is not None
+        stale = SwapQuote(token, "buy", 40_000_000, 12_000_000_000, 61.9)
+        order = make_order(side="buy", in_amount=50_000_000, token=token)
+        fill = await executor(market).execute(order, stale)
+        assert not isinstance(fill, Rejected) and fill.qty == 11_830_819_284  # the pool's own
+
+
+class TestNothingBack:
+    """A swap the pool pays nothing for is rejected; one it pays a single unit for fills.
+
+    CALM's pool holds 1,500,000 USDC against 1,500,000 tokens of 6 decimals, so
+    1.5e12 · x // (1.5e12 + x) is 0 for x = 1 and 1 for x = 2.
+    """
+
+    CALM = sim_mint("CALM")
+
+    async def test_buy_of_one_micro_gets_nothing_and_is_rejected(self) -> None:
+        market = SimMarket(1, START)
+        token = market.token(self.CALM)
+        assert token is not None
+        result = await executor(market).execute(make_order(side="buy", in_amount=1, token=token))
+        assert result == Rejected("CALM pool returns nothing for this size (impact 0 bps)")
+
+    async def test_sell_of_one_unit_gets_nothing_and_is_rejected(self) -> None:
+        market = SimMarket(1, START)
+        token = market.token(self.CALM)
+        assert token is not None
+        result = await executor(market).execute(make_order(side="sell", in_amount=1, token=token))
+        assert isinstance(result, Rejected) and "returns nothing" in result.reason
+
+    @pytest.mark.parametrize("side", ["buy", "sell"])
+    async def test_a_single_unit_back_fills(self, side: Side) -> None:
+        market = SimMarket(1, START)
+        token = market.token(self.CALM)
+        assert token is not None
+        order = make_order(side=side, in_amount=2, token=token)
+        fill = await executor(market, bps=0, network=0).execute(order)
+        assert not isinstance(fill, Rejected)
+        assert (fill.qty, fill.quote_amount, fill.fee) == (
+            (1, 2, 0) if side == "buy" else (2, 1, 0)
+        )

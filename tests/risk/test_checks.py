@@ -389,3 +389,32 @@ class TestExactLimits:
     def test_every_threshold_has_an_edge(self) -> None:
         stateless = {DenialRule.TRADING_STATE, DenialRule.ALREADY_HOLDING}
         assert {edge[0] for edge in EDGES} == set(DenialRule) - stateless
+
+
+class TestExactMessages:
+    """Denials whose wording the other cases do not pin down."""
+
+    def test_no_quote(self) -> None:
+        denial = check_entry(make_request(price_impact_bps=None), make_book(), RiskConfig())
+        assert denial == Denial(
+            DenialRule.MAX_PRICE_IMPACT, "price impact unknown (no quote), limit 100 bps"
+        )
+
+    def test_no_equity_at_all(self) -> None:
+        denial = check_entry(make_request(), make_book(cash_usd=0), RiskConfig())
+        assert denial == Denial(
+            DenialRule.MAX_POSITION_PCT,
+            "entry $50.00 is more than all of equity $0.00, limit 20 %",
+        )
+
+    def test_large_amounts(self) -> None:
+        denial = check_entry(make_request(cost_usd=1_234_567.89), make_book(), RiskConfig())
+        assert denial == Denial(
+            DenialRule.MAX_POSITION_USD,
+            "entry $1,234,567.89 is above the $100.00 per-position limit",
+        )
+
+    def test_unknown_age_is_denied_by_a_one_minute_minimum(self) -> None:
+        config = risk_config(min_pool_age_minutes=1)
+        denial = check_entry(make_request(listed_ts=None), make_book(), config)
+        assert denial == Denial(DenialRule.MIN_POOL_AGE, "BONK pool age unknown; minimum 1 min")
