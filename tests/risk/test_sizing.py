@@ -88,6 +88,49 @@ class TestShrinking:
         sized = size(make_book(), risk_config(max_position_usd=50.126))
         assert sized == EntrySize(usd(50), 50_126_000, None)
 
+    def test_what_is_held_in_the_token_counts(self) -> None:
+        sized = size(make_book(held_usd={"BONK": 70}))  # $100 per token: $30 of room
+        assert isinstance(sized, EntrySize)
+        assert sized.shrunk_by is DenialRule.MAX_TOKEN_EXPOSURE
+        assert sized.cost_micro == usd(30)
+
+    def test_fees_can_jump_over_the_minimum(self) -> None:
+        # No swap costs exactly 4,995,055 micro with 25 bps and $0.001 (4,981,600 costs
+        # 4,995,054, one micro more costs 4,995,056): a room and minimum of exactly that
+        # leaves an order a micro short of the minimum.
+        assert entry_cost_micro(4_981_600, FEE_BPS, NETWORK_FEE) == 4_995_054
+        assert entry_cost_micro(4_981_601, FEE_BPS, NETWORK_FEE) == 4_995_056
+        config = risk_config(min_order_usd=4.995055, max_total_exposure_usd=120 + 4.995055)
+        sized = size(make_book(held_usd={"WIF": 60, "SOL": 60}), config)
+        assert isinstance(sized, Denial)
+        assert sized.rule is DenialRule.MAX_TOTAL_EXPOSURE
+        assert sized.message.startswith("BONK: after fees the max_total_exposure limit leaves $")
+
+    def test_fees_alone_fill_the_room(self) -> None:
+        # $6 of room and a $5.999999 network fee: a one-micro swap would cost $6.000001.
+        book = make_book(held_usd={"WIF": 72, "SOL": 72})
+        sized = size_entry(
+            BONK, "BONK", book, RiskConfig(), swap_fee_bps=FEE_BPS, network_fee_micro=5_999_999
+        )
+        assert isinstance(sized, Denial)
+        assert sized.rule is DenialRule.MAX_TOTAL_EXPOSURE
+        assert sized.message.startswith("BONK: after fees the max_total_exposure limit leaves $")
+
+    def test_large_amounts_in_the_message(self) -> None:
+        config = risk_config(
+            order_usd=20_000,
+            min_order_usd=20_000,
+            max_position_usd=50_000,
+            max_position_pct=100,
+            max_token_exposure_usd=50_000,
+            max_total_exposure_usd=10_000,
+        )
+        assert size(make_book(cash_usd=100_000), config) == Denial(
+            DenialRule.MAX_TOTAL_EXPOSURE,
+            "BONK: the max_total_exposure limit leaves room for $10,000.00, below the "
+            "$20,000.00 minimum order",
+        )
+
     def test_cash_shrinks_it(self) -> None:
         sized = size(
             make_book(cash_usd=12, held_usd={"WIF": 60}), risk_config(max_position_pct=100)
