@@ -9,6 +9,16 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# For the mutation run (docs/testing.md), not CI: mutmut runs each test many times in one
+# process, and the same examples every time make its verdicts reproducible.
+settings.register_profile(
+    "mutation",
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.differing_executors],
+)
 
 
 class Cli:

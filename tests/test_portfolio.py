@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -13,6 +14,7 @@ from soltrader_tui.portfolio import (
     RECENT_TRIPS_MAX,
     Portfolio,
     PortfolioError,
+    PortfolioState,
     RoundTrip,
 )
 from tests.factories import BONK, SOL, WIF, fill_sequences, make_fill, make_token
@@ -294,3 +296,39 @@ class TestInvariantsOverRandomFills:
         assert unrealized is not None
         open_cost = sum(p.cost_micro for p in portfolio.positions.values())
         assert equity == portfolio.cash_micro + open_cost + unrealized
+
+
+class TestExactState:
+    """`state()`, which replays and resumes are compared by, carries every figure."""
+
+    def test_state_of_a_known_history(self) -> None:
+        fills = [
+            # 10 BONK for $10 + $0.025, sold for $12 − $0.03: realized 11.97 − 10.025 = 1.945.
+            make_fill("buy", 1_000_000, 10_000_000, 25_000, BONK, ts=1.0, order_id="b1"),
+            make_fill("sell", 1_000_000, 12_000_000, 30_000, BONK, ts=2.0, order_id="s1"),
+            # 2 WIF for $5, no fee, by another strategy, still open.
+            make_fill("buy", 2_000_000, 5_000_000, 0, WIF, ts=3.0, strategy="breakout"),
+        ]
+        state = Portfolio.replay(500_000_000, fills).state()
+        assert state == PortfolioState(
+            starting_cash_micro=500_000_000,
+            cash_micro=500_000_000 - 10_025_000 + 11_970_000 - 5_000_000,
+            realized_micro=1_945_000,
+            fill_count=3,
+            round_trips=1,
+            wins=1,
+            positions=((WIF.mint, 2_000_000, 5_000_000, 3.0, "breakout", 0),),
+            strategies=(("breakout", 0, 0, 0), ("momentum", 1, 1, 1_945_000)),
+            recent_trips=(RoundTrip(BONK.mint, "BONK", "momentum", 1.0, 2.0, 1_945_000),),
+        )
+
+    def test_an_empty_account_is_allowed(self) -> None:
+        assert Portfolio(0).cash_micro == 0
+
+    def test_a_fill_of_no_side_is_refused_by_name(self) -> None:
+        bad = replace(make_fill(order_id="x1"), side="hold")  # type: ignore[arg-type]
+        with pytest.raises(PortfolioError) as raised:
+            Portfolio(0).apply(bad)
+        assert (
+            str(raised.value) == "fill 'x1' (hold BONK): side must be 'buy' or 'sell', got 'hold'"
+        )

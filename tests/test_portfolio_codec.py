@@ -4,6 +4,8 @@ text is refused with a reason instead of being half-used."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -19,7 +21,7 @@ from soltrader_tui.portfolio_codec import (
     encode_curve,
     encode_portfolio,
 )
-from tests.factories import fill_sequences
+from tests.factories import BONK, WIF, fill_sequences, make_fill
 
 START = 500_000_000
 
@@ -101,3 +103,97 @@ class TestDamagedText:
             decode_curve('{"format": 1}')
         with pytest.raises(CodecError, match="max_dd: expected a finite number"):
             decode_curve('{"format": 1, "peak": 1, "last": 1, "max_dd": "x"}')
+
+
+def saved_text() -> dict[str, Any]:
+    """A saved portfolio holding one of everything: a position, two strategies, a trip."""
+    fills = [
+        make_fill("buy", 1_000_000, 10_000_000, 25_000, BONK, ts=1.0, order_id="b1"),
+        make_fill("sell", 1_000_000, 12_000_000, 30_000, BONK, ts=2.0, order_id="s1"),
+        make_fill("buy", 2_000_000, 5_000_000, 0, WIF, ts=3.0, strategy="breakout"),
+    ]
+    portfolio = Portfolio.replay(500_000_000, fills)
+    portfolio.positions[WIF.mint].high_water_usd = 2.5
+    data: dict[str, Any] = json.loads(encode_portfolio(portfolio))
+    return data
+
+
+POSITION_FIELDS = (
+    "positions", "positions", "decimals", "qty", "cost_micro", "opened_ts", "positions",
+    "trip_realized_micro", "high_water_usd",
+)  # fmt: skip
+"""The field each column of a saved position is named by in an error."""
+TEXT_COLUMNS = {("positions", 0), ("positions", 1), ("positions", 6), ("strategies", 0)}
+TEXT_COLUMNS |= {("recent_trips", 0), ("recent_trips", 1), ("recent_trips", 2)}
+FLOAT_COLUMNS = {("positions", 5), ("positions", 8), ("recent_trips", 3), ("recent_trips", 4)}
+CELLS = [
+    *((("positions", column), POSITION_FIELDS[column]) for column in range(9)),
+    *((("strategies", column), "strategies") for column in range(4)),
+    *((("recent_trips", column), "recent_trips") for column in range(6)),
+]
+
+
+class TestEveryFieldIsNamed:
+    """A damaged field is refused with a message naming that field, whichever it is."""
+
+    @pytest.mark.parametrize(
+        "field", ["cash_micro", "realized_micro", "fill_count", "round_trips", "wins"]
+    )
+    def test_top_level_counts(self, field: str) -> None:
+        data = saved_text()
+        data[field] = "x"
+        with pytest.raises(CodecError) as raised:
+            decode_portfolio(json.dumps(data))
+        assert str(raised.value) == f"saved {field}: expected an integer, got 'x'"
+
+    def test_starting_cash(self) -> None:
+        data = saved_text()
+        data["starting_cash_micro"] = 1.5
+        with pytest.raises(CodecError) as raised:
+            decode_portfolio(json.dumps(data))
+        assert str(raised.value) == "saved starting_cash_micro: expected an integer, got 1.5"
+
+    @pytest.mark.parametrize(("cell", "field"), CELLS, ids=[f"{c[0]}-{c[1]}" for c, _ in CELLS])
+    def test_rows(self, cell: tuple[str, int], field: str) -> None:
+        data = saved_text()
+        rows, column = cell
+        bad: object = 5 if cell in TEXT_COLUMNS else "x"
+        data[rows][-1][column] = bad  # the WIF position, the momentum stats, the BONK trip
+        expected = (
+            "expected text"
+            if cell in TEXT_COLUMNS
+            else "expected a finite number"
+            if cell in FLOAT_COLUMNS
+            else "expected an integer"
+        )
+        with pytest.raises(CodecError) as raised:
+            decode_portfolio(json.dumps(data))
+        assert str(raised.value) == f"saved {field}: {expected}, got {bad!r}"
+
+    def test_counts(self) -> None:
+        data = saved_text()
+        data["wins"] = 2  # more wins than round trips
+        with pytest.raises(CodecError) as raised:
+            decode_portfolio(json.dumps(data))
+        assert str(raised.value) == "saved portfolio: its counts do not add up"
+
+    @pytest.mark.parametrize(
+        ("decode", "what"), [(decode_portfolio, "portfolio"), (decode_curve, "curve")]
+    )
+    def test_which_text(self, decode: Callable[[str], object], what: str) -> None:
+        with pytest.raises(CodecError) as raised:
+            decode("[]")
+        assert str(raised.value) == f"saved {what} is not a JSON object"
+
+    @pytest.mark.parametrize(("field", "column"), [("peak", "peak"), ("last", "last")])
+    def test_curve_fields(self, field: str, column: str) -> None:
+        data = json.loads(encode_curve(EquityCurve(10, 9, 0.1)))
+        data[column] = "x"
+        with pytest.raises(CodecError) as raised:
+            decode_curve(json.dumps(data))
+        assert str(raised.value) == f"saved {field}: expected an integer, got 'x'"
+
+    def test_the_saved_text_is_the_whole_portfolio(self) -> None:
+        back = decode_portfolio(json.dumps(saved_text()))
+        assert back.positions[WIF.mint].high_water_usd == 2.5
+        assert back.state().strategies == (("breakout", 0, 0, 0), ("momentum", 1, 1, 1_945_000))

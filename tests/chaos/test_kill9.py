@@ -9,6 +9,7 @@ import json
 import os
 import random
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -32,6 +33,27 @@ def fill_ids(db: Path) -> list[str]:
         conn.close()
 
 
+def wait_for_ledger(db: Path, proc: subprocess.Popen[str], timeout_s: float = 60) -> None:
+    """Waits until the engine has committed its ledger's first state row (its start-up)."""
+    deadline = time.monotonic() + timeout_s
+    while not has_state(db):
+        assert proc.poll() is None, f"the engine exited ({proc.returncode}) before its ledger"
+        assert time.monotonic() < deadline, f"no ledger at {db} after {timeout_s} s"
+        time.sleep(0.05)
+
+
+def has_state(db: Path) -> bool:
+    if not db.exists():
+        return False
+    conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT count(*) FROM trading_state").fetchone()[0] > 0
+    except sqlite3.Error:  # being created: no table yet
+        return False
+    finally:
+        conn.close()
+
+
 class TestKillNine:
     """Killing the engine at any instant loses nothing committed and duplicates nothing."""
 
@@ -45,15 +67,17 @@ class TestKillNine:
                 "run", "--headless", "--seed", str(cycle), "--speed", "1000", "--db", db
             )
             try:
-                time.sleep(rng.uniform(1.0, 3.0))
+                kill_at = time.monotonic() + rng.uniform(1.0, 3.0)
+                # A slow machine may take longer than that to create the ledger; the kill
+                # waits for it, so every cycle has a ledger to check.
+                wait_for_ledger(db, proc)
+                time.sleep(max(0.0, kill_at - time.monotonic()))
                 if cycle == halted_at:
                     stop = cli.run("stop", "--db", db)
                     assert stop.returncode == 0, stop.stderr
             finally:  # killed even when the test fails: no engine outlives it
                 proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: no clean-up runs
                 proc.wait(timeout=30)
-            if not db.exists():
-                continue
             ids = fill_ids(db)
             assert len(ids) == len(set(ids)), "a fill was recorded twice"
             assert ids[: len(seen)] == seen, "a committed fill was lost or reordered"

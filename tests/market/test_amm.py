@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 
 import pytest
@@ -171,3 +172,61 @@ class TestScaleLiquidity:
     def test_rejects_impossible_factors(self, bad: float) -> None:
         with pytest.raises(ValueError, match="factor"):
             make_pool().scale_liquidity(bad)
+
+
+class TestExactEdges:
+    """The smallest pools, inputs and prices, and the reserves a swap leaves, to the unit."""
+
+    @pytest.mark.parametrize("token_decimals", [0, 18])
+    def test_dust_pools_are_valid(self, token_decimals: int) -> None:
+        pool = Pool(1, 1, token_decimals)
+        assert (pool.token_reserve, pool.usdc_reserve, pool.decimals) == (1, 1, token_decimals)
+
+    @pytest.mark.parametrize(
+        ("call", "says"),
+        [
+            (lambda: Pool.from_price(0.0, 1_000.0, 6), "price_usd must be positive and finite"),
+            (lambda: Pool.from_price(1.0, -1.0, 6), "liquidity_usd must be positive and finite"),
+            (lambda: Pool(5, 5, 6).scale_liquidity(0.0), "factor must be positive and finite"),
+        ],
+    )
+    def test_refusals_name_the_argument(self, call: Callable[[], object], says: str) -> None:
+        with pytest.raises(ValueError, match=f"^{says}, got"):
+            call()
+
+    def test_from_price_never_builds_an_empty_side(self) -> None:
+        # $1e-6 of liquidity: half a micro-USDC rounds to 0, and 1 micro buys 1e-6 tokens:
+        # both sides are floored at one unit.
+        assert Pool.from_price(1.0, 1e-6, 0) == Pool(1, 1, 0)
+        # 1 micro-USDC at $1 a whole token of 0 decimals is 1e-6 tokens: rounds to 0, then 1.
+        assert Pool.from_price(1.0, 2e-6, 0) == Pool(1, 1, 0)
+
+    def test_one_unit_in_is_quoted(self) -> None:
+        # 10**12 · 1 // (10**6 + 1) and 10**12 · 1 // (10**6 + 1): a single unit buys something.
+        assert Pool(10**12, 10**6, 6).quote_buy(1) == (999_999, 10_000 / (10**6 + 1))
+        assert Pool(10**6, 10**12, 6).quote_sell(1) == (999_999, 10_000 / (10**6 + 1))
+
+    def test_a_buy_moves_the_reserves_by_what_was_swapped(self) -> None:
+        pool = Pool(1_000_000, 4_000_000, 6)
+        out = pool.apply_buy(1_000_000)
+        # 1,000,000 · 1,000,000 // 5,000,000 = 200,000 tokens leave, the USDC comes in.
+        assert (out, pool.token_reserve, pool.usdc_reserve) == (200_000, 800_000, 5_000_000)
+
+    def test_a_sell_moves_the_reserves_by_what_was_swapped(self) -> None:
+        pool = Pool(1_000_000, 4_000_000, 6)
+        out = pool.apply_sell(1_000_000)
+        # 4,000,000 · 1,000,000 // 2,000,000 = 2,000,000 micro-USDC leave, the tokens come in.
+        assert (out, pool.token_reserve, pool.usdc_reserve) == (2_000_000, 2_000_000, 2_000_000)
+
+    def test_set_price_floors_each_side_at_one_unit(self) -> None:
+        up = Pool(1, 1, 0)
+        up.set_price(1e6)  # sqrt(1 / 1e12) rounds to 0 tokens: kept at 1, USDC 1e12 · 1
+        assert (up.token_reserve, up.usdc_reserve) == (1, 10**12)
+        down = Pool(1, 1, 0)
+        down.set_price(1e-12)  # 1,000 tokens at 1e-6 micro each: 0.001 rounds to 0, kept at 1
+        assert (down.token_reserve, down.usdc_reserve) == (1_000, 1)
+
+    def test_scale_liquidity_floors_each_side_at_one_unit(self) -> None:
+        pool = Pool(1, 1, 0)
+        pool.scale_liquidity(0.02)
+        assert (pool.token_reserve, pool.usdc_reserve) == (1, 1)

@@ -37,6 +37,14 @@ def make_client(clock: ManualClock, *, max_attempts: int = 1) -> MeteredClient:
     return MeteredClient({"jupiter": policy}, monotonic=clock)
 
 
+async def in_flight(server: LoopbackServer, path: str, count: int, timeout_s: float = 10) -> None:
+    """Waits until the server has received `count` requests for `path`."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while server.count(path) < count:
+        assert asyncio.get_running_loop().time() < deadline, f"{path}: request {count} never came"
+        await asyncio.sleep(0.01)
+
+
 async def fail_until_open(client: MeteredClient, url: str) -> None:
     """Makes the three failed calls that open the circuit."""
     for _ in range(3):
@@ -132,7 +140,9 @@ class TestRecovery:
             clock.advance(30)
             switch.reply = Reply.json({"ok": True}, delay_s=2)
             probe = asyncio.create_task(client.get_json("jupiter", server.url_for("/p")))
-            await asyncio.sleep(0.1)
+            await in_flight(server, "/p", 4)  # the probe has reached the server: it holds the slot
+            with pytest.raises(ProviderUnavailable):
+                await client.get_json("jupiter", server.url_for("/p"))
             probe.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await probe

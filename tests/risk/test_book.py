@@ -86,3 +86,33 @@ class TestBoundedMemory:
         book.note_loss("extra", NOW + LOSS_MEMORY + 1)
         assert book.last_loss_ts("mint0") == NOW + LOSS_MEMORY
         assert book.last_loss_ts("mint1") is None
+
+
+class TestExactBookkeeping:
+    """Edge cases of the book's arithmetic, to the micro-USDC."""
+
+    def test_a_new_book_is_empty(self) -> None:
+        book = RiskBook()
+        assert (book.cash_micro, book.open_positions, book.equity_micro) == (0, 0, 0)
+
+    def test_entries_add_up_and_count_for_the_hour(self) -> None:
+        book = RiskBook(usd(500))
+        book.record_entry(BONK, NOW, usd(30))
+        book.record_entry(BONK, NOW + 60, usd(20))
+        assert (book.cash_micro, book.exposure_micro(BONK)) == (usd(450), usd(50))
+        assert book.entries_within_hour(NOW + 60) == (2, NOW)
+
+    def test_a_partial_exit_worth_more_than_the_position_leaves_zero(self) -> None:
+        book = RiskBook(usd(0), {BONK: usd(10)})
+        book.record_exit(BONK, NOW, usd(15), trip_realized_micro=None)
+        assert (book.holds(BONK), book.exposure_micro(BONK), book.cash_micro) == (True, 0, usd(15))
+
+    def test_closing_a_position_the_book_never_saw(self) -> None:
+        book = RiskBook(usd(10))
+        book.record_exit(BONK, NOW, usd(5), trip_realized_micro=-1)
+        assert (book.cash_micro, book.open_positions, book.last_loss_ts(BONK)) == (usd(15), 0, NOW)
+
+    def test_a_one_micro_win_is_not_a_loss(self) -> None:
+        book = RiskBook(usd(0), {BONK: usd(10)})
+        book.record_exit(BONK, NOW, usd(10), trip_realized_micro=1)
+        assert book.last_loss_ts(BONK) is None

@@ -212,3 +212,69 @@ class TestAtMostOncePerArm:
         ]
         days = [utc_day(e.ts) for e in daily]
         assert len(days) == len(set(days))
+
+
+class TestExactEdges:
+    """What a restart or a resume carries over, and the figures at the edges, exactly."""
+
+    def test_restored_peak_counts_for_the_drawdown(self) -> None:
+        breakers = Breakers(RiskConfig())
+        breakers.restore(
+            day_start_equity_micro=usd(800),
+            day_start_ts=NOW,
+            peak_equity_micro=usd(1_000),
+            losses_in_a_row=0,
+        )
+        assert breakers.day_pnl_micro is None  # no equity point yet: unknown, not 0
+        event = breakers.on_equity(usd(790), NOW)
+        assert event == BreakerTripped(
+            BreakerRule.MAX_DRAWDOWN,
+            "halt",
+            "equity $790.00 is 21.0 % below its peak $1,000.00, limit 20 %",
+            NOW,
+            None,
+        )
+
+    def test_restored_without_the_day_start_counts_from_the_first_point(self) -> None:
+        breakers = Breakers(RiskConfig())
+        breakers.restore(
+            day_start_equity_micro=None, day_start_ts=NOW, peak_equity_micro=None, losses_in_a_row=0
+        )
+        assert breakers.on_equity(usd(500), NOW) is None
+        assert breakers.day_pnl_micro == 0
+        event = breakers.on_equity(usd(475), NOW + MINUTE)
+        assert isinstance(event, BreakerTripped) and event.rule is BreakerRule.DAILY_LOSS
+
+    def test_a_one_micro_win_ends_the_streak(self) -> None:
+        breakers = Breakers(risk_config(max_consecutive_losses=2))
+        assert breakers.on_round_trip(-1, NOW) is None
+        assert breakers.on_round_trip(1, NOW) is None
+        assert breakers.losses_in_a_row == 0
+
+    def test_resume_restarts_the_peak_and_the_day_from_its_equity(self) -> None:
+        breakers = Breakers(RiskConfig())
+        feed(breakers, [(NOW, 1_000), (NOW + 60, 970)])  # down $30: daily limit tripped
+        breakers.rearm(usd(960))
+        assert (breakers.drawdown_pct, breakers.day_pnl_micro) == (0.0, 0)
+        # A fresh full limit from $960 trips the daily breaker again; 20 % below it halts.
+        assert feed(breakers, [(NOW + 120, 935)])[0].rule is BreakerRule.DAILY_LOSS
+        assert feed(breakers, [(NOW + 180, 768)])[0].rule is BreakerRule.MAX_DRAWDOWN
+
+    def test_new_day_clears_the_daily_pause_by_name(self) -> None:
+        breakers = Breakers(RiskConfig())
+        feed(breakers, [(NOW, 500), (NOW + 60, 470)])
+        assert feed(breakers, [(MIDNIGHT, 470)]) == [
+            BreakerCleared(
+                BreakerRule.DAILY_LOSS,
+                "new UTC day: the daily loss limit counts again from $470.00",
+                MIDNIGHT,
+            )
+        ]
+
+    def test_large_figures_in_messages(self) -> None:
+        breakers = Breakers(RiskConfig())
+        events = feed(breakers, [(NOW, 10_000_000), (NOW + 60, 7_900_000)])
+        assert isinstance(events[0], BreakerTripped)
+        assert events[0].reason == (
+            "equity $7,900,000.00 is 21.0 % below its peak $10,000,000.00, limit 20 %"
+        )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pytest
 
@@ -237,3 +238,183 @@ class TestOrderOfRules:
         request = make_request(liquidity_usd=0, cost_usd=1e6)
         denial = check_entry(request, make_book(), RiskConfig())
         assert denial is not None and denial.rule is DenialRule.MIN_LIQUIDITY
+
+
+Situation = tuple[EntryRequest, RiskBook, RiskConfig]
+
+
+def passes_or_rule(request: EntryRequest, book: RiskBook, config: RiskConfig) -> str | None:
+    """The rule that denies the entry (its value), or None when it passes."""
+    denial = check_entry(request, book, config)
+    return None if denial is None else denial.rule.value
+
+
+def costing(micro: int) -> EntryRequest:
+    """The default request, spending exactly `micro` micro-USDC."""
+    return replace(make_request(), cost_micro=micro)
+
+
+def book_with_loss_s(ago_s: float) -> RiskBook:
+    """A book whose BONK round trip closed at a loss `ago_s` seconds before NOW."""
+    book = make_book(held_usd={"BONK": 50})
+    book.record_exit(BONK, NOW - ago_s, usd(46), trip_realized_micro=usd(-4))
+    return book
+
+
+# Room enough that only the limit under test can bind.
+ROOMY = {"max_position_pct": 100, "max_token_exposure_usd": 500, "max_total_exposure_usd": 500}
+
+# (rule, situation for a value, values allowed, values denied). Each limit is tried exactly
+# at its value, one micro-unit (micro-USDC, 1e-6 USD or bps, a millisecond) inside and one
+# outside, so a `>` that became `>=` (or the reverse) fails.
+EDGES: list[tuple[DenialRule, Callable[[Any], Situation], tuple[Any, ...], tuple[Any, ...]]] = [
+    (
+        DenialRule.MAX_POSITION_USD,
+        lambda cost: (costing(cost), make_book(), risk_config(**ROOMY)),
+        (usd(100) - 1, usd(100)),
+        (usd(100) + 1,),
+    ),
+    (
+        DenialRule.MAX_POSITION_PCT,  # 20 % of $500 equity: $100
+        lambda cost: (
+            costing(cost),
+            make_book(),
+            risk_config(**{**ROOMY, "max_position_usd": 500, "max_position_pct": 20}),
+        ),
+        (usd(100) - 1, usd(100)),
+        (usd(100) + 1,),
+    ),
+    (
+        DenialRule.MAX_TOKEN_EXPOSURE,
+        lambda cost: (costing(cost), make_book(), risk_config(max_token_exposure_usd=40)),
+        (usd(40) - 1, usd(40)),
+        (usd(40) + 1,),
+    ),
+    (
+        DenialRule.MAX_TOTAL_EXPOSURE,  # $120 held, limit $150: room for $30
+        lambda cost: (
+            costing(cost),
+            make_book(cash_usd=380, held_usd={"WIF": 60, "SOL": 60}),
+            RiskConfig(),
+        ),
+        (usd(30) - 1, usd(30)),
+        (usd(30) + 1,),
+    ),
+    (
+        DenialRule.INSUFFICIENT_CASH,
+        lambda cost: (
+            costing(cost),
+            make_book(cash_usd=30, held_usd={"WIF": 50, "SOL": 50}),
+            risk_config(max_position_pct=50),
+        ),
+        (usd(30) - 1, usd(30)),
+        (usd(30) + 1,),
+    ),
+    (
+        DenialRule.MIN_ORDER,
+        lambda cost: (costing(cost), make_book(), RiskConfig()),
+        (usd(5), usd(5) + 1),
+        (usd(5) - 1,),
+    ),
+    (
+        DenialRule.MIN_LIQUIDITY,
+        lambda liquidity: (make_request(liquidity_usd=liquidity), make_book(), RiskConfig()),
+        (10_000.0, 10_000.000001),
+        (9_999.999999,),
+    ),
+    (
+        DenialRule.MAX_PRICE_IMPACT,
+        lambda impact: (make_request(price_impact_bps=impact), make_book(), RiskConfig()),
+        (99.999999, 100.0),
+        (100.000001,),
+    ),
+    (
+        DenialRule.MIN_POOL_AGE,  # 60 min
+        lambda age_s: (make_request(listed_ts=NOW - age_s), make_book(), RiskConfig()),
+        (3_600.0, 3_600.001),
+        (3_599.999,),
+    ),
+    (
+        DenialRule.LOSS_COOLDOWN,  # 30 min
+        lambda ago_s: (make_request(), book_with_loss_s(ago_s), RiskConfig()),
+        (1_800.0, 1_800.001),
+        (1_799.999,),
+    ),
+    (
+        DenialRule.MAX_OPEN_POSITIONS,  # 3
+        lambda count: (
+            make_request(),
+            make_book(held_usd={symbol: 10 for symbol in ("WIF", "SOL", "JUP", "RAY")[:count]}),
+            RiskConfig(),
+        ),
+        (2,),
+        (3, 4),
+    ),
+    (
+        DenialRule.MAX_ENTRIES_PER_HOUR,  # 6 in any 60 minutes
+        lambda count: (make_request(), book_with_entries(count, 50, 8), RiskConfig()),
+        (5,),
+        (6, 7),
+    ),
+    (
+        # Six entries, the first `ago_s` before now: one exactly an hour old has left the window.
+        DenialRule.MAX_ENTRIES_PER_HOUR,
+        lambda ago_s: (make_request(), book_with_entries(6, ago_s / MINUTE, 1), RiskConfig()),
+        (3_600.0, 3_600.001),
+        (3_599.999,),
+    ),
+]
+
+
+class TestExactLimits:
+    """A limit allows an entry exactly at it and denies one a micro-unit past it."""
+
+    @pytest.mark.parametrize(
+        ("rule", "situation", "allowed", "denied"),
+        EDGES,
+        ids=[f"{edge[0].value}-{n}" for n, edge in enumerate(EDGES)],
+    )
+    def test_at_inside_and_past_the_limit(
+        self,
+        rule: DenialRule,
+        situation: Callable[[Any], Situation],
+        allowed: tuple[Any, ...],
+        denied: tuple[Any, ...],
+    ) -> None:
+        assert {value: passes_or_rule(*situation(value)) for value in allowed + denied} == {
+            **{value: None for value in allowed},
+            **{value: rule.value for value in denied},
+        }
+
+    def test_every_threshold_has_an_edge(self) -> None:
+        stateless = {DenialRule.TRADING_STATE, DenialRule.ALREADY_HOLDING}
+        assert {edge[0] for edge in EDGES} == set(DenialRule) - stateless
+
+
+class TestExactMessages:
+    """Denials whose wording the other cases do not pin down."""
+
+    def test_no_quote(self) -> None:
+        denial = check_entry(make_request(price_impact_bps=None), make_book(), RiskConfig())
+        assert denial == Denial(
+            DenialRule.MAX_PRICE_IMPACT, "price impact unknown (no quote), limit 100 bps"
+        )
+
+    def test_no_equity_at_all(self) -> None:
+        denial = check_entry(make_request(), make_book(cash_usd=0), RiskConfig())
+        assert denial == Denial(
+            DenialRule.MAX_POSITION_PCT,
+            "entry $50.00 is more than all of equity $0.00, limit 20 %",
+        )
+
+    def test_large_amounts(self) -> None:
+        denial = check_entry(make_request(cost_usd=1_234_567.89), make_book(), RiskConfig())
+        assert denial == Denial(
+            DenialRule.MAX_POSITION_USD,
+            "entry $1,234,567.89 is above the $100.00 per-position limit",
+        )
+
+    def test_unknown_age_is_denied_by_a_one_minute_minimum(self) -> None:
+        config = risk_config(min_pool_age_minutes=1)
+        denial = check_entry(make_request(listed_ts=None), make_book(), config)
+        assert denial == Denial(DenialRule.MIN_POOL_AGE, "BONK pool age unknown; minimum 1 min")

@@ -142,3 +142,16 @@ class TestLevelsShown:
             "trailing_stop",
             "max_hold",
         ]
+
+
+class TestExactLevels:
+    """The trailing stop fires exactly at its level, and only a real mark sets the high."""
+
+    def test_trailing_stop_at_the_level(self) -> None:
+        policy = ExitPolicy.from_config(risk_config(trailing_stop_pct=10))
+        # High 2.0: level 2.0 × 0.9 = 1.8; cost 1.7 keeps the fixed stop and target away.
+        assert policy.reason(1.8, 1.7, 2.0, NOW, NOW) is ExitRule.TRAILING_STOP
+        assert policy.reason(math.nextafter(1.8, 2.0), 1.7, 2.0, NOW, NOW) is None
+
+    def test_a_zero_mark_is_not_a_first_high(self) -> None:
+        assert update_high_water(None, 0.0) is None
