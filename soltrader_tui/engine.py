@@ -33,6 +33,7 @@ from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio import FillEffect, Portfolio
 from soltrader_tui.resume import restore
 from soltrader_tui.risk import BreakerEvent, Denial
+from soltrader_tui.risk.breakers import BreakerRule
 from soltrader_tui.risk_desk import RiskDesk
 from soltrader_tui.snapshot import STALE_PRICE, EngineSnapshot, ScoreView
 from soltrader_tui.strategies import make_strategies
@@ -128,6 +129,11 @@ class Engine(EngineControls, EngineBooks):
             ledger.set_trading_state(self._state, self._state_reason, "engine", self._clock.now())
         else:
             self._state, self._state_reason = TradingState(stored.state), stored.reason
+            daily = BreakerRule.DAILY_LOSS.value
+            if self._state is TradingState.PAUSED and stored.reason.startswith(f"{daily}:"):
+                # Paused by the daily loss limit: it still ends at the next UTC midnight.
+                self._paused_by = daily
+                self._risk.breakers.note_daily_pause()
 
     # -- the host's handle ---------------------------------------------------------------------
 

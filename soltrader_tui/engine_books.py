@@ -186,6 +186,10 @@ class EngineBooks:
             self._breaker_events.append(event)
         if record:
             if self._last_equity_ts is not None and ts <= self._last_equity_ts:
+                # An entry's point is stamped with its price's time, which can be older than a
+                # point already taken; the ledger refuses a point before the previous one, so it
+                # takes that one's place (and the curve in memory holds one point more).
+                ts = self._last_equity_ts
                 self._curve_in_order = False
             self._curve.update(equity)
             self._equity_buffer.append(EquityPoint(ts, equity, self._portfolio.cash_micro))
@@ -206,7 +210,7 @@ class EngineBooks:
             return None
         self._saved_key = key
         if not self._curve_in_order:
-            # Points went back in time: only a rebuild in time order gives the true curve.
+            # A point took the place of an equal-time one: only a rebuild gives the true curve.
             return resume_point(self._portfolio, EquityCurve(), trader.last_fill_id, None)
         return resume_point(self._portfolio, self._curve, trader.last_fill_id, self._last_equity_ts)
 

@@ -189,3 +189,34 @@ def read_first_equity(conn: sqlite3.Connection) -> EquityPoint | None:
         "SELECT ts_epoch, equity_micro, cash_micro FROM equity ORDER BY ts_epoch LIMIT 1"
     ).fetchone()
     return None if row is None else EquityPoint(row[0], row[1], row[2])
+
+
+@dataclass(frozen=True, slots=True)
+class MarketTimes:
+    """The newest market time of each table that must never go back in time (None: empty)."""
+
+    fills: float | None
+    equity: float | None
+    events: str | None
+    """The last event's stored ISO text: events are compared as stored, to the millisecond."""
+
+    @property
+    def newest(self) -> float | None:
+        """The ledger's last market time over fills, equity points and events."""
+        known = [t for t in (self.fills, self.equity) if t is not None]
+        if self.events is not None:
+            known.append(from_iso(self.events))
+        return max(known) if known else None
+
+
+def read_market_times(conn: sqlite3.Connection) -> MarketTimes:
+    """Returns the newest time stamp of the fills, equity points and events (by row order, as
+    written: the ledger checks each write against the row before it)."""
+    fill = conn.execute("SELECT ts_epoch FROM fills ORDER BY id DESC LIMIT 1").fetchone()
+    equity = conn.execute("SELECT max(ts_epoch) FROM equity").fetchone()
+    event = conn.execute("SELECT ts FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    return MarketTimes(
+        None if fill is None else float(fill[0]),
+        None if equity is None or equity[0] is None else float(equity[0]),
+        None if event is None else str(event[0]),
+    )
