@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 from soltrader_tui.domain import Mode, TradingState
 
+LOG_LINES = 200
+"""Log lines a snapshot carries, the engine's and `watch`'s alike (the log pane keeps more)."""
+
 STALE_PRICE = "STALE price"
 """How a score's reason starts while the token's price is stale (the screen, `status` and
 `health` all read it)."""

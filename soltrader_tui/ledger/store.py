@@ -317,6 +317,16 @@ class Ledger:
                 [(name, int(on)) for name, on in enabled],
             )
 
+    def record_session(self, *, wall_start: float, api_note: str) -> None:
+        """Records when this session started (wall time) and why it makes no API calls, if it
+        makes none, so `watch` shows this session's API usage, or that note, as the engine does.
+        """
+        with self._transaction(durable=False) as c:
+            c.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [("session_wall_start", repr(wall_start)), ("session_api_note", api_note)],
+            )
+
     # -- reads the engine needs at start ------------------------------------------------------
 
     def fills(self, *, after_id: int = 0) -> Iterator[StoredFill]:

@@ -120,6 +120,11 @@ class Breakers:
     # -- figures for the screen ----------------------------------------------------------------
 
     @property
+    def day_start_micro(self) -> int | None:
+        """Equity at the start of the current UTC day (what today's P&L is measured from)."""
+        return self._day_start
+
+    @property
     def day_pnl_micro(self) -> int | None:
         """Equity change since the UTC day's start (realized + unrealized), micro-USDC."""
         if self._equity is None or self._day_start is None:

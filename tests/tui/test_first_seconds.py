@@ -54,6 +54,7 @@ class TestWarmingRows:
                     break
             symbols = sorted({v.symbol for v in shown.scores})
             assert len(symbols) == 4, "the simulated market lists four tokens"
+            await pilot.pause(0.1)  # the last snapshot's repaint
             text = screen_text(app, "#scores")
             await pilot.press("q")
         ledger.close()
