@@ -153,7 +153,7 @@ class EngineSnapshot:
     """Equity change since the UTC day started (realized + unrealized)."""
     daily_loss_limit_usd: float | None = None
     drawdown_pct: float | None = None
-    """Current drawdown from the equity peak the breakers watch, percent."""
+    """Current drawdown from the equity curve's peak, percent (the engine's and `watch`'s alike)."""
     max_drawdown_limit_pct: float | None = None
     recent_fills: tuple[FillView, ...] = ()
     scores: tuple[ScoreView, ...] = ()
