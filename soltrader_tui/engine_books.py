@@ -72,7 +72,8 @@ class EngineBooks:
         self._curve: EquityCurve = restored.curve
         self._last_equity_ts = restored.last_equity_ts
         self._curve_in_order = True
-        """False once a point older than the newest recorded one was added (see `resume`)."""
+        """False once a point took the place of one with the same time stamp (the ledger keeps
+        the newer, the curve in memory both), so the curve must not be saved (see `resume`)."""
         self._equity_buffer: list[EquityPoint] = []
         self._saved_key: SavedKey | None = None
         """What the last saved replay covered, so an unchanged one is not written again."""
