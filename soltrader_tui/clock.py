@@ -102,3 +102,15 @@ def make_clock(speed: float | None, start: float | None = None) -> Clock:
     if speed == float("inf"):
         return VirtualClock(start_ts)
     return ScaledClock(start_ts, speed)
+
+
+WALL_CATCH_UP_S = 5.0
+"""How far a ledger may be ahead of the wall clock for a wall-clock session to start anyway:
+it waits that long at most (a previous session's last tick, a small clock step), never more."""
+
+
+def continue_from(last_market_ts: float | None, start: float) -> float:
+    """Returns where an accelerated or virtual session's market time starts: `start` (usually
+    now), or the ledger's last market time when a session that ran ahead left it later, so the
+    ledger never receives the past."""
+    return start if last_market_ts is None else max(start, last_market_ts)

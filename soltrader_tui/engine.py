@@ -33,8 +33,9 @@ from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio import FillEffect, Portfolio
 from soltrader_tui.resume import restore
 from soltrader_tui.risk import BreakerEvent, Denial
+from soltrader_tui.risk.breakers import BreakerRule
 from soltrader_tui.risk_desk import RiskDesk
-from soltrader_tui.snapshot import STALE_PRICE, EngineSnapshot, ScoreView
+from soltrader_tui.snapshot import LOG_LINES, STALE_PRICE, EngineSnapshot, ScoreView
 from soltrader_tui.strategies import make_strategies
 from soltrader_tui.strategies.base import Strategy
 from soltrader_tui.trader import Trader
@@ -48,7 +49,7 @@ YIELD_EVERY_WALL_S = 0.005
 """On a virtual clock, the longest the tick loop runs before letting the screen have a turn."""
 CONTROL_POLL_WALL_S = 0.1
 """Wall seconds between two looks for stop/pause/resume requests from other processes."""
-SCREEN_LOG_LINES = 200
+SCREEN_LOG_LINES = LOG_LINES
 """Log lines carried in each snapshot; the log pane keeps its own longer history."""
 
 SnapshotCallback = Callable[[EngineSnapshot], None]
@@ -128,6 +129,11 @@ class Engine(EngineControls, EngineBooks):
             ledger.set_trading_state(self._state, self._state_reason, "engine", self._clock.now())
         else:
             self._state, self._state_reason = TradingState(stored.state), stored.reason
+            daily = BreakerRule.DAILY_LOSS.value
+            if self._state is TradingState.PAUSED and stored.reason.startswith(f"{daily}:"):
+                # Paused by the daily loss limit: it still ends at the next UTC midnight.
+                self._paused_by = daily
+                self._risk.breakers.note_daily_pause()
 
     # -- the host's handle ---------------------------------------------------------------------
 
@@ -155,17 +161,15 @@ class Engine(EngineControls, EngineBooks):
             running=self._running,
             error=self._error,
             risk_rejections=self._risk.rejections,
-            day_pnl_usd=_usd_or_none(self._risk.breakers.day_pnl_micro),
-            daily_loss_limit_usd=self._config.risk.daily_loss_limit_usd,
-            drawdown_pct=self._risk.breakers.drawdown_pct,
-            max_drawdown_limit_pct=self._config.risk.max_drawdown_pct,
+            day_start_equity_micro=self._risk.breakers.day_start_micro,
+            peak_equity_micro=self._curve.peak_micro,
             api_note=self._feed.api_note,
         )
         return build_snapshot(
             ctx,
             self._portfolio,
             self._marks,
-            levels={m: self._risk.levels(p) for m, p in self._portfolio.positions.items()},
+            risk=self._config.risk,
             recent_fills=self._trader.recent_fills,
             api=[api_view(u) for u in self._feed.usage()],
             scores=scores,
@@ -204,6 +208,7 @@ class Engine(EngineControls, EngineBooks):
         start = self._clock.now()
         end = None if self._duration_s is None else start + self._duration_s
         self._ledger.set_strategies((s.name, s.enabled) for s in self._strategies)
+        self._ledger.record_session(wall_start=time.time(), api_note=self._feed.api_note)
         self._log.emit(
             start,
             "info",
@@ -396,6 +401,3 @@ class Engine(EngineControls, EngineBooks):
             self._breaker_events.append(tripped)
         self._watch_equity(ts, record=True)
 
-
-def _usd_or_none(micro: int | None) -> float | None:
-    return None if micro is None else micro / 1e6

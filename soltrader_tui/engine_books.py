@@ -72,7 +72,8 @@ class EngineBooks:
         self._curve: EquityCurve = restored.curve
         self._last_equity_ts = restored.last_equity_ts
         self._curve_in_order = True
-        """False once a point older than the newest recorded one was added (see `resume`)."""
+        """False once a point took the place of one with the same time stamp (the ledger keeps
+        the newer, the curve in memory both), so the curve must not be saved (see `resume`)."""
         self._equity_buffer: list[EquityPoint] = []
         self._saved_key: SavedKey | None = None
         """What the last saved replay covered, so an unchanged one is not written again."""
@@ -186,6 +187,10 @@ class EngineBooks:
             self._breaker_events.append(event)
         if record:
             if self._last_equity_ts is not None and ts <= self._last_equity_ts:
+                # An entry's point is stamped with its price's time, which can be older than a
+                # point already taken; the ledger refuses a point before the previous one, so it
+                # takes that one's place (and the curve in memory holds one point more).
+                ts = self._last_equity_ts
                 self._curve_in_order = False
             self._curve.update(equity)
             self._equity_buffer.append(EquityPoint(ts, equity, self._portfolio.cash_micro))
@@ -206,7 +211,7 @@ class EngineBooks:
             return None
         self._saved_key = key
         if not self._curve_in_order:
-            # Points went back in time: only a rebuild in time order gives the true curve.
+            # A point took the place of an equal-time one: only a rebuild gives the true curve.
             return resume_point(self._portfolio, EquityCurve(), trader.last_fill_id, None)
         return resume_point(self._portfolio, self._curve, trader.last_fill_id, self._last_equity_ts)
 

@@ -38,9 +38,16 @@ class DecisionLog:
         self._pending: list[EventRow] = []
         self._recent: deque[LogLine] = deque(maxlen=keep)
         self._seq = first_seq
+        self._last_ts = float("-inf")
 
     def emit(self, ts: float, level: str, kind: str, message: str) -> None:
-        """Records one line: buffered for the ledger, kept for the screen, sent to logging."""
+        """Records one line: buffered for the ledger, kept for the screen, sent to logging.
+
+        A line is stamped no earlier than the line before: some are about a price's own time
+        (a stale price's last tick), but they are decided in order, and the ledger refuses a
+        line stamped before the previous one (market time never goes backwards).
+        """
+        ts = self._last_ts = max(ts, self._last_ts)
         self._seq += 1
         self._pending.append(EventRow(ts=ts, level=level, kind=kind, message=message))
         self._recent.append(LogLine(seq=self._seq, ts=ts, level=level, message=message))

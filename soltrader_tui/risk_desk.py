@@ -20,7 +20,6 @@ from soltrader_tui.risk import (
     Denial,
     EntryRequest,
     EntrySize,
-    ExitLevels,
     ExitPolicy,
     ExitRule,
     RiskBook,
@@ -126,10 +125,6 @@ class RiskDesk:
         return self.exits.reason(
             price_usd, pos.avg_cost_usd, pos.high_water_usd, pos.opened_ts, now
         )
-
-    def levels(self, pos: Position) -> ExitLevels:
-        """Returns the position's stop (fixed or trailing, whichever is higher) and target."""
-        return self.exits.levels(pos.avg_cost_usd, pos.high_water_usd)
 
     def after_fill(
         self, side: str, mint: str, ts: float, effect: FillEffect

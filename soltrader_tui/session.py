@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from soltrader_tui import __version__
+from soltrader_tui.clock import WALL_CATCH_UP_S, Clock, continue_from
 from soltrader_tui.config import Config
 from soltrader_tui.config_file import load_config
 from soltrader_tui.domain import Mode, usd_to_micro
@@ -27,6 +29,7 @@ from soltrader_tui.ledger.connect import (
 )
 from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.store import Ledger
+from soltrader_tui.ledger.timeorder import LedgerAhead
 from soltrader_tui.market.sources import MarketSetup, build_market
 from soltrader_tui.market.sources import preload as preload_market
 from soltrader_tui.paths import Paths, ensure_dirs, find_config, resolve_paths
@@ -98,7 +101,9 @@ def open_session(
         LedgerDamaged: the ledger failed its check; also a file that is not a ledger at the
             place the config chose (ours, damaged), unlike one given with `--db`.
         LedgerError: the ledger cannot be opened (a `--db` file that is not a ledger, a newer
-            schema, another engine on it); the file is untouched.
+            schema, another engine on it); the file is untouched. `LedgerAhead`: the session's
+            clock would start before the ledger's last market time (an accelerated session's
+            clock starts at it instead; the wall clock and a replay cannot).
         CheckpointError: a checkpoint due before a migration or a mode switch failed.
         OSError: a data folder cannot be created.
 
@@ -132,6 +137,7 @@ def open_session(
                 before_migration=_migration_checkpoint(paths, config, taken),
                 checking=checking,
             )
+        last_ts = ledger.market_times().newest
         market = build_market(
             config,
             config_dir=None if paths.config_file is None else paths.config_file.parent,
@@ -139,7 +145,9 @@ def open_session(
             speed=opts.speed,
             duration_s=opts.duration_s,
             last_marks={m.mint: (m.price_usd, m.liquidity_usd) for m in ledger.marks().values()},
+            start=continue_from(last_ts, time.time()),
         )
+        refuse_the_past(market.clock, last_ts, paths.ledger, config.market.source == "replay")
         _mode_switch_checkpoint(paths, config, ledger, market.mode, taken)
         engine = Engine(
             config=config,
@@ -161,6 +169,25 @@ def open_session(
         lock.release()
         raise
     return Session(config, paths, ledger, engine, notices, seed, lock, market, tuple(taken))
+
+
+def refuse_the_past(clock: Clock, last_ts: float | None, path: Path, replay: bool) -> None:
+    """Refuses a clock that starts before the ledger's last market time (an accelerated one was
+    started at it). The wall clock may wait a few seconds for a ledger a hair ahead; a ledger
+    hours ahead (a `--speed max` run) is refused with what to do instead, never written into.
+
+    Raises:
+        LedgerAhead: the session's clock would start before the ledger's last market time.
+    """
+    if last_ts is None:
+        return
+    behind = last_ts - clock.now()
+    if behind <= 0:
+        return
+    if not clock.is_virtual and behind <= WALL_CATCH_UP_S:
+        time.sleep(behind)
+        return
+    raise LedgerAhead(path, last_ts, clock.now(), replay=replay)
 
 
 @contextmanager

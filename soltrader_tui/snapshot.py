@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 from soltrader_tui.domain import Mode, TradingState
 
+LOG_LINES = 200
+"""Log lines a snapshot carries, the engine's and `watch`'s alike (the log pane keeps more)."""
+
 STALE_PRICE = "STALE price"
 """How a score's reason starts while the token's price is stale (the screen, `status` and
 `health` all read it)."""
@@ -150,7 +153,7 @@ class EngineSnapshot:
     """Equity change since the UTC day started (realized + unrealized)."""
     daily_loss_limit_usd: float | None = None
     drawdown_pct: float | None = None
-    """Current drawdown from the equity peak the breakers watch, percent."""
+    """Current drawdown from the equity curve's peak, percent (the engine's and `watch`'s alike)."""
     max_drawdown_limit_pct: float | None = None
     recent_fills: tuple[FillView, ...] = ()
     scores: tuple[ScoreView, ...] = ()

@@ -10,29 +10,44 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from soltrader_tui import __version__
 from soltrader_tui.domain import Mode, TradingState
 from soltrader_tui.ledger.connect import LedgerError, open_reader
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.reads import (
+    read_api_totals,
     read_denials,
+    read_first_equity,
     read_heartbeat,
+    read_last_equity_before,
     read_marks,
+    read_resume,
+    read_session,
     read_trading_state,
 )
 from soltrader_tui.ledger.rows import Heartbeat, from_iso
-from soltrader_tui.snapshot import ApiView, EngineSnapshot, LogLine, ScoreView
+from soltrader_tui.portfolio import Portfolio
+from soltrader_tui.portfolio_codec import CodecError, decode_portfolio
+from soltrader_tui.risk.breakers import DAY_S, utc_day
+from soltrader_tui.snapshot import LOG_LINES, ApiView, EngineSnapshot, LogLine, ScoreView
 from soltrader_tui.status_replay import Replayed, replay
 from soltrader_tui.views import SnapshotContext, build_snapshot, fill_view
 
-LOG_LINES = 20
+if TYPE_CHECKING:
+    from soltrader_tui.config import RiskConfig
+
 NO_API_CALLS = (
     "no API calls recorded in this ledger (an accelerated or replay session reads its market "
     "in-process)"
 )
-"""What the API panel says instead of a row of dashes when the ledger holds no usage at all."""
+"""What the API panel says instead of a row of dashes when the ledger holds no usage at all
+(a ledger from before sessions recorded their own note)."""
+NO_CALLS_YET = "no API calls recorded in this session yet"
+"""What it says when the latest session makes API calls but none is recorded yet."""
+RECENT_FILLS = 20
+"""Fills a report lists by default (the dashboard's `tui.recent_fills` asks for its own)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +64,22 @@ class StatusReport:
 
 
 def read_status(
-    path: Path, *, now_wall: float | None = None, since: Replayed | None = None
+    path: Path,
+    *,
+    now_wall: float | None = None,
+    since: Replayed | None = None,
+    risk: RiskConfig | None = None,
+    recent_fills: int = RECENT_FILLS,
 ) -> StatusReport:
     """Reads a status report from a ledger file, in one short read transaction.
 
     Without `since` every fill is replayed: `status` is an independent check of the engine's
     figures. A reader that asks again and again passes the previous report's `replayed`, and
     only what was committed since is replayed (see `status_replay`).
+
+    The snapshot is built by the engine's own builder (`views.build_snapshot`) from the same
+    inputs, read from the ledger: with the config's `risk` limits, every figure the engine's
+    dashboard shows is here too (`watch` passes them); without them, those show as "—".
 
     Raises:
         LedgerError: the file is missing, not a ledger, damaged, or newer.
@@ -64,7 +88,8 @@ def read_status(
     try:
         alive = _engine_alive(path)
         conn.execute("BEGIN")  # one consistent view of every table
-        report = _read(conn, path, time.time() if now_wall is None else now_wall, alive, since)
+        wall = time.time() if now_wall is None else now_wall
+        report = _read(conn, path, wall, alive, since, risk, recent_fills)
         conn.execute("COMMIT")
         return report
     finally:
@@ -85,6 +110,8 @@ def _read(
     now_wall: float,
     alive: bool | None,
     since: Replayed | None,
+    risk: RiskConfig | None,
+    recent_fills: int,
 ) -> StatusReport:
     meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
     if "starting_cash_micro" not in meta:
@@ -94,34 +121,67 @@ def _read(
     # Not the engine's saved replay: `status` is the independent check of it.
     replayed = replay(conn, int(meta["starting_cash_micro"]), since)
     portfolio, recent, curve = replayed.portfolio, replayed.recent, replayed.curve
+    _high_waters(conn, portfolio)
     marks = {mint: m.price_usd for mint, m in read_marks(conn).items()}
     state = read_trading_state(conn)
     heartbeat = read_heartbeat(conn)
     mode = cast(Mode, heartbeat.mode if heartbeat else meta.get("mode", "paper"))
+    market_ts = heartbeat.market_ts if heartbeat else None
+    day_ts = market_ts if market_ts is not None else replayed.last_equity_ts
+    day_start = (
+        None
+        if day_ts is None
+        else read_last_equity_before(conn, utc_day(day_ts) * DAY_S) or read_first_equity(conn)
+    )
+    session = read_session(conn)
+    api = _api(conn, None if session is None else session.wall_start)
     ctx = SnapshotContext(
         version=heartbeat.version if heartbeat else meta.get("created_by_version", ""),
         mode=mode,
         trading_state=TradingState(state.state) if state else TradingState.ACTIVE,
         state_reason=state.reason if state else "new ledger",
-        market_ts=heartbeat.market_ts if heartbeat else None,
+        market_ts=market_ts,
         max_drawdown_pct=curve.max_drawdown_pct,
         strategies_enabled={r[0]: bool(r[1]) for r in conn.execute("SELECT * FROM strategies")},
         # The lock is the truth about a running engine; a killed one leaves running=1 behind.
         running=alive if alive is not None else bool(heartbeat and heartbeat.running),
         risk_rejections=read_denials(conn),
-        api_note=NO_API_CALLS,
+        api_note=NO_API_CALLS if session is None else session.api_note or NO_CALLS_YET,
+        day_start_equity_micro=None if day_start is None else day_start.equity_micro,
+        peak_equity_micro=curve.peak_micro,
     )
     snapshot = build_snapshot(
         ctx,
         portfolio,
         marks,
-        recent_fills=[fill_view(f, why, pnl) for f, why, pnl in reversed(recent)],
+        risk=risk,
+        recent_fills=[
+            fill_view(f, why, pnl) for f, why, pnl in list(reversed(recent))[:recent_fills]
+        ],
         scores=_scores(conn, marks),
-        api=_api(conn),
+        api=api,
         log=_log(conn),
     )
     age = None if heartbeat is None else max(0.0, now_wall - heartbeat.wall_ts)
     return StatusReport(snapshot, heartbeat, age, path, replayed)
+
+
+def _high_waters(conn: sqlite3.Connection, portfolio: Portfolio) -> None:
+    """Takes each open position's high-water mark (its trailing stop) from the engine's saved
+    replay: prices between fills are not in the fills, and the engine saves it as it moves."""
+    if not portfolio.positions:
+        return
+    stored = read_resume(conn)
+    if stored is None:
+        return
+    try:
+        saved = decode_portfolio(stored.point.portfolio).positions
+    except CodecError:
+        return  # a damaged save: the stop shown is then the fixed one, as after a restart
+    for mint, pos in portfolio.positions.items():
+        held = saved.get(mint)
+        if held is not None and (held.opened_ts, held.qty) == (pos.opened_ts, pos.qty):
+            pos.high_water_usd = held.high_water_usd
 
 
 def _scores(conn: sqlite3.Connection, marks: dict[str, float]) -> list[ScoreView]:
@@ -134,14 +194,10 @@ def _scores(conn: sqlite3.Connection, marks: dict[str, float]) -> list[ScoreView
     ]
 
 
-def _api(conn: sqlite3.Connection) -> list[ApiView]:
-    return [
-        ApiView(r[0], r[1], r[2], r[3], r[4])
-        for r in conn.execute(
-            "SELECT provider, sum(calls), sum(errors), sum(rate_limited), max(p95_ms)"
-            " FROM api_usage GROUP BY provider ORDER BY provider"
-        )
-    ]
+def _api(conn: sqlite3.Connection, since_wall: float | None) -> list[ApiView]:
+    """Usage per provider: the latest session's (from its first wall minute), as the engine's
+    panel shows it, or the whole ledger's when sessions did not say when they started."""
+    return [ApiView(*row) for row in read_api_totals(conn, since_wall)]
 
 
 def _log(conn: sqlite3.Connection) -> list[LogLine]:

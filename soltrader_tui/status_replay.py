@@ -18,8 +18,8 @@ from soltrader_tui.equity_curve import EquityCurve
 from soltrader_tui.ledger.reads import count_fills_through, read_equity, read_fills
 from soltrader_tui.portfolio import Portfolio
 
-RECENT_FILLS = 20
-"""Fills a status report lists, newest first."""
+RECENT_FILLS = 1000
+"""Fills a replay keeps, newest last: as many as `tui.recent_fills` may ask for."""
 
 RecentFill = tuple[Fill, str, int | None]
 """A fill, its reason and the P&L the replay says it realized."""

@@ -55,12 +55,19 @@ class Trader:
                 fill_view(stored.fill, stored.reason, stored.realized_micro)
             )
         self._order_seq = ledger.order_count()
+        self._last_order_ts = float("-inf")
 
     def order(
         self, token: Token, ts: float, side: Side, in_amount: int, strategy: str, reason: str
     ) -> Order:
-        """Builds an order with the next client order id."""
+        """Builds an order with the next client order id, stamped no earlier than the one before.
+
+        An entry is stamped with its tick's price time, an exit with the loop's market time; on
+        an HTTP feed a price can be older than an exit already made, and the ledger refuses a
+        fill stamped before the previous one (market time never goes backwards).
+        """
         self._order_seq += 1
+        ts = self._last_order_ts = max(ts, self._last_order_ts)
         return Order(
             client_order_id=f"ord-{self._order_seq:07d}",
             token=token,

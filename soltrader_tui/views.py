@@ -2,7 +2,9 @@
 
 The engine (from its in-memory cache of the ledger) and `status`/`watch` (from the ledger
 file) both call `build_snapshot`, so the screen and the ledger cannot disagree on how a
-figure is computed.
+figure is computed. Every figure that follows from the ledger and the config's risk limits is
+computed here, from the same inputs on both sides: the exit levels of each position, today's
+P&L against the daily loss limit, the drawdown against its limit.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import TYPE_CHECKING
 
 from soltrader_tui.domain import MICRO, Fill, Mode, TradingState, micro_to_usd
 from soltrader_tui.portfolio import Portfolio, Position
+from soltrader_tui.risk.exits import ExitPolicy
 
 if TYPE_CHECKING:
+    from soltrader_tui.config import RiskConfig
     from soltrader_tui.net.usage import ProviderUsage
     from soltrader_tui.risk import ExitLevels
 from soltrader_tui.snapshot import (
@@ -43,10 +47,10 @@ class SnapshotContext:
     error: str | None = None
     api_note: str = ""
     risk_rejections: Mapping[str, int] = field(default_factory=dict)
-    day_pnl_usd: float | None = None
-    daily_loss_limit_usd: float | None = None
-    drawdown_pct: float | None = None
-    max_drawdown_limit_pct: float | None = None
+    day_start_equity_micro: int | None = None
+    """Equity at the start of the market's UTC day, which today's P&L is measured from."""
+    peak_equity_micro: int | None = None
+    """The equity curve's peak, which the current drawdown is measured from."""
 
 
 def api_view(usage: ProviderUsage) -> ApiView:
@@ -133,19 +137,37 @@ def build_snapshot(
     portfolio: Portfolio,
     marks: Mapping[str, float],
     *,
-    levels: Mapping[str, ExitLevels] | None = None,
+    risk: RiskConfig | None = None,
     recent_fills: Sequence[FillView] = (),
     scores: Sequence[ScoreView] = (),
     api: Sequence[ApiView] = (),
     log: Sequence[LogLine] = (),
 ) -> EngineSnapshot:
-    """Assembles an immutable snapshot; unknown figures stay None."""
+    """Assembles an immutable snapshot; unknown figures stay None.
+
+    Args:
+        ctx: What the caller knows besides the portfolio and the marks.
+        portfolio: The fills replayed (the engine's cache, or a reader's replay).
+        marks: The latest price of each token.
+        risk: The risk limits in force: each position's stop and target, and the limits the
+            day's P&L and the drawdown are shown against. None: those show as "—".
+        recent_fills: Newest first.
+        scores: Any order: shown by strategy, then symbol.
+        api: Usage per provider.
+        log: Oldest first.
+    """
     equity = portfolio.equity_micro(marks)
     unrealized = portfolio.unrealized_micro(marks)
+    exits = None if risk is None else ExitPolicy.from_config(risk)
     positions = tuple(
-        position_view(p, marks.get(mint), None if levels is None else levels.get(mint))
+        position_view(
+            p,
+            marks.get(mint),
+            None if exits is None else exits.levels(p.avg_cost_usd, p.high_water_usd),
+        )
         for mint, p in sorted(portfolio.positions.items(), key=lambda kv: kv[1].opened_ts)
     )
+    day_start, peak = ctx.day_start_equity_micro, ctx.peak_equity_micro
     return EngineSnapshot(
         version=ctx.version,
         mode=ctx.mode,
@@ -170,12 +192,18 @@ def build_snapshot(
         max_drawdown_pct=ctx.max_drawdown_pct,
         positions=positions,
         risk_rejections=tuple(sorted(ctx.risk_rejections.items(), key=lambda kv: (-kv[1], kv[0]))),
-        day_pnl_usd=ctx.day_pnl_usd,
-        daily_loss_limit_usd=ctx.daily_loss_limit_usd,
-        drawdown_pct=ctx.drawdown_pct,
-        max_drawdown_limit_pct=ctx.max_drawdown_limit_pct,
+        day_pnl_usd=(
+            None if equity is None or day_start is None else micro_to_usd(equity - day_start)
+        ),
+        daily_loss_limit_usd=None if risk is None else risk.daily_loss_limit_usd,
+        drawdown_pct=(
+            None
+            if equity is None or peak is None or peak <= 0
+            else max(0.0, (peak - equity) * 100.0 / peak)
+        ),
+        max_drawdown_limit_pct=None if risk is None else risk.max_drawdown_pct,
         recent_fills=tuple(recent_fills),
-        scores=tuple(scores),
+        scores=tuple(sorted(scores, key=lambda v: (v.strategy, v.symbol, v.mint))),
         strategies=strategy_views(portfolio, ctx.strategies_enabled, scores),
         api=tuple(api),
         api_note=ctx.api_note,

@@ -18,7 +18,7 @@ def watch(args: argparse.Namespace) -> int:
     try:
         config, paths, _ = load_settings(args.config, args.db)
         ledger = paths.ledger.resolve()
-        watcher = LedgerWatcher(ledger)
+        watcher = LedgerWatcher(ledger, risk=config.risk, recent_fills=config.tui.recent_fills)
     except ConfigError as exc:
         return fail(str(exc))
     except LedgerError as exc:

@@ -1,10 +1,11 @@
 """Provides LedgerWatcher: the dashboard's host when the engine runs in another process.
 
-`soltrader-tui watch` shows the same dashboard as the engine's own, built from the ledger alone
-with `status`'s reader, so what it shows is what the ledger holds. Its keys still act: a stop,
-pause or resume is sent as a control request through the ledger, exactly as `soltrader-tui stop`
-does, and the engine answers it within a tenth of a second. With no engine running, the trading
-state is stored directly, so the next start obeys it.
+`soltrader-tui watch` shows the same dashboard as the engine's own, built from the ledger and the
+config's risk limits with `status`'s reader and the engine's own snapshot builder, so what it
+shows is what the ledger holds, figure for figure what the engine's dashboard shows. Its keys
+still act: a stop, pause or resume is sent as a control request through the ledger, exactly as
+`soltrader-tui stop` does, and the engine answers it within a tenth of a second. With no engine
+running, the trading state is stored directly, so the next start obeys it.
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from soltrader_tui.ledger import control as requests
 from soltrader_tui.ledger.connect import LedgerError
 from soltrader_tui.ledger.control import Command
 from soltrader_tui.snapshot import EngineSnapshot
-from soltrader_tui.status import StatusReport, read_status
+from soltrader_tui.status import RECENT_FILLS, StatusReport, read_status
+
+if TYPE_CHECKING:
+    from soltrader_tui.config import RiskConfig
 
 POLL_S = 0.5
 """Shortest wall time between two reads of the ledger."""
@@ -36,18 +41,34 @@ ANSWER_S = 0.15
 class LedgerWatcher:
     """Reads the ledger's snapshot over and over; sends commands as control requests."""
 
-    def __init__(self, path: Path, *, poll_s: float = POLL_S) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        poll_s: float = POLL_S,
+        risk: RiskConfig | None = None,
+        recent_fills: int = RECENT_FILLS,
+    ) -> None:
         """Reads the ledger once, so the dashboard opens on real figures.
+
+        Args:
+            path: The ledger.
+            poll_s: Shortest wall time between two reads.
+            risk: The config's risk limits: the stops, targets and limits the engine's
+                dashboard shows are computed from them and the ledger, as the engine does.
+            recent_fills: Fills the fills panel lists (`tui.recent_fills`).
 
         Raises:
             LedgerError: the ledger is missing, not a ledger, damaged or newer.
         """
         self._path = path
         self._poll_s = poll_s
+        self._risk = risk
+        self._recent_fills = recent_fills
         self._stop = False
         self._wake = asyncio.Event()
         self._commands: deque[Command] = deque()
-        first = read_status(path)
+        first = read_status(path, risk=risk, recent_fills=recent_fills)
         self._snapshot = first.snapshot
         self._replayed = first.replayed
         self.on_snapshot: Callable[[EngineSnapshot], None] | None = None
@@ -85,7 +106,9 @@ class LedgerWatcher:
 
     def _read(self) -> StatusReport:
         # Only what was committed since the last read is replayed: a large ledger stays cheap.
-        return read_status(self._path, since=self._replayed)
+        return read_status(
+            self._path, since=self._replayed, risk=self._risk, recent_fills=self._recent_fills
+        )
 
     def request_stop(self) -> None:
         """Ends `run` soon; the watched engine is not affected."""

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
-from soltrader_tui.clock import VirtualClock
+from soltrader_tui.clock import VirtualClock, continue_from
 from soltrader_tui.config import Config
 from soltrader_tui.domain import (
     MICRO,
@@ -252,7 +252,11 @@ def engine_on_sim(
     version: str = "test",
 ) -> Engine:
     """An engine trading the simulated `market` on a virtual clock from `start` (the market's
-    own start), for `hours` of market time (None: until it is stopped)."""
+    own start), for `hours` of market time (None: until it is stopped).
+
+    As a real session does, it starts at the ledger's last market time instead when a previous
+    session left that later (see `clock.continue_from`)."""
+    start = continue_from(ledger.market_times().newest, start)
     return Engine(
         config=config or Config(),
         ledger=ledger,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -44,7 +45,7 @@ from soltrader_tui.health_reads import (
 )
 from soltrader_tui.ledger import Ledger, open_reader
 from soltrader_tui.ledger.lock import EngineLock
-from soltrader_tui.ledger.rows import EventRow, Heartbeat
+from soltrader_tui.ledger.rows import EventRow, Heartbeat, iso
 from soltrader_tui.net.usage import UsageMinute, minute_text
 from soltrader_tui.snapshot import EngineSnapshot, LogLine, ScoreView
 from soltrader_tui.status import StatusReport, read_status
@@ -372,7 +373,14 @@ class TestReads:
             EventRow(NOW, "error", "engine", "newest error"),
             EventRow(NOW + 1, "info", "engine", "after it"),
         ]
-        ledger.flush(events=events)
+        # Written as a ledger from before issue 19 may hold them: a line stamped with an older
+        # price's time (the ledger now refuses that, so they go in with plain SQL).
+        raw = sqlite3.connect(ledger.path, isolation_level=None)
+        raw.executemany(
+            "INSERT INTO events (ts, level, kind, message) VALUES (?, ?, ?, ?)",
+            [(iso(e.ts), e.level, e.kind, e.message) for e in events],
+        )
+        raw.close()
         conn = open_reader(ledger.path)
         try:
             count, newest = read_recent_errors(conn, since=since)

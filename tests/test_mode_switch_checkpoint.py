@@ -64,40 +64,40 @@ def switches(data: Path) -> list[CheckpointInfo]:
 class TestModeSwitchCheckpoint:
     """Replaying on a paper ledger (and back) first checkpoints the ledger as it was."""
 
-    def test_paper_then_backtest_then_paper(self, cli: Cli, tmp_path: Path) -> None:
+    def test_backtest_then_paper_then_backtest_refused(self, cli: Cli, tmp_path: Path) -> None:
         paper, replay, data = write_configs(tmp_path)
         db = data / "soltrader.sqlite"
-        run_ok(cli, paper, PAPER)
-        paper_fills = fill_modes(db)
-        assert set(paper_fills) == {"paper"} and switches(data) == []
+        run_ok(cli, replay, BACKTEST)
+        backtest_fills = fill_modes(db)
+        assert set(backtest_fills) == {"backtest"} and switches(data) == []
 
-        stderr = run_ok(cli, replay, BACKTEST)
-        [to_backtest] = switches(data)
-        assert to_backtest.reason == "before switch to backtest mode"
-        assert to_backtest.name.endswith("-before-switch-to-backtest-mode")
-        assert f"CHECKPOINT {to_backtest.name} taken before switch to backtest mode" in stderr
-        assert "previous session on this ledger ran in paper mode" in stderr
-        assert "backtest" in fill_modes(db), "the replay traded on the ledger after the copy"
-        assert fill_modes(to_backtest.path / LEDGER_FILE) == paper_fills, "the ledger as it was"
+        stderr = run_ok(cli, paper, PAPER)
+        [to_paper] = switches(data)
+        assert to_paper.reason == "before switch to paper mode"
+        assert to_paper.name.endswith("-before-switch-to-paper-mode")
+        assert f"CHECKPOINT {to_paper.name} taken before switch to paper mode" in stderr
+        assert "previous session on this ledger ran in backtest mode" in stderr
+        assert "paper" in fill_modes(db), "the paper session traded on the ledger after the copy"
+        assert fill_modes(to_paper.path / LEDGER_FILE) == backtest_fills, "the ledger as it was"
         log = (data / "logs" / "soltrader.log").read_text(encoding="utf-8")
-        assert f"CHECKPOINT {to_backtest.name}" in log
+        assert f"CHECKPOINT {to_paper.name}" in log
 
-        stderr = run_ok(cli, replay, BACKTEST)
-        assert switches(data) == [to_backtest], "same mode again: no new checkpoint"
-        assert "before switch" not in stderr
-
-        run_ok(cli, paper, PAPER)
-        assert [c.reason for c in switches(data)] == [
-            "before switch to backtest mode",
-            "before switch to paper mode",
-        ]
+        # The recorded data is older than the paper session's market time: replaying it into this
+        # ledger would write the past (issue 19), so it is refused, before any checkpoint.
+        before = fill_modes(db)
+        proc = cli.run(*BACKTEST, "--config", replay)
+        assert proc.returncode == 2
+        assert "would write the past" in proc.stderr and "--db NEW.sqlite" in proc.stderr
+        assert switches(data) == [to_paper], "a session that does not start takes no checkpoint"
+        assert fill_modes(db) == before
 
     @pytest.mark.parametrize("which", ["paper", "backtest"])
     def test_new_ledger_takes_none(self, cli: Cli, tmp_path: Path, which: str) -> None:
         paper, replay, data = write_configs(tmp_path)
         config, flags = (paper, PAPER) if which == "paper" else (replay, BACKTEST)
         run_ok(cli, config, flags)
-        run_ok(cli, config, flags)
+        if which == "paper":  # a replay cannot run twice into one ledger: its data is the past
+            run_ok(cli, config, flags)
         assert list_checkpoints(data / "checkpoints") == []
         beat = read_status(data / "soltrader.sqlite").heartbeat
         assert beat is not None and beat.mode == which

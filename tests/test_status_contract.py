@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.rows import MarkRow
 from soltrader_tui.market.sim import SimMarket
-from soltrader_tui.net.usage import UsageMinute
+from soltrader_tui.net.usage import UsageMinute, minute_text
 from soltrader_tui.status import read_status, status_json
 from tests.factories import WIF, engine_on_sim, make_token, record_buy
 
@@ -43,9 +44,11 @@ class TestStatusContract:
         db = tmp_path / "l.sqlite"
         ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
         await engine_on_sim(ledger, SimMarket(4, START), START, hours=3, version="t").run()
-        # Two flushes of the same minute add up: the api list must carry the sums.
+        # Two flushes of the same minute add up: the api list must carry the sums (of the
+        # latest session's minutes: this one's, in wall time).
+        now = minute_text(int(time.time() // 60))
         for calls in (3, 4):
-            ledger.flush(usage=[UsageMinute("jupiter", "2026-01-01T00:00Z", calls, 1, 0, 2.0, 9.0)])
+            ledger.flush(usage=[UsageMinute("jupiter", now, calls, 1, 0, 2.0, 9.0)])
         ledger.close()
         out = status_json(read_status(db))
         assert set(out) >= TOP

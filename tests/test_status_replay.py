@@ -3,6 +3,7 @@ exactly what a replay from scratch gives, and a replay that no longer fits is re
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from soltrader_tui.domain import Fill
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.rows import EquityPoint
+from soltrader_tui.ledger.timeorder import MarketTimeWentBack
 from soltrader_tui.status_replay import Replayed, replay
 from tests.factories import fill_sequences, make_order
 
@@ -87,17 +89,21 @@ class TestRebuilt:
         assert same(read(path, longer), read(path))
         assert read(path, longer).portfolio.fill_count == 4
 
-    def test_an_equity_point_older_than_the_last(self, tmp_path: Path) -> None:
+    def test_an_equity_point_older_than_the_last_is_refused(self, tmp_path: Path) -> None:
         path = tmp_path / "l.sqlite"
         ledger = open_ledger(path)
         ledger.flush(equity=[EquityPoint(100.0, 500, 0), EquityPoint(200.0, 600, 0)])
         earlier = read(path)
-        ledger.flush(equity=[EquityPoint(150.0, 300, 0)])  # a run whose clock went back
+        with pytest.raises(
+            MarketTimeWentBack, match=re.escape("equity stamped 1970-01-01T00:02:30.000Z")
+        ):
+            ledger.flush(equity=[EquityPoint(150.0, 300, 0)])  # a clock that went back
         ledger.close()
         carried, fresh = read(path, earlier), read(path)
         assert carried.curve.saved() == fresh.curve.saved()
-        # In time order: 500, 300, 600 is a 40 % fall (500, 600, 300 would be 50 %).
-        assert fresh.curve.max_drawdown_pct == pytest.approx(40.0)
+        assert fresh.points == 2
+        # 500 then 600: no fall at all.
+        assert fresh.curve.max_drawdown_pct == pytest.approx(0.0)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from soltrader_tui.domain import Fill, Token
 from soltrader_tui.ledger.rows import (
@@ -189,3 +190,82 @@ def read_first_equity(conn: sqlite3.Connection) -> EquityPoint | None:
         "SELECT ts_epoch, equity_micro, cash_micro FROM equity ORDER BY ts_epoch LIMIT 1"
     ).fetchone()
     return None if row is None else EquityPoint(row[0], row[1], row[2])
+
+
+@dataclass(frozen=True, slots=True)
+class MarketTimes:
+    """The newest market time of each table that must never go back in time (None: empty)."""
+
+    fills: float | None
+    equity: float | None
+    events: str | None
+    """The last event's stored ISO text: events are compared as stored, to the millisecond."""
+
+    @property
+    def newest(self) -> float | None:
+        """The ledger's last market time over fills, equity points and events."""
+        known = [t for t in (self.fills, self.equity) if t is not None]
+        if self.events is not None:
+            known.append(from_iso(self.events))
+        return max(known) if known else None
+
+
+def read_market_times(conn: sqlite3.Connection) -> MarketTimes:
+    """Returns the newest time stamp of the fills, equity points and events (by row order, as
+    written: the ledger checks each write against the row before it)."""
+    fill = conn.execute("SELECT ts_epoch FROM fills ORDER BY id DESC LIMIT 1").fetchone()
+    equity = conn.execute("SELECT max(ts_epoch) FROM equity").fetchone()
+    event = conn.execute("SELECT ts FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    return MarketTimes(
+        None if fill is None else float(fill[0]),
+        None if equity is None or equity[0] is None else float(equity[0]),
+        None if event is None else str(event[0]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """What the latest session said about itself when it started, for readers in other
+    processes (`watch`): which API calls are its own, and why there are none."""
+
+    wall_start: float
+    """Wall time the session started, unix seconds (API usage is counted in wall minutes)."""
+    api_note: str
+    """Why the session makes no API calls (e.g. it reads its market in-process), or ""."""
+
+
+def read_session(conn: sqlite3.Connection) -> SessionRow | None:
+    """Returns the latest session's start and API note, or None before the first session."""
+    meta = dict(
+        conn.execute(
+            "SELECT key, value FROM meta WHERE key IN ('session_wall_start', 'session_api_note')"
+        ).fetchall()
+    )
+    start = meta.get("session_wall_start")
+    if start is None:
+        return None
+    try:
+        return SessionRow(float(start), str(meta.get("session_api_note", "")))
+    except ValueError:
+        return None
+
+
+def read_api_totals(
+    conn: sqlite3.Connection, since_wall: float | None = None
+) -> list[tuple[str, int, int, int, float | None]]:
+    """Returns (provider, calls, errors, rate limited, worst p95 ms) per provider, from the wall
+    minute of `since_wall` on (all of them for None), by provider."""
+    # Minutes are stored as 'YYYY-MM-DDTHH:MMZ' (net.usage.minute_text): text order is time order.
+    first = (
+        ""
+        if since_wall is None
+        else datetime.fromtimestamp(since_wall // 60 * 60, UTC).strftime("%Y-%m-%dT%H:%MZ")
+    )
+    return [
+        (r[0], int(r[1]), int(r[2]), int(r[3]), r[4])
+        for r in conn.execute(
+            "SELECT provider, sum(calls), sum(errors), sum(rate_limited), max(p95_ms)"
+            " FROM api_usage WHERE minute >= ? GROUP BY provider ORDER BY provider",
+            (first,),
+        )
+    ]

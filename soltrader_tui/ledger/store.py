@@ -28,6 +28,7 @@ from soltrader_tui.ledger.connect import (
 )
 from soltrader_tui.ledger.control import ControlRequest, pending
 from soltrader_tui.ledger.reads import (
+    MarketTimes,
     StoredFill,
     StoredResume,
     read_denials,
@@ -36,6 +37,7 @@ from soltrader_tui.ledger.reads import (
     read_first_equity,
     read_heartbeat,
     read_last_equity_before,
+    read_market_times,
     read_marks,
     read_recent_fills,
     read_resume,
@@ -52,6 +54,7 @@ from soltrader_tui.ledger.rows import (
     iso,
 )
 from soltrader_tui.ledger.schema import SCHEMA_VERSION, migrate
+from soltrader_tui.ledger.timeorder import check_in_order
 
 if TYPE_CHECKING:
     from soltrader_tui.net.usage import UsageMinute
@@ -173,8 +176,13 @@ class Ledger:
 
         Returns:
             The fill's row id.
+
+        Raises:
+            MarketTimeWentBack: the fill or a line is stamped before the newest one in the
+                ledger (nothing is committed).
         """
         with self._transaction(durable=True) as c:
+            check_in_order(c, fills=[fill.ts], events=[e.ts for e in events])
             c.execute(_INSERT_ORDER, _order_row(order, "filled", "", fill.mode))
             fill_id = c.execute(_INSERT_FILL, _fill_row(fill, order.reason, realized_micro))
             c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
@@ -185,6 +193,7 @@ class Ledger:
     ) -> None:
         """Commits an order that could not be filled, with why."""
         with self._transaction(durable=True) as c:
+            check_in_order(c, events=[e.ts for e in events])
             c.execute(_INSERT_ORDER, _order_row(order, "rejected", detail, mode))
             c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
 
@@ -198,6 +207,7 @@ class Ledger:
     ) -> None:
         """Commits a trading-state change with its reason and who made it."""
         with self._transaction(durable=True) as c:
+            check_in_order(c, events=[e.ts for e in events])
             c.execute(
                 "INSERT INTO trading_state (ts, state, reason, actor) VALUES (?, ?, ?, ?)",
                 (iso(ts), state.value, reason, actor),
@@ -231,10 +241,16 @@ class Ledger:
     ) -> None:
         """Commits buffered bookkeeping in one transaction.
 
+        Raises:
+            MarketTimeWentBack: an equity point or a log line is stamped before the newest one
+                in the ledger (nothing of the flush is committed).
+
         `resume` may ride here, not with the fills: it is a cache of them, and losing the
         newest one costs only a longer replay at the next start.
         """
+        events, equity = list(events), list(equity)
         with self._transaction(durable=False) as c:
+            check_in_order(c, equity=[p.ts for p in equity], events=[e.ts for e in events])
             # Counts are increments since the last flush; latencies cover the minute so far.
             c.executemany(
                 """
@@ -301,6 +317,16 @@ class Ledger:
                 [(name, int(on)) for name, on in enabled],
             )
 
+    def record_session(self, *, wall_start: float, api_note: str) -> None:
+        """Records when this session started (wall time) and why it makes no API calls, if it
+        makes none, so `watch` shows this session's API usage, or that note, as the engine does.
+        """
+        with self._transaction(durable=False) as c:
+            c.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [("session_wall_start", repr(wall_start)), ("session_api_note", api_note)],
+            )
+
     # -- reads the engine needs at start ------------------------------------------------------
 
     def fills(self, *, after_id: int = 0) -> Iterator[StoredFill]:
@@ -338,6 +364,10 @@ class Ledger:
     def equity_points(self, *, after_ts: float | None = None) -> list[EquityPoint]:
         """Returns the equity curve (the points after `after_ts`, if given), oldest first."""
         return read_equity(self._conn, after_ts=after_ts)
+
+    def market_times(self) -> MarketTimes:
+        """Returns the newest time stamps of the fills, equity points and events."""
+        return read_market_times(self._conn)
 
     def day_start_equity(self, day_start_ts: float) -> EquityPoint | None:
         """Returns the last equity point before `day_start_ts`, else the first one, else None."""

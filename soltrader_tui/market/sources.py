@@ -80,11 +80,13 @@ def build_market(
     speed: float | None,
     duration_s: float | None,
     last_marks: Mapping[str, tuple[float, float | None]] | None = None,
+    start: float | None = None,
 ) -> MarketSetup:
     """Builds the feed and clock for `config.market.source`.
 
     `last_marks` (the ledger's last price and pool liquidity of each token) start the simulator
-    where the previous session left it, so a restart shows the same figures.
+    where the previous session left it, so a restart shows the same figures. `start` is where
+    an accelerated clock's market time starts (default: now); the wall clock ignores it.
 
     Raises:
         MarketSetupError: a replay file cannot be used, or flags that the source cannot honour.
@@ -97,7 +99,7 @@ def build_market(
             raise MarketSetupError("market.source jupiter runs on the wall clock: drop --speed")
         clock = make_clock(None)
         return MarketSetup(_jupiter_feed(config, clock), clock, duration_s, "paper")
-    clock = make_clock(speed)
+    clock = make_clock(speed, start)
     sim = config.market.sim
     market = SimMarket(
         seed,

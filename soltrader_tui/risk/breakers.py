@@ -112,7 +112,17 @@ class Breakers:
         self._peak = peak_equity_micro
         self.losses_in_a_row = losses_in_a_row
 
+    def note_daily_pause(self) -> None:
+        """Continues a daily-loss pause the ledger says is in force after a restart: the day's
+        breaker counts as tripped, so the next UTC midnight clears it as it would have."""
+        self._daily_tripped = True
+
     # -- figures for the screen ----------------------------------------------------------------
+
+    @property
+    def day_start_micro(self) -> int | None:
+        """Equity at the start of the current UTC day (what today's P&L is measured from)."""
+        return self._day_start
 
     @property
     def day_pnl_micro(self) -> int | None:

@@ -107,12 +107,17 @@ def _state_and_pace(request: EntryRequest, book: RiskBook, config: RiskConfig) -
         )
     lost_ts = book.last_loss_ts(request.mint)
     cooldown_s = config.loss_cooldown_minutes * 60
-    if lost_ts is not None and now - lost_ts < cooldown_s:
+    if lost_ts is None or cooldown_s <= 0:
+        return None  # 0 switches the cool-down off, whatever the stamps say
+    # A loss stamped after `now` cannot happen in a ledger whose time never goes back; if one
+    # ever did, it counts as just now, never as a negative age or a wait past the cool-down.
+    age_s = max(0.0, now - lost_ts)
+    if age_s < cooldown_s:
         return Denial(
             DenialRule.LOSS_COOLDOWN,
-            f"{request.symbol} closed a losing round trip {(now - lost_ts) / 60:.1f} min ago; "
+            f"{request.symbol} closed a losing round trip {age_s / 60:.1f} min ago; "
             f"cool-down {_num(config.loss_cooldown_minutes)} min "
-            f"({(lost_ts + cooldown_s - now) / 60:.1f} min left)",
+            f"({(cooldown_s - age_s) / 60:.1f} min left)",
         )
     return None
 

@@ -121,7 +121,7 @@ class Momentum:
         """Returns the token's current score and a one-line reason, built now.
 
         The reason reads "fast/slow +1.8% over 60s/300s, 2.1σ → 0.78",
-        "warming up: 120/300 s" or "no prices yet".
+        "warming 120 s / 300 s" or "no prices yet".
 
         Args:
             mint: The token's mint address.
@@ -131,7 +131,7 @@ class Momentum:
             return ScoreReading(None, "no prices yet")
         if state.score is None:
             seen = state.last_ts - state.first_ts
-            return ScoreReading(None, f"warming up: {seen:.0f}/{self._slow_s:g} s")
+            return ScoreReading(None, f"warming {seen:.0f} s / {self._slow_s:g} s")
         pct, z = self._trend(state)
         windows = f"{self._fast_s:g}s/{self._slow_s:g}s"
         reason = f"fast/slow {_pct(pct)} over {windows}, {z:.1f}σ → {state.score:.2f}"

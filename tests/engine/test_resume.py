@@ -9,13 +9,19 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
+
+from soltrader_tui.clock import VirtualClock
 from soltrader_tui.config import Config
+from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
+from soltrader_tui.ledger.timeorder import MarketTimeWentBack
+from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.portfolio import Portfolio
 from soltrader_tui.resume import restore, verify
 from tests.engine.test_engine import START, open_ledger, sim_engine
-from tests.factories import engine_on_sim, make_fill, make_order, make_token
+from tests.factories import make_fill, make_order, make_token
 
 
 def full_replay(ledger: Ledger) -> Portfolio:
@@ -55,7 +61,11 @@ class TestStartFromTheSavedReplay:
     async def test_fills_after_the_save_are_replayed(self, tmp_path: Path) -> None:
         ledger = await traded_ledger(tmp_path / "l.sqlite")
         token = make_token("LATE", 6)
-        buy = make_fill(side="buy", qty=10**6, quote_amount=5_000_000, fee=0, token=token)
+        last = ledger.market_times().newest
+        assert last is not None
+        buy = make_fill(
+            side="buy", qty=10**6, quote_amount=5_000_000, fee=0, token=token, ts=last + 1
+        )
         late_id = ledger.record_fill(
             make_order(token=token, client_order_id="late-1", ts=buy.ts), buy, realized_micro=None
         )
@@ -138,22 +148,31 @@ class TestBackgroundCheck:
         again.close()
 
 
-class TestCurveInTimeOrder:
-    """The drawdown figure is the curve's in time order, even after a run whose clock went back."""
+class TestMarketTimeNeverGoesBack:
+    """A session whose clock starts before the ledger's last market time writes nothing old."""
 
-    async def test_a_session_earlier_than_the_last_point_saves_no_curve(
+    async def test_an_engine_on_an_earlier_clock_is_refused_and_nothing_lands(
         self, tmp_path: Path
     ) -> None:
         path = tmp_path / "l.sqlite"
         ledger = await traded_ledger(path, hours=1.0)
+        before = ledger.market_times()
+        fills_before = len(list(ledger.fills()))
         config = Config()
-        earlier = START - 7200  # an accelerated run started before the last session's end
+        earlier = START - 7200  # a clock started behind the last session's end, as before #19
         market = SimMarket(5, earlier, tick_seconds=config.market.tick_seconds)
-        engine = engine_on_sim(ledger, market, earlier, hours=0.5)
-        await engine.run()
-        stored = ledger.resume()
-        assert stored is not None and stored.point.last_equity_ts is None
-        restored = restore(ledger)
-        assert restored.saved is not None
-        assert restored.curve.saved() == restore(ledger, use_saved=False).curve.saved()
+        engine = Engine(
+            config=config,
+            ledger=ledger,
+            feed=SimFeed(market),
+            clock=VirtualClock(earlier),
+            version="test",
+            duration_s=1800,
+        )
+        with pytest.raises(MarketTimeWentBack) as refused:
+            await engine.run()
+        assert refused.value.table in ("fills", "equity", "events")
+        assert refused.value.new_ts < refused.value.last_ts
+        assert ledger.market_times() == before
+        assert len(list(ledger.fills())) == fills_before
         ledger.close()

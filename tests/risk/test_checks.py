@@ -200,6 +200,22 @@ class TestWindowsPass:
         assert check_entry(make_request(), book_with_loss(ago_min=0), config) is None
 
 
+class TestALossStampedLater:
+    """A loss stamped after the entry's time (issue 19: "-620.9 min ago; cool-down 0 min (620.9
+    min left)") never yields a negative age or a wait longer than the cool-down."""
+
+    def test_cooldown_off_allows_the_entry(self) -> None:
+        config = risk_config(loss_cooldown_minutes=0)
+        assert check_entry(make_request(), book_with_loss(ago_min=-620.9), config) is None
+
+    def test_a_future_loss_counts_as_just_now(self) -> None:
+        denial = check_entry(make_request(), book_with_loss(ago_min=-620.9), RiskConfig())
+        assert denial is not None and denial.rule is DenialRule.LOSS_COOLDOWN
+        assert "0.0 min ago" in denial.message
+        assert "(30.0 min left)" in denial.message
+        assert " -" not in denial.message
+
+
 class TestUnknownMarketFactsAreDenied:
     """A fact the check needs but does not have denies the entry: unknown is not safe."""
 

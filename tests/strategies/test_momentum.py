@@ -165,7 +165,7 @@ class TestWarmUp:
     def test_reason_counts_the_seconds(self) -> None:
         strategy = Momentum(CONFIG)
         feed(strategy, zigzag(T0, 121))
-        assert strategy.score(MINT_A) == ScoreReading(None, "warming up: 120/300 s")
+        assert strategy.score(MINT_A) == ScoreReading(None, "warming 120 s / 300 s")
 
     def test_no_signals_while_warming_up(self) -> None:
         rising = feed(Momentum(CONFIG), zigzag(T0, 300, drift=0.002), holding=False)
@@ -185,7 +185,7 @@ class TestWarmUp:
         strategy = warmed_up()
         resumed = AFTER_WARMUP + 400
         steps = feed(strategy, zigzag(resumed, 200, drift=0.002), holding=True)
-        assert strategy.score(MINT_A) == ScoreReading(None, "warming up: 199/300 s")
+        assert strategy.score(MINT_A) == ScoreReading(None, "warming 199 s / 300 s")
         assert signals(steps) == []
 
     def test_gap_within_slow_window_keeps_the_state(self) -> None:

@@ -97,7 +97,11 @@ def make_fill_view(
 
 
 def make_score(
-    symbol: str = "BONK", *, score: float | None = 0.62, strategy: str = "momentum"
+    symbol: str = "BONK",
+    *,
+    score: float | None = 0.62,
+    strategy: str = "momentum",
+    reason: str | None = None,
 ) -> ScoreView:
     """Builds one strategy's score for one token; `score=None` is a warming-up strategy."""
     return ScoreView(
@@ -105,7 +109,8 @@ def make_score(
         mint=mint_for(symbol),
         symbol=symbol,
         score=score,
-        reason="warming up" if score is None else f"fast/slow trend {score:.2f}",
+        reason=reason
+        or ("warming 40 s / 300 s" if score is None else f"fast/slow trend {score:.2f}"),
         price_usd=PRICES.get(symbol),
         liquidity_usd=184_250.0,
     )

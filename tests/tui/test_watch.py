@@ -105,7 +105,7 @@ class TestWatchingWithNoEngine:
             assert shown.fills == read_status(db).snapshot.fills
             # The session read its market in-process: the API panel says so, not a row of dashes.
             note = app.screen.query_one("#api-note", Label)
-            assert note.display and "no API calls recorded" in str(note.content)
+            assert note.display and "read in-process, no API calls" in str(note.content)
             await pilot.press("p")
             paused = await shown_until(app, pilot, lambda s: s.trading_state is TradingState.PAUSED)
             assert "while no engine ran" in paused.state_reason

@@ -40,25 +40,26 @@ class TestHeader:
             line = s.text("#status-bar")
             assert f"soltrader-tui {VERSION}" in line
             assert "PAPER" in line
-            assert "ACTIVE  new ledger" in line
+            assert "ACTIVE  trading" in line, "the present, not how the state began"
             assert "● running" in line
             assert s.app.title == f"soltrader-tui {VERSION}"
 
     @pytest.mark.parametrize(
-        ("state", "reason", "colour"),
+        ("state", "reason", "shown", "colour"),
         [
-            (TradingState.ACTIVE, "resumed by operator", "green"),
-            (TradingState.PAUSED, "daily loss limit", "yellow"),
-            (TradingState.HALTED, "emergency stop from another terminal", "red"),
+            # ACTIVE says what happens now (its scores are in: trading), not how it began.
+            (TradingState.ACTIVE, "resumed by operator", "trading", "green"),
+            (TradingState.PAUSED, "daily loss limit", "daily loss limit", "yellow"),
+            (TradingState.HALTED, "emergency stop from another terminal", None, "red"),
         ],
     )
     async def test_state_changes_show_in_colour(
-        self, state: TradingState, reason: str, colour: str
+        self, state: TradingState, reason: str, shown: str | None, colour: str
     ) -> None:
         async with session() as s:
             await s.publish(make_snapshot(trading_state=state, state_reason=reason))
             line = s.text("#status-bar")
-            assert f"{state.value.upper()}  {reason}" in line
+            assert f"{state.value.upper()}  {shown or reason}" in line
             content = s.app.screen.query_one("#status-bar", Static).content
             assert isinstance(content, Text)
             styles = [str(span.style) for span in content.spans]
@@ -212,10 +213,10 @@ class TestScoresPanel:
         )
         async with session(snap) as s:
             sol, wif = s.rows("#scores-table")
-            assert sol[:5] == ["momentum", "SOL", "0.41", fmt.score_bar(0.41), "$152.37"]
-            assert sol[5] == "$184,250.00"
-            assert wif[2:4] == ["—", "—"]
-            assert wif[6] == "warming up"
+            assert sol[:3] == ["SOL", f"0.41 {fmt.score_bar(0.41)}", "$152.37"]
+            assert sol[3:] == ["$184,250.00", "fast/slow trend 0.41", "momentum"]
+            assert wif[1] == "warming 40 s / 300 s", "no score yet: the cell says why"
+            assert wif[4] == "warming 40 s / 300 s"
             assert s.rows("#strategies-table") == [["momentum", "yes", "0.62", "7", "-$1.50", "—"]]
 
     async def test_score_changes_update_the_row(self) -> None:
@@ -223,13 +224,12 @@ class TestScoresPanel:
             await s.publish(make_snapshot(scores=(make_score("BONK", score=0.9),)))
             assert s.rows("#scores-table") == [
                 [
-                    "momentum",
                     "BONK",
-                    "0.90",
-                    fmt.score_bar(0.9),
+                    f"0.90 {fmt.score_bar(0.9)}",
                     "$0.00002431",
                     "$184,250.00",
                     "fast/slow trend 0.90",
+                    "momentum",
                 ]
             ]
 

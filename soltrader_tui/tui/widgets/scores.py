@@ -11,6 +11,9 @@ from soltrader_tui.tui import format as fmt
 from soltrader_tui.tui.widgets.panel import SnapshotPanel
 from soltrader_tui.tui.widgets.table import Column, Row, add_columns, num, pnl, sync_rows
 
+SCORE_WIDTH = 21
+"""The score cell: "0.62 ██████▏   " or a reason such as "warming 140 s / 300 s"."""
+
 STRATEGY_COLUMNS = (
     Column("name", "Strategy"),
     Column("enabled", "Enabled"),
@@ -21,14 +24,15 @@ STRATEGY_COLUMNS = (
 )
 
 SCORE_COLUMNS = (
-    Column("strategy", "Strategy"),
     Column("symbol", "Symbol"),
-    Column("score", "Score", 5, numeric=True),
-    Column("bar", "0 ─ 1", 10),
+    Column("score", "Score  0 ─ 1", SCORE_WIDTH),
     Column("price", "Price", 11, numeric=True),
     Column("liquidity", "Liquidity", 14, numeric=True),
     Column("reason", "Reason", 40),
+    Column("strategy", "Strategy"),
 )
+"""Symbol and score first: at 80 columns they are what fits, and a token whose strategy is
+still warming up says so there, with its progress."""
 
 
 def score_style(x: float | None) -> str:
@@ -58,19 +62,27 @@ def strategy_row(view: StrategyView) -> Row:
     )
 
 
+def score_cell(view: ScoreView) -> Text:
+    """The score as a number and a bar; while there is none, why (e.g. its warm-up progress)."""
+    if view.score is None:
+        return Text(view.reason or fmt.MISSING, style="dim italic")
+    return Text.assemble(
+        fmt.score(view.score) + " ", (fmt.score_bar(view.score), score_style(view.score))
+    )
+
+
 def score_row(view: ScoreView) -> Row:
     """One row for a strategy's score of one token, keyed by strategy and mint."""
     v = view
     return Row(
         f"{v.strategy}/{v.mint}",
         (
-            v.strategy,
             v.symbol,
-            num(fmt.score(v.score)),
-            Text(fmt.score_bar(v.score), style=score_style(v.score)),
+            score_cell(v),
             num(fmt.price(v.price_usd)),
             num(fmt.usd(v.liquidity_usd)),
             v.reason,
+            v.strategy,
         ),
     )
 

@@ -18,6 +18,37 @@ STATE_STYLE = {
 """ACTIVE green, PAUSED yellow, HALTED red."""
 
 
+def activity(snapshot: EngineSnapshot) -> str:
+    """What the engine is doing now, for the header.
+
+    PAUSED and HALTED say why (the stored reason: what a breaker or the operator said). ACTIVE
+    says what is happening now, not how the state began ("new ledger" would stay for hours):
+    warming up (with the least warm token's progress) until a strategy scores, then trading.
+    """
+    s = snapshot
+    if s.trading_state is not TradingState.ACTIVE:
+        return s.state_reason
+    if not s.running:
+        return ""
+    if not s.scores:
+        return "starting" if s.market_ts is None else "waiting for prices"
+    if any(v.score is not None for v in s.scores):
+        return "trading"
+    warming = [v.reason for v in s.scores if v.reason.startswith("warming ")]
+    return "warming up" + (f" {_least_warm(warming).removeprefix('warming ')}" if warming else "")
+
+
+def _least_warm(reasons: list[str]) -> str:
+    # "warming 40 s / 300 s": the fewest seconds seen is the one the wait is for.
+    def seen(reason: str) -> float:
+        try:
+            return float(reason.split()[1])
+        except (IndexError, ValueError):
+            return float("inf")
+
+    return min(reasons, key=seen)
+
+
 def status_text(snapshot: EngineSnapshot) -> Text:
     """The status line for `snapshot`: who we are, what mode, what state, and why."""
     s = snapshot
@@ -28,8 +59,9 @@ def status_text(snapshot: EngineSnapshot) -> Text:
         " ",
         (f" {s.trading_state.value.upper()} ", STATE_STYLE.get(s.trading_state, "bold")),
     )
-    if s.state_reason:
-        text.append(f" {s.state_reason}")
+    doing = activity(s)
+    if doing:
+        text.append(f" {doing}")
     text.append(f"  │  market {fmt.ts(s.market_ts)} UTC  │  ", style="dim")
     if s.error is not None:
         text.append("✖ engine failed", style="bold red")
