@@ -90,6 +90,12 @@ def checkpoint(args: argparse.Namespace) -> int:
             why = ledger_error_message(exc.__cause__, given=resolved.ledger_given)
             return fail(f"cannot checkpoint {resolved.ledger}: {why}")
         return fail(str(exc))
+    from soltrader_tui.ledger_log import checkpoint_line, log_file, note
+
+    note(
+        log_file(resolved.logs_dir, resolved.ledger),
+        checkpoint_line(info, resolved.ledger, "`soltrader-tui checkpoint`"),
+    )
     print(f"checkpoint {info.name}: {_describe(info, resolved.ledger)}")
     print(f"folder: {info.path}")
     print(f"to go back to it later: {_command(args, resolved, 'restore', info.name)}")
@@ -107,6 +113,7 @@ def checkpoints(args: argparse.Namespace) -> int:
     infos = list_checkpoints(resolved.checkpoints_dir)
     if not infos:
         print(f"no checkpoints in {resolved.checkpoints_dir}")
+        _print_set_aside(resolved.ledger)
         return EXIT_OK
     from rich import box
     from rich.console import Console
@@ -147,7 +154,22 @@ def checkpoints(args: argparse.Namespace) -> int:
         # Piped to a file or a script: there is no screen edge to wrap the cells at.
         console = Console(width=200)
     console.print(table)
+    _print_set_aside(resolved.ledger)
     return EXIT_OK
+
+
+def _print_set_aside(ledger: Path) -> None:
+    """Lists the ledger copies a restore (or a failed check) left beside the ledger."""
+    from soltrader_tui.checkpoint_report import utc_text
+    from soltrader_tui.set_aside import list_set_aside
+
+    copies = list_set_aside(ledger)
+    if not copies:
+        return
+    print(f"\nKept beside {ledger} (not checkpoints: open one with --db FILE):")
+    for c in copies:
+        when = utc_text(c.ts).removesuffix(" UTC")
+        print(f"  {c.path.name}  {when}  {c.kind}  {c.size_bytes / 1024:,.0f} KB")
 
 
 def restore(args: argparse.Namespace) -> int:

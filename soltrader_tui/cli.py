@@ -16,6 +16,12 @@ from soltrader_tui import __version__
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
 _UNIT_S = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 
+GLOBAL_OPTIONS = ("config", "db", "seed", "speed", "duration")
+"""Options that may also come before the command; each is applied to the command that takes
+it, and refused (exit 2, naming the command) by one that does not."""
+_AFTER_ONLY = {"--json": 0, "--headless": 0, "--timeout": 1, "--max-restarts": 1}
+"""Options of one command; before the command they are refused with where they go."""
+
 
 def parse_duration(text: str) -> float:
     """Parses `90s`, `30m`, `2h`, `1h30m`, `1d` or plain seconds into seconds."""
@@ -60,22 +66,56 @@ def parse_seed(text: str) -> int:
     return seed
 
 
-def _add_run_flags(p: argparse.ArgumentParser) -> None:
+def _add_run_flags(p: argparse.ArgumentParser, *, before: bool = False) -> None:
+    """Adds --config, --db, --seed, --speed and --duration: to `run` and `supervise`, and (with
+    `before`) to the top level, where they are kept apart until `main` hands them on."""
+    dest = "before_{}" if before else "{}"
     p.add_argument(
         "--config",
         type=Path,
+        dest=dest.format("config"),
+        metavar="CONFIG",
         help="config file (default: ./config.yaml, then the user config folder)",
     )
-    p.add_argument("--db", type=Path, help="ledger file (default: in storage.data_dir)")
     p.add_argument(
-        "--seed", type=parse_seed, help="simulated market seed (default: market.sim.seed)"
+        "--db",
+        type=Path,
+        dest=dest.format("db"),
+        metavar="DB",
+        help="ledger file (default: in storage.data_dir)",
     )
     p.add_argument(
-        "--speed", type=parse_speed, help="market time per wall time: 1 (default), 10, …, or max"
+        "--seed",
+        type=parse_seed,
+        dest=dest.format("seed"),
+        metavar="SEED",
+        help="simulated market seed (default: market.sim.seed)",
     )
     p.add_argument(
-        "--duration", type=parse_duration, help="stop after this much market time: 90s, 30m, 2h"
+        "--speed",
+        type=parse_speed,
+        dest=dest.format("speed"),
+        metavar="SPEED",
+        help="market time per wall time: 1 (default), 10, …, or max",
     )
+    p.add_argument(
+        "--duration",
+        type=parse_duration,
+        dest=dest.format("duration"),
+        metavar="DURATION",
+        help="stop after this much market time: 90s, 30m, 2h",
+    )
+    if before:
+        # Options of a single command, given before it: refused with where they go, rather
+        # than argparse's "unrecognized arguments" (or, for a value, "invalid choice").
+        for flag, nargs in _AFTER_ONLY.items():
+            dest = "before_" + flag.lstrip("-").replace("-", "_")
+            if nargs:
+                p.add_argument(flag, dest=dest, help=argparse.SUPPRESS)
+            else:
+                p.add_argument(
+                    flag, dest=dest, action="store_const", const=True, help=argparse.SUPPRESS
+                )
 
 
 def _add_checkpoint_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -98,9 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="soltrader-tui",
         description="Terminal-first Solana trading bot. With no command: the dashboard, paper "
         "trading on the embedded simulated market.",
+        epilog="Options before COMMAND apply to it: `soltrader-tui --db other.sqlite stop` is "
+        "`soltrader-tui stop --db other.sqlite`. An option COMMAND does not take (e.g. --seed "
+        "before status) is refused, exit 2. `soltrader-tui COMMAND --help` lists a command's "
+        "options.",
     )
     parser.add_argument("--version", action="version", version=f"soltrader-tui {__version__}")
-    _add_run_flags(parser)
+    _add_run_flags(parser, before=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="run a trading session (dashboard, or --headless)")
     run.add_argument("--headless", action="store_true", help="no dashboard: log lines to stderr")
@@ -146,9 +190,84 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_command_line(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parses the command line; options given before the command are handed to it.
+
+    Raises:
+        SystemExit: exit 2 with a message naming the option, for an option the command does
+            not take, one given before and after the command with different values, or a
+            command's own option given before it.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    leaf = _command_parser(parser, args)
+    takes = {action.dest for action in leaf._actions}
+    name = leaf.prog.removeprefix(parser.prog).strip() or "the dashboard (no command)"
+    for flag in _AFTER_ONLY:
+        dest = flag.lstrip("-").replace("-", "_")
+        if getattr(args, "before_" + dest) is None:
+            continue
+        if leaf is not parser and dest in takes:
+            value = " VALUE" if _AFTER_ONLY[flag] else ""
+            leaf.error(f"{flag} goes after the command: {leaf.prog} {flag}{value}")
+        leaf.error(f"{name} does not take {flag}; {_takers(parser, dest)}")
+    for dest in GLOBAL_OPTIONS:
+        before = getattr(args, "before_" + dest)
+        if leaf is parser:
+            setattr(args, dest, before)  # no command: the dashboard, which takes them all
+            continue
+        if before is None:
+            continue
+        if dest not in takes:
+            own = sorted(a.option_strings[-1] for a in leaf._actions if a.option_strings[-1:])
+            leaf.error(
+                f"{name} does not take --{dest} (given before the command); it takes "
+                + ", ".join(o for o in own if o != "--help")
+            )
+        after = getattr(args, dest)
+        if after is not None and after != before:
+            leaf.error(
+                f"--{dest} given twice with different values: {before} before the command, "
+                f"{after} after it"
+            )
+        setattr(args, dest, before)
+    return args
+
+
+def _command_parser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The parser of the command given (`config check`'s for `config check`); the top-level
+    parser when no command is given."""
+    current = parser
+    while True:
+        subs = [a for a in current._actions if isinstance(a, argparse._SubParsersAction)]
+        chosen = getattr(args, subs[0].dest, None) if subs else None
+        if chosen is None:
+            return current
+        current = subs[0].choices[chosen]
+
+
+def _takers(parser: argparse.ArgumentParser, dest: str) -> str:
+    """Names the commands that take a command's own option, for the message refusing it
+    before no command or the wrong one."""
+    names: list[str] = []
+    pending = [parser]
+    while pending:
+        current = pending.pop(0)
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                pending.extend(action.choices.values())
+        if current is not parser and dest in {a.dest for a in current._actions}:
+            names.append(current.prog.removeprefix(parser.prog).strip())
+    if len(names) == 1:
+        return names[0] + " takes it"
+    return ", ".join(names[:-1]) + " and " + names[-1] + " take it"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    args = parse_command_line(argv)
     command = args.command or "tui"
     from soltrader_tui import checkpoint_commands, commands
 

@@ -114,6 +114,7 @@ def _import_dashboard() -> None:
 
 
 def _checkpoint_target(session: Session) -> CheckpointTarget:
+    from soltrader_tui.ledger_log import log_file
     from soltrader_tui.tui.checkpoint_key import CheckpointTarget
 
     return CheckpointTarget(
@@ -121,6 +122,7 @@ def _checkpoint_target(session: Session) -> CheckpointTarget:
         checkpoints_dir=session.paths.checkpoints_dir,
         config_file=session.paths.config_file,
         keep=session.config.storage.keep_checkpoints,
+        log_file=log_file(session.paths.logs_dir, session.paths.ledger),
     )
 
 
@@ -221,16 +223,22 @@ def control(args: argparse.Namespace, command: Literal["stop", "resume"]) -> int
             if command == "stop"
             else "resumed while no engine ran"
         )
+        # The newest fill before the request (one indexed read): the stop's sales come after.
+        before = _last_fill_id(db) if command == "stop" else None
         request_id = requests.send_or_store(db, command, f"cli (pid {os.getpid()})", reason)
         if request_id is None:
             state = requests.OFFLINE_STATE[command].value.upper()
             print(f"no engine is running on {db}: stored state is now {state}")
+            if command == "stop":
+                print(held_line(db))
             return EXIT_OK
         deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline:
             answer = requests.result(db, request_id)
             if answer is not None:
                 print(answer)
+                if before is not None:
+                    print("\n".join(_sold_lines(db, before)))
                 return EXIT_OK
             time.sleep(0.02)
     except ConfigError as exc:
@@ -243,6 +251,41 @@ def control(args: argparse.Namespace, command: Literal["stop", "resume"]) -> int
         file=sys.stderr,
     )
     return 1
+
+
+def _last_fill_id(db: Path) -> int | None:
+    """The newest fill's id before a stop; None when it cannot be read (the stop still goes
+    out: showing what it sold must never hold it back)."""
+    from soltrader_tui.stop_report import last_fill_id
+
+    try:
+        return last_fill_id(db)
+    except LedgerError:
+        return None
+
+
+def _sold_lines(db: Path, after_id: int) -> list[str]:
+    from soltrader_tui.stop_report import sold_lines
+
+    try:
+        return sold_lines(db, after_id)
+    except LedgerError as exc:
+        return [f"what it sold cannot be read back now ({exc}): `soltrader-tui status` shows it"]
+
+
+def held_line(db: Path) -> str:
+    """The positions a stop stored while no engine ran leaves for the next start to sell."""
+    from soltrader_tui.status import read_status
+    from soltrader_tui.stop_report import qty
+
+    try:
+        positions = read_status(db).snapshot.positions
+    except LedgerError as exc:
+        return f"open positions cannot be read now ({exc}): `soltrader-tui status` shows them"
+    if not positions:
+        return "no position is open: nothing to sell"
+    held = ", ".join(f"{p.symbol} {qty(p.qty / 10**p.decimals)}" for p in positions)
+    return f"open positions, sold at the next start: {held}"
 
 
 def ledger_path(config: Path | None) -> Path:

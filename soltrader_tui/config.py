@@ -105,7 +105,9 @@ class ReplayConfig(_Section):
 
     paths: list[str] = []
     """Candle files (Binance CSV, freqtrade JSON) or pump.fun track files; relative paths are
-    taken from the folder of this config file."""
+    taken from the folder of this config file. A bare file name not found there names one of the
+    samples shipped with soltrader-tui (listed in `soltrader_tui/market/samples/SOURCES.md`);
+    empty replays the default samples (SOL and TRUMP candles of 2025-01-19)."""
 
 
 class MarketConfig(_Section):

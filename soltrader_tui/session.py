@@ -19,7 +19,7 @@ from soltrader_tui.config import Config
 from soltrader_tui.config_file import load_config
 from soltrader_tui.domain import Mode, usd_to_micro
 from soltrader_tui.engine import Engine
-from soltrader_tui.eventlog import LOGGER, market_time
+from soltrader_tui.eventlog import LOGGER
 from soltrader_tui.ledger.connect import (
     IntegrityCheck,
     LedgerDamaged,
@@ -30,11 +30,10 @@ from soltrader_tui.ledger.connect import (
 from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.ledger.timeorder import LedgerAhead
+from soltrader_tui.ledger_log import MarketTimeFormatter, log_file
 from soltrader_tui.market.sources import MarketSetup, build_market
 from soltrader_tui.market.sources import preload as preload_market
 from soltrader_tui.paths import Paths, ensure_dirs, find_config, resolve_paths
-
-LOG_FILE = "soltrader.log"
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,24 +251,19 @@ def _mode_switch_checkpoint(
     )
 
 
-class MarketTimeFormatter(logging.Formatter):
-    """Puts the market time of an engine event (not the wall time) at the start of the line."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        ts = getattr(record, "market_ts", None)
-        stamp = market_time(ts) if isinstance(ts, float) else self.formatTime(record)
-        return f"{stamp} {record.levelname:<7} {record.getMessage()}"
-
-
 def configure_logging(paths: Paths, *, to_stderr: bool) -> None:
-    """Sends engine log lines to a rotating file in the logs folder and, headless, to stderr."""
+    """Sends engine log lines to the ledger's rotating log file and, headless, to stderr.
+
+    The file is the ledger's own (`ledger_log.log_file`): sessions on different ledgers do not
+    interleave, and the first line names the ledger.
+    """
     LOGGER.setLevel(logging.INFO)
     LOGGER.propagate = False
     for handler in list(LOGGER.handlers):
         LOGGER.removeHandler(handler)
         handler.close()
     file_handler = logging.handlers.RotatingFileHandler(
-        paths.logs_dir / LOG_FILE, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
+        log_file(paths.logs_dir, paths.ledger), maxBytes=5_000_000, backupCount=3, encoding="utf-8"
     )
     file_handler.setFormatter(MarketTimeFormatter())
     LOGGER.addHandler(file_handler)
@@ -277,4 +271,4 @@ def configure_logging(paths: Paths, *, to_stderr: bool) -> None:
         stream = logging.StreamHandler()
         stream.setFormatter(MarketTimeFormatter())
         LOGGER.addHandler(stream)
-    LOGGER.info("soltrader-tui %s", __version__)
+    LOGGER.info("soltrader-tui %s on ledger %s", __version__, paths.ledger)

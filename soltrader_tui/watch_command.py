@@ -23,6 +23,7 @@ def watch(args: argparse.Namespace) -> int:
         return fail(str(exc))
     except LedgerError as exc:
         return fail(ledger_error_message(exc, given=args.db is not None))
+    from soltrader_tui.ledger_log import log_file
     from soltrader_tui.tui.app import make_app
     from soltrader_tui.tui.checkpoint_key import CheckpointTarget
 
@@ -35,6 +36,7 @@ def watch(args: argparse.Namespace) -> int:
             checkpoints_dir=paths.checkpoints_dir,
             config_file=paths.config_file,
             keep=config.storage.keep_checkpoints,
+            log_file=log_file(paths.logs_dir, ledger),
         ),
     )
     app.title = f"soltrader-tui {__version__} · watching {ledger}"

@@ -10,11 +10,11 @@ import pytest
 from soltrader_tui.checkpoint_report import LEDGER_FILE
 from soltrader_tui.checkpoints import CheckpointInfo, list_checkpoints
 from soltrader_tui.ledger import Ledger
+from soltrader_tui.market import samples
 from soltrader_tui.status import read_status
 from tests.conftest import Cli
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-SOL_1M = DATA / "binance_SOLUSDT_1m_2025-01-01_2025-01-28.csv"
+SOL_1M = samples.FOLDER / "binance_SOLUSDT_1m_2025-01-19.csv"
 PAPER = ("run", "--headless", "--speed", "max", "--duration", "30m")
 BACKTEST = ("run", "--headless", "--duration", "1d")
 
@@ -60,7 +60,6 @@ def switches(data: Path) -> list[CheckpointInfo]:
     return [c for c in reversed(found) if c.reason.startswith("before switch")]
 
 
-@pytest.mark.skipif(not SOL_1M.exists(), reason=f"recorded data not found at {DATA}")
 class TestModeSwitchCheckpoint:
     """Replaying on a paper ledger (and back) first checkpoints the ledger as it was."""
 

@@ -194,14 +194,7 @@ def _replay(
     from soltrader_tui.market.recorded import RecordedDataError, load_all
     from soltrader_tui.market.replay import ReplayFeed
 
-    paths = config.market.replay.paths
-    if not paths:
-        raise MarketSetupError("market.source is replay but market.replay.paths is empty")
-    base = config_dir or Path.cwd()
-    files = [(base / Path(p).expanduser()).resolve() for p in paths]
-    for f in files:
-        if not f.is_file():
-            raise MarketSetupError(f"market.replay.paths: no such file {f}")
+    files = _replay_files(config.market.replay.paths, config_dir or Path.cwd())
     try:
         feed = ReplayFeed(load_all(files), config.market.tick_seconds)
     except (RecordedDataError, ValueError) as exc:
@@ -215,3 +208,29 @@ def _replay(
     return MarketSetup(
         feed, clock, span if duration_s is None else min(duration_s, span), "backtest"
     )
+
+
+def _replay_files(paths: list[str], base: Path) -> list[Path]:
+    """The files to replay: each path from the config's folder, or a bare file name that is not
+    there naming a shipped sample; no paths at all replays the default samples.
+
+    Raises:
+        MarketSetupError: a file does not exist, here or among the samples.
+    """
+    from soltrader_tui.market import samples
+
+    if not paths:
+        return [samples.FOLDER / name for name in samples.DEFAULT]
+    files: list[Path] = []
+    for text in paths:
+        given = Path(text).expanduser()
+        path = (base / given).resolve()
+        sample = samples.find(text) if given.name == text else None
+        if not path.is_file() and sample is None:
+            raise MarketSetupError(
+                f"market.replay.paths: no such file {path} (nor a shipped sample of that name: "
+                + ", ".join(samples.names())
+                + ")"
+            )
+        files.append(path if path.is_file() else sample or path)
+    return files

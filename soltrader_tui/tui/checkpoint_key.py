@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soltrader_tui.checkpoints import CheckpointInfo, take_checkpoint
+from soltrader_tui.ledger_log import checkpoint_line, note
 from soltrader_tui.tui import format as fmt
 from soltrader_tui.tui.toasts import Toast
 
@@ -23,6 +24,8 @@ class CheckpointTarget:
     """The config file in use, copied into the checkpoint; None for the built-in defaults."""
     keep: int
     """Checkpoints kept after a new one (`storage.keep_checkpoints`)."""
+    log_file: Path | None = None
+    """The ledger's log file, where each checkpoint taken is noted; None notes nothing."""
 
     def take(self) -> CheckpointInfo:
         """Takes a checkpoint with the reason "manual"; blocking, so run it in a thread.
@@ -30,13 +33,16 @@ class CheckpointTarget:
         Raises:
             CheckpointError: the ledger cannot be copied or the folder cannot be written.
         """
-        return take_checkpoint(
+        info = take_checkpoint(
             self.ledger,
             self.checkpoints_dir,
             config_file=self.config_file,
             reason="manual",
             keep=self.keep,
         )
+        if self.log_file is not None:
+            note(self.log_file, checkpoint_line(info, self.ledger, "the c key"))
+        return info
 
 
 def taken_toast(info: CheckpointInfo) -> Toast:

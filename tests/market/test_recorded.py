@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from solders.pubkey import Pubkey
 
+from soltrader_tui.market import samples
 from soltrader_tui.market.recorded import RecordedDataError, detect_format, load, load_all
 from soltrader_tui.market.series import (
     WSOL_MINT,
@@ -25,11 +26,10 @@ from soltrader_tui.market.series import (
     replay_mint,
 )
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+SAMPLES = samples.FOLDER
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+"""The full recordings the samples were cut from, when beside the project (for benchmarks)."""
 FIXTURES = Path(__file__).resolve().parent / "data"
-needs_data = pytest.mark.skipif(
-    not DATA.is_dir(), reason=f"the bundled market data folder {DATA} is absent"
-)
 
 
 def utc(text: str) -> int:
@@ -38,8 +38,26 @@ def utc(text: str) -> int:
 
 
 # What SOURCES.md states for each candle file: symbol, interval, rows, first and last open,
-# number of gaps, lowest low and highest high.
-CANDLE_FACTS = {
+# number of gaps, lowest low and highest high. The samples' are checked on every clone; the full
+# files' too when ../shared/data is there.
+SAMPLE_FACTS = {
+    "binance_SOLUSDT_1m_2025-01-19.csv": (
+        "SOL", 60, 1_440, "2025-01-19 00:00", "2025-01-19 23:59", 0, 236.68, 295.83
+    ),
+    "binance_SOL_USDT_5m_2025-01-19.csv": (
+        "SOL", 300, 288, "2025-01-19 00:00", "2025-01-19 23:55", 0, 236.68, 295.83
+    ),
+    "binance_TRUMP_USDT_5m_2025-01-19.csv": (
+        "TRUMP", 300, 186, "2025-01-19 08:30", "2025-01-19 23:55", 0, 27.25, 77.24
+    ),
+    "binance_SOL_USDT_1h_2025-05-19_2025-06-18.csv": (
+        "SOL", 3600, 728, "2025-05-19 00:00", "2025-06-18 07:00", 0, 140.21, 187.71
+    ),
+    "binance_SOL_USDT_1h_2020-12.json": (
+        "SOL", 3600, 739, "2020-12-01 00:00", "2020-12-31 23:00", 2, 1.03, 2.23
+    ),
+}  # fmt: skip
+FULL_FACTS = {
     "binance_SOLUSDT_1m_2025-01-01_2025-01-28.csv": (
         "SOL", 60, 40_000, "2025-01-01 00:00", "2025-01-28 18:39", 0, 168.88, 295.83
     ),
@@ -62,45 +80,83 @@ CANDLE_FACTS = {
         "WIF", 300, 48_999, "2025-01-01 00:00", "2025-06-20 03:10", 0, 0.304, 2.224
     ),
 }  # fmt: skip
-TRACKS = "pumpfun_bonding_curve_tracks_2025-06-06.csv"
-FREQTRADE = "binance_SOL_USDT_1h_2020-08-11_2022-10-11.json"
+TRACKS = "pumpfun_bonding_curve_tracks_2025-06-06_sample.csv"
+FULL_TRACKS = "pumpfun_bonding_curve_tracks_2025-06-06.csv"
+FREQTRADE = "binance_SOL_USDT_1h_2020-12.json"
+SOL_1M = "binance_SOLUSDT_1m_2025-01-19.csv"
+SOL_5M = "binance_SOL_USDT_5m_2025-01-19.csv"
+TRUMP_5M = "binance_TRUMP_USDT_5m_2025-01-19.csv"
+SOL_1H = "binance_SOL_USDT_1h_2025-05-19_2025-06-18.csv"
+CUT_FROM = {
+    SOL_1M: "binance_SOLUSDT_1m_2025-01-01_2025-01-28.csv",
+    SOL_5M: "binance_SOL_USDT_5m_2025-01-01_2025-06-18.csv",
+    TRUMP_5M: "binance_TRUMP_USDT_5m_2025-01-19_2025-06-16.csv",
+    SOL_1H: "binance_SOL_USDT_1h_2025-01-01_2025-06-18.csv",
+    TRACKS: FULL_TRACKS,
+}
+
+# Every folder of recordings at hand: the shipped samples always, the full set when present.
+# (Parametrizing over what exists, rather than skipping, keeps a clone free of skips.)
+FOLDERS = {"samples": SAMPLES, **({"shared": SHARED} if SHARED.is_dir() else {})}
+FACTS = {**SAMPLE_FACTS, **(FULL_FACTS if SHARED.is_dir() else {})}
+KNOWN = {"samples": {*SAMPLE_FACTS, TRACKS}, "shared": {*FULL_FACTS, FULL_TRACKS}}
+
+
+def where(name: str) -> Path:
+    """A recording by name, from the samples or the full set."""
+    return SAMPLES / name if (SAMPLES / name).is_file() else SHARED / name
 
 
 def data_files() -> list[str]:
-    """Every data file in the bundled folder (all of them, SOURCES.md aside)."""
-    if not DATA.is_dir():
-        return []
-    return sorted(p.name for p in DATA.iterdir() if p.name != "SOURCES.md")
+    """Every recording at hand (SOURCES.md aside)."""
+    return sorted(
+        p.name
+        for folder in FOLDERS.values()
+        for p in folder.iterdir()
+        if p.suffix in {".csv", ".json"}
+    )
 
 
 @functools.cache
 def loaded(name: str) -> tuple[RecordedSeries, ...]:
-    """A bundled file's series, loaded once per test session."""
-    return tuple(load(DATA / name))
+    """A recording's series, loaded once per test session."""
+    return tuple(load(where(name)))
 
 
 def load_one(name: str) -> CandleSeries:
-    """A bundled candle file's single series."""
+    """A candle file's single series."""
     (series,) = loaded(name)
     assert isinstance(series, CandleSeries)
     return series
 
 
-@needs_data
 class TestEveryBundledFileLoads:
     """Every recorded file shipped for replay loads, with the rows and spans SOURCES.md states."""
 
-    def test_every_file_is_known(self) -> None:
-        assert set(data_files()) == {*CANDLE_FACTS, TRACKS}
+    @pytest.mark.parametrize("folder", sorted(FOLDERS))
+    def test_every_file_is_known(self, folder: str) -> None:
+        found = {p.name for p in FOLDERS[folder].iterdir() if p.suffix in {".csv", ".json"}}
+        assert found == KNOWN[folder]
+        if folder == "shared":  # the samples were cut from these: every CSV line is one of theirs
+            for sample, full in CUT_FROM.items():
+                lines = set((SHARED / full).read_text().splitlines())
+                assert set((SAMPLES / sample).read_text().splitlines()) <= lines
+
+    def test_samples_are_listed_and_small(self) -> None:
+        """Shipped in the package, so a clone replays and tests without ../shared/data."""
+        assert samples.names() == sorted(KNOWN["samples"])
+        assert (SAMPLES / "SOURCES.md").is_file()
+        assert sum((SAMPLES / n).stat().st_size for n in samples.names()) < 500_000
+        assert set(samples.DEFAULT) <= set(samples.names())
 
     @pytest.mark.parametrize("name", data_files())
     def test_loads(self, name: str) -> None:
         series = loaded(name)
         assert series and all(len(s) > 0 for s in series)
 
-    @pytest.mark.parametrize("name", sorted(CANDLE_FACTS))
+    @pytest.mark.parametrize("name", sorted(FACTS))
     def test_candle_file_matches_sources(self, name: str) -> None:
-        symbol, interval, rows, first, last, gaps, low, high = CANDLE_FACTS[name]
+        symbol, interval, rows, first, last, gaps, low, high = FACTS[name]
         series = load_one(name)
         assert series.token.symbol == symbol
         assert series.token.decimals == (9 if symbol == "SOL" else 6)
@@ -114,60 +170,53 @@ class TestEveryBundledFileLoads:
         assert all(step % interval == 0 and step > 0 for step in steps)
 
     def test_one_minute_and_five_minute_candles_agree(self) -> None:
-        """SOURCES.md: the five 1m candles from 00:00 make the 00:00 5m candle exactly."""
-        one = load_one("binance_SOLUSDT_1m_2025-01-01_2025-01-28.csv").between(
-            utc("2025-01-01 00:00"), utc("2025-01-01 00:05")
+        """The five 1m candles from 00:00 make the 00:00 5m candle exactly (SOURCES.md checks
+        2025-01-01 on the full files; the samples' day is 2025-01-19)."""
+        one = load_one(SOL_1M).between(utc("2025-01-19 00:00"), utc("2025-01-19 00:05"))
+        five = load_one(SOL_5M).candle(0)
+        assert len(one) == 5 and five.ts == utc("2025-01-19 00:00")
+        assert (one.open[0], max(one.high), min(one.low), one.close[-1]) == (
+            five.open,
+            five.high,
+            five.low,
+            five.close,
         )
-        five = load_one("binance_SOL_USDT_5m_2025-01-01_2025-06-18.csv").candle(0)
-        assert len(one) == 5
-        assert (
-            (one.open[0], max(one.high), min(one.low), one.close[-1])
-            == (
-                five.open,
-                five.high,
-                five.low,
-                five.close,
-            )
-            == (189.31, 190.13, 189.08, 189.85)
-        )
-        assert sum(one.volume) == pytest.approx(five.volume) == pytest.approx(16217.915)
+        assert sum(one.volume) == pytest.approx(five.volume)
 
     def test_sol_all_time_high_candle(self) -> None:
-        series = load_one("binance_SOLUSDT_1m_2025-01-01_2025-01-28.csv")
+        series = load_one(SOL_1M)
         top = max(range(len(series)), key=series.high.__getitem__)
         assert series.candle(top).ts == utc("2025-01-19 11:15")
 
     def test_trump_listing_candle(self) -> None:
-        first = load_one("binance_TRUMP_USDT_5m_2025-01-19_2025-06-16.csv").candle(0)
+        first = load_one(TRUMP_5M).candle(0)
         assert (first.open, first.high) == (27.25, 55.22)
 
 
-@needs_data
 class TestFreqtradeGaps:
-    """The 2020–2022 SOL history keeps its nine Binance maintenance gaps; none is filled in."""
+    """SOL history keeps its Binance maintenance gaps; none is filled in."""
 
     def test_gaps_are_kept_not_invented(self) -> None:
         series = load_one(FREQTRADE)
-        raw = json.loads((DATA / FREQTRADE).read_text())
+        raw = json.loads((SAMPLES / FREQTRADE).read_text())
         assert list(series.ts) == [row[0] // 1000 for row in raw]
         steps = [(b - a) // 3600 for a, b in itertools.pairwise(series.ts) if b - a > 3600]
-        # SOURCES.md: gaps of 2–5 candles, e.g. 13:00 → 18:00 on 2020-12-21.
-        assert len(steps) == 9 and all(2 <= s <= 5 for s in steps)
+        # SOURCES.md: 13:00 → 18:00 on 2020-12-21, and a 2-candle gap on 2020-12-25.
+        assert steps == [5, 2]
         starts = {a - 3600: b for a, b in series.gaps()}
         assert starts[utc("2020-12-21 13:00")] == utc("2020-12-21 18:00")
-        assert starts[utc("2021-08-13 01:00")] == utc("2021-08-13 06:00")
+        assert starts[utc("2020-12-25 01:00")] == utc("2020-12-25 03:00")
 
 
-@needs_data
 class TestPumpfunTracks:
     """The pump.fun file becomes one series per mint, under the mints' real addresses."""
 
     def test_mints_rows_and_span(self) -> None:
         tracks = loaded(TRACKS)
         assert all(isinstance(t, TrackSeries) for t in tracks)
-        assert len(tracks) == 75
-        assert sum(len(t) for t in tracks) == 10_740
-        assert min(t.ts[0] for t in tracks) == pytest.approx(utc("2025-06-06 16:35:10"), abs=1)
+        assert len(tracks) == 46
+        assert sum(len(t) for t in tracks) == 878
+        assert min(t.ts[0] for t in tracks) == pytest.approx(utc("2025-06-06 16:35:21"), abs=1)
         assert max(t.ts[-1] for t in tracks) == pytest.approx(utc("2025-06-06 18:15:52"), abs=1)
         for t in tracks:
             Pubkey.from_string(t.token.mint)
@@ -182,27 +231,26 @@ class TestPumpfunTracks:
         assert max(active.sol_in_pool) == pytest.approx(37.7, abs=0.01)
 
     def test_load_all_keeps_file_order(self) -> None:
-        loaded = load_all([DATA / FREQTRADE, DATA / TRACKS])
-        assert isinstance(loaded[0], CandleSeries) and len(loaded) == 76
+        loaded = load_all([SAMPLES / FREQTRADE, SAMPLES / TRACKS])
+        assert isinstance(loaded[0], CandleSeries) and len(loaded) == 47
 
 
 class TestFormatFromContent:
     """A file is read by what it contains, whatever its extension says."""
 
-    @needs_data
     @pytest.mark.parametrize(
         ("name", "fmt"),
         [
-            ("binance_SOLUSDT_1m_2025-01-01_2025-01-28.csv", "candles_csv"),
-            ("binance_WIF_USDT_5m_2025-01-01_2025-06-20.csv", "candles_ms_csv"),
+            (SOL_1M, "candles_csv"),
+            (SOL_5M, "candles_ms_csv"),
             (FREQTRADE, "freqtrade_json"),
             (TRACKS, "pumpfun_tracks"),
         ],
     )
     def test_detected(self, name: str, fmt: str, tmp_path: Path) -> None:
         renamed = tmp_path / "recording_SOL_USDT.dat"
-        shutil.copyfile(DATA / name, renamed)
-        assert detect_format(DATA / name) == detect_format(renamed) == fmt
+        shutil.copyfile(SAMPLES / name, renamed)
+        assert detect_format(SAMPLES / name) == detect_format(renamed) == fmt
         assert sum(len(s) for s in load(renamed)) == sum(len(s) for s in loaded(name))
 
     def test_symbol_can_be_given(self) -> None:

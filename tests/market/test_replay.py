@@ -16,6 +16,7 @@ from soltrader_tui.config import Config
 from soltrader_tui.domain import MICRO, MarketTick
 from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
+from soltrader_tui.market import samples
 from soltrader_tui.market.amm import Pool
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.market.recorded import load
@@ -32,17 +33,15 @@ from soltrader_tui.market.series import CandleSeries, RecordedSeries, TrackSerie
 from soltrader_tui.portfolio import Portfolio
 from tests.factories import record_buy
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-needs_data = pytest.mark.skipif(
-    not DATA.is_dir(), reason=f"the bundled market data folder {DATA} is absent"
-)
 START = 1_735_689_600  # 2025-01-01 00:00 UTC
 FIFTY_USD = 50 * MICRO
-SOL_1M = "binance_SOLUSDT_1m_2025-01-01_2025-01-28.csv"
-SOL_5M = "binance_SOL_USDT_5m_2025-01-01_2025-06-18.csv"
-SOL_1H_2025 = "binance_SOL_USDT_1h_2025-01-01_2025-06-18.csv"
-FREQTRADE = "binance_SOL_USDT_1h_2020-08-11_2022-10-11.json"
-TRACKS = "pumpfun_bonding_curve_tracks_2025-06-06.csv"
+# The recordings shipped with the package (soltrader_tui/market/samples), so no test here
+# depends on data outside the project.
+SOL_1M = "binance_SOLUSDT_1m_2025-01-19.csv"
+SOL_1H_JUNE = "binance_SOL_USDT_1h_2025-05-19_2025-06-18.csv"
+FREQTRADE = "binance_SOL_USDT_1h_2020-12.json"
+TRACKS = "pumpfun_bonding_curve_tracks_2025-06-06_sample.csv"
+LONG_TRACKS = ("75Gbgw", "2qzM9k")
 
 
 def utc(text: str) -> float:
@@ -52,8 +51,8 @@ def utc(text: str) -> float:
 
 @functools.cache
 def recorded(name: str) -> tuple[RecordedSeries, ...]:
-    """A bundled file, loaded once per test session."""
-    return tuple(load(DATA / name))
+    """A shipped sample, loaded once per test session."""
+    return tuple(load(samples.FOLDER / name))
 
 
 def candles(
@@ -136,13 +135,12 @@ class TestGaps:
         assert prices(feed, START + 240) == [3.0]
         assert prices(feed, START - 1) == prices(feed, START + 300) == []
 
-    @needs_data
     async def test_freqtrade_gaps(self) -> None:
         (series,) = recorded(FREQTRADE)
         assert isinstance(series, CandleSeries)
         feed = ReplayFeed([series], 60.0)
         token = series.token
-        assert len(series.gaps()) == 9
+        assert len(series.gaps()) == 2  # 2020-12-21 and 2020-12-25
         for first_missing, next_open in series.gaps():
             last_close = series.close[series.ts.index(first_missing - 3600)]
             assert [t.price_usd for t in await feed.poll(first_missing - 1)] == [last_close]
@@ -186,7 +184,6 @@ class TestQuotes:
             await feed.quote(series.token, "hold", 1)  # type: ignore[arg-type]
 
 
-@needs_data
 class TestPumpfunPricing:
     """pump.fun tokens are priced and quoted on their bonding curve, from `sol_in_pool`."""
 
@@ -210,7 +207,7 @@ class TestPumpfunPricing:
         assert quote.out_amount == pytest.approx(curve_out, rel=1e-9)
 
     def test_sol_price_from_candles(self) -> None:
-        (sol,) = recorded(SOL_5M)
+        (sol,) = recorded(SOL_1H_JUNE)
         assert isinstance(sol, CandleSeries)
         feed = ReplayFeed(recorded(TRACKS), 1.0, sol_usd=sol)
         sol_feed = ReplayFeed([sol], 60.0)
@@ -225,7 +222,7 @@ class TestPumpfunPricing:
     def test_recording_outage_is_a_gap(self) -> None:
         """The tracker stopped for ten minutes at 17:48: no token has a tick in that hole."""
         feed = ReplayFeed(recorded(TRACKS), 1.0)
-        assert len(feed.ticks_at(utc("2025-06-06T17:00:00"))) == 15
+        assert len(feed.ticks_at(utc("2025-06-06T17:00:00"))) == 2  # of the sample's 46 mints
         assert feed.ticks_at(utc("2025-06-06T17:54:00")) == []
         assert len(feed.ticks_at(utc("2025-06-06T18:15:00"))) > 0
         assert feed.ticks_at(feed.end_ts + 121) == []
@@ -256,10 +253,9 @@ class TestFeedShape:
         with pytest.raises(ValueError, match="TST is in both"):
             ReplayFeed([a, a.between(START + 60, START + 120)], 15.0)
 
-    @needs_data
     def test_one_token_over_two_periods(self) -> None:
         """SOL 2020–2022 and SOL 2025 are one token, replayed from whichever file covers ts."""
-        (old,), (new,) = recorded(FREQTRADE), recorded(SOL_1H_2025)
+        (old,), (new,) = recorded(FREQTRADE), recorded(SOL_1H_JUNE)
         feed = ReplayFeed([new, old], 60.0)
         assert isinstance(old, CandleSeries) and isinstance(new, CandleSeries)
         assert len(feed.tokens()) == 1
@@ -276,14 +272,15 @@ class TestFeedShape:
             ReplayFeed([candles([(1.0, 1.0, 1.0, 1.0)]).between(0, 1)], 15.0)
 
 
-@needs_data
 class TestDeterminism:
     """The same files give the same ticks at the same times, whatever was asked before."""
 
     @settings(max_examples=25, deadline=None)
     @given(st.lists(st.tuples(st.booleans(), st.floats(0.0, 1.0)), min_size=1, max_size=30))
     def test_answer_depends_on_time_only(self, draws: list[tuple[bool, float]]) -> None:
-        candles_, tracks = recorded(FREQTRADE), recorded(TRACKS)[:5]
+        # The sample's two long-lived tracks: ticks all through their span, no outage inside.
+        tracks = tuple(t for t in recorded(TRACKS) if t.token.mint.startswith(LONG_TRACKS))
+        candles_ = recorded(FREQTRADE)
         first = ReplayFeed(candles_ + tracks, 60.0)
         second = ReplayFeed(candles_ + tracks, 60.0)
         spans = [(f.start_ts, f.end_ts) for f in (ReplayFeed(candles_, 60), ReplayFeed(tracks, 1))]
@@ -313,11 +310,10 @@ def replay_engine(ledger: Ledger, feed: ReplayFeed, config: Config) -> Engine:
 class TestEngineOnReplay:
     """The engine trades a recorded market on a virtual clock; its ledger tells the same story."""
 
-    @needs_data
     async def test_trades_and_ledger_replays(self, tmp_path: Path) -> None:
         (sol,) = recorded(SOL_1M)
         assert isinstance(sol, CandleSeries)
-        feed = ReplayFeed([sol.between(utc("2025-01-19T00:00"), utc("2025-01-21T00:00"))], 15.0)
+        feed = ReplayFeed([sol], 15.0)  # 2025-01-19, SOL's all-time-high day
         config = Config.model_validate({"market": {"tick_seconds": 15.0}})
         ledger = open_ledger(tmp_path / "l.sqlite")
         engine = replay_engine(ledger, feed, config)
