@@ -293,6 +293,13 @@ def backup_ledger(ledger_path: Path, target: Path) -> int:
             check_integrity(copy, ledger_path)
         finally:
             copy.close()
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorcode not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            raise CheckpointError(f"cannot checkpoint the ledger {ledger_path}: {exc}") from exc
+        # Said as `status` and `run` say it: a page the backup could not read is damage.
+        raise CheckpointError(
+            f"cannot checkpoint the ledger {ledger_path}: {ledger_path} is damaged: {exc}"
+        ) from exc
     except (LedgerError, sqlite3.Error) as exc:
         raise CheckpointError(f"cannot checkpoint the ledger {ledger_path}: {exc}") from exc
     finally:

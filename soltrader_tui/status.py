@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from soltrader_tui import __version__
 from soltrader_tui.domain import Mode, TradingState
-from soltrader_tui.ledger.connect import LedgerError, open_reader
+from soltrader_tui.ledger.connect import LedgerDamaged, LedgerError, check_integrity, open_reader
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.reads import (
     read_denials,
@@ -62,11 +62,18 @@ def read_status(
     """
     conn = open_reader(path)
     try:
+        if since is None:
+            # A full read is an independent check: a damaged page it happens not to read must
+            # not pass as a healthy ledger (`run` and `health` would refuse it).
+            check_integrity(conn, path)
         alive = _engine_alive(path)
         conn.execute("BEGIN")  # one consistent view of every table
         report = _read(conn, path, time.time() if now_wall is None else now_wall, alive, since)
         conn.execute("COMMIT")
         return report
+    except sqlite3.DatabaseError as exc:
+        # A page the read reached is damaged (quick_check may have passed before it was).
+        raise LedgerDamaged(f"{path} is damaged: {exc}") from exc
     finally:
         conn.close()
 
