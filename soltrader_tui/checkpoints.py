@@ -321,7 +321,7 @@ def restore_checkpoint(
         ledger_path.parent.mkdir(parents=True, exist_ok=True)
         lock = EngineLock(ledger_path)
         # Held for the whole swap, so no engine can start on a half-restored ledger.
-        lock.acquire("soltrader-tui restore")
+        lock.acquire("soltrader-tui restore", create=False)
     except (LedgerError, OSError) as exc:
         raise CheckpointError(f"cannot restore {name} onto {ledger_path}: {exc}") from exc
     try:
