@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from soltrader_tui.ledger.rows import EventRow
@@ -41,10 +42,22 @@ class DecisionLog:
 
     def emit(self, ts: float, level: str, kind: str, message: str) -> None:
         """Records one line: buffered for the ledger, kept for the screen, sent to logging."""
-        self._seq += 1
-        self._pending.append(EventRow(ts=ts, level=level, kind=kind, message=message))
-        self._recent.append(LogLine(seq=self._seq, ts=ts, level=level, message=message))
-        LOGGER.log(_LEVELS.get(level, logging.INFO), message, extra={"market_ts": ts})
+        row = EventRow(ts=ts, level=level, kind=kind, message=message)
+        self._pending.append(row)
+        self.publish((row,))
+
+    def publish(self, rows: Sequence[EventRow]) -> None:
+        """Shows lines on screen and in the logs. For a line that says something is done (a
+        fill, a session's totals), call it only once the transaction carrying the line has
+        committed: until then it is not done."""
+        for row in rows:
+            self._seq += 1
+            self._recent.append(
+                LogLine(seq=self._seq, ts=row.ts, level=row.level, message=row.message)
+            )
+            LOGGER.log(
+                _LEVELS.get(row.level, logging.INFO), row.message, extra={"market_ts": row.ts}
+            )
 
     def take_pending(self) -> list[EventRow]:
         """Hands over the lines not yet written to the ledger."""

@@ -27,6 +27,7 @@ from soltrader_tui.ledger.connect import (
 )
 from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.store import Ledger
+from soltrader_tui.ledger.write_failure import check_free_space
 from soltrader_tui.market.sources import MarketSetup, build_market
 from soltrader_tui.market.sources import preload as preload_market
 from soltrader_tui.paths import Paths, ensure_dirs, find_config, resolve_paths
@@ -99,6 +100,8 @@ def open_session(
             place the config chose (ours, damaged), unlike one given with `--db`.
         LedgerError: the ledger cannot be opened (a `--db` file that is not a ledger, a newer
             schema, another engine on it); the file is untouched.
+        LedgerWriteFailed: the ledger's disk has less than `storage.min_free_mb` free, or a
+            write at start failed (disk full, read-only, I/O error).
         CheckpointError: a checkpoint due before a migration or a mode switch failed.
         OSError: a data folder cannot be created.
 
@@ -112,6 +115,8 @@ def open_session(
     # A file that is not a ledger is refused before a lock is left beside it.
     with _damaged_if_ours(paths):
         check_file(paths.ledger)
+    # Trading into a disk about to fill ends in a halt with positions open: refused up front.
+    check_free_space(paths.ledger, config.storage.min_free_mb)
     lock = EngineLock(paths.ledger)
     lock.acquire(command)
     taken: list[str] = []
@@ -234,6 +239,14 @@ class MarketTimeFormatter(logging.Formatter):
         return f"{stamp} {record.levelname:<7} {record.getMessage()}"
 
 
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file, which gives up a line it cannot write (a full disk) without printing a
+    traceback: the ledger is the record, and a full disk is reported once, as such."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        return
+
+
 def configure_logging(paths: Paths, *, to_stderr: bool) -> None:
     """Sends engine log lines to a rotating file in the logs folder and, headless, to stderr."""
     LOGGER.setLevel(logging.INFO)
@@ -241,7 +254,7 @@ def configure_logging(paths: Paths, *, to_stderr: bool) -> None:
     for handler in list(LOGGER.handlers):
         LOGGER.removeHandler(handler)
         handler.close()
-    file_handler = logging.handlers.RotatingFileHandler(
+    file_handler = _QuietFileHandler(
         paths.logs_dir / LOG_FILE, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
     )
     file_handler.setFormatter(MarketTimeFormatter())

@@ -10,6 +10,7 @@ owner files, because a lock file itself may be truncated by a contender.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -104,9 +105,13 @@ class EngineLock:
                 "command": command,
             }
         )
-        owner_path(self._ledger).write_text(owner, encoding="utf-8")
-        if self._identity is not None:
-            _identity_owner_path(Path(self._identity.lock_file)).write_text(owner, encoding="utf-8")
+        # Only a courtesy to the next contender: a full disk must not turn it into a crash
+        # (the ledger's own writes then say what is wrong).
+        with contextlib.suppress(OSError):
+            owner_path(self._ledger).write_text(owner, encoding="utf-8")
+            if self._identity is not None:
+                identity_owner = _identity_owner_path(Path(self._identity.lock_file))
+                identity_owner.write_text(owner, encoding="utf-8")
 
     def _acquire_identity(self, *, create: bool) -> None:
         if create:
