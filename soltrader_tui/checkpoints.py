@@ -30,6 +30,7 @@ from soltrader_tui.ledger.connect import (
     connect,
     inspect_schema,
 )
+from soltrader_tui.ledger.highwater import forget_mark
 from soltrader_tui.ledger.lock import EngineLock
 
 STAGING_PREFIX = ".incomplete-"
@@ -350,6 +351,8 @@ def _swap(info: CheckpointInfo, source: Path, ledger_path: Path, ts: float) -> R
             f"cannot put the restored ledger in place at {ledger_path}: {exc}. "
             f"The copy is at {staged}; the previous ledger is at {previous or '—'}."
         ) from exc
+    # The restored ledger is behind the mark on purpose: the operator chose it.
+    forget_mark(ledger_path)
     return RestoreResult(info, ledger_path, previous, tuple(moved.values()))
 
 

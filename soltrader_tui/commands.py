@@ -67,6 +67,7 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
         seed=args.seed,
         speed=args.speed,
         duration_s=args.duration,
+        accept_lost_fills=getattr(args, "accept_lost_fills", False),
     )
     damage: str | None = None
     try:

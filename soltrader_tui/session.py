@@ -46,6 +46,8 @@ class RunOptions:
     """Virtual-clock speed; None or 1 is the wall clock, `inf` is as fast as possible."""
     duration_s: float | None = None
     """Market seconds to run; None runs until stopped."""
+    accept_lost_fills: bool = False
+    """Start on a ledger that lost committed fills (a deleted -wal), recording the acceptance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,8 @@ class Session:
     lock: EngineLock
     market: MarketSetup
     checkpoints_taken: tuple[str, ...] = ()
-    """Log lines for the checkpoints taken while opening (before a migration or a mode switch).
+    """Log lines for the checkpoints taken while opening (before a migration or a mode switch),
+    and for lost fills accepted (`--accept-lost-fills`).
     Logging is configured only once the session's paths are known, so the caller logs them."""
 
     def close(self) -> None:
@@ -100,6 +103,8 @@ def open_session(
             place the config chose (ours, damaged), unlike one given with `--db`.
         LedgerError: the ledger cannot be opened (a `--db` file that is not a ledger, a newer
             schema, another engine on it); the file is untouched.
+        LedgerBehind: the ledger holds fewer fills than it committed (exit 2), unless
+            `opts.accept_lost_fills`.
         LedgerWriteFailed: the ledger's disk has less than `storage.min_free_mb` free, or a
             write at start failed (disk full, read-only, I/O error).
         CheckpointError: a checkpoint due before a migration or a mode switch failed.
@@ -145,6 +150,13 @@ def open_session(
             duration_s=opts.duration_s,
             last_marks={m.mint: (m.price_usd, m.liquidity_usd) for m in ledger.marks().values()},
         )
+        # Before any trade: a ledger that lost committed fills is not traded on unawares.
+        lost = ledger.keep_high_water(accept_loss=opts.accept_lost_fills, ts=market.clock.now())
+        if lost:
+            taken.append(
+                f"LOST FILLS ACCEPTED: {lost} committed fills were missing from the ledger; the "
+                "acceptance is recorded in it and trading continues from what it holds"
+            )
         _mode_switch_checkpoint(paths, config, ledger, market.mode, taken)
         engine = Engine(
             config=config,

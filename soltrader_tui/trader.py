@@ -8,6 +8,7 @@ ledger also holds.
 from __future__ import annotations
 
 import copy
+import secrets
 from collections import deque
 
 from soltrader_tui.domain import Fill, Mode, Order, Side, SwapQuote, Token
@@ -58,6 +59,9 @@ class Trader:
                 fill_view(stored.fill, stored.reason, stored.realized_micro)
             )
         self._order_seq = ledger.order_count()
+        self._session = secrets.token_hex(3)
+        """Part of every order id of this session: a ledger rolled back (a deleted -wal) numbers
+        its orders from a lower count again, and the ids must still never repeat."""
 
     def order(
         self, token: Token, ts: float, side: Side, in_amount: int, strategy: str, reason: str
@@ -65,7 +69,7 @@ class Trader:
         """Builds an order with the next client order id."""
         self._order_seq += 1
         return Order(
-            client_order_id=f"ord-{self._order_seq:07d}",
+            client_order_id=f"ord-{self._order_seq:07d}-{self._session}",
             token=token,
             side=side,
             in_amount=in_amount,

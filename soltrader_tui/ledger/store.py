@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import partial
@@ -32,6 +33,15 @@ from soltrader_tui.ledger.connect import (
     inspect_schema,
 )
 from soltrader_tui.ledger.control import ControlRequest, pending
+from soltrader_tui.ledger.highwater import (
+    HighWater,
+    LedgerBehind,
+    behind_message,
+    missing_fills,
+    read_committed,
+    read_mark,
+    write_mark,
+)
 from soltrader_tui.ledger.reads import (
     StoredFill,
     StoredResume,
@@ -92,6 +102,8 @@ class Ledger:
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         self.starting_cash_micro = int(meta["starting_cash_micro"])
         self.created_mode = cast(Mode, meta["mode"])
+        self._mark: HighWater | None = None
+        """What this process committed, once `keep_high_water` armed the sidecar."""
 
     @classmethod
     def open(
@@ -233,7 +245,9 @@ class Ledger:
             c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
             return int(fill_id.lastrowid or 0)
 
-        return self._durably(write)
+        fill_id = self._durably(write)
+        self._committed(fills=1, last_fill_id=fill_id)
+        return fill_id
 
     def record_rejection(
         self, order: Order, detail: str, mode: Mode, events: Sequence[EventRow] = ()
@@ -245,6 +259,7 @@ class Ledger:
             c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
 
         self._durably(write)
+        self._committed(fills=0, last_fill_id=None)
 
     def set_trading_state(
         self,
@@ -264,6 +279,55 @@ class Ledger:
             c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
 
         self._durably(write)
+
+    # -- the high-water mark (see highwater.py) ------------------------------------------------
+
+    def keep_high_water(self, *, accept_loss: bool, ts: float) -> int:
+        """Checks the ledger against the mark left beside it, then keeps that mark from now on
+        (call it once, as the lock owner, before trading).
+
+        Args:
+            accept_loss: Go on from a ledger behind its mark, recording the acceptance.
+            ts: When (for the acceptance's log line).
+
+        Returns:
+            How many committed fills were missing (and accepted); 0 normally.
+
+        Raises:
+            LedgerBehind: fills are missing and `accept_loss` is False.
+        """
+        now = read_committed(self._conn)
+        mark = read_mark(self.path)
+        missing = missing_fills(mark, now)
+        if missing and mark is not None:
+            if not accept_loss:
+                raise LedgerBehind(behind_message(self.path, mark, now, missing), missing=missing)
+            line = EventRow(
+                ts,
+                "warning",
+                "lost_fills_accepted",
+                f"LOST FILLS ACCEPTED: {missing} committed fills (after fill {now.last_fill_id}, "
+                f"through fill {mark.last_fill_id}) were missing from the ledger at this start; "
+                "the operator accepted the loss (run --accept-lost-fills) and trading continues "
+                "from what the ledger holds",
+            )
+            self._durably(lambda c: c.execute(_INSERT_EVENT, _event_row(line)))
+        self._mark = now
+        write_mark(self.path, now)
+        return missing
+
+    def _committed(self, *, fills: int, last_fill_id: int | None) -> None:
+        """Moves the mark after a durable commit of an order (and its fill): never before."""
+        mark = self._mark
+        if mark is None:
+            return
+        self._mark = HighWater(
+            mark.ledger_id,
+            mark.fills + fills,
+            mark.last_fill_id if last_fill_id is None else last_fill_id,
+            mark.orders + 1,
+        )
+        write_mark(self.path, self._mark)
 
     def complete_request(self, request_id: int, result: str, ts: float) -> None:
         """Answers a control request (the requester is waiting for this)."""
@@ -459,8 +523,8 @@ def _write_meta(conn: sqlite3.Connection, *, cash: int, mode: Mode, version: str
     # shared a transaction may have lost them to a crash in between, and gets them here.
     conn.execute(
         "INSERT OR IGNORE INTO meta (key, value) VALUES "
-        "('starting_cash_micro', ?), ('mode', ?), ('created_by_version', ?)",
-        (str(cash), mode, version),
+        "('starting_cash_micro', ?), ('mode', ?), ('created_by_version', ?), ('ledger_id', ?)",
+        (str(cash), mode, version, uuid.uuid4().hex),
     )
 
 
