@@ -38,6 +38,8 @@ class FillingDisk(sqlite3.Connection):
     at_fill = 3
     fault: Fault = "sqlite"
     frees_after: int | None = None
+    fills_at = "INSERT INTO FILLS"
+    """The statement whose `at_fill`-th run finds the disk full."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -47,7 +49,7 @@ class FillingDisk(sqlite3.Connection):
 
     def _maybe_fail(self, sql: str) -> None:
         statement = sql.lstrip().upper()
-        if statement.startswith("INSERT INTO FILLS"):
+        if statement.startswith(self.fills_at):
             self.fills_seen += 1
             if self.fills_seen == self.at_fill:
                 self.full = True
@@ -88,11 +90,13 @@ def printed() -> Iterator[list[str]]:
     LOGGER.removeHandler(handler)
 
 
-def ledger_on_filling_disk(path: Path, fault: Fault, frees_after: int | None) -> Ledger:
+def ledger_on_filling_disk(
+    path: Path, fault: Fault, frees_after: int | None, fills_at: str = "INSERT INTO FILLS"
+) -> Ledger:
     Ledger.open(path, starting_cash_micro=CASH, mode="paper", version="test").close()
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, factory=FillingDisk)
     assert isinstance(conn, FillingDisk)
-    conn.fault, conn.frees_after = fault, frees_after
+    conn.fault, conn.frees_after, conn.fills_at = fault, frees_after, fills_at
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     return Ledger(conn, path)
@@ -169,3 +173,29 @@ class TestDiskFillsMidRun:
         assert engine.portfolio.state() == replayed.state()
         [summary] = [line for line in printed if line.startswith("session stopped")]
         assert f"{replayed.round_trips} round trips" in summary
+
+
+class TestDiskFullOnAStateChange:
+    """A stop whose state change cannot be recorded is not shown as done."""
+
+    def test_no_state_line_and_state_unchanged(self, tmp_path: Path, printed: list[str]) -> None:
+        path = tmp_path / "l.sqlite"
+        Ledger.open(path, starting_cash_micro=CASH, mode="paper", version="test").close()
+        ledger = ledger_on_filling_disk(path, "sqlite", None, fills_at="INSERT INTO TRADING_STATE")
+        disk = ledger._conn
+        assert isinstance(disk, FillingDisk)
+        disk.at_fill = 2  # the first is the new ledger's ACTIVE, the second the pause
+        config = Config()
+        engine = engine_on_sim(ledger, market(config), START, hours=2, config=config)
+        before = engine.snapshot().trading_state
+        engine.command("pause", "test")
+        with pytest.raises(LedgerWriteFailed):
+            asyncio.run(engine.run())
+        ledger.close()
+        conn = ledger._conn
+        assert isinstance(conn, FillingDisk) and conn.failures >= 1
+        assert not [line for line in printed if line.startswith("STATE ")]
+        assert engine.snapshot().trading_state is before
+        with sqlite3.connect(path) as check:
+            states = [r[0] for r in check.execute("SELECT state FROM trading_state")]
+        assert states == [before.value], "the ledger holds no pause, and nothing said there was"
