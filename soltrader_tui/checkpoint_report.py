@@ -233,7 +233,7 @@ def write_contents(
     schema_version = backup_ledger(ledger_path, copy)
     config_note = _copy_config(config_file, staging / CONFIG_FILE)
     try:
-        report = read_status(copy, now_wall=ts)
+        report = read_status(copy, now_wall=ts, checked=True)  # backup_ledger checked it
         conn = connect(copy, readonly=True)
         try:
             problems = last_problems(conn)

@@ -49,20 +49,25 @@ class StatusReport:
 
 
 def read_status(
-    path: Path, *, now_wall: float | None = None, since: Replayed | None = None
+    path: Path,
+    *,
+    now_wall: float | None = None,
+    since: Replayed | None = None,
+    checked: bool = False,
 ) -> StatusReport:
     """Reads a status report from a ledger file, in one short read transaction.
 
     Without `since` every fill is replayed: `status` is an independent check of the engine's
     figures. A reader that asks again and again passes the previous report's `replayed`, and
-    only what was committed since is replayed (see `status_replay`).
+    only what was committed since is replayed (see `status_replay`). A full read runs SQLite's
+    quick_check first, unless the caller has just run it on this file (`checked`).
 
     Raises:
         LedgerError: the file is missing, not a ledger, damaged, or newer.
     """
     conn = open_reader(path)
     try:
-        if since is None:
+        if since is None and not checked:
             # A full read is an independent check: a damaged page it happens not to read must
             # not pass as a healthy ledger (`run` and `health` would refuse it).
             check_integrity(conn, path)
