@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from soltrader_tui.ledger.connect import LedgerError
+from soltrader_tui.ledger.rows import EventRow
 
 SUFFIX = ".committed"
 
@@ -107,3 +108,56 @@ def behind_message(ledger: Path, mark: HighWater, now: HighWater, missing: int) 
         f"`soltrader-tui run --accept-lost-fills --db {ledger}` (the acceptance is recorded in "
         "the ledger)."
     )
+
+
+class HighWaterKeeper:
+    """The lock owner's side: checks the mark at start, then moves it after each commit."""
+
+    def __init__(self, ledger: Path) -> None:
+        self._ledger = ledger
+        self._mark: HighWater | None = None
+        """What this process committed, once `arm` was called (None: not keeping a mark)."""
+
+    def check(self, now: HighWater, *, accept_loss: bool, ts: float) -> tuple[int, EventRow | None]:
+        """Compares what the ledger holds with the mark beside it.
+
+        Returns:
+            How many committed fills are missing, and the line recording their acceptance
+            (None when nothing is missing) for the caller to commit.
+
+        Raises:
+            LedgerBehind: fills are missing and `accept_loss` is False.
+        """
+        mark = read_mark(self._ledger)
+        missing = missing_fills(mark, now)
+        if not missing or mark is None:
+            return 0, None
+        if not accept_loss:
+            raise LedgerBehind(behind_message(self._ledger, mark, now, missing), missing=missing)
+        return missing, EventRow(
+            ts,
+            "warning",
+            "lost_fills_accepted",
+            f"LOST FILLS ACCEPTED: {missing} committed fills (after fill {now.last_fill_id}, "
+            f"through fill {mark.last_fill_id}) were missing from the ledger at this start; the "
+            "operator accepted the loss (run --accept-lost-fills) and trading continues from "
+            "what the ledger holds",
+        )
+
+    def arm(self, now: HighWater) -> None:
+        """Starts keeping the mark, from what the ledger holds now."""
+        self._mark = now
+        write_mark(self._ledger, now)
+
+    def committed(self, *, fills: int, last_fill_id: int | None) -> None:
+        """Moves the mark after a durable commit of an order (and its fill): never before."""
+        mark = self._mark
+        if mark is None:
+            return
+        self._mark = HighWater(
+            mark.ledger_id,
+            mark.fills + fills,
+            mark.last_fill_id if last_fill_id is None else last_fill_id,
+            mark.orders + 1,
+        )
+        write_mark(self._ledger, self._mark)

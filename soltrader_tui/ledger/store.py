@@ -33,15 +33,7 @@ from soltrader_tui.ledger.connect import (
     inspect_schema,
 )
 from soltrader_tui.ledger.control import ControlRequest, pending
-from soltrader_tui.ledger.highwater import (
-    HighWater,
-    LedgerBehind,
-    behind_message,
-    missing_fills,
-    read_committed,
-    read_mark,
-    write_mark,
-)
+from soltrader_tui.ledger.highwater import HighWaterKeeper, read_committed
 from soltrader_tui.ledger.reads import (
     StoredFill,
     StoredResume,
@@ -102,8 +94,7 @@ class Ledger:
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         self.starting_cash_micro = int(meta["starting_cash_micro"])
         self.created_mode = cast(Mode, meta["mode"])
-        self._mark: HighWater | None = None
-        """What this process committed, once `keep_high_water` armed the sidecar."""
+        self._high_water = HighWaterKeeper(path)
 
     @classmethod
     def open(
@@ -246,7 +237,7 @@ class Ledger:
             return int(fill_id.lastrowid or 0)
 
         fill_id = self._durably(write)
-        self._committed(fills=1, last_fill_id=fill_id)
+        self._high_water.committed(fills=1, last_fill_id=fill_id)
         return fill_id
 
     def record_rejection(
@@ -259,7 +250,7 @@ class Ledger:
             c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
 
         self._durably(write)
-        self._committed(fills=0, last_fill_id=None)
+        self._high_water.committed(fills=0, last_fill_id=None)
 
     def set_trading_state(
         self,
@@ -283,8 +274,8 @@ class Ledger:
     # -- the high-water mark (see highwater.py) ------------------------------------------------
 
     def keep_high_water(self, *, accept_loss: bool, ts: float) -> int:
-        """Checks the ledger against the mark left beside it, then keeps that mark from now on
-        (call it once, as the lock owner, before trading).
+        """Checks the ledger against the mark left beside it (see highwater.py), then keeps
+        that mark from now on. Call it once, as the lock owner, before trading.
 
         Args:
             accept_loss: Go on from a ledger behind its mark, recording the acceptance.
@@ -297,37 +288,11 @@ class Ledger:
             LedgerBehind: fills are missing and `accept_loss` is False.
         """
         now = read_committed(self._conn)
-        mark = read_mark(self.path)
-        missing = missing_fills(mark, now)
-        if missing and mark is not None:
-            if not accept_loss:
-                raise LedgerBehind(behind_message(self.path, mark, now, missing), missing=missing)
-            line = EventRow(
-                ts,
-                "warning",
-                "lost_fills_accepted",
-                f"LOST FILLS ACCEPTED: {missing} committed fills (after fill {now.last_fill_id}, "
-                f"through fill {mark.last_fill_id}) were missing from the ledger at this start; "
-                "the operator accepted the loss (run --accept-lost-fills) and trading continues "
-                "from what the ledger holds",
-            )
+        missing, line = self._high_water.check(now, accept_loss=accept_loss, ts=ts)
+        if line is not None:
             self._durably(lambda c: c.execute(_INSERT_EVENT, _event_row(line)))
-        self._mark = now
-        write_mark(self.path, now)
+        self._high_water.arm(now)
         return missing
-
-    def _committed(self, *, fills: int, last_fill_id: int | None) -> None:
-        """Moves the mark after a durable commit of an order (and its fill): never before."""
-        mark = self._mark
-        if mark is None:
-            return
-        self._mark = HighWater(
-            mark.ledger_id,
-            mark.fills + fills,
-            mark.last_fill_id if last_fill_id is None else last_fill_id,
-            mark.orders + 1,
-        )
-        write_mark(self.path, self._mark)
 
     def complete_request(self, request_id: int, result: str, ts: float) -> None:
         """Answers a control request (the requester is waiting for this)."""
