@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED
-from soltrader_tui.supervise import SpaceWatch, supervise
+from soltrader_tui.supervise import Backoff, SpaceWatch, supervise
 from tests.conftest import Cli
 
 MESSAGE = re.compile(
@@ -83,26 +83,22 @@ class TestStartMargin:
         assert not (tmp_path / "data" / "soltrader.sqlite").exists(), "nothing was written"
 
     @pytest.mark.skipif(sys.platform == "win32", reason="Ctrl+C delivery to the test differs")
-    def test_supervise_waits_for_space_instead_of_restarting(self, tmp_path: Path) -> None:
+    def test_supervise_waits_for_space_instead_of_restarting(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """The engine exits 3; the supervisor polls the free space (here it never comes back,
         and the bound ends the wait) and starts no second engine into the full disk."""
         config = write_config(tmp_path / "config.yaml", tmp_path / "data", 10**9)
         lines: list[str] = []
-        env = {"XDG_DATA_HOME": str(tmp_path / "xdg-data"), "XDG_CONFIG_HOME": str(tmp_path)}
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
-            code = supervise(
-                ["--config", str(config), "--speed", "max", "--duration", "60"],
-                log=lines.append,
-                space=SpaceWatch(tmp_path / "data" / "soltrader.sqlite", 10**9, 0.1, 1.0),
-            )
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+        code = supervise(
+            ["--config", str(config), "--speed", "max", "--duration", "60"],
+            log=lines.append,
+            backoff=Backoff(first_s=0.1, max_s=0.1),
+            max_restarts=2,  # a supervisor restarting into the full disk ends, not hangs
+            space=SpaceWatch(tmp_path / "data" / "soltrader.sqlite", 10**9, 0.1, 1.0),
+        )
         assert code == EXIT_LEDGER_WRITE_FAILED
         assert sum("started engine" in line for line in lines) == 1, lines
         [waiting] = [line for line in lines if "waiting for free space" in line]
