@@ -235,7 +235,7 @@ def ledger_damaged(args: argparse.Namespace, damage: str) -> int:
         gc.collect()
         lock = EngineLock(ledger)
         try:
-            lock.acquire("soltrader-tui (moving a damaged ledger aside)")
+            lock.acquire("soltrader-tui (moving a damaged ledger aside)", create=False)
             try:
                 moved = quarantine(ledger)
             finally:

@@ -233,7 +233,7 @@ def write_contents(
     schema_version = backup_ledger(ledger_path, copy)
     config_note = _copy_config(config_file, staging / CONFIG_FILE)
     try:
-        report = read_status(copy, now_wall=ts)
+        report = read_status(copy, now_wall=ts, checked=True)  # backup_ledger checked it
         conn = connect(copy, readonly=True)
         try:
             problems = last_problems(conn)
@@ -293,6 +293,13 @@ def backup_ledger(ledger_path: Path, target: Path) -> int:
             check_integrity(copy, ledger_path)
         finally:
             copy.close()
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorcode not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            raise CheckpointError(f"cannot checkpoint the ledger {ledger_path}: {exc}") from exc
+        # Said as `status` and `run` say it: a page the backup could not read is damage.
+        raise CheckpointError(
+            f"cannot checkpoint the ledger {ledger_path}: {ledger_path} is damaged: {exc}"
+        ) from exc
     except (LedgerError, sqlite3.Error) as exc:
         raise CheckpointError(f"cannot checkpoint the ledger {ledger_path}: {exc}") from exc
     finally:

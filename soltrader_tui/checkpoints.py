@@ -30,6 +30,7 @@ from soltrader_tui.ledger.connect import (
     connect,
     inspect_schema,
 )
+from soltrader_tui.ledger.highwater import forget_mark
 from soltrader_tui.ledger.lock import EngineLock
 
 STAGING_PREFIX = ".incomplete-"
@@ -321,7 +322,7 @@ def restore_checkpoint(
         ledger_path.parent.mkdir(parents=True, exist_ok=True)
         lock = EngineLock(ledger_path)
         # Held for the whole swap, so no engine can start on a half-restored ledger.
-        lock.acquire("soltrader-tui restore")
+        lock.acquire("soltrader-tui restore", create=False)
     except (LedgerError, OSError) as exc:
         raise CheckpointError(f"cannot restore {name} onto {ledger_path}: {exc}") from exc
     try:
@@ -350,6 +351,8 @@ def _swap(info: CheckpointInfo, source: Path, ledger_path: Path, ts: float) -> R
             f"cannot put the restored ledger in place at {ledger_path}: {exc}. "
             f"The copy is at {staged}; the previous ledger is at {previous or '—'}."
         ) from exc
+    # The restored ledger is behind the mark on purpose: the operator chose it.
+    forget_mark(ledger_path)
     return RestoreResult(info, ledger_path, previous, tuple(moved.values()))
 
 

@@ -148,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="run a trading session (dashboard, or --headless)")
     run.add_argument("--headless", action="store_true", help="no dashboard: log lines to stderr")
+    run.add_argument(
+        "--accept-lost-fills",
+        action="store_true",
+        help="start on a ledger that lost committed fills (e.g. a deleted -wal); recorded in it",
+    )
     _add_run_flags(run)
     sup = sub.add_parser(
         "supervise", help="run the headless engine and restart it after a crash, with backoff"

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Literal
 
 from soltrader_tui import __version__
 from soltrader_tui.config_errors import ConfigError
+from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED
 from soltrader_tui.ledger.connect import LedgerDamaged, LedgerError, NotALedger
+from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 
 if TYPE_CHECKING:
     from soltrader_tui.engine import Engine
@@ -45,6 +47,12 @@ def ledger_error_message(exc: LedgerError, *, given: bool) -> str:
     )
 
 
+def write_failed(exc: LedgerWriteFailed) -> int:
+    """Prints why the ledger could not be written, as one line, and returns exit code 3."""
+    print(f"soltrader-tui: {exc}", file=sys.stderr)
+    return EXIT_LEDGER_WRITE_FAILED
+
+
 def run(args: argparse.Namespace, *, headless: bool) -> int:
     """Starts a paper session: the dashboard, or headless with log lines on stderr."""
     from soltrader_tui import checkpoint_commands
@@ -59,6 +67,7 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
         seed=args.seed,
         speed=args.speed,
         duration_s=args.duration,
+        accept_lost_fills=getattr(args, "accept_lost_fills", False),
     )
     damage: str | None = None
     try:
@@ -69,6 +78,8 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
         )
     except ConfigError as exc:
         return fail(str(exc))
+    except LedgerWriteFailed as exc:
+        return write_failed(exc)
     except LedgerDamaged as exc:
         damage = str(exc)
     except LedgerError as exc:
@@ -94,7 +105,10 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
         LOGGER.info(line)
     try:
         if headless:
-            return _run_headless(session.engine)
+            try:
+                return _run_headless(session.engine)
+            except LedgerWriteFailed as exc:
+                return write_failed(exc)
         from soltrader_tui.tui.app import make_app
 
         app = make_app(
@@ -155,6 +169,7 @@ def supervise(args: argparse.Namespace) -> int:
     """Runs the headless engine as a child process and restarts it after a crash."""
     import logging.handlers
 
+    from soltrader_tui.supervise import SpaceWatch
     from soltrader_tui.supervise import supervise as run_supervised
 
     flags: list[str] = []
@@ -172,7 +187,7 @@ def supervise(args: argparse.Namespace) -> int:
     try:
         from soltrader_tui.session import load_settings
 
-        _, paths, _ = load_settings(args.config, args.db)
+        config, paths, _ = load_settings(args.config, args.db)
         paths.logs_dir.mkdir(parents=True, exist_ok=True)
         logger.addHandler(
             logging.handlers.RotatingFileHandler(
@@ -184,7 +199,12 @@ def supervise(args: argparse.Namespace) -> int:
         )
     except (ConfigError, OSError) as exc:
         return fail(str(exc))
-    return run_supervised(flags, log=logger.info, max_restarts=args.max_restarts)
+    return run_supervised(
+        flags,
+        log=logger.info,
+        max_restarts=args.max_restarts,
+        space=SpaceWatch(paths.ledger, config.storage.min_free_mb),
+    )
 
 
 def status(args: argparse.Namespace) -> int:

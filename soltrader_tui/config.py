@@ -254,6 +254,9 @@ class StorageConfig(_Section):
     """Wall-clock minutes between two automatic checkpoints of a running engine."""
     keep_checkpoints: int = Field(default=10, ge=1)
     """Checkpoints kept in the checkpoints folder; older ones are deleted after each new one."""
+    min_free_mb: float = Field(default=50.0, ge=0)
+    """Free space (MB) the ledger's disk must have for a session to start; below it the start is
+    refused (exit 3) instead of trading into a disk that fills. 0 turns the check off."""
 
     @field_validator("ledger_file")
     @classmethod

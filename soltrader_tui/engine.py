@@ -29,6 +29,7 @@ from soltrader_tui.eventlog import DecisionLog
 from soltrader_tui.execution.paper import PaperExecutor
 from soltrader_tui.ledger.control import Command
 from soltrader_tui.ledger.store import Ledger
+from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio import FillEffect, Portfolio
 from soltrader_tui.resume import restore
@@ -220,6 +221,11 @@ class Engine(EngineControls, EngineBooks):
         self._start_verify()
         try:
             await self._loop(start, end)
+        except LedgerWriteFailed as exc:
+            # No new entry, no line that could claim something the ledger lacks: the command
+            # that started the engine prints this one message and exits with its own code.
+            self._error = str(exc)
+            raise
         except Exception as exc:
             self._error = f"{type(exc).__name__}: {exc}"
             self._log.emit(self._clock.now(), "error", "engine", f"engine failed: {self._error}")

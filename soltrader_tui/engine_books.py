@@ -13,14 +13,22 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from soltrader_tui.clock import Clock
 from soltrader_tui.domain import MarketTick, Mode
 from soltrader_tui.equity_curve import EquityCurve
 from soltrader_tui.eventlog import DecisionLog
-from soltrader_tui.ledger.rows import EquityPoint, Heartbeat, MarkRow, ResumePoint, ScoreRow
+from soltrader_tui.ledger.rows import (
+    EquityPoint,
+    EventRow,
+    Heartbeat,
+    MarkRow,
+    ResumePoint,
+    ScoreRow,
+)
 from soltrader_tui.ledger.store import Ledger
+from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio import Portfolio
 from soltrader_tui.resume import Restored, SavedReplay, restore, resume_point, verify
@@ -215,7 +223,9 @@ class EngineBooks:
             return resume_point(self._portfolio, EquityCurve(), trader.last_fill_id, None)
         return resume_point(self._portfolio, self._curve, trader.last_fill_id, self._last_equity_ts)
 
-    def _flush(self, *, running: bool) -> None:
+    def _flush(self, *, running: bool, closing: Sequence[EventRow] = ()) -> None:
+        """Commits the buffered bookkeeping, with `closing` lines that only this commit may
+        make true (shown by the caller after it returns)."""
         now = self._market_ts
         marks = [
             MarkRow(m, t.token.symbol, t.token.decimals, t.price_usd, t.liquidity_usd, t.ts)
@@ -230,7 +240,7 @@ class EngineBooks:
         saved_key = self._saved_key
         try:
             self._ledger.flush(
-                events=events,
+                events=[*events, *closing],
                 marks=marks,
                 scores=scores,
                 equity=equity,
@@ -256,6 +266,10 @@ class EngineBooks:
     def _finish(self, *, failing: bool) -> None:
         try:
             self._close_session()
+        except LedgerWriteFailed:
+            if not failing:
+                raise
+            # The ledger refused the session's first failure already; that one is reported.
         except Exception as exc:
             if not failing:
                 raise
@@ -265,7 +279,9 @@ class EngineBooks:
     def _close_session(self) -> None:
         if self._market_ts is not None:
             self._watch_equity(self._market_ts, record=True)
-        self._log.emit(
+        # The totals are the cache's, which holds only committed fills (a fill whose commit
+        # failed was taken back out); shown only once the flush carrying them committed.
+        summary = EventRow(
             self._market_ts or self._clock.now(),
             "info",
             "engine",
@@ -273,7 +289,8 @@ class EngineBooks:
             f"realized {self._portfolio.realized_micro / 1e6:+,.2f} USD, "
             f"{self._portfolio.round_trips} round trips",
         )
-        self._flush(running=False)
+        self._flush(running=False, closing=(summary,))
+        self._log.publish((summary,))
         if self.on_snapshot is not None:
             self.on_snapshot(self.snapshot())
 

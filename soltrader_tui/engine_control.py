@@ -17,6 +17,7 @@ from soltrader_tui.control import STOP_FILE, transition
 from soltrader_tui.domain import MarketTick, Token, TradingState
 from soltrader_tui.eventlog import DecisionLog
 from soltrader_tui.ledger.control import Command
+from soltrader_tui.ledger.rows import EventRow
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.portfolio import Portfolio
 from soltrader_tui.risk import BreakerCleared, BreakerEvent
@@ -129,15 +130,21 @@ class EngineControls:
         return left
 
     def _set_state(self, state: TradingState, reason: str, actor: str, ts: float) -> None:
-        previous = self._state
-        self._state, self._state_reason = state, reason
-        self._log.emit(
+        line = EventRow(
             ts,
             "warning" if state is not TradingState.ACTIVE else "info",
             "state",
-            f"STATE {previous.value.upper()} -> {state.value.upper()}: {reason}",
+            f"STATE {self._state.value.upper()} -> {state.value.upper()}: {reason}",
         )
-        self._ledger.set_trading_state(state, reason, actor, ts, self._log.take_pending())
+        pending = self._log.take_pending()
+        try:
+            self._ledger.set_trading_state(state, reason, actor, ts, [*pending, line])
+        except BaseException:
+            self._log.restore_pending(pending)
+            raise
+        # The new state is in force, and said, only once the ledger holds it.
+        self._state, self._state_reason = state, reason
+        self._log.publish((line,))
         self._dirty = True
         if self.on_snapshot is not None:
             self.on_snapshot(self.snapshot())

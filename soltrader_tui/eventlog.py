@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from soltrader_tui.ledger.rows import EventRow
@@ -41,17 +42,36 @@ class DecisionLog:
         self._last_ts = float("-inf")
 
     def emit(self, ts: float, level: str, kind: str, message: str) -> None:
-        """Records one line: buffered for the ledger, kept for the screen, sent to logging.
+        """Records one line that claims nothing done (a signal, a denial, a stale price):
+        buffered for the ledger and shown at once. A line that says something is done is made
+        with `line`, written in its own transaction and shown with `publish` after the commit.
+        """
+        row = self.line(ts, level, kind, message)
+        self._pending.append(row)
+        self.publish((row,))
 
-        A line is stamped no earlier than the line before: some are about a price's own time
-        (a stale price's last tick), but they are decided in order, and the ledger refuses a
-        line stamped before the previous one (market time never goes backwards).
+    def line(self, ts: float, level: str, kind: str, message: str) -> EventRow:
+        """Makes a line stamped no earlier than the line before.
+
+        Some lines are about a price's own time (a stale price's last tick, an entry at its
+        tick's time), but they are decided in order, and the ledger refuses a line stamped
+        before the previous one (market time never goes backwards).
         """
         ts = self._last_ts = max(ts, self._last_ts)
-        self._seq += 1
-        self._pending.append(EventRow(ts=ts, level=level, kind=kind, message=message))
-        self._recent.append(LogLine(seq=self._seq, ts=ts, level=level, message=message))
-        LOGGER.log(_LEVELS.get(level, logging.INFO), message, extra={"market_ts": ts})
+        return EventRow(ts=ts, level=level, kind=kind, message=message)
+
+    def publish(self, rows: Sequence[EventRow]) -> None:
+        """Shows lines on screen and in the logs. For a line that says something is done (a
+        fill, a session's totals), call it only once the transaction carrying the line has
+        committed: until then it is not done."""
+        for row in rows:
+            self._seq += 1
+            self._recent.append(
+                LogLine(seq=self._seq, ts=row.ts, level=row.level, message=row.message)
+            )
+            LOGGER.log(
+                _LEVELS.get(row.level, logging.INFO), row.message, extra={"market_ts": row.ts}
+            )
 
     def take_pending(self) -> list[EventRow]:
         """Hands over the lines not yet written to the ledger."""

@@ -30,6 +30,7 @@ from soltrader_tui.ledger.connect import (
 from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.ledger.timeorder import LedgerAhead
+from soltrader_tui.ledger.write_failure import check_free_space
 from soltrader_tui.ledger_log import MarketTimeFormatter, log_file
 from soltrader_tui.market.sources import MarketSetup, build_market
 from soltrader_tui.market.sources import preload as preload_market
@@ -47,6 +48,8 @@ class RunOptions:
     """Virtual-clock speed; None or 1 is the wall clock, `inf` is as fast as possible."""
     duration_s: float | None = None
     """Market seconds to run; None runs until stopped."""
+    accept_lost_fills: bool = False
+    """Start on a ledger that lost committed fills (a deleted -wal), recording the acceptance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,8 @@ class Session:
     lock: EngineLock
     market: MarketSetup
     checkpoints_taken: tuple[str, ...] = ()
-    """Log lines for the checkpoints taken while opening (before a migration or a mode switch).
+    """Log lines for the checkpoints taken while opening (before a migration or a mode switch),
+    and for lost fills accepted (`--accept-lost-fills`).
     Logging is configured only once the session's paths are known, so the caller logs them."""
 
     def close(self) -> None:
@@ -103,6 +107,10 @@ def open_session(
             schema, another engine on it); the file is untouched. `LedgerAhead`: the session's
             clock would start before the ledger's last market time (an accelerated session's
             clock starts at it instead; the wall clock and a replay cannot).
+        LedgerBehind: the ledger holds fewer fills than it committed (exit 2), unless
+            `opts.accept_lost_fills`.
+        LedgerWriteFailed: the ledger's disk has less than `storage.min_free_mb` free, or a
+            write at start failed (disk full, read-only, I/O error).
         CheckpointError: a checkpoint due before a migration or a mode switch failed.
         OSError: a data folder cannot be created.
 
@@ -116,6 +124,8 @@ def open_session(
     # A file that is not a ledger is refused before a lock is left beside it.
     with _damaged_if_ours(paths):
         check_file(paths.ledger)
+    # Trading into a disk about to fill ends in a halt with positions open: refused up front.
+    check_free_space(paths.ledger, config.storage.min_free_mb)
     lock = EngineLock(paths.ledger)
     lock.acquire(command)
     taken: list[str] = []
@@ -147,6 +157,13 @@ def open_session(
             start=continue_from(last_ts, time.time()),
         )
         refuse_the_past(market.clock, last_ts, paths.ledger, config.market.source == "replay")
+        # Before any trade: a ledger that lost committed fills is not traded on unawares.
+        lost = ledger.keep_high_water(accept_loss=opts.accept_lost_fills, ts=market.clock.now())
+        if lost:
+            taken.append(
+                f"LOST FILLS ACCEPTED: {lost} committed fills were missing from the ledger; the "
+                "acceptance is recorded in it and trading continues from what it holds"
+            )
         _mode_switch_checkpoint(paths, config, ledger, market.mode, taken)
         engine = Engine(
             config=config,
@@ -251,6 +268,14 @@ def _mode_switch_checkpoint(
     )
 
 
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file, which gives up a line it cannot write (a full disk) without printing a
+    traceback: the ledger is the record, and a full disk is reported once, as such."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        return
+
+
 def configure_logging(paths: Paths, *, to_stderr: bool) -> None:
     """Sends engine log lines to the ledger's rotating log file and, headless, to stderr.
 
@@ -262,7 +287,7 @@ def configure_logging(paths: Paths, *, to_stderr: bool) -> None:
     for handler in list(LOGGER.handlers):
         LOGGER.removeHandler(handler)
         handler.close()
-    file_handler = logging.handlers.RotatingFileHandler(
+    file_handler = _QuietFileHandler(
         log_file(paths.logs_dir, paths.ledger), maxBytes=5_000_000, backupCount=3, encoding="utf-8"
     )
     file_handler.setFormatter(MarketTimeFormatter())

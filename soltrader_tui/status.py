@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from soltrader_tui import __version__
 from soltrader_tui.domain import Mode, TradingState
-from soltrader_tui.ledger.connect import LedgerError, open_reader
+from soltrader_tui.ledger.connect import LedgerDamaged, LedgerError, check_integrity, open_reader
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.reads import (
     read_api_totals,
@@ -70,12 +70,14 @@ def read_status(
     since: Replayed | None = None,
     risk: RiskConfig | None = None,
     recent_fills: int = RECENT_FILLS,
+    checked: bool = False,
 ) -> StatusReport:
     """Reads a status report from a ledger file, in one short read transaction.
 
     Without `since` every fill is replayed: `status` is an independent check of the engine's
     figures. A reader that asks again and again passes the previous report's `replayed`, and
-    only what was committed since is replayed (see `status_replay`).
+    only what was committed since is replayed (see `status_replay`). A full read runs SQLite's
+    quick_check first, unless the caller has just run it on this file (`checked`).
 
     The snapshot is built by the engine's own builder (`views.build_snapshot`) from the same
     inputs, read from the ledger: with the config's `risk` limits, every figure the engine's
@@ -86,12 +88,19 @@ def read_status(
     """
     conn = open_reader(path)
     try:
+        if since is None and not checked:
+            # A full read is an independent check: a damaged page it happens not to read must
+            # not pass as a healthy ledger (`run` and `health` would refuse it).
+            check_integrity(conn, path)
         alive = _engine_alive(path)
         conn.execute("BEGIN")  # one consistent view of every table
         wall = time.time() if now_wall is None else now_wall
         report = _read(conn, path, wall, alive, since, risk, recent_fills)
         conn.execute("COMMIT")
         return report
+    except sqlite3.DatabaseError as exc:
+        # A page the read reached is damaged (quick_check may have passed before it was).
+        raise LedgerDamaged(f"{path} is damaged: {exc}") from exc
     finally:
         conn.close()
 

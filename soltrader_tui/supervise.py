@@ -1,21 +1,28 @@
 """Provides `supervise`: runs the headless engine as a child and restarts it after a crash.
 
 A child that exits 0 stopped on purpose (duration reached, Ctrl+C); one that exits 2 met bad
-input (config, ledger, a second engine) that a restart cannot fix. Anything else — a crash, a
-kill, a closed console — is restarted after a backoff that grows with quick repeated failures.
+input (config, ledger, a second engine) that a restart cannot fix. One that exits 3 could not
+write its ledger (disk full): restarting into a full disk fails again, so the supervisor waits
+until the disk has the configured free space (`storage.min_free_mb`), polling for a bounded
+time, and restarts then. Anything else — a crash, a kill, a closed console — is restarted
+after a backoff that grows with quick repeated failures.
 """
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
-EXIT_NEEDS_HUMAN = 2
+from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED, EXIT_NEEDS_HUMAN
+
+MB = 1024 * 1024
 
 if sys.platform == "win32":
     # Windows delivers no SIGINT to a child; Ctrl+Break to its own process group does the job.
@@ -40,12 +47,67 @@ class Backoff:
         return min(self.max_s, self.first_s * 2.0 ** (n - 1))
 
 
+@dataclass(frozen=True, slots=True)
+class SpaceWatch:
+    """What to wait for after the engine exits 3 (its ledger could not be written)."""
+
+    ledger: Path
+    min_free_mb: float
+    """The free space a start needs (`storage.min_free_mb`)."""
+    poll_s: float = 5.0
+    """Seconds between two looks at the free space."""
+    max_wait_s: float = 3600.0
+    """Give up (exit 3) when the space has not come back after this long."""
+
+    def free_mb(self) -> float | None:
+        """The free space beside the ledger now, MB (None when it cannot be read)."""
+        try:
+            return shutil.disk_usage(self.ledger.parent).free / MB
+        except OSError:
+            return None
+
+    def enough(self) -> bool:
+        """Whether a start would find the space it needs."""
+        free = self.free_mb()
+        return free is None or free >= max(self.min_free_mb, 0.0)
+
+
+def _wait_for_space(
+    space: SpaceWatch, log: Callable[[str], None], interrupted: Callable[[], bool]
+) -> bool:
+    """Polls the free space until a start would find enough; False when it never came back
+    within the bound (or on Ctrl+C)."""
+    free = space.free_mb()
+    log(
+        f"supervisor: the engine could not write its ledger (exit 3); waiting for free space "
+        f"on {space.ledger.parent}: {'—' if free is None else f'{free:,.1f}'} MB free, a start "
+        f"needs {space.min_free_mb:g} MB (storage.min_free_mb); checking every "
+        f"{space.poll_s:g} s for up to {space.max_wait_s:g} s"
+    )
+    deadline = time.monotonic() + space.max_wait_s
+    while not interrupted():
+        if space.enough():
+            log(f"supervisor: {space.free_mb() or 0:,.1f} MB free on {space.ledger.parent}")
+            return True
+        if time.monotonic() >= deadline:
+            log(
+                f"supervisor: still under {space.min_free_mb:g} MB free on "
+                f"{space.ledger.parent} after {space.max_wait_s:g} s; giving up"
+            )
+            return False
+        pause = time.monotonic() + space.poll_s
+        while time.monotonic() < pause and not interrupted():
+            time.sleep(0.05)
+    return False
+
+
 def supervise(
     run_args: Sequence[str],
     *,
     log: Callable[[str], None],
     backoff: Backoff = Backoff(),
     max_restarts: int | None = None,
+    space: SpaceWatch | None = None,
 ) -> int:
     """Runs `soltrader-tui run --headless <run_args>` until it stops on purpose.
 
@@ -54,6 +116,7 @@ def supervise(
         log: Where each start, exit and restart is reported.
         backoff: Waits between restarts.
         max_restarts: Give up after this many restarts in a row (None: never).
+        space: The ledger's disk, watched after an exit 3 (None: such an exit is final).
 
     Returns:
         The exit code to leave with.
@@ -84,6 +147,10 @@ def supervise(
             if code == EXIT_NEEDS_HUMAN:
                 log("supervisor: engine refused to start (exit 2: bad input); not restarting")
                 return EXIT_NEEDS_HUMAN
+            if code == EXIT_LEDGER_WRITE_FAILED and (
+                space is None or not _wait_for_space(space, log, lambda: interrupted)
+            ):
+                return 0 if interrupted else EXIT_LEDGER_WRITE_FAILED
             failures = 1 if ran >= backoff.healthy_after_s else failures + 1
             if max_restarts is not None and failures > max_restarts:
                 log(f"supervisor: {failures - 1} restarts in a row failed; giving up")

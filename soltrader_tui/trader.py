@@ -7,11 +7,14 @@ ledger also holds.
 
 from __future__ import annotations
 
+import copy
+import secrets
 from collections import deque
 
-from soltrader_tui.domain import Mode, Order, Side, SwapQuote, Token
+from soltrader_tui.domain import Fill, Mode, Order, Side, SwapQuote, Token
 from soltrader_tui.eventlog import DecisionLog, plain_price
 from soltrader_tui.execution.paper import PaperExecutor, Rejected
+from soltrader_tui.ledger.rows import EventRow
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.portfolio import FillEffect, Portfolio
 from soltrader_tui.snapshot import FillView
@@ -48,14 +51,18 @@ class Trader:
         self.last_fill_id = last_fill_id
         """The id of the newest fill committed (and applied to the portfolio)."""
         self.in_step = True
-        """False once a fill was applied to the portfolio but its commit failed: the portfolio
-        is then ahead of the ledger and must not be saved as a replay of it."""
+        """False once a fill's commit failed: the portfolio was put back, but whether the
+        storage kept part of the commit is the ledger's to say at the next start, so no replay
+        is saved from this session any more."""
         for stored in reversed(ledger.recent_fills(recent_fills)):
             self.recent_fills.appendleft(
                 fill_view(stored.fill, stored.reason, stored.realized_micro)
             )
         self._order_seq = ledger.order_count()
         self._last_order_ts = float("-inf")
+        self._session = secrets.token_hex(3)
+        """Part of every order id of this session: a ledger rolled back (a deleted -wal) numbers
+        its orders from a lower count again, and the ids must still never repeat."""
 
     def order(
         self, token: Token, ts: float, side: Side, in_amount: int, strategy: str, reason: str
@@ -69,7 +76,7 @@ class Trader:
         self._order_seq += 1
         ts = self._last_order_ts = max(ts, self._last_order_ts)
         return Order(
-            client_order_id=f"ord-{self._order_seq:07d}",
+            client_order_id=f"ord-{self._order_seq:07d}-{self._session}",
             token=token,
             side=side,
             in_amount=in_amount,
@@ -94,21 +101,44 @@ class Trader:
         result = await self._executor.execute(order, quote)
         symbol = order.token.symbol
         if isinstance(result, Rejected):
-            self._log.emit(
+            rejected = self._log.line(
                 order.ts,
                 "warning",
                 "rejected",
                 f"REJECTED {order.side.upper()} {symbol} ({order.reason}): {result.reason}",
             )
             self._ledger.record_rejection(
-                order, result.reason, self._mode, self._log.take_pending()
+                order, result.reason, self._mode, [*self._log.take_pending(), rejected]
             )
+            self._log.publish((rejected,))
             return None
         fill = result
         # Apply to the cache first: it validates without mutating on error, so a fill the
-        # portfolio would refuse never reaches the ledger. If the commit then fails, the engine
-        # stops and the next start rebuilds the cache from the ledger.
+        # portfolio would refuse never reaches the ledger. If the commit then fails, the cache
+        # is put back as it was, so every figure shown after (the closing totals too) is what
+        # the ledger holds.
+        before = copy.deepcopy(self.portfolio)
         effect = self.portfolio.apply(fill)
+        lines = self._fill_lines(order, fill, effect)
+        pending = self._log.take_pending()
+        try:
+            self.last_fill_id = self._ledger.record_fill(
+                order, fill, [*pending, *lines], realized_micro=effect.realized_micro
+            )
+        except BaseException:
+            self.in_step = False  # the commit's outcome is the ledger's to say: no saved replay
+            _put_back(self.portfolio, before)
+            self._log.restore_pending(pending)
+            raise
+        # Only now is the fill done: its lines reach the screen and the logs after the commit.
+        self._log.publish(lines)
+        self.recent_fills.appendleft(fill_view(fill, order.reason, effect.realized_micro))
+        self.retry_at.pop(order.token.mint, None)
+        return effect
+
+    def _fill_lines(self, order: Order, fill: Fill, effect: FillEffect) -> list[EventRow]:
+        """The FILL line and, when the fill closed a round trip, its ROUND TRIP line."""
+        symbol = order.token.symbol
         qty = order.token.to_whole(fill.qty)
         text = (
             f"FILL {fill.side.upper()} {qty:,.4f} {symbol} @ ${plain_price(fill.price_usd)} "
@@ -116,24 +146,24 @@ class Trader:
         )
         if effect.realized_micro is not None:
             text += f", realized {effect.realized_micro / 1e6:+,.2f} USD"
-        self._log.emit(fill.ts, "info", "fill", text)
+        lines = [self._log.line(fill.ts, "info", "fill", text)]
         if effect.closed is not None:
             trip = effect.closed
-            self._log.emit(
-                fill.ts,
-                "info",
-                "round_trip",
-                f"ROUND TRIP {symbol} closed: {'WIN' if trip.won else 'LOSS'} "
-                f"{trip.realized_micro / 1e6:+,.2f} USD; win rate "
-                f"{self.portfolio.wins}/{self.portfolio.round_trips}",
+            lines.append(
+                self._log.line(
+                    fill.ts,
+                    "info",
+                    "round_trip",
+                    f"ROUND TRIP {symbol} closed: {'WIN' if trip.won else 'LOSS'} "
+                    f"{trip.realized_micro / 1e6:+,.2f} USD; win rate "
+                    f"{self.portfolio.wins}/{self.portfolio.round_trips}",
+                )
             )
-        try:
-            self.last_fill_id = self._ledger.record_fill(
-                order, fill, self._log.take_pending(), realized_micro=effect.realized_micro
-            )
-        except BaseException:
-            self.in_step = False
-            raise
-        self.recent_fills.appendleft(fill_view(fill, order.reason, effect.realized_micro))
-        self.retry_at.pop(order.token.mint, None)
-        return effect
+        return lines
+
+
+def _put_back(portfolio: Portfolio, before: Portfolio) -> None:
+    """Makes `portfolio` equal to the copy taken before a fill whose commit failed, in place:
+    the engine and its views hold this very object."""
+    for name in Portfolio.__slots__:
+        setattr(portfolio, name, getattr(before, name))

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Literal
 
 from soltrader_tui.domain import TradingState
-from soltrader_tui.ledger.connect import LedgerError, check_file, connect, inspect_schema
+from soltrader_tui.ledger.connect import (
+    LedgerDamaged,
+    LedgerError,
+    check_file,
+    check_integrity,
+    connect,
+    inspect_schema,
+)
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.rows import iso
 from soltrader_tui.ledger.schema import SCHEMA_VERSION
@@ -36,14 +43,24 @@ def _open_writer(path: Path) -> sqlite3.Connection:
         raise LedgerError(f"no ledger at {path} (start a session first, or pass --db)")
     check_file(path)
     conn = connect(path, readonly=False)
-    version = inspect_schema(conn, path)
-    if version != SCHEMA_VERSION:
+    try:
+        version = inspect_schema(conn, path)
+        if version == 0:
+            raise LedgerError(f"{path} is empty: no session has written to it yet")
+        if version != SCHEMA_VERSION:
+            raise LedgerError(
+                f"{path} has schema {version}; start the engine once so it migrates to "
+                f"{SCHEMA_VERSION}, then try again"
+            )
+        # Nothing is written into a damaged ledger: it stays as found for its restore.
+        check_integrity(conn, path)
+        conn.execute("PRAGMA synchronous = FULL")
+    except sqlite3.DatabaseError as exc:
         conn.close()
-        raise LedgerError(
-            f"{path} has schema {version}; start the engine once so it migrates to "
-            f"{SCHEMA_VERSION}, then try again"
-        )
-    conn.execute("PRAGMA synchronous = FULL")
+        raise LedgerDamaged(f"{path} is damaged: {exc}") from exc
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 

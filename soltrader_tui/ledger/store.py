@@ -3,17 +3,23 @@
 Money-changing transactions (fills, state changes) commit with `synchronous=FULL`, so a
 committed fill survives a power cut. Bookkeeping that can be rebuilt or lost without harm
 (marks, scores, heartbeat, buffered log lines) commits with `synchronous=NORMAL`.
+
+A write the storage refuses (disk full, I/O error, read-only file system) raises
+`LedgerWriteFailed` after the transaction rolled back; a money-changing one is tried again a
+few times first (`WRITE_ATTEMPTS`), since a fill that happened must be recorded if at all
+possible.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from soltrader_tui.domain import Fill, Mode, Order, TradingState
 from soltrader_tui.ledger.connect import (
@@ -27,6 +33,7 @@ from soltrader_tui.ledger.connect import (
     inspect_schema,
 )
 from soltrader_tui.ledger.control import ControlRequest, pending
+from soltrader_tui.ledger.highwater import HighWaterKeeper, read_committed
 from soltrader_tui.ledger.reads import (
     MarketTimes,
     StoredFill,
@@ -55,6 +62,7 @@ from soltrader_tui.ledger.rows import (
 )
 from soltrader_tui.ledger.schema import SCHEMA_VERSION, migrate
 from soltrader_tui.ledger.timeorder import check_in_order
+from soltrader_tui.ledger.write_failure import LedgerWriteFailed, write_failure
 
 if TYPE_CHECKING:
     from soltrader_tui.net.usage import UsageMinute
@@ -71,6 +79,13 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _INSERT_EVENT = "INSERT INTO events (ts, level, kind, message) VALUES (?, ?, ?, ?)"
 
+WRITE_ATTEMPTS = 4
+"""Tries of a money-changing write the storage refused before the engine halts on it."""
+RETRY_WAIT_S = 0.25
+"""Wait before the second try; it doubles for each further one (1.75 s in all)."""
+
+T = TypeVar("T")
+
 
 class Ledger:
     """The engine's handle on the ledger file; the only code that writes it."""
@@ -82,6 +97,7 @@ class Ledger:
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         self.starting_cash_micro = int(meta["starting_cash_micro"])
         self.created_mode = cast(Mode, meta["mode"])
+        self._high_water = HighWaterKeeper(path)
 
     @classmethod
     def open(
@@ -127,8 +143,14 @@ class Ledger:
                 path,
                 seed=partial(_write_meta, cash=starting_cash_micro, mode=mode, version=version),
             )
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
             _close_quietly(conn, checking)
+            # A full disk or read-only folder is not damage: the file must not be moved aside.
+            failed = write_failure(exc, path)
+            if failed is not None:
+                raise failed from exc
+            if isinstance(exc, OSError):
+                raise
             raise LedgerDamaged(f"cannot open the ledger {path}: {exc}") from exc
         except BaseException:
             # Closed at once, not at garbage collection: Windows cannot move an open file, and
@@ -143,17 +165,50 @@ class Ledger:
 
     @contextmanager
     def _transaction(self, *, durable: bool) -> Iterator[sqlite3.Connection]:
-        wanted = "FULL" if durable else "NORMAL"
-        if self._synchronous != wanted:
-            self._conn.execute(f"PRAGMA synchronous = {wanted}")
-            self._synchronous = wanted
-        self._conn.execute("BEGIN IMMEDIATE")
+        """One transaction; a write the storage refuses raises `LedgerWriteFailed`.
+
+        Raises:
+            LedgerWriteFailed: disk full, I/O error or read-only; rolled back.
+        """
         try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+            wanted = "FULL" if durable else "NORMAL"
+            if self._synchronous != wanted:
+                self._conn.execute(f"PRAGMA synchronous = {wanted}")
+                self._synchronous = wanted
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+        except (sqlite3.Error, OSError) as exc:
+            failed = write_failure(exc, self.path)
+            if failed is None:
+                raise
+            raise failed from exc
+
+    def _rollback(self) -> None:
+        # After a failed COMMIT SQLite may have rolled back on its own already.
+        if self._conn.in_transaction:
+            with suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
+
+    def _durably(self, write: Callable[[sqlite3.Connection], T]) -> T:
+        """Runs `write` in one durable transaction, tried again while the storage refuses it.
+
+        Raises:
+            LedgerWriteFailed: every try failed; nothing of `write` committed.
+        """
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with self._transaction(durable=True) as c:
+                    return write(c)
+            except LedgerWriteFailed:
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                time.sleep(RETRY_WAIT_S * 2**attempt)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     # -- money-changing events: one durable transaction each ---------------------------------
 
@@ -181,21 +236,30 @@ class Ledger:
             MarketTimeWentBack: the fill or a line is stamped before the newest one in the
                 ledger (nothing is committed).
         """
-        with self._transaction(durable=True) as c:
+
+        def write(c: sqlite3.Connection) -> int:
             check_in_order(c, fills=[fill.ts], events=[e.ts for e in events])
             c.execute(_INSERT_ORDER, _order_row(order, "filled", "", fill.mode))
             fill_id = c.execute(_INSERT_FILL, _fill_row(fill, order.reason, realized_micro))
             c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
-        return int(fill_id.lastrowid or 0)
+            return int(fill_id.lastrowid or 0)
+
+        fill_id = self._durably(write)
+        self._high_water.committed(fills=1, last_fill_id=fill_id)
+        return fill_id
 
     def record_rejection(
         self, order: Order, detail: str, mode: Mode, events: Sequence[EventRow] = ()
     ) -> None:
         """Commits an order that could not be filled, with why."""
-        with self._transaction(durable=True) as c:
+
+        def write(c: sqlite3.Connection) -> None:
             check_in_order(c, events=[e.ts for e in events])
             c.execute(_INSERT_ORDER, _order_row(order, "rejected", detail, mode))
             c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
+
+        self._durably(write)
+        self._high_water.committed(fills=0, last_fill_id=None)
 
     def set_trading_state(
         self,
@@ -206,13 +270,39 @@ class Ledger:
         events: Sequence[EventRow] = (),
     ) -> None:
         """Commits a trading-state change with its reason and who made it."""
-        with self._transaction(durable=True) as c:
+
+        def write(c: sqlite3.Connection) -> None:
             check_in_order(c, events=[e.ts for e in events])
             c.execute(
                 "INSERT INTO trading_state (ts, state, reason, actor) VALUES (?, ?, ?, ?)",
                 (iso(ts), state.value, reason, actor),
             )
             c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
+
+        self._durably(write)
+
+    # -- the high-water mark (see highwater.py) ------------------------------------------------
+
+    def keep_high_water(self, *, accept_loss: bool, ts: float) -> int:
+        """Checks the ledger against the mark left beside it (see highwater.py), then keeps
+        that mark from now on. Call it once, as the lock owner, before trading.
+
+        Args:
+            accept_loss: Go on from a ledger behind its mark, recording the acceptance.
+            ts: When (for the acceptance's log line).
+
+        Returns:
+            How many committed fills were missing (and accepted); 0 normally.
+
+        Raises:
+            LedgerBehind: fills are missing and `accept_loss` is False.
+        """
+        now = read_committed(self._conn)
+        missing, line = self._high_water.check(now, accept_loss=accept_loss, ts=ts)
+        if line is not None:
+            self._durably(lambda c: c.execute(_INSERT_EVENT, _event_row(line)))
+        self._high_water.arm(now)
+        return missing
 
     def complete_request(self, request_id: int, result: str, ts: float) -> None:
         """Answers a control request (the requester is waiting for this)."""
@@ -428,9 +518,9 @@ def _write_meta(conn: sqlite3.Connection, *, cash: int, mode: Mode, version: str
     # shared a transaction may have lost them to a crash in between, and gets them here.
     conn.execute(
         "INSERT OR IGNORE INTO meta (key, value) VALUES "
-        "('starting_cash_micro', ?), ('mode', ?), ('created_by_version', ?)",
-        (str(cash), mode, version),
+        "('starting_cash_micro', ?), ('mode', ?), ('created_by_version', ?), ('ledger_id', ?)",
+        (str(cash), mode, version, uuid.uuid4().hex),
     )
 
 
-__all__ = ["Ledger", "LedgerError"]
+__all__ = ["Ledger", "LedgerError", "LedgerWriteFailed"]

@@ -15,6 +15,8 @@ from textual.worker import Worker, WorkerState
 from soltrader_tui.checkpoints import CheckpointInfo
 from soltrader_tui.config import Config
 from soltrader_tui.domain import TradingState
+from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED
+from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui import checkpoint_key
 from soltrader_tui.tui.checkpoint_key import CHECKPOINT_GROUP, CheckpointTarget
@@ -82,6 +84,8 @@ class SolTraderApp(App[int]):
         self._engine_worker: Worker[None] | None = None
         self._quitting = False
         self._failed = False
+        self._exit_code = 1
+        """The exit code after a failure: 3 when the ledger could not be written."""
         self.title = f"soltrader-tui {version}"
 
     @property
@@ -148,6 +152,12 @@ class SolTraderApp(App[int]):
 
     def _engine_failed(self, error: BaseException) -> None:
         self._failed = True
+        if isinstance(error, LedgerWriteFailed):
+            # Not a bug: the disk. One plain message, and the exit code `supervise` waits on.
+            self._exit_code = EXIT_LEDGER_WRITE_FAILED
+            self.dashboard.engine_failed(str(error))
+            self.push_screen(ErrorModal("The ledger could not be written", str(error)))
+            return
         summary = f"{type(error).__name__}: {error}"
         details = "".join(traceback.format_exception(error))
         self.dashboard.engine_failed(summary)
@@ -233,7 +243,7 @@ class SolTraderApp(App[int]):
             self.exit(0, return_code=0)
             return
         if worker.is_finished:
-            code = 1 if self._failed else 0
+            code = self._exit_code if self._failed else 0
             self.exit(code, return_code=code)
             return
         if self._quitting:

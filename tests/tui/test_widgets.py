@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from rich.text import Text
@@ -14,6 +15,8 @@ from textual.worker import WorkerState
 
 from soltrader_tui.config import AlertsConfig, Config, TuiConfig
 from soltrader_tui.domain import TradingState
+from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED
+from soltrader_tui.ledger.write_failure import disk_full
 from soltrader_tui.tui import format as fmt
 from soltrader_tui.tui.messages import EngineUpdated
 from soltrader_tui.tui.screens.error_modal import ErrorModal
@@ -428,3 +431,20 @@ class TestQuit:
             updates = [m for m in s.seen if isinstance(m, EngineUpdated)]
             assert updates[-1].snapshot.fills == 99
             assert updates[-1].can_replace(EngineUpdated(make_snapshot()))
+
+
+class TestLedgerWriteFailure:
+    """A full disk is not a bug: one plain message, no traceback, and exit code 3 on quit."""
+
+    async def test_disk_full_modal_and_exit_code(self, tmp_path: Path) -> None:
+        failure = disk_full(tmp_path / "l.sqlite")
+        async with session(failure=failure) as s:
+            await s.pilot.pause()
+            assert isinstance(s.app.screen, ErrorModal)
+            text = s.app.screen.query_one(TextArea).text
+            assert text == str(failure)
+            assert text.startswith("the ledger's disk is full: ")
+            assert "Traceback" not in text
+            await s.pilot.press("escape")
+            await s.pilot.press("q")
+            assert s.app.return_code == EXIT_LEDGER_WRITE_FAILED
