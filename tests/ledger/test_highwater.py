@@ -47,7 +47,7 @@ class TestHighWaterMark:
         before = sidecar_path(path).read_text()
         with pytest.raises(sqlite3.IntegrityError):  # the same order id again: nothing commits
             ledger.record_fill(
-                make_order(client_order_id=fill.order_id), make_fill(), realized_micro=None
+                make_order(client_order_id=fill.order_id), make_fill(ts=START), realized_micro=None
             )
         assert sidecar_path(path).read_text() == before
         ledger.close()
