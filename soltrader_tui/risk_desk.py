@@ -82,7 +82,7 @@ class RiskDesk:
         self.book.sync(
             portfolio.cash_micro,
             {
-                mint: pos.value_micro(marks[mint]) if mint in marks else pos.cost_micro
+                mint: _value_or_cost(pos, marks.get(mint))
                 for mint, pos in portfolio.positions.items()
             },
         )
@@ -147,3 +147,9 @@ class RiskDesk:
     def on_equity(self, equity_micro: int, ts: float) -> BreakerEvent | None:
         """Feeds an equity point to the breakers; returns a trip or the daily reset."""
         return self.breakers.on_equity(equity_micro, ts)
+
+
+def _value_or_cost(pos: Position, mark: float | None) -> int:
+    """A position's value at its mark; its cost when it has no usable mark."""
+    value = None if mark is None else pos.value_micro(mark)
+    return pos.cost_micro if value is None else value
