@@ -71,6 +71,41 @@ def value_text(price: float) -> str:
     return repr(price) if math.isfinite(price) and abs(price) >= 1e-4 else f"{price:g}"
 
 
+@dataclass(frozen=True, slots=True)
+class FeedRefusal:
+    """A price a feed could not even read as a number, refused before it became a tick."""
+
+    mint: str
+    symbol: str
+    refusal: Refusal
+
+
+def unreadable(entry: object) -> Refusal:
+    """Returns the refusal of a price entry the parser rejected, from its raw `usdPrice`.
+
+    Args:
+        entry: The entry as decoded from JSON (an object with `usdPrice`, or anything else).
+    """
+    if not isinstance(entry, dict):
+        return Refusal(Rule.UNREADABLE, _raw_text(entry), "is not an object with a usdPrice")
+    if "usdPrice" not in entry:
+        return Refusal(Rule.UNREADABLE, "missing", "usdPrice is missing")
+    raw = entry["usdPrice"]
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        price = float(raw)
+        if math.isfinite(price) and price <= 0:
+            return Refusal(Rule.NOT_POSITIVE, value_text(price), "is not above zero")
+        if not math.isfinite(price):
+            return Refusal(Rule.UNREADABLE, value_text(price), "is not a finite number")
+        return Refusal(Rule.UNREADABLE, value_text(price), "was rejected by the parser")
+    return Refusal(Rule.UNREADABLE, _raw_text(raw), "is not a number")
+
+
+def _raw_text(raw: object) -> str:
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def judge(
     price: float,
     limits: PlausibilityConfig,
@@ -143,9 +178,7 @@ def quote_price_usd(quote: SwapQuote) -> float | None:
     return effective * (1 - impact) if quote.side == "buy" else effective / (1 - impact)
 
 
-def quote_refusal(
-    price: float, quote: SwapQuote, limits: PlausibilityConfig
-) -> Refusal | None:
+def quote_refusal(price: float, quote: SwapQuote, limits: PlausibilityConfig) -> Refusal | None:
     """Returns why a trade decided at `price` must not fill at `quote`, or None when it may."""
     quoted = quote_price_usd(quote)
     if quoted is None or not math.isfinite(quoted):
