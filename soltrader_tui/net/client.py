@@ -88,7 +88,10 @@ class ProviderPolicy:
     breaker_failures: int = 5
     """Consecutive failed calls that open the circuit."""
     breaker_cooldown_s: float = 30.0
-    """Seconds the circuit stays open before one probe call is let through."""
+    """Longest the circuit stays open before one probe call is let through, seconds."""
+    breaker_first_cooldown_s: float = 2.0
+    """Cool-down of the circuit's first opening; it doubles at each opening in a row, up to
+    `breaker_cooldown_s`. Under the stale limit, so a short outage costs seconds of prices."""
     min_interval_s: float = 0.0
     """Least spacing between requests, to spread them evenly (0 = bursts allowed)."""
     default_headers: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False)
@@ -101,7 +104,13 @@ class ProviderPolicy:
         for name in ("per_seconds", "timeout_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{self.name}: {name} must be > 0, got {getattr(self, name)}")
-        for name in ("backoff_base_s", "backoff_max_s", "breaker_cooldown_s", "min_interval_s"):
+        for name in (
+            "backoff_base_s",
+            "backoff_max_s",
+            "breaker_cooldown_s",
+            "breaker_first_cooldown_s",
+            "min_interval_s",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{self.name}: {name} must be >= 0, got {getattr(self, name)}")
         # A read-only copy: the caller's dict can change neither the headers nor the secrets.
@@ -156,7 +165,10 @@ class _Provider:
             sleep=sleep,
         )
         self.breaker = CircuitBreaker(
-            policy.breaker_failures, policy.breaker_cooldown_s, monotonic=monotonic
+            policy.breaker_failures,
+            policy.breaker_cooldown_s,
+            first_cooldown_s=min(policy.breaker_first_cooldown_s, policy.breaker_cooldown_s),
+            monotonic=monotonic,
         )
         self.tally = UsageTally(policy.name)
         self.headers = dict(policy.default_headers)
