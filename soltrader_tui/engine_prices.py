@@ -10,11 +10,14 @@ price that decided it. An exit that needs a price the gate cannot trust says so 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from soltrader_tui.config import Config
 from soltrader_tui.domain import MarketTick, SwapQuote, Token
 from soltrader_tui.eventlog import DecisionLog
+from soltrader_tui.feed_status import FeedStatus, ProviderStatus, StaleToken
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.market.plausibility import (
     PriceScreen,
@@ -24,6 +27,9 @@ from soltrader_tui.market.plausibility import (
     value_text,
 )
 from soltrader_tui.portfolio import Position
+
+if TYPE_CHECKING:
+    from soltrader_tui.net.usage import ProviderUsage
 
 CONFIRM_EVERY_S = 5.0
 """Least market seconds between two quotes asked to confirm a held token's large move."""
@@ -49,6 +55,8 @@ class PriceGate:
         )
         self.stale: set[str] = set()
         """Tokens whose last accepted price is older than `market.stale_after_s`."""
+        self._symbols: dict[str, str] = {}
+        """Symbol of every token a tick was seen for, accepted or not."""
         self._confirmed_at: dict[str, float] = {}
         self._cannot_act_at: dict[str, float] = {}
 
@@ -74,6 +82,7 @@ class PriceGate:
             now: Market time now.
             held: The open position in the token, if any.
         """
+        self._symbols[raw.token.mint] = raw.token.symbol
         screened = self.screen.screen(raw, now, 0 if held is None else held.qty)
         refusal = screened.refusal
         if refusal is None:
@@ -175,6 +184,43 @@ class PriceGate:
             "warning",
             "stale",
             f"stop-loss for {token.symbol} needs a price: {since}; exits wait for a trusted price",
+        )
+
+    def status(
+        self, usage: Sequence[ProviderUsage], market_ts: float | None, wall: float
+    ) -> FeedStatus:
+        """Returns the feed's state for `health` and `status`: circuits, stale tokens, refusals.
+
+        Args:
+            usage: The feed's providers as the client sees them now.
+            market_ts: Market time now (None before the first tick).
+            wall: Unix time now: next probes are stored as unix times.
+        """
+        stale = []
+        for mint, symbol in sorted(self._symbols.items(), key=lambda item: item[1]):
+            last = self.screen.last_accepted(mint)
+            old = market_ts is not None and (
+                last is None or market_ts - last.ts > self.screen.stale_after_s
+            )
+            if old:
+                stale.append(StaleToken(mint, symbol, None if last is None else last.ts))
+        return FeedStatus(
+            written_wall=wall,
+            market_ts=market_ts,
+            providers=tuple(
+                ProviderStatus(
+                    provider=u.provider,
+                    circuit=u.circuit,
+                    next_probe_wall=None if u.next_probe_in_s is None else wall + u.next_probe_in_s,
+                    consecutive_failures=u.consecutive_failures,
+                    recent_failures=dict(u.recent_failures),
+                    last_error=u.last_error,
+                )
+                for u in usage
+            ),
+            stale=tuple(stale),
+            refusals=self.refusals,
+            last_refusal_ts=self.screen.log.last_ts,
         )
 
     def refuse(self, mint: str, symbol: str, refusal: Refusal, now: float) -> None:

@@ -228,11 +228,13 @@ class Ledger:
         heartbeat: Heartbeat | None = None,
         usage: Iterable[UsageMinute] = (),
         resume: ResumePoint | None = None,
+        feed_status: str | None = None,
     ) -> None:
         """Commits buffered bookkeeping in one transaction.
 
         `resume` may ride here, not with the fills: it is a cache of them, and losing the
-        newest one costs only a longer replay at the next start.
+        newest one costs only a longer replay at the next start. `feed_status` (the JSON of
+        `feed_status.FeedStatus`) replaces the `meta` row `health` and `status` read it from.
         """
         with self._transaction(durable=False) as c:
             # Counts are increments since the last flush; latencies cover the minute so far.
@@ -279,6 +281,11 @@ class Ledger:
                         resume.curve,
                         iso(time.time()),
                     ),
+                )
+            if feed_status is not None:
+                c.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('feed_status', ?)",
+                    (feed_status,),
                 )
             if heartbeat is not None:
                 c.execute(

@@ -58,6 +58,7 @@ from soltrader_tui.net.errors import (
 )
 from soltrader_tui.net.ratelimit import SlidingWindowLimiter
 from soltrader_tui.net.usage import (
+    FailureKind,
     ProviderUsage,
     UsageMinute,
     UsageTally,
@@ -308,9 +309,13 @@ class MeteredClient:
                     url, params=params, headers=p.headers, timeout=p.timeout
                 )
         except (httpx2.TimeoutException, TimeoutError):
-            raise self._failure(p, url, f"timeout after {p.policy.timeout_s:g}s") from None
+            raise self._failure(
+                p, url, f"timeout after {p.policy.timeout_s:g}s", kind="timeout"
+            ) from None
         except httpx2.RequestError as exc:
-            raise self._failure(p, url, f"connection error ({type(exc).__name__})") from None
+            raise self._failure(
+                p, url, f"connection error ({type(exc).__name__})", kind="connection"
+            ) from None
         wall = self._wall()
         p.tally.record_latency(wall, (self._monotonic() - started) * 1000)
         budget = parse_budget(response.headers, wall)
@@ -323,7 +328,7 @@ class MeteredClient:
             return json.loads(response.content)
         except ValueError:
             raise self._failure(
-                p, url, f"malformed JSON (HTTP {status})", retryable=False
+                p, url, f"malformed JSON (HTTP {status})", retryable=False, kind="invalid"
             ) from None
 
     def _failure(
@@ -336,11 +341,14 @@ class MeteredClient:
         provider_fault: bool = True,
         rate_limited: bool = False,
         wait_s: float | None = None,
+        kind: FailureKind,
     ) -> _AttemptFailed:
         """Counts a failed attempt and builds what the retry loop sees."""
         reason = _redact(reason, p.secrets)
         path = _redact(httpx2.URL(url).path, p.secrets)
-        p.tally.count_error(self._wall(), f"{reason} on {path}", rate_limited=rate_limited)
+        p.tally.count_error(
+            self._wall(), f"{reason} on {path}", rate_limited=rate_limited, kind=kind
+        )
         return _AttemptFailed(
             reason, retryable=retryable, provider_fault=provider_fault, wait_s=wait_s
         )
@@ -352,7 +360,12 @@ class MeteredClient:
         reason = f"HTTP {status}"
         if status != 429 and status < 500:
             return self._failure(
-                p, url, reason, retryable=False, provider_fault=status in _PROVIDER_DOWN_4XX
+                p,
+                url,
+                reason,
+                retryable=False,
+                provider_fault=status in _PROVIDER_DOWN_4XX,
+                kind="refused",
             )
         wait_s = parse_retry_after(response.headers.get("retry-after"), wall)
         if wait_s is None and status == 429:
@@ -370,7 +383,13 @@ class MeteredClient:
             else:
                 p.limiter.pause_until(until)
         return self._failure(
-            p, url, reason, retryable=retryable, rate_limited=status == 429, wait_s=wait_s
+            p,
+            url,
+            reason,
+            retryable=retryable,
+            rate_limited=status == 429,
+            wait_s=wait_s,
+            kind="rate_limited" if status == 429 else "server_error",
         )
 
     def report_invalid(self, provider: str, reason: str) -> None:
@@ -383,11 +402,14 @@ class MeteredClient:
             reason: What was wrong, for the API panel's last error.
         """
         p = self._get(provider)
-        p.tally.count_error(self._wall(), f"invalid body: {_redact(reason, p.secrets)}")
+        p.tally.count_error(
+            self._wall(), f"invalid body: {_redact(reason, p.secrets)}", kind="invalid"
+        )
 
     def usage(self) -> list[ProviderUsage]:
         """Returns each provider's usage now, in the order the policies were given."""
         now = self._monotonic()
+        wall = self._wall()
         out = []
         for name, p in self._providers.items():
             tally = p.tally
@@ -407,6 +429,9 @@ class MeteredClient:
                     provider_reset_ts=tally.budget.reset_ts,
                     circuit=p.breaker.state,
                     last_error=tally.last_error,
+                    next_probe_in_s=p.breaker.next_probe_in_s,
+                    consecutive_failures=p.breaker.consecutive_failures,
+                    recent_failures=tally.recent_failures(wall),
                 )
             )
         return out
