@@ -38,9 +38,18 @@ class DecisionLog:
         self._pending: list[EventRow] = []
         self._recent: deque[LogLine] = deque(maxlen=keep)
         self._seq = first_seq
+        self._last_ts = float("-inf")
 
     def emit(self, ts: float, level: str, kind: str, message: str) -> None:
-        """Records one line: buffered for the ledger, kept for the screen, sent to logging."""
+        """Records one line: buffered for the ledger, kept for the screen, sent to logging.
+
+        A line is stamped with the time it is written: never earlier than the line before it,
+        even when it is about something older (a signal on a price fetched a moment ago), so
+        the log reads in the order things happened.
+        """
+        if ts < self._last_ts:
+            ts = self._last_ts
+        self._last_ts = ts
         self._seq += 1
         self._pending.append(EventRow(ts=ts, level=level, kind=kind, message=message))
         self._recent.append(LogLine(seq=self._seq, ts=ts, level=level, message=message))
