@@ -256,7 +256,8 @@ def _trading_state(report: StatusReport) -> Check:
 
 def _prices(report: StatusReport, feed: FeedStatus | None) -> Check:
     scores = report.snapshot.scores
-    refused = None if feed is None else refusals_text(feed)
+    # Refusals are the session's count: still worth saying after the engine stopped.
+    refused = None if report.feed is None else refusals_text(report.feed)
     stale_line = None if feed is None else stale_text(feed)
     if stale_line is None:
         stale = sorted({v.symbol for v in scores if v.reason.startswith(STALE_PRICE)})
@@ -268,8 +269,10 @@ def _prices(report: StatusReport, feed: FeedStatus | None) -> Check:
         return Check("prices", "degraded", "; ".join(t for t in (stale_line, refused) if t))
     tokens = len({v.mint for v in scores})
     detail = "no token scored yet" if tokens == 0 else f"{tokens} tokens priced, none stale"
-    if refused is None or feed is None:
+    if refused is None:
         return Check("prices", "ok", detail)
+    if feed is None:
+        return Check("prices", "ok", f"{detail}; last session: {refused}")
     # A refusal is the screen doing its job, but a source that sends absurd prices needs a look.
     level: Level = "degraded" if recent_refusal(feed, RECENT_WINDOW_S) else "ok"
     return Check("prices", level, f"{detail}; {refused}")

@@ -19,10 +19,13 @@ from pathlib import Path
 
 from soltrader_tui.config import Config
 from soltrader_tui.engine import Engine
+from soltrader_tui.health import assess
+from soltrader_tui.health_reads import read_recent
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.server import MarketServer
 from soltrader_tui.market.sim import SimMarket, sim_mint
 from soltrader_tui.market.sources import build_market
+from soltrader_tui.status import read_status, status_json
 from tests.factories import record_sim_position
 from tests.loopback import LoopbackServer, RecordedRequest, Reply
 
@@ -146,6 +149,15 @@ class TestAbsurdPricesForOneToken:
         for rule, n in expected_min.items():
             assert n - 2 <= counts.get(rule, 0) <= n, (rule, counts, n)
         assert counts.get("unreadable", 0) >= 5
+
+        # Counted through the ledger: what `health` and `status --json` read.
+        report = read_status(db)
+        assert status_json(report)["price_refusals"] == counts
+        now = time.time()
+        health = assess(report, read_recent(db, report, now_wall=now), now)
+        prices = next(c for c in health.checks if c.name == "prices")
+        total = sum(counts.values())
+        assert f"{total} prices refused as implausible this session (not_positive " in prices.detail
 
         stale_lines = [
             m
