@@ -141,7 +141,8 @@ class MarketConfig(_Section):
     watchlist: list[str] = []
     """Mints always tracked, besides discovered ones."""
     stale_after_s: float = Field(default=30.0, gt=0)
-    """A token without a fresh price for this long gets no new entries and is marked stale."""
+    """A token without a fresh accepted price for this long is marked stale: no new entries, and
+    no price-triggered exits (they say they need a price)."""
     tick_seconds: float = Field(default=0.25, gt=0, le=60)
     """Market seconds between two engine ticks (price updates, strategy scores, exits)."""
     sim: SimConfig = SimConfig()
