@@ -8,9 +8,10 @@ from pathlib import Path
 
 from soltrader_tui.clock import VirtualClock
 from soltrader_tui.config import Config
-from soltrader_tui.domain import MarketTick
+from soltrader_tui.domain import MarketTick, Signal
 from soltrader_tui.engine import Engine
 from soltrader_tui.ledger import Ledger
+from soltrader_tui.strategies.base import ScoreReading
 from tests.engine.scripted_feed import ScriptedFeed
 from tests.factories import make_token, record_buy
 
@@ -90,3 +91,64 @@ class TestExitsOnTrustedPrices:
     async def test_take_profit_the_quote_agrees_with_fills(self, tmp_path: Path) -> None:
         seen = await run(tmp_path, ScriptedFeed(TOKEN, [1.0, 1.0, 1.3, 1.3]), ticks=4)
         assert ("fill", "sell", "take_profit") in seen
+
+
+class BuyOnThirdTick:
+    """A strategy that wants to buy on the third tick it sees, whatever the price."""
+
+    name = "always"
+    enabled = True
+
+    def __init__(self) -> None:
+        self.ticks = 0
+
+    def on_tick(self, tick: MarketTick, holding: bool) -> Signal | None:
+        self.ticks += 1
+        if self.ticks == 3 and not holding:
+            return Signal(tick.token, self.name, "buy", 0.9, "test entry")
+        return None
+
+    def score(self, mint: str) -> ScoreReading:
+        return ScoreReading(None, "test")
+
+    def forget(self, mint: str) -> None:
+        return None
+
+
+async def run_entry(tmp_path: Path, feed: ScriptedFeed) -> list[str]:
+    """Runs an engine with no position and a strategy that buys on the third tick; returns
+    the sides of the fills and the refusal lines."""
+    ledger = Ledger.open(
+        tmp_path / "e.sqlite", starting_cash_micro=500_000_000, mode="paper", version="t"
+    )
+    config = Config.model_validate(
+        {"market": {"tick_seconds": 1.0}, "risk": {"min_pool_age_minutes": 0}}
+    )
+    engine = Engine(
+        config=config,
+        ledger=ledger,
+        feed=feed,
+        clock=VirtualClock(START),
+        version="t",
+        duration_s=4,
+        strategies=[BuyOnThirdTick()],
+    )
+    await engine.run()
+    ledger.close()
+    conn = sqlite3.connect(tmp_path / "e.sqlite")
+    sides = [side for (side,) in conn.execute("SELECT side FROM fills")]
+    refused = [k for (k,) in conn.execute("SELECT kind FROM events WHERE kind LIKE 'refused:%'")]
+    return sides + refused
+
+
+class TestEntriesOnTrustedPrices:
+    """An entry is made only at a quote that agrees with the price that decided it."""
+
+    async def test_an_entry_the_quote_contradicts_is_not_made(self, tmp_path: Path) -> None:
+        # The price ticks say $1.40 (within the move limit), the pool still quotes $1.
+        seen = await run_entry(tmp_path, QuoteStaysFeed(TOKEN, [1.0, 1.4, 1.4, 1.4, 1.4]))
+        assert seen == ["refused:quote_deviation"]
+
+    async def test_an_entry_the_quote_agrees_with_is_made(self, tmp_path: Path) -> None:
+        seen = await run_entry(tmp_path, ScriptedFeed(TOKEN, [1.0, 1.4, 1.4, 1.4, 1.4]))
+        assert seen == ["buy"]
