@@ -304,10 +304,13 @@ class Engine(EngineControls, EngineBooks):
         self._prices.take_feed_refusals(ts)
         positions = self._portfolio.positions
         state = self._state
+        screen = self._prices.screen.screen  # every tick of every token: one call, no wrapper
         for raw in ticks:
             mint = raw.token.mint
             held = positions.get(mint)
-            tick = await self._prices.admit(raw, ts, held)
+            tick, refusal = screen(raw, ts, 0 if held is None else held.qty)
+            if refusal is not None:
+                tick = await self._prices.refused(raw, refusal, ts, held)
             if tick is None:
                 if held is not None and state is not TradingState.HALTED:
                     self._prices.cannot_act(raw.token, ts)

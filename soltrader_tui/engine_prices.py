@@ -53,10 +53,12 @@ class PriceGate:
             stale_after_s=config.market.stale_after_s,
             order_micro=round(config.risk.max_position_usd * 1_000_000),
         )
+        self._probe_micro = round(config.risk.min_order_usd * 1_000_000)
+        """Size of the buy quote that checks a large move of a token not held."""
         self.stale: set[str] = set()
         """Tokens whose last accepted price is older than `market.stale_after_s`."""
         self._symbols: dict[str, str] = {}
-        """Symbol of every token a tick was seen for, accepted or not."""
+        """Symbol of every token a price was refused for (accepted ones carry theirs)."""
         self._confirmed_at: dict[str, float] = {}
         self._cannot_act_at: dict[str, float] = {}
 
@@ -69,36 +71,39 @@ class PriceGate:
         """Refused prices this session, by rule."""
         return dict(self.screen.log.counts)
 
+    # The engine screens each tick itself with `screen.screen` (the hot path); a refused one
+    # comes to `refused`.
+
     def take_feed_refusals(self, now: float) -> None:
         """Logs and counts the prices the feed could not read as numbers."""
         for refused in self._feed.take_refused_prices():
             self.refuse(refused.mint, refused.symbol, refused.refusal, now)
 
-    async def admit(self, raw: MarketTick, now: float, held: Position | None) -> MarketTick | None:
-        """Returns the tick decisions may use for this token now, or None when there is none.
-
-        Args:
-            raw: What the feed says.
-            now: Market time now.
-            held: The open position in the token, if any.
-        """
+    async def refused(
+        self, raw: MarketTick, refusal: Refusal, now: float, held: Position | None
+    ) -> MarketTick | None:
+        """Handles a refused price: a jump a quote confirms is believed after all, anything
+        else is logged and counted. Returns the tick decisions may use now."""
         self._symbols[raw.token.mint] = raw.token.symbol
-        screened = self.screen.screen(raw, now, 0 if held is None else held.qty)
-        refusal = screened.refusal
-        if refusal is None:
-            return screened.tick
-        if refusal.rule is Rule.JUMP and held is not None and await self._confirm(raw, held, now):
-            return self.screen.screen(raw, now, held.qty).tick
+        if refusal.rule is Rule.JUMP and await self._confirm(raw, held, now):
+            return self.screen.screen(raw, now, 0 if held is None else held.qty)[0]
         self.refuse(raw.token.mint, raw.token.symbol, refusal, now)
-        return screened.tick
+        return self.screen.screen(raw, now)[0]
 
-    async def _confirm(self, raw: MarketTick, held: Position, now: float) -> bool:
-        """Asks a quote whether a held token's large move is real; True when it agrees."""
+    async def _confirm(self, raw: MarketTick, held: Position | None, now: float) -> bool:
+        """Asks a quote whether a large move is real; True when it agrees.
+
+        A held token is quoted for selling the position (what its exits would do), another
+        for buying the smallest entry: a rug or a pump shows in the pool at once.
+        """
         mint = raw.token.mint
         if now - self._confirmed_at.get(mint, -CONFIRM_EVERY_S) < CONFIRM_EVERY_S:
             return False
         self._confirmed_at[mint] = now
-        quote = await self._feed.quote(raw.token, "sell", held.qty)
+        if held is not None:
+            quote = await self._feed.quote(raw.token, "sell", held.qty)
+        else:
+            quote = await self._feed.quote(raw.token, "buy", self._probe_micro)
         if quote is None or quote_refusal(raw.price_usd, quote, self.screen.limits) is not None:
             return False
         last = self.screen.last_accepted(mint)
@@ -109,7 +114,7 @@ class PriceGate:
             "warning",
             "price",
             f"PRICE MOVE {raw.token.symbol} to {value_text(raw.price_usd)}{before} believed: "
-            "the swap quote for the position agrees",
+            "a swap quote agrees",
         )
         return True
 
@@ -197,7 +202,8 @@ class PriceGate:
             wall: Unix time now: next probes are stored as unix times.
         """
         stale = []
-        for mint, symbol in sorted(self._symbols.items(), key=lambda item: item[1]):
+        symbols = self._symbols | self.screen.symbols()
+        for mint, symbol in sorted(symbols.items(), key=lambda item: item[1]):
             last = self.screen.last_accepted(mint)
             old = market_ts is not None and (
                 last is None or market_ts - last.ts > self.screen.stale_after_s

@@ -19,6 +19,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from soltrader_tui.config import PlausibilityConfig
 from soltrader_tui.domain import MICRO, MarketTick, SwapQuote
@@ -57,9 +58,19 @@ class Refusal:
     reason: str
 
 
+class PricePoint(Protocol):
+    """A price and when it was fetched: an accepted tick, or a mark from the ledger."""
+
+    @property
+    def price_usd(self) -> float: ...
+
+    @property
+    def ts(self) -> float: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    """The last accepted price of a token."""
+    """A price accepted earlier (the ledger's last mark of a token)."""
 
     price_usd: float
     ts: float
@@ -67,8 +78,8 @@ class Accepted:
 
 
 def value_text(price: float) -> str:
-    """Formats a received price so the log shows what came (1e+308, nan, -1.0, 2.01)."""
-    return repr(price) if math.isfinite(price) and abs(price) >= 1e-4 else f"{price:g}"
+    """Formats a received price so the log shows what came (1e+308, nan, -1, 2.01)."""
+    return f"{price:.10g}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +121,7 @@ def judge(
     price: float,
     limits: PlausibilityConfig,
     *,
-    last: Accepted | None,
+    last: PricePoint | None,
     now: float,
     decimals: int,
     held_qty: int = 0,
@@ -128,15 +139,15 @@ def judge(
         order_micro: The largest entry, micro-USDC: the base units it buys must fit a token
             account.
     """
-    text = value_text(price)
+    # The common case (a sane price) builds no text: this runs for every tick of every token.
     if not math.isfinite(price):
-        return Refusal(Rule.UNREADABLE, text, "is not a finite number")
+        return Refusal(Rule.UNREADABLE, value_text(price), "is not a finite number")
     if price <= 0:
-        return Refusal(Rule.NOT_POSITIVE, text, "is not above zero")
+        return Refusal(Rule.NOT_POSITIVE, value_text(price), "is not above zero")
     if not limits.min_price_usd <= price <= limits.max_price_usd:
         return Refusal(
             Rule.OUT_OF_RANGE,
-            text,
+            value_text(price),
             f"is outside the believable range {limits.min_price_usd:g}…"
             f"{limits.max_price_usd:g} USD (market.plausibility)",
         )
@@ -149,13 +160,13 @@ def judge(
             if not held_micro <= INT64_MAX
             else "the token amount an entry would buy"
         )
-        return Refusal(Rule.AMOUNT_OVERFLOW, text, f"makes {what} too large to record")
+        return Refusal(Rule.AMOUNT_OVERFLOW, value_text(price), f"makes {what} too large to record")
     if last is not None and now - last.ts <= limits.window_s:
         factor = max(price / last.price_usd, last.price_usd / price)
         if factor > limits.max_move_factor:
             return Refusal(
                 Rule.JUMP,
-                text,
+                value_text(price),
                 f"is {factor:,.1f}× the last accepted price {value_text(last.price_usd)} of "
                 f"{now - last.ts:,.0f} s ago (limit {limits.max_move_factor:g}×)",
             )
@@ -225,15 +236,10 @@ class RefusalLog:
         return line
 
 
-@dataclass(frozen=True, slots=True)
-class Screened:
-    """What the screen makes of one tick."""
-
-    tick: MarketTick | None
-    """The tick to use: the new price, or the last accepted one (stale once old); None when
-    the token has no accepted price at all."""
-    refusal: Refusal | None
-    """Why the new price was refused (None: accepted, or already judged)."""
+Screened = tuple[MarketTick | None, "Refusal | None"]
+"""What the screen makes of one tick: the tick to use (the new price, or the last accepted one,
+stale once old; None when the token has no accepted price at all) and why the new price was
+refused (None: accepted, or already judged). A plain tuple: one is built for every tick."""
 
 
 class PriceScreen:
@@ -252,7 +258,7 @@ class PriceScreen:
         self.limits = limits
         self.stale_after_s = stale_after_s
         self._order_micro = order_micro
-        self._accepted: dict[str, Accepted] = {}
+        self._accepted: dict[str, PricePoint] = {}
         self._judged: dict[str, float] = {}
         """Market time of the newest observation judged, by mint: a feed hands the same
         observation again until a newer one arrives, and it is judged once."""
@@ -264,12 +270,14 @@ class PriceScreen:
         if math.isfinite(price_usd) and price_usd > 0:
             self._accepted[mint] = Accepted(price_usd, ts)
 
-    def last_accepted(self, mint: str) -> Accepted | None:
+    def last_accepted(self, mint: str) -> PricePoint | None:
         """Returns the token's last accepted price, if any."""
         return self._accepted.get(mint)
 
     def screen(self, tick: MarketTick, now: float, held_qty: int = 0) -> Screened:
         """Judges a tick's price (once per observation) and returns what may be used of it.
+
+        On the hot path (every tick of every token): a repeated observation costs two lookups.
 
         Args:
             tick: What the feed says; `tick.ts` tells observations apart.
@@ -291,22 +299,21 @@ class PriceScreen:
                 order_micro=self._order_micro,
             )
             if refusal is None:
-                self.accept(tick)
-        return Screened(self._view(mint, now), refusal)
+                self._accepted[mint] = self._last_good[mint] = tick
+        good = self._last_good.get(mint)
+        if good is None or good.stale or now - good.ts <= self.stale_after_s:
+            return good, refusal
+        return dataclasses.replace(good, stale=True), refusal
+
+    def symbols(self) -> dict[str, str]:
+        """Returns the symbol of every token with an accepted price, by mint."""
+        return {mint: tick.token.symbol for mint, tick in self._last_good.items()}
 
     def accept(self, tick: MarketTick) -> None:
         """Takes a tick's price as accepted (after `judge`, or a jump a quote confirmed)."""
-        self._accepted[tick.token.mint] = Accepted(tick.price_usd, tick.ts)
-        self._last_good[tick.token.mint] = tick
+        self._accepted[tick.token.mint] = self._last_good[tick.token.mint] = tick
 
     def forget(self, mint: str) -> None:
         """Drops a price found untrustworthy after it was accepted (a quote disagreed)."""
         self._accepted.pop(mint, None)
         self._last_good.pop(mint, None)
-
-    def _view(self, mint: str, now: float) -> MarketTick | None:
-        good = self._last_good.get(mint)
-        if good is None:
-            return None
-        stale = good.stale or now - good.ts > self.stale_after_s
-        return good if stale is good.stale else dataclasses.replace(good, stale=stale)

@@ -76,7 +76,7 @@ class TestExitsOnTrustedPrices:
         seen = await run(tmp_path, QuoteStaysFeed(TOKEN, [1.0, 1.0, 30.0, 30.0]), ticks=4)
         assert [s for s in seen if s[0] == "fill"] == [("fill", "buy", "test")]
         refused = [m for k, _, m in seen if k == "refused:jump"]
-        assert len(refused) == 1 and refused[0].startswith("PRICE REFUSED GATE 30.0 [jump]")
+        assert len(refused) == 1 and refused[0].startswith("PRICE REFUSED GATE 30 [jump]")
 
     async def test_take_profit_on_a_price_the_quote_contradicts_sells_nothing(
         self, tmp_path: Path

@@ -134,28 +134,27 @@ class TestScreen:
     def test_refused_prices_keep_the_last_good_one_and_go_stale(self) -> None:
         screen = PriceScreen(LIMITS, stale_after_s=30, order_micro=0)
         good = make_tick(TOKEN, ts=T0, price_usd=2.0)
-        assert screen.screen(good, T0).tick is good
+        assert screen.screen(good, T0)[0] is good
         for i, bad in enumerate([1e308, 0.0, 1e-300], start=1):
-            result = screen.screen(make_tick(TOKEN, ts=T0 + i, price_usd=bad), T0 + i)
-            assert result.refusal is not None
-            assert result.tick is not None and result.tick.price_usd == 2.0
-            assert not result.tick.stale
-        late = screen.screen(make_tick(TOKEN, ts=T0 + 31, price_usd=1e308), T0 + 31)
-        assert late.tick is not None and late.tick.stale and late.tick.price_usd == 2.0
+            tick, refusal = screen.screen(make_tick(TOKEN, ts=T0 + i, price_usd=bad), T0 + i)
+            assert refusal is not None
+            assert tick is not None and tick.price_usd == 2.0
+            assert not tick.stale
+        late, _ = screen.screen(make_tick(TOKEN, ts=T0 + 31, price_usd=1e308), T0 + 31)
+        assert late is not None and late.stale and late.price_usd == 2.0
 
     def test_the_same_observation_is_judged_once(self) -> None:
         screen = PriceScreen(LIMITS, stale_after_s=30, order_micro=0)
         bad = make_tick(TOKEN, ts=T0, price_usd=-1.0)
-        assert screen.screen(bad, T0).refusal is not None
-        again = screen.screen(bad, T0 + 0.25)
-        assert again.refusal is None and again.tick is None
+        assert screen.screen(bad, T0)[1] is not None
+        assert screen.screen(bad, T0 + 0.25) == (None, None)
 
     def test_forget_drops_a_price_a_quote_disproved(self) -> None:
         screen = PriceScreen(LIMITS, stale_after_s=30, order_micro=0)
         screen.screen(make_tick(TOKEN, ts=T0, price_usd=2000.0), T0)
         screen.forget(TOKEN.mint)
         assert screen.last_accepted(TOKEN.mint) is None
-        assert screen.screen(make_tick(TOKEN, ts=T0 + 1, price_usd=2.0), T0 + 1).refusal is None
+        assert screen.screen(make_tick(TOKEN, ts=T0 + 1, price_usd=2.0), T0 + 1)[1] is None
 
 
 prices = st.one_of(
@@ -180,10 +179,10 @@ class TestNoAcceptedPriceOutsideTheBand:
         previous: tuple[float, float] | None = None
         for price, gap in steps:
             ts += gap
-            result = screen.screen(make_tick(TOKEN, ts=ts, price_usd=price), ts)
-            if result.refusal is not None:
+            tick, refusal = screen.screen(make_tick(TOKEN, ts=ts, price_usd=price), ts)
+            if refusal is not None:
                 continue
-            assert result.tick is not None and result.tick.price_usd == price
+            assert tick is not None and tick.price_usd == price
             assert math.isfinite(price)
             assert LIMITS.min_price_usd <= price <= LIMITS.max_price_usd
             assert TOKEN.to_base_units(50 / price) <= 2**64 - 1
