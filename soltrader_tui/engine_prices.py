@@ -2,8 +2,8 @@
 
 Every tick a feed hands over goes through the plausibility screen (`market.plausibility`). A
 refused price is logged (one line per token and rule per minute) and counted by rule; the token
-keeps its last accepted price, which goes stale like a missing one. A large move of a held token
-is not simply refused: a swap quote for the position is asked, and when it agrees the move is
+keeps its last accepted price, which goes stale like a missing one. A large move is not simply
+refused: a swap quote is asked (for the position, when held), and when it agrees the move is
 real (a rug must still reach the stop-loss). Before any trade the quote is compared with the
 price that decided it. An exit that needs a price the gate cannot trust says so instead.
 """
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from soltrader_tui.net.usage import ProviderUsage
 
 CONFIRM_EVERY_S = 5.0
-"""Least market seconds between two quotes asked to confirm a held token's large move."""
+"""Least market seconds between two quotes asked to confirm one token's large move."""
 CANNOT_ACT_EVERY_S = 60.0
 """Least market seconds between two "needs a price" lines about one held token."""
 
