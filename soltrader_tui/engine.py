@@ -33,7 +33,7 @@ from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio import FillEffect, Portfolio
 from soltrader_tui.resume import restore
-from soltrader_tui.risk import BreakerEvent, Denial
+from soltrader_tui.risk import BreakerEvent, Denial, ExitRule
 from soltrader_tui.risk_desk import RiskDesk
 from soltrader_tui.snapshot import STALE_PRICE, EngineSnapshot, ScoreView
 from soltrader_tui.strategies import make_strategies
@@ -320,8 +320,11 @@ class Engine(EngineControls, EngineBooks):
             if held is not None and self._trader.retry_at.get(mint, 0.0) <= ts:
                 if state is TradingState.HALTED:
                     await self._exit(tick.token, ts, "halt_flatten")
-                elif tick.stale:
-                    self._prices.cannot_act(tick.token, ts)  # exits act on trusted prices only
+                elif tick.stale:  # price rules act on trusted prices only; time needs none
+                    if self._risk.held_too_long(held, ts):
+                        await self._exit(tick.token, ts, ExitRule.MAX_HOLD.value)
+                    else:
+                        self._prices.cannot_act(tick.token, ts)
                 else:
                     rule = self._risk.exit_rule(held, tick.price_usd, ts)
                     if rule is not None:

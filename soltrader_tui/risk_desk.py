@@ -127,6 +127,10 @@ class RiskDesk:
             price_usd, pos.avg_cost_usd, pos.high_water_usd, pos.opened_ts, now
         )
 
+    def held_too_long(self, pos: Position, now: float) -> bool:
+        """True when the position has reached the holding limit (a rule that needs no price)."""
+        return now - pos.opened_ts >= self.exits.max_hold_s
+
     def levels(self, pos: Position) -> ExitLevels:
         """Returns the position's stop (fixed or trailing, whichever is higher) and target."""
         return self.exits.levels(pos.avg_cost_usd, pos.high_water_usd)

@@ -152,3 +152,47 @@ class TestEntriesOnTrustedPrices:
     async def test_an_entry_the_quote_agrees_with_is_made(self, tmp_path: Path) -> None:
         seen = await run_entry(tmp_path, ScriptedFeed(TOKEN, [1.0, 1.4, 1.4, 1.4, 1.4]))
         assert seen == ["buy"]
+
+
+class FrozenFeed(ScriptedFeed):
+    """Hands over its first observation again and again: the price stops being renewed (an
+    API that keeps answering with an old price, or stops answering for this token)."""
+
+    async def poll(self, ts: float) -> Sequence[MarketTick]:
+        self.polls += 1
+        return [MarketTick(self._token, START, self._prices[0], self._pool.liquidity_usd())]
+
+
+class TestStaleHeldToken:
+    """A held token without a fresh price: its price rules wait and say so; time still counts."""
+
+    async def test_stop_needs_a_price_and_max_hold_still_closes(self, tmp_path: Path) -> None:
+        ledger = Ledger.open(
+            tmp_path / "s.sqlite", starting_cash_micro=500_000_000, mode="paper", version="t"
+        )
+        record_buy(ledger, TOKEN, ts=START - 60)
+        config = Config.model_validate(
+            {
+                "strategies": {"momentum": {"enabled": False}},
+                "risk": {"stop_loss_pct": 10, "max_hold_minutes": 2},
+                "market": {"tick_seconds": 1.0, "stale_after_s": 3},
+            }
+        )
+        engine = Engine(
+            config=config,
+            ledger=ledger,
+            feed=FrozenFeed(TOKEN, [1.0]),
+            clock=VirtualClock(START),
+            version="t",
+            duration_s=70,
+        )
+        await engine.run()
+        ledger.close()
+        conn = sqlite3.connect(tmp_path / "s.sqlite")
+        sells = conn.execute("SELECT reason, ts_epoch FROM fills WHERE side = 'sell'").fetchall()
+        assert sells == [("max_hold", START + 60)]
+        lines = [m for (m,) in conn.execute("SELECT message FROM events WHERE kind = 'stale'")]
+        assert any(
+            m.startswith("stop-loss for GATE needs a price: last accepted is 4 s old")
+            for m in lines
+        ), lines
