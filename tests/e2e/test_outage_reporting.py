@@ -87,7 +87,9 @@ class TestOutageIsNamed:
             return next(c for c in health.checks if c.name == name)
 
         api = [check(h, "api") for h, _ in seen]
-        assert all(c.level == "degraded" for c in api[2:]), api
+        # Once the first failed calls are flushed, the check stays degraded while it lasts.
+        first = next(i for i, c in enumerate(api) if c.level == "degraded")
+        assert all(c.level == "degraded" for c in api[first:]), api
         assert not any("429" in c.detail for c in api), "an outage is not rate limiting"
         assert any("server errors (5xx)" in c.detail for c in api)
         open_lines = [c.detail for c in api if "jupiter: circuit open after" in c.detail]
