@@ -141,7 +141,6 @@ class TestRecovery:
             assert client.usage()[0].circuit == "closed"
 
 
-
 class TestGrowingCooldown:
     """A short outage is probed within seconds; each failed probe doubles the wait."""
 
