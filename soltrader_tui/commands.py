@@ -104,6 +104,8 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
             version=__version__,
             checkpoint=_checkpoint_target(session),
         )
+        if interrupts.requested():  # Ctrl+C while the dashboard was being built
+            return interrupts.interrupted_exit("before the session started; nothing was traded")
         interrupts.undefer()
         code = app.run()
         return int(code or 0)
