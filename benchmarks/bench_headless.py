@@ -77,6 +77,7 @@ class CountingFeed:
         self.usage = inner.usage
         self.take_usage_minutes = inner.take_usage_minutes
         self.take_notices = inner.take_notices
+        self.take_refused_prices = inner.take_refused_prices
         self.listed_ts = inner.listed_ts
         self.aclose = inner.aclose
 

@@ -271,10 +271,23 @@ def _takers(parser: argparse.ArgumentParser, dest: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the command line; returns the exit code."""
+    """Runs the command line; returns the exit code (130 when Ctrl+C cut it short)."""
+    from soltrader_tui import interrupts
+
+    interrupts.install()  # already done by `python -m`; the installed script comes here first
+    try:
+        return _dispatch(argv)
+    except KeyboardInterrupt:
+        interrupts.leave()
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
     args = parse_command_line(argv)
     command = args.command or "tui"
-    from soltrader_tui import checkpoint_commands, commands
+    from soltrader_tui import checkpoint_commands, commands, interrupts
+
+    if command in ("run", "tui"):
+        interrupts.defer()  # a session half-opened by Ctrl+C would leave files to tidy up
 
     if command == "run":
         return commands.run(args, headless=args.headless)

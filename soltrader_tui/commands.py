@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Literal
 
-from soltrader_tui import __version__
+from soltrader_tui import __version__, interrupts
 from soltrader_tui.config_errors import ConfigError
 from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED
 from soltrader_tui.ledger.connect import LedgerDamaged, LedgerError, NotALedger
@@ -98,6 +96,9 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
         # its traceback holds) can be freed before the file is moved: Windows refuses to move
         # an open file.
         return checkpoint_commands.ledger_damaged(args, damage)
+    if interrupts.requested():
+        session.close()
+        return interrupts.interrupted_exit("before the session started; nothing was traded")
     for notice in session.notices:
         print(f"soltrader-tui: {notice}", file=sys.stderr)
     configure_logging(session.paths, to_stderr=headless)
@@ -117,6 +118,9 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
             version=__version__,
             checkpoint=_checkpoint_target(session),
         )
+        if interrupts.requested():  # Ctrl+C while the dashboard was being built
+            return interrupts.interrupted_exit("before the session started; nothing was traded")
+        interrupts.undefer()
         code = app.run()
         return int(code or 0)
     finally:
@@ -141,27 +145,11 @@ def _checkpoint_target(session: Session) -> CheckpointTarget:
 
 
 def _run_headless(engine: Engine) -> int:
-    interrupted = 0
-
-    def on_interrupt(signum: int, frame: FrameType | None) -> None:
-        nonlocal interrupted
-        interrupted += 1
-        if interrupted > 1:
-            raise KeyboardInterrupt  # a second Ctrl+C: leave now; commits are already durable
-        print("soltrader-tui: stopping after this tick (Ctrl+C again to force)", file=sys.stderr)
-        engine.request_stop()
-
-    # signal.signal works on Windows too, unlike loop.add_signal_handler. Ctrl+Break (SIGBREAK,
-    # Windows only) is how `supervise` asks a child engine to stop there.
-    stops = [signal.SIGINT] + ([signal.SIGBREAK] if hasattr(signal, "SIGBREAK") else [])
-    previous = {sig: signal.signal(sig, on_interrupt) for sig in stops}
+    interrupts.defer(engine.request_stop)  # Ctrl+C: stop after this tick, all committed
     try:
         asyncio.run(engine.run())
     except KeyboardInterrupt:
-        return 130
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        return interrupts.EXIT_INTERRUPTED  # a second Ctrl+C: commits are already durable
     return EXIT_OK
 
 

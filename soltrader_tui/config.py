@@ -110,6 +110,30 @@ class ReplayConfig(_Section):
     empty replays the default samples (SOL and TRUMP candles of 2025-01-19)."""
 
 
+class PlausibilityConfig(_Section):
+    """Which prices are believed: a refused price reaches no strategy, exit or mark."""
+
+    min_price_usd: float = Field(default=1e-12, gt=0)
+    """Lowest believable price, USD per whole token; below it a price is refused as absurd."""
+    max_price_usd: float = Field(default=10_000_000.0, gt=0)
+    """Highest believable price, USD per whole token; above it a price is refused as absurd."""
+    max_move_factor: float = Field(default=10.0, gt=1)
+    """A price more than this many times above or below the last accepted one, within
+    `window_s`, is refused (a held token's move is believed when a swap quote confirms it)."""
+    window_s: float = Field(default=60.0, gt=0)
+    """Seconds the last accepted price stays the reference for `max_move_factor`; an older one
+    is no reference, so a new price level that persists this long is accepted."""
+    max_quote_deviation_pct: float = Field(default=25.0, gt=0, le=1000)
+    """No trade when the swap quote's price and the price that decided the trade differ by more
+    than this many percent (the quote's own price impact is allowed for)."""
+
+    @model_validator(mode="after")
+    def _range(self) -> Self:
+        if self.min_price_usd >= self.max_price_usd:
+            raise ValueError("min_price_usd must be below max_price_usd")
+        return self
+
+
 class MarketConfig(_Section):
     """Where prices come from."""
 
@@ -119,13 +143,15 @@ class MarketConfig(_Section):
     watchlist: list[str] = []
     """Mints always tracked, besides discovered ones."""
     stale_after_s: float = Field(default=30.0, gt=0)
-    """A token without a fresh price for this long gets no new entries and is marked stale."""
+    """A token without a fresh accepted price for this long is marked stale: no new entries, and
+    no price-triggered exits (they say they need a price)."""
     tick_seconds: float = Field(default=0.25, gt=0, le=60)
     """Market seconds between two engine ticks (price updates, strategy scores, exits)."""
     sim: SimConfig = SimConfig()
     jupiter: JupiterConfig = JupiterConfig()
     dexscreener: DexScreenerConfig = DexScreenerConfig()
     replay: ReplayConfig = ReplayConfig()
+    plausibility: PlausibilityConfig = PlausibilityConfig()
 
 
 class PaperConfig(_Section):

@@ -66,7 +66,8 @@ class MarketTick:
     liquidity_usd: float
     """Total value locked in the token's pool, both sides, USD."""
     stale: bool = False
-    """The price is older than the feed's freshness limit: manage exits on it, never enter."""
+    """The price is older than the freshness limit: shown as the mark; no entry, and no exit
+    that needs a price."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from soltrader_tui.domain import (
 )
 from soltrader_tui.engine_books import EngineBooks
 from soltrader_tui.engine_control import EngineControls
+from soltrader_tui.engine_prices import PriceGate
 from soltrader_tui.eventlog import DecisionLog
 from soltrader_tui.execution.paper import PaperExecutor
 from soltrader_tui.ledger.control import Command
@@ -33,13 +34,13 @@ from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio import FillEffect, Portfolio
 from soltrader_tui.resume import restore
-from soltrader_tui.risk import BreakerEvent, Denial
+from soltrader_tui.risk import BreakerEvent, Denial, ExitRule
 from soltrader_tui.risk.breakers import BreakerRule
 from soltrader_tui.risk_desk import RiskDesk
 from soltrader_tui.snapshot import LOG_LINES, STALE_PRICE, EngineSnapshot, ScoreView
 from soltrader_tui.strategies import make_strategies
 from soltrader_tui.strategies.base import Strategy
-from soltrader_tui.trader import Trader
+from soltrader_tui.trader import EXIT_RETRY_S, Trader
 from soltrader_tui.views import SnapshotContext, api_view, build_snapshot
 
 EQUITY_EVERY_S = 60.0
@@ -95,11 +96,13 @@ class Engine(EngineControls, EngineBooks):
         self._marks: dict[str, float] = {}
         self._risk = RiskDesk(config.risk, config.paper)
         self._breaker_events: list[BreakerEvent] = []
-        self._stale: set[str] = set()
-        """Tokens whose latest price is older than the feed's freshness limit."""
         self._paused_by: str | None = None
         """The breaker rule that paused entries, so only its own reset resumes them."""
         self._log = DecisionLog(keep=SCREEN_LOG_LINES)
+        self._prices = PriceGate(config, feed, self._log)
+        """Only prices it accepts reach a strategy, an exit or a mark."""
+        self._stale = self._prices.stale
+        """Tokens without a fresh accepted price (owned by the gate)."""
         restored = restore(ledger)
         self._trader = Trader(
             ledger=ledger,
@@ -123,6 +126,7 @@ class Engine(EngineControls, EngineBooks):
         ledger = self._ledger
         for mint, mark in ledger.marks().items():
             self._marks[mint] = mark.price_usd
+            self._prices.seed(mint, mark.price_usd, mark.ts)
         self._risk.rejections.update(ledger.denial_counts())
         stored = ledger.trading_state()
         if stored is None:
@@ -147,6 +151,11 @@ class Engine(EngineControls, EngineBooks):
     def portfolio(self) -> Portfolio:
         """The in-memory portfolio (a cache of the ledger)."""
         return self._portfolio
+
+    @property
+    def price_refusals(self) -> dict[str, int]:
+        """Prices refused this session, by plausibility rule."""
+        return self._prices.refusals
 
     def snapshot(self) -> EngineSnapshot:
         """Builds a snapshot of the engine now."""
@@ -303,21 +312,36 @@ class Engine(EngineControls, EngineBooks):
         ticks = await self._feed.poll(ts)
         for level, message in self._feed.take_notices():
             self._log.emit(ts, level, "feed", message)
+        self._prices.take_feed_refusals(ts)
         positions = self._portfolio.positions
         state = self._state
-        for tick in ticks:
-            mint = tick.token.mint
+        screen = self._prices.screen.screen  # every tick of every token: one call, no wrapper
+        for raw in ticks:
+            mint = raw.token.mint
+            held = positions.get(mint)
+            tick, refusal = screen(raw, ts, 0 if held is None else held.qty)
+            if refusal is not None:
+                tick = await self._prices.refused(raw, refusal, ts, held)
+            if tick is None:
+                if held is not None and state is not TradingState.HALTED:
+                    self._prices.cannot_act(raw.token, ts)
+                continue  # no price accepted yet: nothing may be decided on this token
             self._ticks[mint] = tick
             self._marks[mint] = tick.price_usd
-            if mint in positions and self._trader.retry_at.get(mint, 0.0) <= ts:
+            if held is not None and self._trader.retry_at.get(mint, 0.0) <= ts:
                 if state is TradingState.HALTED:
                     await self._exit(tick.token, ts, "halt_flatten")
+                elif tick.stale:  # price rules act on trusted prices only; time needs none
+                    if self._risk.held_too_long(held, ts):
+                        await self._exit(tick.token, ts, ExitRule.MAX_HOLD.value)
+                    else:
+                        self._prices.cannot_act(tick.token, ts)
                 else:
-                    rule = self._risk.exit_rule(positions[mint], tick.price_usd, ts)
+                    rule = self._risk.exit_rule(held, tick.price_usd, ts)
                     if rule is not None:
                         await self._exit(tick.token, ts, rule.value)
             if tick.stale is not (mint in self._stale):
-                self._note_staleness(tick)
+                self._prices.note_staleness(tick, ts)
             if tick.stale:
                 continue  # no entry, and no strategy exit, on an old price; risk exits above
             holding = mint in positions
@@ -325,21 +349,6 @@ class Engine(EngineControls, EngineBooks):
                 signal = strategy.on_tick(tick, holding)
                 if signal is not None:
                     await self._on_signal(signal, tick)
-
-    def _note_staleness(self, tick: MarketTick) -> None:
-        mint, symbol = tick.token.mint, tick.token.symbol
-        if tick.stale:
-            self._stale.add(mint)
-            age = (self._market_ts or tick.ts) - tick.ts
-            self._log.emit(
-                tick.ts,
-                "warning",
-                "stale",
-                f"STALE {symbol}: no fresh price for {age:,.0f} s; no entries until it returns",
-            )
-        else:
-            self._stale.discard(mint)
-            self._log.emit(tick.ts, "info", "stale", f"FRESH {symbol}: prices are current again")
 
     # -- decisions -----------------------------------------------------------------------------
 
@@ -366,6 +375,10 @@ class Engine(EngineControls, EngineBooks):
         quote = None
         if self._state is TradingState.ACTIVE:  # a quote can be an API call: only when it may trade
             quote = await self._feed.quote(tick.token, "buy", sized.in_micro)
+            if quote is not None and self._prices.quote_disagrees(
+                tick.token, tick.price_usd, quote, tick.ts
+            ):
+                return
         denial = self._risk.check(
             tick,
             sized,
@@ -394,8 +407,19 @@ class Engine(EngineControls, EngineBooks):
         )
 
     async def _exit(self, token: Token, ts: float, reason: str) -> bool:
-        """Sells a whole position at market; returns whether it filled."""
-        effect = await self._trader.sell_all(token, ts, reason)
+        """Sells a whole position at market; returns whether it filled.
+
+        Unless the operator asked for flat (a halt), the sale's quote must agree with the
+        token's trusted price: a quote or a price that is absurd sells nothing.
+        """
+        quote = None
+        if reason != "halt_flatten":
+            qty = self._portfolio.positions[token.mint].qty
+            agreed, quote = await self._prices.sale_quote(token, qty, ts)
+            if not agreed:
+                self._trader.retry_at[token.mint] = ts + EXIT_RETRY_S
+                return False
+        effect = await self._trader.sell_all(token, ts, reason, quote)
         if effect is not None:
             self._after_fill("sell", token.mint, ts, effect)
         self._dirty = True

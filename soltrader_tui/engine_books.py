@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 from soltrader_tui.clock import Clock
 from soltrader_tui.domain import MarketTick, Mode
+from soltrader_tui.engine_prices import PriceGate
 from soltrader_tui.equity_curve import EquityCurve
 from soltrader_tui.eventlog import DecisionLog
 from soltrader_tui.ledger.rows import (
@@ -57,6 +58,7 @@ class EngineBooks:
     _portfolio: Portfolio
     _trader: Trader
     _risk: RiskDesk
+    _prices: PriceGate
     _marks: dict[str, float]
     _ticks: dict[str, MarketTick]
     _market_ts: float | None
@@ -254,6 +256,7 @@ class EngineBooks:
                     running=running,
                 ),
                 resume=self._resume_point(),
+                feed_status=self._prices.status(self._feed.usage(), now, time.time()).to_json(),
             )
         except BaseException:
             self._log.restore_pending(events)

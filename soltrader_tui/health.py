@@ -16,6 +16,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from soltrader_tui import __version__
 from soltrader_tui.domain import TradingState
+from soltrader_tui.feed_status import FeedStatus
+from soltrader_tui.health_feed import (
+    live_feed,
+    provider_problem,
+    recent_refusal,
+    refusals_text,
+    stale_text,
+)
 from soltrader_tui.snapshot import STALE_PRICE
 
 if TYPE_CHECKING:
@@ -158,12 +166,13 @@ def assess(report: StatusReport, recent: RecentActivity, now_wall: float) -> Hea
         One check each for the engine, its heartbeat, the trading state, prices, API use and
         logged errors.
     """
+    feed = live_feed(report.feed, report.snapshot.running, now_wall)
     checks = (
         _engine(report, recent.owner),
         _heartbeat(report, recent.owner, now_wall),
         _trading_state(report),
-        _prices(report),
-        _api(recent.api),
+        _prices(report, feed),
+        _api(recent.api, feed, now_wall),
         _errors(recent),
     )
     return HealthReport(report.ledger, now_wall, checks)
@@ -245,19 +254,28 @@ def _trading_state(report: StatusReport) -> Check:
     )
 
 
-def _prices(report: StatusReport) -> Check:
+def _prices(report: StatusReport, feed: FeedStatus | None) -> Check:
     scores = report.snapshot.scores
-    stale = sorted({v.symbol for v in scores if v.reason.startswith(STALE_PRICE)})
-    if stale:
-        return Check(
-            "prices",
-            "degraded",
-            f"stale prices for {', '.join(stale)}: no entries in them until fresh prices return",
-        )
+    # Refusals are the session's count: still worth saying after the engine stopped.
+    refused = None if report.feed is None else refusals_text(report.feed)
+    stale_line = None if feed is None else stale_text(feed)
+    if stale_line is None:
+        stale = sorted({v.symbol for v in scores if v.reason.startswith(STALE_PRICE)})
+        if stale:
+            stale_line = (
+                f"stale prices for {', '.join(stale)}: no entries in them until fresh prices return"
+            )
+    if stale_line is not None:
+        return Check("prices", "degraded", "; ".join(t for t in (stale_line, refused) if t))
     tokens = len({v.mint for v in scores})
-    if tokens == 0:
-        return Check("prices", "ok", "no token scored yet")
-    return Check("prices", "ok", f"{tokens} tokens priced, none stale")
+    detail = "no token scored yet" if tokens == 0 else f"{tokens} tokens priced, none stale"
+    if refused is None:
+        return Check("prices", "ok", detail)
+    if feed is None:
+        return Check("prices", "ok", f"{detail}; last session: {refused}")
+    # A refusal is the screen doing its job, but a source that sends absurd prices needs a look.
+    level: Level = "degraded" if recent_refusal(feed, RECENT_WINDOW_S) else "ok"
+    return Check("prices", level, f"{detail}; {refused}")
 
 
 def provider_level(usage: RecentProviderUsage) -> Level:
@@ -269,8 +287,19 @@ def provider_level(usage: RecentProviderUsage) -> Level:
     return "ok"
 
 
-def _api(usage: tuple[RecentProviderUsage, ...]) -> Check:
+def _api(usage: tuple[RecentProviderUsage, ...], feed: FeedStatus | None, now_wall: float) -> Check:
     window = f"last {API_WINDOW_MINUTES} min"
+    if feed is not None:
+        # What the engine's client sees now names the outage: an open circuit, its next
+        # probe, and failures by kind (connection, timeout, 5xx, 429).
+        live = [
+            problem
+            for p in feed.providers
+            if (problem := provider_problem(p, now_wall, f"last {RATE_LIMIT_WINDOW_MINUTES} min"))
+            and (p.circuit != "closed" or provider_level(_usage_of(usage, p.provider)) != "ok")
+        ]
+        if live:
+            return Check("api", "degraded", "; ".join(live))
     if not usage or sum(u.calls for u in usage) == 0:
         # Also the case when the market is read in-process (an accelerated or replayed
         # session): no calls is not a fault by itself.
@@ -294,6 +323,13 @@ def _api(usage: tuple[RecentProviderUsage, ...]) -> Check:
     calls = sum(u.calls for u in usage)
     errors = sum(u.errors for u in usage)
     return Check("api", "ok", f"{calls} calls, {errors} failed in the {window}")
+
+
+def _usage_of(usage: tuple[RecentProviderUsage, ...], provider: str) -> RecentProviderUsage:
+    for u in usage:
+        if u.provider == provider:
+            return u
+    return RecentProviderUsage(provider, 0, 0, 0, 0)
 
 
 def _errors(recent: RecentActivity) -> Check:

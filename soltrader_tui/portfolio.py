@@ -8,13 +8,14 @@ token quantities are integers in base units; prices are floats used only for mar
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from soltrader_tui.domain import MICRO, Fill, Token
 
+MAX_MICRO = 2**63 - 1
+"""Largest micro-USDC amount the ledger's integer columns hold."""
 RECENT_TRIPS_MAX = 100
 """How many closed round trips `Portfolio.recent_trips` keeps (older ones are counted only)."""
 
@@ -46,9 +47,16 @@ class Position:
         """Average cost, USD per whole token, buy fees included."""
         return (self.cost_micro / MICRO) / self.token.to_whole(self.qty)
 
-    def value_micro(self, mark_usd: float) -> int:
-        """Returns qty × `mark_usd` (USD per whole token) in micro-USDC, to the nearest micro."""
-        return round(self.qty * mark_usd * MICRO / float(10**self.token.decimals))
+    def value_micro(self, mark_usd: float) -> int | None:
+        """Returns qty × `mark_usd` (USD per whole token) in micro-USDC, to the nearest micro.
+
+        None when the mark is not a finite number or the value would not fit the ledger's
+        integers: no mark, however absurd, may crash the equity computation.
+        """
+        value = self.qty * mark_usd * MICRO / float(10**self.token.decimals)
+        if not -MAX_MICRO <= value <= MAX_MICRO:  # also false for NaN
+            return None
+        return round(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,10 +252,11 @@ class Portfolio:
         # A plain loop: this runs on every snapshot, so no intermediate lists.
         for mint, position in self.positions.items():
             mark = marks.get(mint)
-            if mark is None or not math.isfinite(mark):
+            value = None if mark is None else position.value_micro(mark)
+            if value is None:
                 return None
-            total += position.value_micro(mark)
-        return total
+            total += value
+        return None if total > MAX_MICRO else total
 
     def equity_micro(self, marks: Mapping[str, float]) -> int | None:
         """Returns cash plus the value of open positions at `marks`.

@@ -81,7 +81,7 @@ class RiskDesk:
         self.book.sync(
             portfolio.cash_micro,
             {
-                mint: pos.value_micro(marks[mint]) if mint in marks else pos.cost_micro
+                mint: _value_or_cost(pos, marks.get(mint))
                 for mint, pos in portfolio.positions.items()
             },
         )
@@ -126,6 +126,10 @@ class RiskDesk:
             price_usd, pos.avg_cost_usd, pos.high_water_usd, pos.opened_ts, now
         )
 
+    def held_too_long(self, pos: Position, now: float) -> bool:
+        """True when the position has reached the holding limit (a rule that needs no price)."""
+        return now - pos.opened_ts >= self.exits.max_hold_s
+
     def after_fill(
         self, side: str, mint: str, ts: float, effect: FillEffect
     ) -> BreakerTripped | None:
@@ -142,3 +146,9 @@ class RiskDesk:
     def on_equity(self, equity_micro: int, ts: float) -> BreakerEvent | None:
         """Feeds an equity point to the breakers; returns a trip or the daily reset."""
         return self.breakers.on_equity(equity_micro, ts)
+
+
+def _value_or_cost(pos: Position, mark: float | None) -> int:
+    """A position's value at its mark; its cost when it has no usable mark."""
+    value = None if mark is None else pos.value_micro(mark)
+    return pos.cost_micro if value is None else value

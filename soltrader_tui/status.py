@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from soltrader_tui import __version__
 from soltrader_tui.domain import Mode, TradingState
+from soltrader_tui.feed_status import FeedStatus
+from soltrader_tui.feed_status import from_json as feed_from_json
 from soltrader_tui.ledger.connect import LedgerDamaged, LedgerError, check_integrity, open_reader
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.reads import (
     read_api_totals,
     read_denials,
+    read_feed_status,
     read_first_equity,
     read_heartbeat,
     read_last_equity_before,
@@ -27,7 +30,7 @@ from soltrader_tui.ledger.reads import (
     read_session,
     read_trading_state,
 )
-from soltrader_tui.ledger.rows import Heartbeat, from_iso
+from soltrader_tui.ledger.rows import Heartbeat, from_iso, iso
 from soltrader_tui.portfolio import Portfolio
 from soltrader_tui.portfolio_codec import CodecError, decode_portfolio
 from soltrader_tui.risk.breakers import DAY_S, utc_day
@@ -61,6 +64,8 @@ class StatusReport:
     replayed: Replayed | None = None
     """The replay behind the figures (always set by `read_status`); pass it to the next
     `read_status` to replay only what is new."""
+    feed: FeedStatus | None = None
+    """What the engine last wrote about its feed: circuits, stale tokens, refused prices."""
 
 
 def read_status(
@@ -172,7 +177,8 @@ def _read(
         log=_log(conn),
     )
     age = None if heartbeat is None else max(0.0, now_wall - heartbeat.wall_ts)
-    return StatusReport(snapshot, heartbeat, age, path, replayed)
+    feed = feed_from_json(read_feed_status(conn))
+    return StatusReport(snapshot, heartbeat, age, path, replayed, feed)
 
 
 def _high_waters(conn: sqlite3.Connection, portfolio: Portfolio) -> None:
@@ -223,7 +229,7 @@ def _r(x: float | None, digits: int = 6) -> float | None:
 def status_json(report: StatusReport) -> dict[str, Any]:
     """Returns the `status --json` object (the contract in DESIGN.md)."""
     s = report.snapshot
-    return {
+    out = {
         "version": __version__,
         "engine_version": report.heartbeat.version if report.heartbeat else None,
         "ledger": str(report.ledger),
@@ -278,6 +284,41 @@ def status_json(report: StatusReport) -> dict[str, Any]:
         "market_ts": s.market_ts,
         "heartbeat_age_s": _r(report.heartbeat_age_s, 3),
     }
+    return _with_feed(out, report)
+
+
+def _with_feed(out: dict[str, Any], report: StatusReport) -> dict[str, Any]:
+    """Adds the feed's fields to `status --json`: each `api` entry's `circuit`, `next_probe`
+    (ISO time, or null) and `recent_failures` by kind, then `stale_tokens` and
+    `price_refusals`.
+
+    What the engine last wrote; with no engine running, circuits are null and no token is
+    called stale (nothing is polling).
+    """
+    s, feed = report.snapshot, report.feed
+    live = feed if s.running else None
+    providers = {} if live is None else {p.provider: p for p in live.providers}
+    for entry in out["api"]:
+        p = providers.get(entry["provider"])
+        probe = None if p is None else p.next_probe_wall
+        entry["circuit"] = None if p is None else p.circuit
+        entry["next_probe"] = None if probe is None else iso(probe)
+        entry["recent_failures"] = {} if p is None else dict(p.recent_failures)
+    now = None if live is None else live.market_ts
+    stale = [
+        {
+            "mint": t.mint,
+            "symbol": t.symbol,
+            "last_price_ts": t.last_price_ts,
+            "last_price_age_s": None
+            if now is None or t.last_price_ts is None
+            else _r(max(0.0, now - t.last_price_ts), 3),
+        }
+        for t in (() if live is None else live.stale)
+    ]
+    out["stale_tokens"] = stale
+    out["price_refusals"] = {} if feed is None else dict(feed.refusals)
+    return out
 
 
 def render_status(report: StatusReport) -> Any:

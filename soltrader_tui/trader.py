@@ -85,10 +85,14 @@ class Trader:
             ts=ts,
         )
 
-    async def sell_all(self, token: Token, ts: float, reason: str) -> FillEffect | None:
-        """Sells a whole position at market; None when it did not fill (retried later)."""
+    async def sell_all(
+        self, token: Token, ts: float, reason: str, quote: SwapQuote | None = None
+    ) -> FillEffect | None:
+        """Sells a whole position at market (at `quote` when one was just taken for exactly
+        it); None when it did not fill (retried later)."""
         pos = self.portfolio.positions[token.mint]
-        effect = await self.submit(self.order(token, ts, "sell", pos.qty, pos.strategy, reason))
+        order = self.order(token, ts, "sell", pos.qty, pos.strategy, reason)
+        effect = await self.submit(order, quote)
         if effect is None:
             # Not forgotten: retried a little later, not every tick, so the ledger and the log
             # get one line per attempt instead of four a second.

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from soltrader_tui.domain import MICRO, Fill
 from soltrader_tui.portfolio import (
+    MAX_MICRO,
     RECENT_TRIPS_MAX,
     Portfolio,
     PortfolioError,
@@ -193,6 +194,18 @@ class TestMarks:
         assert portfolio.positions[SOL.mint].value_micro(1.0) == micro
         assert portfolio.equity_micro({SOL.mint: 1.0}) == portfolio.cash_micro + micro
 
+    @pytest.mark.parametrize("mark", [1e308, math.inf, -math.inf, math.nan, 1e13, -1e13])
+    def test_an_absurd_mark_gives_no_figure_and_no_overflow(self, mark: float) -> None:
+        # 2 SOL at 1e13 USD is 2e19 micro-USDC: past the ledger's integers, so "not known".
+        portfolio = Portfolio.replay(START, [make_fill(token=SOL, qty=2 * 10**9)])
+        assert portfolio.positions[SOL.mint].value_micro(mark) is None
+        assert portfolio.equity_micro({SOL.mint: mark}) is None
+        assert portfolio.unrealized_micro({SOL.mint: mark}) is None
+
+    def test_the_largest_recordable_value_still_counts(self) -> None:
+        portfolio = Portfolio.replay(START, [make_fill(token=SOL, qty=10**9)])
+        assert portfolio.positions[SOL.mint].value_micro(9e12) == 9 * 10**18
+
 
 def _bad_fills() -> list[tuple[Fill, str]]:
     return [
@@ -292,6 +305,14 @@ class TestInvariantsOverRandomFills:
         marks = {token.mint: mark for token in (SOL, BONK, WIF)}
         equity = portfolio.equity_micro(marks)
         unrealized = portfolio.unrealized_micro(marks)
+        positions = portfolio.positions.values()
+        held = sum(p.qty * mark * MICRO / 10**p.token.decimals for p in positions)
+        # Past the ledger's integers the figure is not known: None, never an overflow.
+        if held > MAX_MICRO * 1.000_001:
+            assert equity is None and unrealized is None
+        if equity is None or unrealized is None:
+            assert held > MAX_MICRO * 0.999_999
+            return
         assert equity is not None
         assert unrealized is not None
         open_cost = sum(p.cost_micro for p in portfolio.positions.values())

@@ -146,6 +146,13 @@ def read_heartbeat(conn: sqlite3.Connection) -> Heartbeat | None:
     return Heartbeat(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
 
 
+def read_feed_status(conn: sqlite3.Connection) -> str | None:
+    """Returns the JSON the engine last wrote about its feed (`feed_status.FeedStatus`), or
+    None when no session wrote one."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'feed_status'").fetchone()
+    return None if row is None else str(row[0])
+
+
 def read_marks(conn: sqlite3.Connection) -> dict[str, MarkRow]:
     """Returns the last recorded mark of each token, by mint."""
     return {

@@ -328,6 +328,7 @@ class Ledger:
         heartbeat: Heartbeat | None = None,
         usage: Iterable[UsageMinute] = (),
         resume: ResumePoint | None = None,
+        feed_status: str | None = None,
     ) -> None:
         """Commits buffered bookkeeping in one transaction.
 
@@ -336,7 +337,8 @@ class Ledger:
                 in the ledger (nothing of the flush is committed).
 
         `resume` may ride here, not with the fills: it is a cache of them, and losing the
-        newest one costs only a longer replay at the next start.
+        newest one costs only a longer replay at the next start. `feed_status` (the JSON of
+        `feed_status.FeedStatus`) replaces the `meta` row `health` and `status` read it from.
         """
         events, equity = list(events), list(equity)
         with self._transaction(durable=False) as c:
@@ -385,6 +387,11 @@ class Ledger:
                         resume.curve,
                         iso(time.time()),
                     ),
+                )
+            if feed_status is not None:
+                c.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('feed_status', ?)",
+                    (feed_status,),
                 )
             if heartbeat is not None:
                 c.execute(

@@ -9,6 +9,7 @@ from soltrader_tui.domain import MarketTick, Side, SwapQuote, Token
 from soltrader_tui.market.sim import SimMarket
 
 if TYPE_CHECKING:
+    from soltrader_tui.market.plausibility import FeedRefusal
     from soltrader_tui.net.usage import ProviderUsage, UsageMinute
 
 
@@ -48,6 +49,10 @@ class MarketFeed(Protocol):
         """Hands over (level, message) lines about the feed's health, each said once."""
         ...
 
+    def take_refused_prices(self) -> list[FeedRefusal]:
+        """Hands over prices that were not even numbers (text, NaN, a missing field)."""
+        ...
+
     async def aclose(self) -> None:
         """Releases what the feed holds (connections, tasks)."""
         ...
@@ -63,6 +68,9 @@ class OfflineFeed:
         return ()
 
     def take_notices(self) -> list[tuple[str, str]]:
+        return []
+
+    def take_refused_prices(self) -> list[FeedRefusal]:
         return []
 
     async def aclose(self) -> None:

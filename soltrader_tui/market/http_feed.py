@@ -4,9 +4,11 @@ It speaks the public shapes of Jupiter (Price API v3, `/swap/v1/quote`) and DexS
 (`/token-profiles/latest/v1`, `/tokens/v1/solana/...`), against the real APIs or the embedded
 market server. A background task polls at the configured pace and keeps the latest good price
 of every token; `poll` never waits on the network, it hands the engine what is known:
-- a price younger than `stale_after_s` is fresh: the engine may enter on it;
-- an older one, up to `max_exit_age_s`, is marked stale: exits only;
-- older still, the token is left out: no decision is made on a price that old.
+- a price younger than `stale_after_s` is fresh: the engine may decide on it;
+- an older one, up to `max_exit_age_s`, is marked stale: shown as the mark, no decision;
+- older still, the token is left out.
+Every price then passes the engine's plausibility screen (`market.plausibility`); prices that
+are not even numbers are handed over separately (`take_refused_prices`) to be refused there.
 A provider whose circuit is open is reported once, and again once it answers again.
 
 A stop lets the request already sent get its answer (for up to `STOP_GRACE_S`) and starts no
@@ -26,6 +28,7 @@ from soltrader_tui.clock import Clock
 from soltrader_tui.domain import MarketTick, Side, SwapQuote, Token
 from soltrader_tui.market import dexscreener, jupiter
 from soltrader_tui.market.errors import ResponseInvalid
+from soltrader_tui.market.plausibility import FeedRefusal, unreadable
 from soltrader_tui.net import ClientStopping, MeteredClient, ProviderError, ProviderUnavailable
 from soltrader_tui.net.usage import ProviderUsage, UsageMinute
 
@@ -35,6 +38,9 @@ DEX_PAIRS = "dex-pairs"
 
 STOP_GRACE_S = 1.0
 """How long a stop waits for the answer to a request already sent, then cancels it."""
+
+MAX_REFUSED_KEPT = 1000
+"""Most unreadable prices kept for the engine between two of its ticks."""
 
 T = TypeVar("T")
 
@@ -75,7 +81,7 @@ class HttpFeed:
         self._watchlist = list(watchlist)
         self._stale_after = stale_after_s
         self.max_exit_age_s = stale_after_s * 10
-        """Beyond this age a last good price is not used even to exit."""
+        """Beyond this age a last good price is not even shown as the mark."""
         self._price_every = price_every_s
         self._discover_every = discover_every_s
         self._advance = advance
@@ -84,6 +90,7 @@ class HttpFeed:
         self._seen: dict[str, _Seen] = {}
         self._tokens: dict[str, Token] = {}
         self._notices: list[tuple[str, str]] = []
+        self._refused: list[FeedRefusal] = []
         self._down: set[str] = set()
         """Providers whose last call failed."""
         self._circuit_open: set[str] = set()
@@ -139,6 +146,11 @@ class HttpFeed:
         """Hands over (level, message) lines about the feed's health, each said once."""
         notices, self._notices = self._notices, []
         return notices
+
+    def take_refused_prices(self) -> list[FeedRefusal]:
+        """Hands over prices that were not even numbers (text, NaN, a missing field)."""
+        refused, self._refused = self._refused, []
+        return refused
 
     async def aclose(self) -> None:
         """Stops polling (the request in flight is answered first, see STOP_GRACE_S) and
@@ -200,6 +212,19 @@ class HttpFeed:
             now = self._clock.now()
             for mint, price in batch.prices.items():
                 self._remember(mint, price, now)
+            self._note_unreadable(batch.problems, body)
+
+    def _note_unreadable(self, problems: Sequence[ResponseInvalid], body: object) -> None:
+        """Keeps the tracked tokens' prices that were not numbers, for the engine's refusals."""
+        if not isinstance(body, dict):
+            return
+        for problem in problems:
+            mint = problem.field.split(".", 1)[0]
+            pair = self._pairs.get(mint)
+            if pair is not None and problem.field in (mint, f"{mint}.usdPrice"):
+                refusal = unreadable(body.get(mint))
+                if len(self._refused) < MAX_REFUSED_KEPT:  # drained every tick; a bound anyway
+                    self._refused.append(FeedRefusal(mint, pair.base_symbol, refusal))
 
     def _remember(self, mint: str, price: jupiter.PriceV3, now: float) -> None:
         pair = self._pairs.get(mint)
@@ -227,8 +252,8 @@ class HttpFeed:
                 self._circuit_open.add(provider)
                 self._notice(
                     "warning",
-                    f"{provider} circuit open: polling paused, exits use the last good prices "
-                    f"for up to {self.max_exit_age_s:g} s ({exc})",
+                    f"{provider} circuit open: polling paused, no decision on prices older "
+                    f"than {self._stale_after:g} s until it answers ({exc})",
                 )
             return None
         except ProviderError as exc:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from soltrader_tui.net.breaker import CircuitState
-from soltrader_tui.net.client import MeteredClient, ProviderPolicy
+from soltrader_tui.net.client import MeteredClient
 from soltrader_tui.net.errors import (
     ClientStopping,
     ProviderError,
     ProviderUnavailable,
     RequestFailed,
 )
+from soltrader_tui.net.policy import ProviderPolicy
 from soltrader_tui.net.usage import ProviderUsage, UsageMinute
 
 __all__ = [

@@ -5,7 +5,10 @@ States, as the API panel shows them:
 * `closed`: calls go through; consecutive failed calls are counted, a success resets the count.
 * `open`: after `failures` consecutive failed calls (or when the provider told us to wait
   longer than we are willing to block). No request is sent; callers get `ProviderUnavailable`
-  at once and skip that poll. After `cooldown_s` the breaker turns half-open.
+  at once and skip that poll. After the cool-down the breaker turns half-open. With
+  `first_cooldown_s` the cool-down grows with each opening in a row: `first_cooldown_s`, then
+  double that, and so on up to `cooldown_s`; a short outage is probed again within seconds,
+  a long one is not hammered.
 * `half_open`: exactly one call (the probe) is let through; others are still refused. The
   probe's success closes the circuit; its failure re-opens it for another cooldown.
 """
@@ -36,13 +39,17 @@ class CircuitBreaker:
         failures: int,
         cooldown_s: float,
         *,
+        first_cooldown_s: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """Builds a closed breaker.
 
         Args:
             failures: Consecutive failed calls that open the circuit (>= 1).
-            cooldown_s: Seconds the circuit stays open before a probe (>= 0).
+            cooldown_s: Seconds the circuit stays open before a probe (>= 0); with
+                `first_cooldown_s`, the most it grows to.
+            first_cooldown_s: Cool-down of the first opening, doubled at each opening in a
+                row (None: always `cooldown_s`).
             monotonic: Clock the cooldown is measured on.
         """
         if failures < 1:
@@ -51,6 +58,13 @@ class CircuitBreaker:
             raise ValueError(f"breaker cooldown must be >= 0, got {cooldown_s}")
         self.failures = failures
         self.cooldown_s = cooldown_s
+        self.first_cooldown_s = cooldown_s if first_cooldown_s is None else first_cooldown_s
+        if not 0 <= self.first_cooldown_s <= cooldown_s:
+            raise ValueError(
+                f"breaker first cooldown must be within 0..{cooldown_s}, got {first_cooldown_s}"
+            )
+        self._openings = 0
+        """Openings since the last success: the next cool-down doubles with each."""
         self._monotonic = monotonic
         self._consecutive = 0
         self._open_until = -math.inf
@@ -65,6 +79,18 @@ class CircuitBreaker:
         if self._probing or self._monotonic() >= self._open_until:
             return "half_open"
         return "open"
+
+    @property
+    def next_probe_in_s(self) -> float | None:
+        """Seconds until a probe is let through (0 when one may go now); None when closed."""
+        if not self._is_open:
+            return None
+        return max(self._open_until - self._monotonic(), 0.0)
+
+    @property
+    def cooldown_now_s(self) -> float:
+        """The cool-down the next opening will get."""
+        return min(self.cooldown_s, self.first_cooldown_s * 2.0**self._openings)
 
     @property
     def consecutive_failures(self) -> int:
@@ -91,6 +117,7 @@ class CircuitBreaker:
     def record_success(self) -> None:
         """A call succeeded (or the provider answered a well-formed refusal): close."""
         self._consecutive = 0
+        self._openings = 0
         self._is_open = False
         self._probing = False
         self._open_until = -math.inf
@@ -99,7 +126,9 @@ class CircuitBreaker:
         """A call failed: count it; open at the threshold, re-open after a failed probe."""
         self._consecutive += 1
         if self._probing or self._consecutive >= self.failures:
-            self._open(self._monotonic() + self.cooldown_s)
+            cooldown = self.cooldown_now_s
+            self._openings += 1
+            self._open(self._monotonic() + cooldown)
 
     def hold(self, until: float) -> None:
         """Opens the circuit until monotonic time `until`, however few failures there were."""

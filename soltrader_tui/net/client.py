@@ -44,8 +44,6 @@ import json
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
 
 import httpx2
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -56,8 +54,10 @@ from soltrader_tui.net.errors import (
     ProviderUnavailable,
     RequestFailed,
 )
+from soltrader_tui.net.policy import ProviderPolicy
 from soltrader_tui.net.ratelimit import SlidingWindowLimiter
 from soltrader_tui.net.usage import (
+    FailureKind,
     ProviderUsage,
     UsageMinute,
     UsageTally,
@@ -68,49 +68,6 @@ from soltrader_tui.net.usage import (
 
 _PROVIDER_DOWN_4XX = frozenset({401, 403})
 """4xx answers that mean every call will fail (bad or missing key): they trip the breaker."""
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderPolicy:
-    """How one provider is called: its limit, timeout, retries and breaker."""
-
-    name: str
-    max_requests: int
-    """Requests allowed in any window of `per_seconds` (the provider's documented limit)."""
-    per_seconds: float
-    timeout_s: float = 10.0
-    """Bound on one attempt: connect, send, and read the whole body."""
-    max_attempts: int = 4
-    """Attempts per call, the first included."""
-    backoff_base_s: float = 0.5
-    backoff_max_s: float = 8.0
-    """Longest wait between attempts; a provider asking for more makes the call fail fast."""
-    breaker_failures: int = 5
-    """Consecutive failed calls that open the circuit."""
-    breaker_cooldown_s: float = 30.0
-    """Seconds the circuit stays open before one probe call is let through."""
-    min_interval_s: float = 0.0
-    """Least spacing between requests, to spread them evenly (0 = bursts allowed)."""
-    default_headers: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False)
-    """Sent with every request (e.g. `x-api-key`); values are secret and never shown."""
-
-    def __post_init__(self) -> None:
-        for name in ("max_requests", "max_attempts", "breaker_failures"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{self.name}: {name} must be >= 1, got {getattr(self, name)}")
-        for name in ("per_seconds", "timeout_s"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{self.name}: {name} must be > 0, got {getattr(self, name)}")
-        for name in ("backoff_base_s", "backoff_max_s", "breaker_cooldown_s", "min_interval_s"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{self.name}: {name} must be >= 0, got {getattr(self, name)}")
-        # A read-only copy: the caller's dict can change neither the headers nor the secrets.
-        object.__setattr__(self, "default_headers", MappingProxyType(dict(self.default_headers)))
-
-    @property
-    def header_names(self) -> tuple[str, ...]:
-        """Names of the default headers (safe to show; the values are not)."""
-        return tuple(self.default_headers)
 
 
 class _AttemptFailed(Exception):
@@ -156,7 +113,10 @@ class _Provider:
             sleep=sleep,
         )
         self.breaker = CircuitBreaker(
-            policy.breaker_failures, policy.breaker_cooldown_s, monotonic=monotonic
+            policy.breaker_failures,
+            policy.breaker_cooldown_s,
+            first_cooldown_s=min(policy.breaker_first_cooldown_s, policy.breaker_cooldown_s),
+            monotonic=monotonic,
         )
         self.tally = UsageTally(policy.name)
         self.headers = dict(policy.default_headers)
@@ -296,9 +256,13 @@ class MeteredClient:
                     url, params=params, headers=p.headers, timeout=p.timeout
                 )
         except (httpx2.TimeoutException, TimeoutError):
-            raise self._failure(p, url, f"timeout after {p.policy.timeout_s:g}s") from None
+            raise self._failure(
+                p, url, f"timeout after {p.policy.timeout_s:g}s", kind="timeout"
+            ) from None
         except httpx2.RequestError as exc:
-            raise self._failure(p, url, f"connection error ({type(exc).__name__})") from None
+            raise self._failure(
+                p, url, f"connection error ({type(exc).__name__})", kind="connection"
+            ) from None
         wall = self._wall()
         p.tally.record_latency(wall, (self._monotonic() - started) * 1000)
         budget = parse_budget(response.headers, wall)
@@ -311,7 +275,7 @@ class MeteredClient:
             return json.loads(response.content)
         except ValueError:
             raise self._failure(
-                p, url, f"malformed JSON (HTTP {status})", retryable=False
+                p, url, f"malformed JSON (HTTP {status})", retryable=False, kind="invalid"
             ) from None
 
     def _failure(
@@ -324,11 +288,14 @@ class MeteredClient:
         provider_fault: bool = True,
         rate_limited: bool = False,
         wait_s: float | None = None,
+        kind: FailureKind,
     ) -> _AttemptFailed:
         """Counts a failed attempt and builds what the retry loop sees."""
         reason = _redact(reason, p.secrets)
         path = _redact(httpx2.URL(url).path, p.secrets)
-        p.tally.count_error(self._wall(), f"{reason} on {path}", rate_limited=rate_limited)
+        p.tally.count_error(
+            self._wall(), f"{reason} on {path}", rate_limited=rate_limited, kind=kind
+        )
         return _AttemptFailed(
             reason, retryable=retryable, provider_fault=provider_fault, wait_s=wait_s
         )
@@ -340,7 +307,12 @@ class MeteredClient:
         reason = f"HTTP {status}"
         if status != 429 and status < 500:
             return self._failure(
-                p, url, reason, retryable=False, provider_fault=status in _PROVIDER_DOWN_4XX
+                p,
+                url,
+                reason,
+                retryable=False,
+                provider_fault=status in _PROVIDER_DOWN_4XX,
+                kind="refused",
             )
         wait_s = parse_retry_after(response.headers.get("retry-after"), wall)
         if wait_s is None and status == 429:
@@ -358,7 +330,13 @@ class MeteredClient:
             else:
                 p.limiter.pause_until(until)
         return self._failure(
-            p, url, reason, retryable=retryable, rate_limited=status == 429, wait_s=wait_s
+            p,
+            url,
+            reason,
+            retryable=retryable,
+            rate_limited=status == 429,
+            wait_s=wait_s,
+            kind="rate_limited" if status == 429 else "server_error",
         )
 
     def report_invalid(self, provider: str, reason: str) -> None:
@@ -371,11 +349,14 @@ class MeteredClient:
             reason: What was wrong, for the API panel's last error.
         """
         p = self._get(provider)
-        p.tally.count_error(self._wall(), f"invalid body: {_redact(reason, p.secrets)}")
+        p.tally.count_error(
+            self._wall(), f"invalid body: {_redact(reason, p.secrets)}", kind="invalid"
+        )
 
     def usage(self) -> list[ProviderUsage]:
         """Returns each provider's usage now, in the order the policies were given."""
         now = self._monotonic()
+        wall = self._wall()
         out = []
         for name, p in self._providers.items():
             tally = p.tally
@@ -395,6 +376,9 @@ class MeteredClient:
                     provider_reset_ts=tally.budget.reset_ts,
                     circuit=p.breaker.state,
                     last_error=tally.last_error,
+                    next_probe_in_s=p.breaker.next_probe_in_s,
+                    consecutive_failures=p.breaker.consecutive_failures,
+                    recent_failures=tally.recent_failures(wall),
                 )
             )
         return out

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import email.utils
 import math
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 from soltrader_tui.net.breaker import CircuitState
 
@@ -30,6 +31,13 @@ MINUTE_LATENCIES = 2000
 """Latencies kept per minute for the ledger's p50/p95 (about 33 requests a second)."""
 MAX_MINUTES = 60
 """Minutes kept per provider when `take_minutes` is not called; the oldest is dropped."""
+RECENT_FAILURES_S = 120.0
+"""How far back `recent_failures` counts failed attempts by kind (health's 429 window)."""
+RECENT_FAILURES_KEPT = 5000
+"""Most failed attempts remembered for `recent_failures`."""
+FailureKind = Literal["connection", "timeout", "server_error", "rate_limited", "refused", "invalid"]
+"""What went wrong with one attempt: no connection, no answer in time, a 5xx, a 429, another
+4xx, or an answer that was not the expected JSON."""
 _REASON_CHARS = 200
 _UNIX_TS_FLOOR = 1e9
 """`x-ratelimit-reset` values from here up are unix times (2001 on); below, seconds from now."""
@@ -57,6 +65,12 @@ class ProviderUsage:
     """Unix time the provider says its window resets (`x-ratelimit-reset`)."""
     circuit: CircuitState
     last_error: str | None
+    next_probe_in_s: float | None = None
+    """Seconds until the open circuit lets a probe through (0: one may go now); None: closed."""
+    consecutive_failures: int = 0
+    """Failed calls since the last success."""
+    recent_failures: Mapping[str, int] = field(default_factory=dict)
+    """Failed attempts in the last `RECENT_FAILURES_S` seconds, by `FailureKind`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +215,7 @@ class UsageTally:
         self.last_error: str | None = None
         self.budget = ProviderBudget(None, None, None)
         self._recent: deque[float] = deque(maxlen=RECENT_LATENCIES)
+        self._failures: deque[tuple[float, str]] = deque(maxlen=RECENT_FAILURES_KEPT)
         self._minutes: dict[int, _Minute] = {}
 
     def _minute(self, wall_now: float) -> _Minute:
@@ -218,8 +233,23 @@ class UsageTally:
         self.calls += 1
         self._minute(wall_now).calls += 1
 
-    def count_error(self, wall_now: float, reason: str, *, rate_limited: bool = False) -> None:
-        """Counts one failed attempt (and a 429 when `rate_limited`), keeping its reason."""
+    def count_error(
+        self,
+        wall_now: float,
+        reason: str,
+        *,
+        rate_limited: bool = False,
+        kind: FailureKind | None = None,
+    ) -> None:
+        """Counts one failed attempt (and a 429 when `rate_limited`), keeping its reason.
+
+        Args:
+            wall_now: Unix time of the failure.
+            reason: What happened, for the API panel's last error.
+            rate_limited: The provider answered 429.
+            kind: What went wrong (a 429 is `rate_limited` when not given).
+        """
+        self._failures.append((wall_now, kind or ("rate_limited" if rate_limited else "invalid")))
         self.errors += 1
         bucket = self._minute(wall_now)
         bucket.errors += 1
@@ -243,6 +273,12 @@ class UsageTally:
             old.limit if budget.limit is None else budget.limit,
             old.reset_ts if budget.reset_ts is None else budget.reset_ts,
         )
+
+    def recent_failures(self, wall_now: float) -> dict[str, int]:
+        """Returns failed attempts in the last `RECENT_FAILURES_S` seconds, by kind."""
+        while self._failures and self._failures[0][0] < wall_now - RECENT_FAILURES_S:
+            self._failures.popleft()
+        return dict(Counter(kind for _, kind in self._failures))
 
     def percentiles(self) -> tuple[float | None, float | None]:
         """Returns (p50, p95) in ms over the recent window."""

@@ -36,10 +36,12 @@ def make_policy(
     backoff_max_s: float = 2.0,
     breaker_failures: int = 5,
     breaker_cooldown_s: float = 30.0,
+    breaker_first_cooldown_s: float | None = None,
     min_interval_s: float = 0.0,
     default_headers: Mapping[str, str] | None = None,
 ) -> ProviderPolicy:
-    """A policy with fast test defaults: generous limit, short backoff, 1 s timeout."""
+    """A policy with fast test defaults: generous limit, short backoff, 1 s timeout, and a
+    fixed breaker cool-down unless `breaker_first_cooldown_s` makes it grow."""
     return ProviderPolicy(
         name,
         max_requests=max_requests,
@@ -50,6 +52,9 @@ def make_policy(
         backoff_max_s=backoff_max_s,
         breaker_failures=breaker_failures,
         breaker_cooldown_s=breaker_cooldown_s,
+        breaker_first_cooldown_s=(
+            breaker_cooldown_s if breaker_first_cooldown_s is None else breaker_first_cooldown_s
+        ),
         min_interval_s=min_interval_s,
         default_headers=default_headers or {},
     )

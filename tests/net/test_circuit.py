@@ -149,3 +149,36 @@ class TestRecovery:
             switch.reply = OK
             assert await client.get_json("jupiter", server.url_for("/p")) == {"ok": True}
             assert client.usage()[0].circuit == "closed"
+
+
+class TestGrowingCooldown:
+    """A short outage is probed within seconds; each failed probe doubles the wait."""
+
+    async def test_cooldown_doubles_to_the_max_and_resets_on_success(
+        self, server: LoopbackServer
+    ) -> None:
+        switch = Switch()
+        server.route("/p", switch)
+        clock = ManualClock()
+        policy = make_policy(
+            breaker_failures=3, breaker_cooldown_s=30, breaker_first_cooldown_s=2, max_attempts=1
+        )
+        async with MeteredClient({"jupiter": policy}, monotonic=clock) as client:
+            url = server.url_for("/p")
+            await fail_until_open(client, url)
+            waits = []
+            for _ in range(6):
+                with pytest.raises(ProviderUnavailable) as refused:
+                    await client.get_json("jupiter", url)
+                waits.append(refused.value.retry_in_s)
+                clock.advance(refused.value.retry_in_s)
+                with pytest.raises(RequestFailed):  # the probe fails: open again, longer
+                    await client.get_json("jupiter", url)
+            assert waits == [2, 4, 8, 16, 30, 30]
+            clock.advance(30)
+            switch.reply = OK
+            await client.get_json("jupiter", url)
+            switch.reply = DOWN
+            await fail_until_open(client, url)
+            with pytest.raises(ProviderUnavailable, match=r"next probe in 2\.0s"):
+                await client.get_json("jupiter", url)

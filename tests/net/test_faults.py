@@ -155,6 +155,23 @@ class TestTransportFaults:
             with pytest.raises(RequestFailed, match="connection error"):
                 await client.get_json("jupiter", url)
             assert client.usage()[0].errors == 2
+            # Named by kind, so `health` says "connection failures", not just "errors".
+            assert client.usage()[0].recent_failures == {"connection": 2}
+
+    async def test_failures_are_counted_by_kind(self, server: LoopbackServer) -> None:
+        server.script(
+            "/p",
+            [
+                Reply.json({}, status=503),
+                Reply.json({}, status=429, headers={"retry-after": "0"}),
+                Reply.json({}, status=404),
+            ],
+        )
+        async with MeteredClient({"jupiter": make_policy(max_attempts=3)}) as client:
+            with pytest.raises(RequestFailed):
+                await client.get_json("jupiter", server.url_for("/p"))
+            kinds = client.usage()[0].recent_failures
+        assert kinds == {"server_error": 1, "rate_limited": 1, "refused": 1}
 
 
 class TestBadAnswers:
