@@ -284,7 +284,7 @@ class EngineBooks:
             self._watch_equity(self._market_ts, record=True)
         # The totals are the cache's, which holds only committed fills (a fill whose commit
         # failed was taken back out); shown only once the flush carrying them committed.
-        summary = EventRow(
+        summary = self._log.line(
             self._market_ts or self._clock.now(),
             "info",
             "engine",

@@ -17,7 +17,6 @@ from soltrader_tui.control import STOP_FILE, transition
 from soltrader_tui.domain import MarketTick, Token, TradingState
 from soltrader_tui.eventlog import DecisionLog
 from soltrader_tui.ledger.control import Command
-from soltrader_tui.ledger.rows import EventRow
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.portfolio import Portfolio
 from soltrader_tui.risk import BreakerCleared, BreakerEvent
@@ -130,7 +129,7 @@ class EngineControls:
         return left
 
     def _set_state(self, state: TradingState, reason: str, actor: str, ts: float) -> None:
-        line = EventRow(
+        line = self._log.line(
             ts,
             "warning" if state is not TradingState.ACTIVE else "info",
             "state",
