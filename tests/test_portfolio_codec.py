@@ -170,6 +170,16 @@ class TestEveryFieldIsNamed:
             decode_portfolio(json.dumps(data))
         assert str(raised.value) == f"saved {field}: {expected}, got {bad!r}"
 
+    @pytest.mark.parametrize(
+        ("field", "width"), [("positions", 9), ("strategies", 4), ("recent_trips", 6)]
+    )
+    def test_row_shapes(self, field: str, width: int) -> None:
+        data = saved_text()
+        data[field] = [["x"]]
+        with pytest.raises(CodecError) as raised:
+            decode_portfolio(json.dumps(data))
+        assert str(raised.value) == f"saved portfolio: {field} is not a list of {width}-item rows"
+
     def test_counts(self) -> None:
         data = saved_text()
         data["wins"] = 2  # more wins than round trips
