@@ -134,20 +134,32 @@ class TestDiskFillsUnderARealEngine:
             assert "Traceback" not in again.stderr and MESSAGE.search(again.stderr)
             assert ledger_fill_lines(db) == held, "every committed fill intact"
 
-            sup = cli.start("supervise", "--speed", "max", "--duration", "60", "--config", config)
-            try:
-                deadline = time.monotonic() + 60
-                log = data / "logs" / "supervisor.log"
-                while "waiting for free space" not in (log.read_text() if log.exists() else ""):
-                    assert time.monotonic() < deadline, "the supervisor never waited for space"
-                    assert sup.poll() is None, sup.communicate()[1][-2000:]
-                    time.sleep(0.2)
-                ballast.unlink()
-                _, err = sup.communicate(timeout=120)
-            finally:
-                if sup.poll() is None:
-                    sup.send_signal(signal.SIGINT)
-                    sup.communicate(timeout=30)
+            # The supervisor's stderr goes to a file off the full disk: its log file lies on
+            # that disk, and whether a line still fits there is a race with the engine's writes.
+            sup_err = tmp_path / "supervise.err"
+            with sup_err.open("w", encoding="utf-8") as err_file:
+                sup = subprocess.Popen(
+                    cli.argv("supervise", "--speed", "max", "--duration", "60", "--config", config),
+                    cwd=cli.cwd,
+                    env=cli.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=err_file,
+                    text=True,
+                )
+                cli.started.append(sup)
+                try:
+                    deadline = time.monotonic() + 90
+                    while "waiting for free space" not in sup_err.read_text(encoding="utf-8"):
+                        assert time.monotonic() < deadline, "the supervisor never waited for space"
+                        assert sup.poll() is None, sup_err.read_text(encoding="utf-8")[-2000:]
+                        time.sleep(0.2)
+                    ballast.unlink()
+                    sup.wait(timeout=120)
+                finally:
+                    if sup.poll() is None:
+                        sup.send_signal(signal.SIGINT)
+                        sup.wait(timeout=30)
+            err = sup_err.read_text(encoding="utf-8")
             assert sup.returncode == 0, err[-3000:]
             assert err.count("started engine") == 2, err[-3000:]
             assert "MB free on" in err and "session stopped" in err
