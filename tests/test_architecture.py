@@ -42,10 +42,21 @@ class TestLayering:
 
     def test_engine_and_status_do_not_import_textual(self) -> None:
         code = (
-            "import sys, soltrader_tui.engine, soltrader_tui.status, soltrader_tui.session, "
-            "soltrader_tui.commands\n"
+            "import sys, soltrader_tui.engine.engine, soltrader_tui.monitor.ledger_view, "
+            "soltrader_tui.engine.runtime, soltrader_tui.commands.run\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual' "
             "or m.startswith('soltrader_tui.tui')))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+        )
+        assert out.stdout.strip() == "[]"
+
+    def test_tui_package_does_not_import_the_app(self) -> None:
+        code = (
+            "import sys, soltrader_tui.tui\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual' "
+            "or m.startswith('soltrader_tui.tui.')))"
         )
         out = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
@@ -59,9 +70,9 @@ class TestPureCore:
     PURE = (
         "soltrader_tui.domain",
         "soltrader_tui.clock",
-        "soltrader_tui.portfolio",
-        "soltrader_tui.equity_curve",
-        "soltrader_tui.portfolio_codec",
+        "soltrader_tui.portfolio.portfolio",
+        "soltrader_tui.portfolio.equity_curve",
+        "soltrader_tui.portfolio.codec",
         "soltrader_tui.risk",
         "soltrader_tui.strategies",
     )

@@ -32,7 +32,6 @@ from soltrader_tui.ledger.connect import (
     connect,
     inspect_schema,
 )
-from soltrader_tui.ledger.control import ControlRequest, pending
 from soltrader_tui.ledger.highwater import HighWaterKeeper, read_committed
 from soltrader_tui.ledger.reads import (
     MarketTimes,
@@ -50,6 +49,7 @@ from soltrader_tui.ledger.reads import (
     read_resume,
     read_trading_state,
 )
+from soltrader_tui.ledger.requests import ControlRequest, pending
 from soltrader_tui.ledger.rows import (
     EquityPoint,
     EventRow,
