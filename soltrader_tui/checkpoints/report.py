@@ -15,13 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from soltrader_tui import __version__
-from soltrader_tui.ledger.connect import (
-    LedgerError,
-    check_file,
-    check_integrity,
-    connect,
-    inspect_schema,
-)
+from soltrader_tui.ledger.connect import check_file, check_integrity, connect, inspect_schema
+from soltrader_tui.ledger.errors import LedgerError
 from soltrader_tui.ledger.lock import engine_running, lock_path
 from soltrader_tui.ledger.rows import from_iso
 from soltrader_tui.monitor.ledger_view import StatusReport, read_status

@@ -23,13 +23,8 @@ from soltrader_tui.checkpoints.report import (
     CheckpointError,
     write_contents,
 )
-from soltrader_tui.ledger.connect import (
-    LedgerError,
-    check_file,
-    check_integrity,
-    connect,
-    inspect_schema,
-)
+from soltrader_tui.ledger.connect import check_file, check_integrity, connect, inspect_schema
+from soltrader_tui.ledger.errors import LedgerError
 from soltrader_tui.ledger.highwater import forget_mark
 from soltrader_tui.ledger.lock import EngineLock
 

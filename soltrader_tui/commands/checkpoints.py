@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from soltrader_tui.commands.common import EXIT_OK, EXIT_USAGE, fail, ledger_error_message
 from soltrader_tui.config.errors import ConfigError
-from soltrader_tui.ledger.connect import LedgerError, NotALedger
+from soltrader_tui.ledger.errors import LedgerError, NotALedger
 
 if TYPE_CHECKING:
     from soltrader_tui.checkpoints.store import CheckpointInfo

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED
-from soltrader_tui.ledger.connect import LedgerError, NotALedger
+from soltrader_tui.ledger.errors import LedgerError, NotALedger
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 
 EXIT_OK = 0

@@ -9,7 +9,7 @@ from typing import Literal
 
 from soltrader_tui.commands.common import EXIT_OK, fail, ledger_path
 from soltrader_tui.config.errors import ConfigError
-from soltrader_tui.ledger.connect import LedgerError
+from soltrader_tui.ledger.errors import LedgerError
 
 
 def control(args: argparse.Namespace, command: Literal["stop", "resume"]) -> int:

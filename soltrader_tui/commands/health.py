@@ -18,7 +18,7 @@ from typing import TextIO
 from soltrader_tui import __version__
 from soltrader_tui.commands.common import fail, ledger_error_message, ledger_path
 from soltrader_tui.config.errors import ConfigError
-from soltrader_tui.ledger.connect import LedgerError
+from soltrader_tui.ledger.errors import LedgerError
 from soltrader_tui.monitor.health import HealthReport, Level, assess, health_json, unreadable
 from soltrader_tui.monitor.health_reads import read_recent
 from soltrader_tui.monitor.ledger_view import read_status

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from soltrader_tui import __version__, interrupts
 from soltrader_tui.commands.common import EXIT_OK, fail, write_failed
 from soltrader_tui.config.errors import ConfigError
-from soltrader_tui.ledger.connect import LedgerDamaged, LedgerError
+from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ import json
 
 from soltrader_tui.commands.common import EXIT_OK, fail, ledger_error_message, ledger_path
 from soltrader_tui.config.errors import ConfigError
-from soltrader_tui.ledger.connect import LedgerError
+from soltrader_tui.ledger.errors import LedgerError
 
 
 def status(args: argparse.Namespace) -> int:

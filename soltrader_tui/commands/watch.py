@@ -7,7 +7,7 @@ import argparse
 from soltrader_tui import __version__
 from soltrader_tui.commands.common import fail, ledger_error_message
 from soltrader_tui.config.errors import ConfigError
-from soltrader_tui.ledger.connect import LedgerError
+from soltrader_tui.ledger.errors import LedgerError
 
 
 def watch(args: argparse.Namespace) -> int:

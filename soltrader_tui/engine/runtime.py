@@ -20,13 +20,8 @@ from soltrader_tui.config.model import Config
 from soltrader_tui.config.paths import Paths, ensure_dirs
 from soltrader_tui.domain import Mode, usd_to_micro
 from soltrader_tui.engine.engine import Engine
-from soltrader_tui.ledger.connect import (
-    IntegrityCheck,
-    LedgerDamaged,
-    LedgerError,
-    NotALedger,
-    check_file,
-)
+from soltrader_tui.ledger.connect import IntegrityCheck, check_file
+from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError, NotALedger
 from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.log import LOGGER, MarketTimeFormatter, log_file
 from soltrader_tui.ledger.store import Ledger

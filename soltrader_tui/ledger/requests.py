@@ -14,14 +14,8 @@ from pathlib import Path
 from typing import Literal
 
 from soltrader_tui.domain import TradingState
-from soltrader_tui.ledger.connect import (
-    LedgerDamaged,
-    LedgerError,
-    check_file,
-    check_integrity,
-    connect,
-    inspect_schema,
-)
+from soltrader_tui.ledger.connect import check_file, check_integrity, connect, inspect_schema
+from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.rows import iso
 from soltrader_tui.ledger.schema import SCHEMA_VERSION

@@ -162,7 +162,7 @@ def _v3(conn: sqlite3.Connection) -> None:
 
 
 def _backfill_realized(conn: sqlite3.Connection) -> None:
-    from soltrader_tui.ledger.connect import LedgerError
+    from soltrader_tui.ledger.errors import LedgerError
     from soltrader_tui.ledger.reads import read_fills
     from soltrader_tui.portfolio.portfolio import Portfolio, PortfolioError
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from soltrader_tui import __version__
 from soltrader_tui.domain import Mode, TradingState
-from soltrader_tui.ledger.connect import LedgerDamaged, LedgerError, check_integrity, open_reader
+from soltrader_tui.ledger.connect import check_integrity, open_reader
+from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.reads import (
     read_api_totals,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from soltrader_tui.ledger import requests
-from soltrader_tui.ledger.connect import LedgerError
+from soltrader_tui.ledger.errors import LedgerError
 from soltrader_tui.ledger.requests import Command
 from soltrader_tui.monitor.ledger_view import RECENT_FILLS, StatusReport, read_status
 from soltrader_tui.snapshot import EngineSnapshot

@@ -19,7 +19,7 @@ from soltrader_tui.commands.status import status
 from soltrader_tui.domain import TradingState
 from soltrader_tui.ledger import Ledger, open_reader
 from soltrader_tui.ledger.lock import EngineLock
-from soltrader_tui.ledger.rows import EventRow, Heartbeat, iso
+from soltrader_tui.ledger.rows import EventRow, Heartbeat, UsageMinute, iso
 from soltrader_tui.monitor.health import (
     API_ERROR_SHARE,
     API_MIN_ERRORS,
@@ -47,7 +47,7 @@ from soltrader_tui.monitor.health_reads import (
     read_recent_errors,
 )
 from soltrader_tui.monitor.ledger_view import StatusReport, read_status
-from soltrader_tui.net.usage import UsageMinute, minute_text
+from soltrader_tui.net.usage import minute_text
 from soltrader_tui.snapshot import EngineSnapshot, LogLine, ScoreView
 
 NOW = 1_800_000_000.0

@@ -6,10 +6,10 @@ import time
 from pathlib import Path
 
 from soltrader_tui.ledger import Ledger
-from soltrader_tui.ledger.rows import MarkRow
+from soltrader_tui.ledger.rows import MarkRow, UsageMinute
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.monitor.ledger_view import read_status, status_json
-from soltrader_tui.net.usage import UsageMinute, minute_text
+from soltrader_tui.net.usage import minute_text
 from tests.factories import WIF, engine_on_sim, make_token, record_buy
 
 START = 1_767_225_600.0
