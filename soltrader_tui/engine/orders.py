@@ -38,8 +38,8 @@ class Trader:
         portfolio: Portfolio,
         last_fill_id: int,
     ) -> None:
-        """Takes over a portfolio rebuilt from `ledger` (see `resume.restore`), which includes
-        the fills up to `last_fill_id`."""
+        """Takes over a portfolio rebuilt from `ledger` (see `portfolio.resume.restore`), which
+        includes the fills up to `last_fill_id`."""
         self._ledger = ledger
         self._executor = executor
         self._log = log

@@ -261,7 +261,7 @@ class _QuietFileHandler(logging.handlers.RotatingFileHandler):
 def configure_logging(paths: Paths, *, to_stderr: bool) -> None:
     """Sends engine log lines to the ledger's rotating log file and, headless, to stderr.
 
-    The file is the ledger's own (`ledger_log.log_file`): sessions on different ledgers do not
+    The file is the ledger's own (`ledger.log.log_file`): sessions on different ledgers do not
     interleave, and the first line names the ledger.
     """
     LOGGER.setLevel(logging.INFO)

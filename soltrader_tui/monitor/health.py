@@ -1,6 +1,6 @@
 """Provides the health assessment: is the bot OK, judged from what the ledger says.
 
-`assess` is pure: it takes a `StatusReport` (from `status.read_status`) and the few recent
+`assess` is pure: it takes a `StatusReport` (from `ledger_view.read_status`) and the few recent
 figures the report lacks (`RecentActivity`, read by `health_reads`), and returns one `Check`
 per concern. The overall level is the worst check, and it is also the exit code of
 `soltrader-tui health`: 0 ok, 1 degraded, 2 failing.
@@ -158,7 +158,7 @@ def assess(report: StatusReport, recent: RecentActivity, now_wall: float) -> Hea
     """Judges a ledger's health.
 
     Args:
-        report: What `status.read_status` read.
+        report: What `ledger_view.read_status` read.
         recent: The recent figures `health_reads.read_recent` read.
         now_wall: Wall time of the check, unix seconds.
 
