@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from soltrader_tui import __version__
-from soltrader_tui.checkpoint_report import backup_ledger
-from soltrader_tui.checkpoints import take_checkpoint
+from soltrader_tui.checkpoints.report import backup_ledger
+from soltrader_tui.checkpoints.store import take_checkpoint
 from soltrader_tui.ledger.rows import iso
 from soltrader_tui.ledger.store import Ledger
 

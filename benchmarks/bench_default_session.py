@@ -19,8 +19,8 @@ from pathlib import Path
 
 import psutil
 
-from soltrader_tui.config import Config
-from soltrader_tui.engine import Engine
+from soltrader_tui.config.model import Config
+from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.sources import build_market
 

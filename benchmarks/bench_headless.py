@@ -19,9 +19,9 @@ from pathlib import Path
 
 from soltrader_tui import __version__
 from soltrader_tui.clock import VirtualClock
-from soltrader_tui.config import Config
+from soltrader_tui.config.model import Config
 from soltrader_tui.domain import usd_to_micro
-from soltrader_tui.engine import Engine
+from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from soltrader_tui.ledger import Ledger
-from soltrader_tui.resume import restore
+from soltrader_tui.portfolio.resume import restore
 
 
 def main() -> int:

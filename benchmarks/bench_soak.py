@@ -16,8 +16,8 @@ from pathlib import Path
 import psutil
 
 from soltrader_tui.clock import VirtualClock
-from soltrader_tui.config import Config
-from soltrader_tui.engine import Engine
+from soltrader_tui.config.model import Config
+from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket

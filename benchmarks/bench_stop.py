@@ -23,11 +23,10 @@ import time
 from pathlib import Path
 
 from soltrader_tui.clock import WallClock
-from soltrader_tui.config import Config
+from soltrader_tui.config.model import Config
 from soltrader_tui.domain import Fill, Order
-from soltrader_tui.engine import Engine
-from soltrader_tui.ledger import Ledger
-from soltrader_tui.ledger import control as requests
+from soltrader_tui.engine.engine import Engine
+from soltrader_tui.ledger import Ledger, requests
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from soltrader_tui import __version__
 from soltrader_tui.domain import Fill
-from soltrader_tui.equity_curve import EquityCurve
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.rows import iso
 from soltrader_tui.market.sim import SimMarket
-from soltrader_tui.portfolio import Portfolio
-from soltrader_tui.resume import resume_point
+from soltrader_tui.portfolio.equity_curve import EquityCurve
+from soltrader_tui.portfolio.portfolio import Portfolio
+from soltrader_tui.portfolio.resume import resume_point
 
 START_CASH = 500_000_000
 FILL_EVERY_S = 10.0

@@ -282,43 +282,48 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(argv: Sequence[str] | None) -> int:
+    # Each command imports only its own module: read-only commands never load the engine.
     args = parse_command_line(argv)
     command = args.command or "tui"
-    from soltrader_tui import checkpoint_commands, commands, interrupts
+    from soltrader_tui import interrupts
 
     if command in ("run", "tui"):
         interrupts.defer()  # a session half-opened by Ctrl+C would leave files to tidy up
+        from soltrader_tui.commands.run import run
 
-    if command == "run":
-        return commands.run(args, headless=args.headless)
-    if command == "tui":
-        return commands.run(args, headless=False)
+        return run(args, headless=args.headless if command == "run" else False)
     if command == "status":
-        return commands.status(args)
+        from soltrader_tui.commands.status import status
+
+        return status(args)
     if command == "health":
-        from soltrader_tui.health_command import health
+        from soltrader_tui.commands.health import health
 
         return health(args)
     if command == "watch":
-        from soltrader_tui.watch_command import watch
+        from soltrader_tui.commands.watch import watch
 
         return watch(args)
     if command == "supervise":
-        return commands.supervise(args)
-    if command == "stop":
-        return commands.control(args, "stop")
-    if command == "resume":
-        return commands.control(args, "resume")
-    if command == "config":
-        return commands.config_check(args)
-    if command == "paths":
-        return commands.paths(args)
-    if command == "checkpoint":
-        return checkpoint_commands.checkpoint(args)
-    if command == "checkpoints":
-        return checkpoint_commands.checkpoints(args)
-    if command == "restore":
-        return checkpoint_commands.restore(args)
+        from soltrader_tui.commands.supervise import supervise
+
+        return supervise(args)
+    if command in ("stop", "resume"):
+        from soltrader_tui.commands.control import control
+
+        return control(args, "stop" if command == "stop" else "resume")
+    if command in ("config", "paths"):
+        from soltrader_tui.commands.config import config_check, paths
+
+        return config_check(args) if command == "config" else paths(args)
+    if command in ("checkpoint", "checkpoints", "restore"):
+        from soltrader_tui.commands import checkpoints
+
+        if command == "checkpoint":
+            return checkpoints.checkpoint(args)
+        if command == "checkpoints":
+            return checkpoints.checkpoints(args)
+        return checkpoints.restore(args)
     print(f"soltrader-tui: unknown command {command!r}", file=sys.stderr)
     return 2
 

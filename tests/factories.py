@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from hypothesis import strategies as st
 
 from soltrader_tui.clock import VirtualClock, continue_from
-from soltrader_tui.config import Config
+from soltrader_tui.config.model import Config
 from soltrader_tui.domain import (
     MICRO,
     Fill,
@@ -24,7 +24,7 @@ from soltrader_tui.domain import (
     Signal,
     Token,
 )
-from soltrader_tui.engine import Engine
+from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket, sim_mint

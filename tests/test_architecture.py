@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from soltrader_tui import __version__
 from soltrader_tui.cli import main
+from tests.e2e.test_stop import ledger_with_position
 
-PACKAGE = Path(__file__).resolve().parents[1] / "soltrader_tui"
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "soltrader_tui"
 
 
 class TestOneVersion:
@@ -42,10 +48,21 @@ class TestLayering:
 
     def test_engine_and_status_do_not_import_textual(self) -> None:
         code = (
-            "import sys, soltrader_tui.engine, soltrader_tui.status, soltrader_tui.session, "
-            "soltrader_tui.commands\n"
+            "import sys, soltrader_tui.engine.engine, soltrader_tui.monitor.ledger_view, "
+            "soltrader_tui.engine.runtime, soltrader_tui.commands.run\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual' "
             "or m.startswith('soltrader_tui.tui')))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+        )
+        assert out.stdout.strip() == "[]"
+
+    def test_tui_package_does_not_import_the_app(self) -> None:
+        code = (
+            "import sys, soltrader_tui.tui\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual' "
+            "or m.startswith('soltrader_tui.tui.')))"
         )
         out = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
@@ -59,9 +76,9 @@ class TestPureCore:
     PURE = (
         "soltrader_tui.domain",
         "soltrader_tui.clock",
-        "soltrader_tui.portfolio",
-        "soltrader_tui.equity_curve",
-        "soltrader_tui.portfolio_codec",
+        "soltrader_tui.portfolio.portfolio",
+        "soltrader_tui.portfolio.equity_curve",
+        "soltrader_tui.portfolio.codec",
         "soltrader_tui.risk",
         "soltrader_tui.strategies",
     )
@@ -76,3 +93,72 @@ class TestPureCore:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
         )
         assert out.stdout.strip() == "[]"
+
+
+class TestReadOnlyCommands:
+    """Commands that only read the ledger load neither the engine, the simulator, the strategies
+    nor solders: they answer fast, and a broken engine module cannot take them down."""
+
+    HEAVY = (
+        "soltrader_tui.engine",
+        "soltrader_tui.market.sim",
+        "soltrader_tui.market.sources",
+        "soltrader_tui.strategies",
+        "solders",
+        "solana",
+        "textual",
+    )
+    COMMANDS = (
+        # (argv, exit code): `health` exits 2 (FAILING) because no engine holds the ledger.
+        (("status", "--config", "{config}"), 0),
+        (("status", "--json", "--db", "{db}"), 0),
+        (("health", "--config", "{config}"), 2),
+        (("paths", "--config", "{config}"), 0),
+        (("checkpoints", "--config", "{config}"), 0),
+        (("config", "check", "--config", "{config}"), 0),
+        (("stop", "--config", "{config}"), 0),
+        (("resume", "--config", "{config}"), 0),
+    )
+
+    @pytest.fixture(scope="class")
+    def folder(self, tmp_path_factory: pytest.TempPathFactory) -> Path:
+        """A config file and the ledger it names (by the folder it is in)."""
+        folder = tmp_path_factory.mktemp("readonly")
+        ledger_with_position(folder / "ledger.sqlite")
+        (folder / "config.yaml").write_text("storage:\n  ledger_file: ledger.sqlite\n")
+        return folder
+
+    @pytest.mark.parametrize(
+        ("argv", "exit_code"), COMMANDS, ids=[" ".join(argv[:2]) for argv, _ in COMMANDS]
+    )
+    def test_imports_only_what_it_reads(
+        self, argv: tuple[str, ...], exit_code: int, folder: Path, tmp_path: Path
+    ) -> None:
+        config, db = folder / "config.yaml", folder / "ledger.sqlite"
+        args = [a.format(db=db, config=config) for a in argv]
+        code = (
+            "import json, sys\n"
+            "from soltrader_tui.cli import main\n"
+            f"code = main({args!r})\n"
+            f"heavy = sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') "
+            f"for h in {self.HEAVY!r}))\n"
+            "print('IMPORTED', json.dumps({'code': code, 'heavy': heavy}))\n"
+        )
+        env = {
+            **os.environ,
+            "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+            "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+        }
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+            cwd=tmp_path,
+            env=env,
+        )
+        line = next(x for x in out.stdout.splitlines() if x.startswith("IMPORTED "))
+        result = json.loads(line.removeprefix("IMPORTED "))
+        assert result["code"] == exit_code, out.stdout + out.stderr
+        assert result["heavy"] == []

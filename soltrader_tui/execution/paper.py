@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from soltrader_tui.config import PaperConfig
+from soltrader_tui.config.model import PaperConfig
 from soltrader_tui.domain import MICRO, Fill, Mode, Order, SwapQuote, usd_to_micro
 from soltrader_tui.market.feed import MarketFeed
 

@@ -21,7 +21,7 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from soltrader_tui.ledger.connect import LedgerError
+from soltrader_tui.ledger.errors import LedgerError
 from soltrader_tui.ledger.rows import EventRow
 
 SUFFIX = ".committed"

@@ -20,7 +20,7 @@ from pathlib import Path
 import platformdirs
 from filelock import FileLock, Timeout
 
-from soltrader_tui.ledger.connect import LedgerError
+from soltrader_tui.ledger.errors import LedgerError
 
 
 class LedgerBusy(LedgerError):

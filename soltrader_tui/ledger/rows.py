@@ -96,3 +96,21 @@ class ResumePoint:
     """The portfolio as `portfolio_codec.encode_portfolio` wrote it."""
     curve: str
     """The equity curve as `portfolio_codec.encode_curve` wrote it."""
+
+
+@dataclass(frozen=True, slots=True)
+class UsageMinute:
+    """A ledger row for `api_usage`: one provider, one UTC minute.
+
+    `calls`, `errors` and `rate_limited` are counted since the previous `take_minutes` (add
+    them to the row); `p50_ms`/`p95_ms` cover the whole minute so far (replace them).
+    """
+
+    provider: str
+    minute: str
+    """UTC minute as 'YYYY-MM-DDTHH:MMZ'."""
+    calls: int
+    errors: int
+    rate_limited: int
+    p50_ms: float | None
+    p95_ms: float | None

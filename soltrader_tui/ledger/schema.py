@@ -162,9 +162,9 @@ def _v3(conn: sqlite3.Connection) -> None:
 
 
 def _backfill_realized(conn: sqlite3.Connection) -> None:
-    from soltrader_tui.ledger.connect import LedgerError
+    from soltrader_tui.ledger.errors import LedgerError
     from soltrader_tui.ledger.reads import read_fills
-    from soltrader_tui.portfolio import Portfolio, PortfolioError
+    from soltrader_tui.portfolio.portfolio import Portfolio, PortfolioError
 
     start = conn.execute("SELECT value FROM meta WHERE key = 'starting_cash_micro'").fetchone()
     portfolio = Portfolio(int(start[0]) if start else 0)

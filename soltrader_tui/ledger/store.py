@@ -19,20 +19,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TypeVar, cast
 
 from soltrader_tui.domain import Fill, Mode, Order, TradingState
 from soltrader_tui.ledger.connect import (
     IntegrityCheck,
-    LedgerDamaged,
-    LedgerError,
     check_file,
     check_folder_writable,
     check_integrity,
     connect,
     inspect_schema,
 )
-from soltrader_tui.ledger.control import ControlRequest, pending
+from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
 from soltrader_tui.ledger.highwater import HighWaterKeeper, read_committed
 from soltrader_tui.ledger.reads import (
     MarketTimes,
@@ -50,6 +48,7 @@ from soltrader_tui.ledger.reads import (
     read_resume,
     read_trading_state,
 )
+from soltrader_tui.ledger.requests import ControlRequest, pending
 from soltrader_tui.ledger.rows import (
     EquityPoint,
     EventRow,
@@ -58,14 +57,12 @@ from soltrader_tui.ledger.rows import (
     ResumePoint,
     ScoreRow,
     StateRow,
+    UsageMinute,
     iso,
 )
 from soltrader_tui.ledger.schema import SCHEMA_VERSION, migrate
 from soltrader_tui.ledger.timeorder import check_in_order
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed, write_failure
-
-if TYPE_CHECKING:
-    from soltrader_tui.net.usage import UsageMinute
 
 _INSERT_FILL = """
 INSERT INTO fills (ts, order_id, mint, symbol, decimals, side, qty, price, quote_amount, fee,

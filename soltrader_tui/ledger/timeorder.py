@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from soltrader_tui.ledger.connect import LedgerError
+from soltrader_tui.ledger.errors import LedgerError
 from soltrader_tui.ledger.reads import read_market_times
 from soltrader_tui.ledger.rows import iso
 

@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from soltrader_tui.ledger.connect import LedgerError
+from soltrader_tui.ledger.errors import LedgerError
 
 _FULL = {sqlite3.SQLITE_FULL}
 _READ_ONLY = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM}

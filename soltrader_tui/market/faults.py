@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from enum import StrEnum
 
-from soltrader_tui.config import FaultsConfig
+from soltrader_tui.config.model import FaultsConfig
 
 SERVER_ERROR_STATUSES = (500, 502, 503, 504)
 """Statuses of an injected server error, picked evenly."""

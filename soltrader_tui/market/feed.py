@@ -9,8 +9,9 @@ from soltrader_tui.domain import MarketTick, Side, SwapQuote, Token
 from soltrader_tui.market.sim import SimMarket
 
 if TYPE_CHECKING:
+    from soltrader_tui.ledger.rows import UsageMinute
     from soltrader_tui.market.plausibility import FeedRefusal
-    from soltrader_tui.net.usage import ProviderUsage, UsageMinute
+    from soltrader_tui.net.usage import ProviderUsage
 
 
 class MarketFeed(Protocol):

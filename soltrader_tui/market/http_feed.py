@@ -26,11 +26,12 @@ from typing import TypeVar
 
 from soltrader_tui.clock import Clock
 from soltrader_tui.domain import MarketTick, Side, SwapQuote, Token
+from soltrader_tui.ledger.rows import UsageMinute
 from soltrader_tui.market import dexscreener, jupiter
 from soltrader_tui.market.errors import ResponseInvalid
 from soltrader_tui.market.plausibility import FeedRefusal, unreadable
 from soltrader_tui.net import ClientStopping, MeteredClient, ProviderError, ProviderUnavailable
-from soltrader_tui.net.usage import ProviderUsage, UsageMinute
+from soltrader_tui.net.usage import ProviderUsage
 
 JUPITER = "jupiter"
 DEX_PROFILES = "dex-profiles"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from soltrader_tui.config import PlausibilityConfig
+from soltrader_tui.config.model import PlausibilityConfig
 from soltrader_tui.domain import MICRO, MarketTick, SwapQuote
 
 INT64_MAX = 2**63 - 1

@@ -31,8 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from soltrader_tui.config import FaultsConfig
-from soltrader_tui.eventlog import LOGGER
+from soltrader_tui.config.model import FaultsConfig
+from soltrader_tui.ledger.log import LOGGER
 from soltrader_tui.market.dexscreener import CHAIN
 from soltrader_tui.market.faults import (
     RETRY_AFTER_S,

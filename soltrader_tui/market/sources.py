@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from soltrader_tui.clock import Clock, ScaledClock, VirtualClock, make_clock
-from soltrader_tui.config import Config
+from soltrader_tui.config.model import Config
 from soltrader_tui.domain import Mode
 from soltrader_tui.market.feed import MarketFeed, SimFeed
 from soltrader_tui.market.sim import SimMarket

@@ -11,7 +11,7 @@ from soltrader_tui.net.errors import (
     RequestFailed,
 )
 from soltrader_tui.net.policy import ProviderPolicy
-from soltrader_tui.net.usage import ProviderUsage, UsageMinute
+from soltrader_tui.net.usage import ProviderUsage
 
 __all__ = [
     "CircuitState",
@@ -22,5 +22,4 @@ __all__ = [
     "ProviderUnavailable",
     "ProviderUsage",
     "RequestFailed",
-    "UsageMinute",
 ]

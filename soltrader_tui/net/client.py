@@ -48,6 +48,7 @@ from collections.abc import Awaitable, Callable, Mapping
 import httpx2
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from soltrader_tui.ledger.rows import UsageMinute
 from soltrader_tui.net.breaker import CircuitBreaker, CircuitOpen
 from soltrader_tui.net.errors import (
     ClientStopping,
@@ -59,7 +60,6 @@ from soltrader_tui.net.ratelimit import SlidingWindowLimiter
 from soltrader_tui.net.usage import (
     FailureKind,
     ProviderUsage,
-    UsageMinute,
     UsageTally,
     parse_budget,
     parse_reset,

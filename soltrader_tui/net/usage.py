@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from soltrader_tui.ledger.rows import UsageMinute
 from soltrader_tui.net.breaker import CircuitState
 
 RECENT_LATENCIES = 500
@@ -71,24 +72,6 @@ class ProviderUsage:
     """Failed calls since the last success."""
     recent_failures: Mapping[str, int] = field(default_factory=dict)
     """Failed attempts in the last `RECENT_FAILURES_S` seconds, by `FailureKind`."""
-
-
-@dataclass(frozen=True, slots=True)
-class UsageMinute:
-    """A ledger row for `api_usage`: one provider, one UTC minute.
-
-    `calls`, `errors` and `rate_limited` are counted since the previous `take_minutes` (add
-    them to the row); `p50_ms`/`p95_ms` cover the whole minute so far (replace them).
-    """
-
-    provider: str
-    minute: str
-    """UTC minute as 'YYYY-MM-DDTHH:MMZ'."""
-    calls: int
-    errors: int
-    rate_limited: int
-    p50_ms: float | None
-    p95_ms: float | None
 
 
 @dataclass(frozen=True, slots=True)

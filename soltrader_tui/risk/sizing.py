@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from soltrader_tui.config import RiskConfig
+from soltrader_tui.config.model import RiskConfig
 from soltrader_tui.domain import usd_to_micro
 from soltrader_tui.risk.book import RiskBook
 from soltrader_tui.risk.checks import Denial, DenialRule

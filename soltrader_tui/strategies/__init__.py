@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from soltrader_tui.config import StrategiesConfig
+from soltrader_tui.config.model import StrategiesConfig
 from soltrader_tui.strategies.base import ScoreReading, Strategy
 from soltrader_tui.strategies.momentum import Momentum
 

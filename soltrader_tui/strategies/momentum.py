@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from math import log, sqrt, tanh
 
-from soltrader_tui.config import MomentumConfig
+from soltrader_tui.config.model import MomentumConfig
 from soltrader_tui.domain import MarketTick, Side, Signal, Token
 from soltrader_tui.strategies.base import ScoreReading
 from soltrader_tui.strategies.indicators import EmaVolatility, TimeEma

@@ -1,7 +1,4 @@
-"""Provides the Textual dashboard: the app factory, its screens and its panels."""
+"""Provides the Textual dashboard: the app factory (`tui.app`), its screens and its panels.
 
-from __future__ import annotations
-
-from soltrader_tui.tui.app import EngineHost, SolTraderApp, make_app
-
-__all__ = ["EngineHost", "SolTraderApp", "make_app"]
+Importing this package loads nothing else: the app and Textual come with `tui.app`.
+"""

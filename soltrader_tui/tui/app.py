@@ -12,8 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from soltrader_tui.checkpoints import CheckpointInfo
-from soltrader_tui.config import Config
+from soltrader_tui.checkpoints.store import CheckpointInfo
+from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
 from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed

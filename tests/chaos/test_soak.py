@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psutil
 
-from soltrader_tui.config import Config
+from soltrader_tui.config.model import Config
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.snapshot import EngineSnapshot

@@ -17,15 +17,15 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from soltrader_tui.config import Config
-from soltrader_tui.engine import Engine
-from soltrader_tui.health import assess
-from soltrader_tui.health_reads import read_recent
+from soltrader_tui.config.model import Config
+from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.server import MarketServer
 from soltrader_tui.market.sim import SimMarket, sim_mint
 from soltrader_tui.market.sources import build_market
-from soltrader_tui.status import read_status, status_json
+from soltrader_tui.monitor.health import assess
+from soltrader_tui.monitor.health_reads import read_recent
+from soltrader_tui.monitor.ledger_view import read_status, status_json
 from tests.factories import record_sim_position
 from tests.loopback import LoopbackServer, RecordedRequest, Reply
 

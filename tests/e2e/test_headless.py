@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from soltrader_tui.status import read_status
+from soltrader_tui.monitor.ledger_view import read_status
 from tests.conftest import Cli
 from tests.e2e.recompute import recompute
 
@@ -175,8 +175,8 @@ class TestRestartShowsSameNumbers:
     """After a restart the simulated market continues from the ledger's last prices."""
 
     def test_market_resumes_from_last_marks(self, cli: Cli, tmp_path: Path) -> None:
+        from soltrader_tui.engine.runtime import RunOptions, open_session
         from soltrader_tui.market.feed import SimFeed
-        from soltrader_tui.session import RunOptions, open_session
 
         db = tmp_path / "again.sqlite"
         proc = cli.run(

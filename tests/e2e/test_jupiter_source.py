@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from soltrader_tui.checkpoints import take_checkpoint
-from soltrader_tui.config import Config
-from soltrader_tui.engine import Engine
+from soltrader_tui.checkpoints.store import take_checkpoint
+from soltrader_tui.config.model import Config
+from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.server import MarketServer
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.market.sources import build_market
-from soltrader_tui.status import read_status
+from soltrader_tui.monitor.ledger_view import read_status
 
 SECRET = "sk-test-0123456789abcdef"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from soltrader_tui.ledger import Ledger
-from soltrader_tui.ledger_log import log_file
+from soltrader_tui.ledger.log import log_file
 from soltrader_tui.tui.checkpoint_key import CheckpointTarget
 from tests.conftest import Cli
 from tests.e2e.test_stop import ledger_with_position, status, wait_for_engine

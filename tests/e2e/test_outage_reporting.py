@@ -16,15 +16,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from soltrader_tui.config import Config
-from soltrader_tui.engine import Engine
-from soltrader_tui.health import Check, HealthReport, assess
-from soltrader_tui.health_reads import read_recent
+from soltrader_tui.config.model import Config
+from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.rows import from_iso
 from soltrader_tui.market.sources import build_market
-from soltrader_tui.status import read_status, status_json
+from soltrader_tui.monitor.health import Check, HealthReport, assess
+from soltrader_tui.monitor.health_reads import read_recent
+from soltrader_tui.monitor.ledger_view import read_status, status_json
 
 OUTAGE_START_S = 2.0
 OUTAGE_S = 15.0

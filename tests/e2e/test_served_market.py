@@ -6,11 +6,11 @@ import os
 import sqlite3
 from pathlib import Path
 
-from soltrader_tui.config import Config
-from soltrader_tui.engine import Engine
+from soltrader_tui.config.model import Config
+from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.sources import build_market
-from soltrader_tui.status import read_status
+from soltrader_tui.monitor.ledger_view import read_status
 from tests.e2e.recompute import recompute
 
 OUTAGE_S = float(os.environ.get("OUTAGE_S", "60"))

@@ -11,8 +11,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from soltrader_tui.commands.supervisor import Backoff
 from soltrader_tui.ledger.lock import owner_path
-from soltrader_tui.supervise import Backoff
 from tests.conftest import Cli
 
 

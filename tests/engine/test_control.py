@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from soltrader_tui.config import Config
-from soltrader_tui.control import STOP_FILE, transition
+from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
-from soltrader_tui.engine import Engine
-from soltrader_tui.ledger import Ledger
-from soltrader_tui.ledger import control as requests
+from soltrader_tui.engine.engine import Engine
+from soltrader_tui.engine.operator import STOP_FILE, transition
+from soltrader_tui.ledger import Ledger, requests
 from soltrader_tui.market.sim import SimMarket
 from tests.factories import engine_on_sim, record_sim_position
 

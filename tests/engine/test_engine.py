@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from soltrader_tui.clock import VirtualClock
-from soltrader_tui.config import Config
+from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
-from soltrader_tui.engine import Engine
+from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.market.sim import SimMarket
-from soltrader_tui.portfolio import Portfolio
+from soltrader_tui.monitor.ledger_view import read_status
+from soltrader_tui.portfolio.portfolio import Portfolio
 from soltrader_tui.snapshot import EngineSnapshot
-from soltrader_tui.status import read_status
 from tests.engine.scripted_feed import ScriptedFeed
 from tests.factories import engine_on_sim, make_token, record_buy
 

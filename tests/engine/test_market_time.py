@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from soltrader_tui.clock import ScaledClock, VirtualClock, continue_from
-from soltrader_tui.config import Config, RiskConfig
+from soltrader_tui.config.model import Config, RiskConfig
 from soltrader_tui.domain import TradingState
+from soltrader_tui.engine.runtime import RunOptions, open_session, refuse_the_past
 from soltrader_tui.ledger.rows import EquityPoint, EventRow
 from soltrader_tui.ledger.timeorder import LedgerAhead, MarketTimeWentBack
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.risk.breakers import DAY_S, BreakerRule, utc_day
-from soltrader_tui.session import RunOptions, open_session, refuse_the_past
 from tests.engine.test_engine import open_ledger
 from tests.factories import engine_on_sim, make_token, record_buy
 

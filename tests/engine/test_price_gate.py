@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from soltrader_tui.clock import VirtualClock
-from soltrader_tui.config import Config
+from soltrader_tui.config.model import Config
 from soltrader_tui.domain import MarketTick, Signal
-from soltrader_tui.engine import Engine
+from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.strategies.base import ScoreReading
 from tests.engine.scripted_feed import ScriptedFeed

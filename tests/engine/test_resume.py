@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from soltrader_tui.clock import VirtualClock
-from soltrader_tui.config import Config
-from soltrader_tui.engine import Engine
+from soltrader_tui.config.model import Config
+from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.timeorder import MarketTimeWentBack
 from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket
-from soltrader_tui.portfolio import Portfolio
-from soltrader_tui.resume import restore, verify
+from soltrader_tui.portfolio.portfolio import Portfolio
+from soltrader_tui.portfolio.resume import restore, verify
 from tests.engine.test_engine import START, open_ledger, sim_engine
 from tests.factories import make_fill, make_order, make_token
 

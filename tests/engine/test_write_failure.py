@@ -13,14 +13,14 @@ from typing import Any, Literal
 
 import pytest
 
-from soltrader_tui.config import Config
-from soltrader_tui.eventlog import LOGGER
+from soltrader_tui.config.model import Config
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.connect import BUSY_TIMEOUT_MS
+from soltrader_tui.ledger.log import LOGGER
 from soltrader_tui.ledger.reads import read_fills
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 from soltrader_tui.market.sim import SimMarket
-from soltrader_tui.portfolio import Portfolio
+from soltrader_tui.portfolio.portfolio import Portfolio
 from tests.factories import engine_on_sim
 
 START = 1_767_225_600.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from soltrader_tui.config import PaperConfig
+from soltrader_tui.config.model import PaperConfig
 from soltrader_tui.domain import MICRO, Fill, Side, SwapQuote
 from soltrader_tui.execution.paper import PaperExecutor, Rejected, swap_fee_micro
 from soltrader_tui.market.feed import SimFeed

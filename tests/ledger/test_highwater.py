@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from soltrader_tui.checkpoints import restore_checkpoint, take_checkpoint
+from soltrader_tui.checkpoints.store import restore_checkpoint, take_checkpoint
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.highwater import LedgerBehind, read_mark, sidecar_path
 from tests.factories import BONK, make_fill, make_order, record_buy

@@ -15,8 +15,8 @@ from soltrader_tui.ledger import Ledger, LedgerDamaged, LedgerError, open_reader
 from soltrader_tui.ledger.connect import IntegrityCheck
 from soltrader_tui.ledger.rows import EventRow, MarkRow, from_iso, iso
 from soltrader_tui.ledger.schema import SCHEMA_VERSION, migrate
-from soltrader_tui.portfolio import Portfolio
-from soltrader_tui.status import read_status
+from soltrader_tui.monitor.ledger_view import read_status
+from soltrader_tui.portfolio.portfolio import Portfolio
 from tests.factories import fill_sequences, make_fill, make_order
 
 CONTRACT_COLUMNS = {

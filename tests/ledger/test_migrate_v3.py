@@ -13,7 +13,7 @@ from soltrader_tui.domain import Fill
 from soltrader_tui.ledger import Ledger, LedgerError
 from soltrader_tui.ledger.rows import iso
 from soltrader_tui.ledger.schema import MIGRATIONS, SCHEMA_VERSION
-from soltrader_tui.portfolio import Portfolio
+from soltrader_tui.portfolio.portfolio import Portfolio
 from tests.factories import fill_sequences, make_fill
 
 START = 500_000_000

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from soltrader_tui.checkpoints import take_checkpoint
+from soltrader_tui.checkpoints.store import take_checkpoint
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.connect import check_file, open_reader
 from tests.factories import make_fill, make_order

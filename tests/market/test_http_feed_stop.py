@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from soltrader_tui.config import Config
+from soltrader_tui.config.model import Config
 from soltrader_tui.market.http_feed import STOP_GRACE_S, HttpFeed
 from soltrader_tui.market.server import MarketServer
 from soltrader_tui.market.sources import MarketSetup, build_market

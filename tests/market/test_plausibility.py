@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soltrader_tui.config import PlausibilityConfig
+from soltrader_tui.config.model import PlausibilityConfig
 from soltrader_tui.domain import SwapQuote
 from soltrader_tui.market.plausibility import (
     LOG_EVERY_S,

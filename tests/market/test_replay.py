@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from soltrader_tui.clock import VirtualClock
-from soltrader_tui.config import Config
+from soltrader_tui.config.model import Config
 from soltrader_tui.domain import MICRO, MarketTick
-from soltrader_tui.engine import Engine
+from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market import samples
 from soltrader_tui.market.amm import Pool
@@ -30,7 +30,7 @@ from soltrader_tui.market.replay import (
     pumpfun_price_sol,
 )
 from soltrader_tui.market.series import CandleSeries, RecordedSeries, TrackSeries, replay_token
-from soltrader_tui.portfolio import Portfolio
+from soltrader_tui.portfolio.portfolio import Portfolio
 from tests.factories import record_buy
 
 START = 1_735_689_600  # 2025-01-01 00:00 UTC

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soltrader_tui.config import FaultsConfig, OutageWindow
+from soltrader_tui.config.model import FaultsConfig, OutageWindow
 from soltrader_tui.domain import Token
 from soltrader_tui.market.dexscreener import best_pairs, parse_token_pairs, parse_token_profiles
 from soltrader_tui.market.errors import ResponseInvalid, decode_json

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from soltrader_tui.config import RiskConfig
+from soltrader_tui.config.model import RiskConfig
 from soltrader_tui.domain import MICRO, TradingState
 from soltrader_tui.risk import EntryRequest, RiskBook
 from tests.factories import mint_for

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from soltrader_tui.clock import VirtualClock
-from soltrader_tui.config import RiskConfig
+from soltrader_tui.config.model import RiskConfig
 from soltrader_tui.risk import (
     BreakerCleared,
     BreakerEvent,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from soltrader_tui.config import RiskConfig
+from soltrader_tui.config.model import RiskConfig
 from soltrader_tui.domain import TradingState
 from soltrader_tui.risk import (
     Denial,

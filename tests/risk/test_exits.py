@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soltrader_tui.config import RiskConfig
+from soltrader_tui.config.model import RiskConfig
 from soltrader_tui.risk import (
     ExitPolicy,
     ExitRule,

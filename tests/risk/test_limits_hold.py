@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soltrader_tui.config import RiskConfig
+from soltrader_tui.config.model import RiskConfig
 from soltrader_tui.domain import TradingState
 from soltrader_tui.risk import EntryRequest, EntrySize, RiskBook, check_entry, size_entry
 from tests.factories import mint_for

@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soltrader_tui.config import RiskConfig
+from soltrader_tui.config.model import RiskConfig
 from soltrader_tui.execution.paper import swap_fee_micro
 from soltrader_tui.risk import (
     Denial,

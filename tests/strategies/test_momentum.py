@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soltrader_tui.config import MomentumConfig, StrategiesConfig
+from soltrader_tui.config.model import MomentumConfig, StrategiesConfig
 from soltrader_tui.domain import MarketTick, Signal, Token
 from soltrader_tui.strategies import Momentum, ScoreReading, Strategy, make_strategies
 

@@ -21,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Label, RichLog
 from textual.worker import Worker, WorkerState
 
-from soltrader_tui.config import Config
+from soltrader_tui.config.model import Config
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui.app import SolTraderApp, make_app
 from soltrader_tui.tui.widgets.portfolio import PortfolioPanel

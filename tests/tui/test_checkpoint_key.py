@@ -9,9 +9,9 @@ from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
 
 from soltrader_tui import __version__
-from soltrader_tui.checkpoints import list_checkpoints, verify_copy
-from soltrader_tui.config import Config
-from soltrader_tui.status import read_status
+from soltrader_tui.checkpoints.store import list_checkpoints, verify_copy
+from soltrader_tui.config.model import Config
+from soltrader_tui.monitor.ledger_view import read_status
 from soltrader_tui.tui.app import SolTraderApp, make_app
 from soltrader_tui.tui.checkpoint_key import CHECKPOINT_GROUP, CheckpointTarget
 from tests.tui.harness import SnapshotHost

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from soltrader_tui import __version__
-from soltrader_tui.config import Config
+from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.sim import SimMarket

@@ -10,14 +10,15 @@ from pathlib import Path
 from textual.widget import Widget
 
 from soltrader_tui import __version__
-from soltrader_tui.config import Config, RiskConfig
+from soltrader_tui.config.model import Config, RiskConfig
 from soltrader_tui.ledger import Ledger
+from soltrader_tui.ledger.rows import UsageMinute
 from soltrader_tui.market.sim import SimMarket
-from soltrader_tui.net.usage import UsageMinute, minute_text
+from soltrader_tui.monitor.ledger_view import read_status
+from soltrader_tui.monitor.watcher import LedgerWatcher
+from soltrader_tui.net.usage import minute_text
 from soltrader_tui.snapshot import EngineSnapshot
-from soltrader_tui.status import read_status
 from soltrader_tui.tui.app import SolTraderApp, make_app
-from soltrader_tui.watcher import LedgerWatcher
 from tests.factories import engine_on_sim, record_sim_position
 
 START = 1_767_225_600.0

@@ -11,12 +11,12 @@ from pathlib import Path
 from textual.widgets import Label
 
 from soltrader_tui import __version__
-from soltrader_tui.config import Config
+from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
+from soltrader_tui.monitor.ledger_view import read_status
+from soltrader_tui.monitor.watcher import LedgerWatcher
 from soltrader_tui.snapshot import EngineSnapshot
-from soltrader_tui.status import read_status
 from soltrader_tui.tui.app import SolTraderApp, make_app
-from soltrader_tui.watcher import LedgerWatcher
 from tests.conftest import Cli
 
 RUN = ("run", "--headless", "--speed", "50", "--seed", "3")

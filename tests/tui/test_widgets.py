@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Label, Static, TextArea
 from textual.worker import WorkerState
 
-from soltrader_tui.config import AlertsConfig, Config, TuiConfig
+from soltrader_tui.config.model import AlertsConfig, Config, TuiConfig
 from soltrader_tui.domain import TradingState
 from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED
 from soltrader_tui.ledger.write_failure import disk_full

@@ -1,0 +1,1 @@
+"""Provides the body of each CLI command, one module per command family."""

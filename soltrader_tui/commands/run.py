@@ -1,0 +1,123 @@
+"""Provides `run` and `dashboard`: a paper session, headless or on the dashboard.
+
+Heavy imports stay inside the command that needs them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TYPE_CHECKING
+
+from soltrader_tui import __version__, interrupts
+from soltrader_tui.commands.common import EXIT_OK, fail, write_failed
+from soltrader_tui.config.errors import ConfigError
+from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
+from soltrader_tui.ledger.write_failure import LedgerWriteFailed
+
+if TYPE_CHECKING:
+    from soltrader_tui.engine.engine import Engine
+    from soltrader_tui.engine.runtime import Session
+    from soltrader_tui.tui.checkpoint_key import CheckpointTarget
+
+
+def run(args: argparse.Namespace, *, headless: bool) -> int:
+    """Starts a paper session: the dashboard, or headless with log lines on stderr."""
+    from soltrader_tui.checkpoints.report import CheckpointError
+    from soltrader_tui.commands.checkpoints import ledger_damaged
+    from soltrader_tui.engine.runtime import RunOptions, configure_logging, open_session
+    from soltrader_tui.ledger.log import LOGGER
+    from soltrader_tui.market.sources import MarketSetupError
+
+    opts = RunOptions(
+        config=args.config,
+        db=args.db,
+        seed=args.seed,
+        speed=args.speed,
+        duration_s=args.duration,
+        accept_lost_fills=getattr(args, "accept_lost_fills", False),
+    )
+    damage: str | None = None
+    try:
+        session = open_session(
+            opts,
+            "soltrader-tui " + ("run --headless" if headless else "dashboard"),
+            preload=None if headless else _import_dashboard,
+        )
+    except ConfigError as exc:
+        return fail(str(exc))
+    except LedgerWriteFailed as exc:
+        return write_failed(exc)
+    except LedgerDamaged as exc:
+        damage = str(exc)
+    except LedgerError as exc:
+        return fail(str(exc))
+    except MarketSetupError as exc:
+        return fail(str(exc))
+    except CheckpointError as exc:
+        return fail(
+            f"{exc}\nNo engine was started: a checkpoint is taken before a schema migration or "
+            "a switch of mode, and this one failed."
+        )
+    except OSError as exc:
+        return fail(str(exc))
+    if damage is not None:
+        # Handled outside the except block, so the exception (and the failed open's connection
+        # its traceback holds) can be freed before the file is moved: Windows refuses to move
+        # an open file.
+        return ledger_damaged(args, damage)
+    if interrupts.requested():
+        session.close()
+        return interrupts.interrupted_exit("before the session started; nothing was traded")
+    for notice in session.notices:
+        print(f"soltrader-tui: {notice}", file=sys.stderr)
+    configure_logging(session.paths, to_stderr=headless)
+    for line in session.checkpoints_taken:
+        LOGGER.info(line)
+    try:
+        if headless:
+            try:
+                return _run_headless(session.engine)
+            except LedgerWriteFailed as exc:
+                return write_failed(exc)
+        from soltrader_tui.tui.app import make_app
+
+        app = make_app(
+            session.config,
+            session.engine,
+            version=__version__,
+            checkpoint=_checkpoint_target(session),
+        )
+        if interrupts.requested():  # Ctrl+C while the dashboard was being built
+            return interrupts.interrupted_exit("before the session started; nothing was traded")
+        interrupts.undefer()
+        code = app.run()
+        return int(code or 0)
+    finally:
+        session.close()
+
+
+def _import_dashboard() -> None:
+    import soltrader_tui.tui.app  # noqa: F401  (imported now: it overlaps the ledger's check)
+
+
+def _checkpoint_target(session: Session) -> CheckpointTarget:
+    from soltrader_tui.ledger.log import log_file
+    from soltrader_tui.tui.checkpoint_key import CheckpointTarget
+
+    return CheckpointTarget(
+        ledger=session.paths.ledger,
+        checkpoints_dir=session.paths.checkpoints_dir,
+        config_file=session.paths.config_file,
+        keep=session.config.storage.keep_checkpoints,
+        log_file=log_file(session.paths.logs_dir, session.paths.ledger),
+    )
+
+
+def _run_headless(engine: Engine) -> int:
+    interrupts.defer(engine.request_stop)  # Ctrl+C: stop after this tick, all committed
+    try:
+        asyncio.run(engine.run())
+    except KeyboardInterrupt:
+        return interrupts.EXIT_INTERRUPTED  # a second Ctrl+C: commits are already durable
+    return EXIT_OK

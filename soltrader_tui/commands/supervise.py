@@ -1,0 +1,50 @@
+"""Provides `supervise`: the headless engine as a child process, restarted after a crash."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+
+from soltrader_tui.commands.common import fail
+from soltrader_tui.config.errors import ConfigError
+
+
+def supervise(args: argparse.Namespace) -> int:
+    """Runs the headless engine as a child process and restarts it after a crash."""
+    from soltrader_tui.commands.supervisor import SpaceWatch
+    from soltrader_tui.commands.supervisor import supervise as run_supervised
+
+    flags: list[str] = []
+    for name in ("config", "db", "seed"):
+        value = getattr(args, name)
+        if value is not None:
+            flags += [f"--{name}", str(value)]
+    if args.speed is not None:
+        flags += ["--speed", "max" if args.speed == float("inf") else repr(args.speed)]
+    if args.duration is not None:
+        flags += ["--duration", repr(args.duration)]
+    logger = logging.getLogger("soltrader_tui.supervisor")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(logging.StreamHandler())
+    try:
+        from soltrader_tui.config.load import load_settings
+
+        config, paths, _ = load_settings(args.config, args.db)
+        paths.logs_dir.mkdir(parents=True, exist_ok=True)
+        logger.addHandler(
+            logging.handlers.RotatingFileHandler(
+                paths.logs_dir / "supervisor.log",
+                maxBytes=1_000_000,
+                backupCount=2,
+                encoding="utf-8",
+            )
+        )
+    except (ConfigError, OSError) as exc:
+        return fail(str(exc))
+    return run_supervised(
+        flags,
+        log=logger.info,
+        max_restarts=args.max_restarts,
+        space=SpaceWatch(paths.ledger, config.storage.min_free_mb),
+    )

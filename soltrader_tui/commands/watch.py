@@ -1,0 +1,43 @@
+"""Provides the `watch` command: the dashboard of an engine running in another process."""
+
+from __future__ import annotations
+
+import argparse
+
+from soltrader_tui import __version__
+from soltrader_tui.commands.common import fail, ledger_error_message
+from soltrader_tui.config.errors import ConfigError
+from soltrader_tui.ledger.errors import LedgerError
+
+
+def watch(args: argparse.Namespace) -> int:
+    """Opens the read-only dashboard over a ledger; exit 2 when it cannot be read."""
+    from soltrader_tui.config.load import load_settings
+    from soltrader_tui.monitor.watcher import LedgerWatcher
+
+    try:
+        config, paths, _ = load_settings(args.config, args.db)
+        ledger = paths.ledger.resolve()
+        watcher = LedgerWatcher(ledger, risk=config.risk, recent_fills=config.tui.recent_fills)
+    except ConfigError as exc:
+        return fail(str(exc))
+    except LedgerError as exc:
+        return fail(ledger_error_message(exc, given=args.db is not None))
+    from soltrader_tui.ledger.log import log_file
+    from soltrader_tui.tui.app import make_app
+    from soltrader_tui.tui.checkpoint_key import CheckpointTarget
+
+    app = make_app(
+        config,
+        watcher,
+        version=__version__,
+        checkpoint=CheckpointTarget(
+            ledger=ledger,
+            checkpoints_dir=paths.checkpoints_dir,
+            config_file=paths.config_file,
+            keep=config.storage.keep_checkpoints,
+            log_file=log_file(paths.logs_dir, ledger),
+        ),
+    )
+    app.title = f"soltrader-tui {__version__} · watching {ledger}"
+    return int(app.run() or 0)

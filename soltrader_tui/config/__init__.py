@@ -1,0 +1,1 @@
+"""Provides the typed configuration: its model, loading, errors and file locations."""

@@ -1,0 +1,1 @@
+"""Provides the trading engine: the loop, its orders, books, operator and decision log."""

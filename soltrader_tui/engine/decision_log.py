@@ -1,0 +1,81 @@
+"""Provides DecisionLog: every engine decision as one line, to the ledger, the screen and logs."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from collections.abc import Sequence
+
+from soltrader_tui.ledger.log import LOGGER
+from soltrader_tui.ledger.rows import EventRow
+from soltrader_tui.snapshot import LogLine
+
+_LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+
+
+def plain_price(price_usd: float) -> str:
+    """Formats a price with six significant digits and no exponent (memecoins cost 0.0000312)."""
+    if not math.isfinite(price_usd) or price_usd <= 0:
+        return str(price_usd)
+    decimals = max(2, 5 - math.floor(math.log10(price_usd)))
+    return f"{price_usd:,.{decimals}f}"
+
+
+class DecisionLog:
+    """Buffers decision lines until the next ledger transaction and keeps the newest for screens.
+
+    Lines are written to the ledger with the next transaction (a fill's own transaction, or
+    the periodic flush), so logging never adds a commit of its own to the tick loop.
+    """
+
+    def __init__(self, keep: int, first_seq: int = 0) -> None:
+        self._pending: list[EventRow] = []
+        self._recent: deque[LogLine] = deque(maxlen=keep)
+        self._seq = first_seq
+        self._last_ts = float("-inf")
+
+    def emit(self, ts: float, level: str, kind: str, message: str) -> None:
+        """Records one line that claims nothing done (a signal, a denial, a stale price):
+        buffered for the ledger and shown at once. A line that says something is done is made
+        with `line`, written in its own transaction and shown with `publish` after the commit.
+        """
+        row = self.line(ts, level, kind, message)
+        self._pending.append(row)
+        self.publish((row,))
+
+    def line(self, ts: float, level: str, kind: str, message: str) -> EventRow:
+        """Makes a line stamped no earlier than the line before.
+
+        Some lines are about a price's own time (a stale price's last tick, an entry at its
+        tick's time), but they are decided in order, and the ledger refuses a line stamped
+        before the previous one (market time never goes backwards).
+        """
+        ts = self._last_ts = max(ts, self._last_ts)
+        return EventRow(ts=ts, level=level, kind=kind, message=message)
+
+    def publish(self, rows: Sequence[EventRow]) -> None:
+        """Shows lines on screen and in the logs. For a line that says something is done (a
+        fill, a session's totals), call it only once the transaction carrying the line has
+        committed: until then it is not done."""
+        for row in rows:
+            self._seq += 1
+            self._recent.append(
+                LogLine(seq=self._seq, ts=row.ts, level=row.level, message=row.message)
+            )
+            LOGGER.log(
+                _LEVELS.get(row.level, logging.INFO), row.message, extra={"market_ts": row.ts}
+            )
+
+    def take_pending(self) -> list[EventRow]:
+        """Hands over the lines not yet written to the ledger."""
+        pending, self._pending = self._pending, []
+        return pending
+
+    def restore_pending(self, rows: list[EventRow]) -> None:
+        """Puts lines back after a transaction that was meant to carry them failed."""
+        self._pending[:0] = rows
+
+    def recent(self) -> tuple[LogLine, ...]:
+        """Returns the newest lines, oldest first."""
+        return tuple(self._recent)

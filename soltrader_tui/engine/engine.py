@@ -1,0 +1,432 @@
+"""Provides Engine: market ticks in, decisions and fills out, every one committed to the ledger.
+
+The same engine runs paper sessions on the wall clock, accelerated sessions and backtests;
+only the feed, the executor and the clock differ. Its portfolio is a cache of the ledger,
+rebuilt from it at start. Screens get immutable snapshots through `on_snapshot`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+
+from soltrader_tui.clock import Clock
+from soltrader_tui.config.model import Config
+from soltrader_tui.domain import (
+    MarketTick,
+    Mode,
+    Signal,
+    Token,
+    TradingState,
+)
+from soltrader_tui.engine.bookkeeping import EngineBooks
+from soltrader_tui.engine.decision_log import DecisionLog
+from soltrader_tui.engine.operator import STOP_FILE, EngineControls
+from soltrader_tui.engine.orders import EXIT_RETRY_S, Trader
+from soltrader_tui.engine.prices import PriceGate
+from soltrader_tui.execution.paper import PaperExecutor
+from soltrader_tui.ledger.requests import Command
+from soltrader_tui.ledger.store import Ledger
+from soltrader_tui.ledger.write_failure import LedgerWriteFailed
+from soltrader_tui.market.feed import MarketFeed
+from soltrader_tui.monitor.views import SnapshotContext, api_view, build_snapshot
+from soltrader_tui.portfolio.portfolio import FillEffect, Portfolio
+from soltrader_tui.portfolio.resume import restore
+from soltrader_tui.risk import BreakerEvent, Denial, ExitRule
+from soltrader_tui.risk.breakers import BreakerRule
+from soltrader_tui.risk.manager import RiskDesk
+from soltrader_tui.snapshot import LOG_LINES, STALE_PRICE, EngineSnapshot, ScoreView
+from soltrader_tui.strategies import make_strategies
+from soltrader_tui.strategies.base import Strategy
+
+EQUITY_EVERY_S = 60.0
+"""Market seconds between two points of the recorded equity curve."""
+FLUSH_EVERY_WALL_S = 1.0
+"""Wall seconds between two bookkeeping flushes (marks, scores, heartbeat, log lines)."""
+YIELD_EVERY_WALL_S = 0.005
+"""On a virtual clock, the longest the tick loop runs before letting the screen have a turn."""
+CONTROL_POLL_WALL_S = 0.1
+"""Wall seconds between two looks for stop/pause/resume requests from other processes."""
+SCREEN_LOG_LINES = LOG_LINES
+"""Log lines carried in each snapshot; the log pane keeps its own longer history."""
+
+SnapshotCallback = Callable[[EngineSnapshot], None]
+
+
+class Engine(EngineControls, EngineBooks):
+    """Runs one trading session against a ledger."""
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        ledger: Ledger,
+        feed: MarketFeed,
+        clock: Clock,
+        version: str,
+        mode: Mode = "paper",
+        duration_s: float | None = None,
+        strategies: Sequence[Strategy] | None = None,
+        checkpointer: Callable[[str], str] | None = None,
+    ) -> None:
+        self._config = config
+        self._ledger = ledger
+        self._feed = feed
+        self._clock = clock
+        self._version = version
+        self._mode: Mode = mode
+        self._duration_s = duration_s
+        self._strategies: list[Strategy] = list(
+            strategies if strategies is not None else make_strategies(config.strategies)
+        )
+        self.on_snapshot: SnapshotCallback | None = None
+        self._checkpointer = checkpointer
+        """Takes a checkpoint with a reason and returns its name (blocking: run in a thread)."""
+        self._checkpoint_task: asyncio.Task[None] | None = None
+        self._stop_requested = False
+        self._dirty = False
+        self._running = False
+        self._error: str | None = None
+        self._market_ts: float | None = None
+        self._ticks: dict[str, MarketTick] = {}
+        self._marks: dict[str, float] = {}
+        self._risk = RiskDesk(config.risk, config.paper)
+        self._breaker_events: list[BreakerEvent] = []
+        self._paused_by: str | None = None
+        """The breaker rule that paused entries, so only its own reset resumes them."""
+        self._log = DecisionLog(keep=SCREEN_LOG_LINES)
+        self._prices = PriceGate(config, feed, self._log)
+        """Only prices it accepts reach a strategy, an exit or a mark."""
+        self._stale = self._prices.stale
+        """Tokens without a fresh accepted price (owned by the gate)."""
+        restored = restore(ledger)
+        self._trader = Trader(
+            ledger=ledger,
+            executor=PaperExecutor(feed, config.paper, mode),
+            log=self._log,
+            mode=mode,
+            recent_fills=config.tui.recent_fills,
+            portfolio=restored.portfolio,
+            last_fill_id=restored.last_fill_id,
+        )
+        self._portfolio = restored.portfolio
+        self._commands: deque[tuple[Command, str, int | None]] = deque()
+        self._wake = asyncio.Event()
+        self._stop_file = ledger.path.with_name(STOP_FILE)
+        self._init_books(restored)
+        self._restore_state()
+
+    # -- start-up: the ledger is the truth -----------------------------------------------------
+
+    def _restore_state(self) -> None:
+        ledger = self._ledger
+        for mint, mark in ledger.marks().items():
+            self._marks[mint] = mark.price_usd
+            self._prices.seed(mint, mark.price_usd, mark.ts)
+        self._risk.rejections.update(ledger.denial_counts())
+        stored = ledger.trading_state()
+        if stored is None:
+            self._state, self._state_reason = TradingState.ACTIVE, "new ledger"
+            ledger.set_trading_state(self._state, self._state_reason, "engine", self._clock.now())
+        else:
+            self._state, self._state_reason = TradingState(stored.state), stored.reason
+            daily = BreakerRule.DAILY_LOSS.value
+            if self._state is TradingState.PAUSED and stored.reason.startswith(f"{daily}:"):
+                # Paused by the daily loss limit: it still ends at the next UTC midnight.
+                self._paused_by = daily
+                self._risk.breakers.note_daily_pause()
+
+    # -- the host's handle ---------------------------------------------------------------------
+
+    def request_stop(self) -> None:
+        """Asks `run` to finish after the current tick; all is committed before it returns."""
+        self._stop_requested = True
+        self._wake.set()
+
+    @property
+    def portfolio(self) -> Portfolio:
+        """The in-memory portfolio (a cache of the ledger)."""
+        return self._portfolio
+
+    @property
+    def price_refusals(self) -> dict[str, int]:
+        """Prices refused this session, by plausibility rule."""
+        return self._prices.refusals
+
+    def snapshot(self) -> EngineSnapshot:
+        """Builds a snapshot of the engine now."""
+        scores = self._score_views()
+        ctx = SnapshotContext(
+            version=self._version,
+            mode=self._mode,
+            trading_state=self._state,
+            state_reason=self._state_reason,
+            market_ts=self._market_ts,
+            max_drawdown_pct=self._curve.max_drawdown_pct,
+            strategies_enabled={s.name: s.enabled for s in self._strategies},
+            running=self._running,
+            error=self._error,
+            risk_rejections=self._risk.rejections,
+            day_start_equity_micro=self._risk.breakers.day_start_micro,
+            peak_equity_micro=self._curve.peak_micro,
+            api_note=self._feed.api_note,
+        )
+        return build_snapshot(
+            ctx,
+            self._portfolio,
+            self._marks,
+            risk=self._config.risk,
+            recent_fills=self._trader.recent_fills,
+            api=[api_view(u) for u in self._feed.usage()],
+            scores=scores,
+            log=self._log.recent(),
+        )
+
+    def _score_views(self) -> list[ScoreView]:
+        views = []
+        for strategy in self._strategies:
+            for mint, tick in self._ticks.items():
+                score, reason = strategy.score(mint)
+                if mint in self._stale:
+                    reason = f"{STALE_PRICE}: {reason}"
+                views.append(
+                    ScoreView(
+                        strategy=strategy.name,
+                        mint=mint,
+                        symbol=tick.token.symbol,
+                        score=score,
+                        reason=reason,
+                        price_usd=tick.price_usd,
+                        liquidity_usd=tick.liquidity_usd,
+                    )
+                )
+        return views
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Trades until the duration is reached or a stop is requested.
+
+        Raises:
+            Exception: whatever broke the engine, after it was logged and the ledger flushed.
+        """
+        self._running = True
+        start = self._clock.now()
+        end = None if self._duration_s is None else start + self._duration_s
+        self._ledger.set_strategies((s.name, s.enabled) for s in self._strategies)
+        self._ledger.record_session(wall_start=time.time(), api_note=self._feed.api_note)
+        self._log.emit(
+            start,
+            "info",
+            "engine",
+            f"session started: {self._mode} on {self._feed.source}, state "
+            f"{self._state.value.upper()}, cash ${self._portfolio.cash_micro / 1e6:,.2f}, "
+            f"{len(self._portfolio.positions)} open positions",
+        )
+        self._start_verify()
+        try:
+            await self._loop(start, end)
+        except LedgerWriteFailed as exc:
+            # No new entry, no line that could claim something the ledger lacks: the command
+            # that started the engine prints this one message and exits with its own code.
+            self._error = str(exc)
+            raise
+        except Exception as exc:
+            self._error = f"{type(exc).__name__}: {exc}"
+            self._log.emit(self._clock.now(), "error", "engine", f"engine failed: {self._error}")
+            raise
+        finally:
+            self._running = False
+            try:
+                await self._feed.aclose()
+                await self._stop_verify()
+                if self._checkpoint_task is not None:
+                    await self._checkpoint_task
+            finally:
+                self._finish(failing=self._error is not None)
+
+    async def _loop(self, start: float, end: float | None) -> None:
+        dt = self._config.market.tick_seconds
+        clock = self._clock
+        min_publish = 1.0 / self._config.tui.refresh_hz
+        next_equity = start
+        wall = time.monotonic()
+        next_flush = wall + FLUSH_EVERY_WALL_S
+        next_publish = next_poll = last_yield = wall
+        checkpoint_every = self._config.storage.checkpoint_every_minutes * 60
+        next_checkpoint = wall + checkpoint_every
+        ts = start
+        while not self._stop_requested and (end is None or ts <= end):
+            await self._wait_for(ts)
+            wall = time.monotonic()
+            if wall >= next_poll:
+                self._poll_requests()
+                self._poll_verify()
+                next_poll = wall + CONTROL_POLL_WALL_S
+            if self._commands:
+                await self._apply_commands()
+            if clock.wall_delay(ts) > 0:
+                continue  # woken early by a command: go back to waiting for this tick
+            self._dirty = False
+            await self._tick(ts)
+            self._watch_equity(ts, record=ts >= next_equity)
+            if ts >= next_equity:
+                next_equity = ts + EQUITY_EVERY_S
+            if self._breaker_events:
+                await self._apply_breakers(ts)
+            wall = time.monotonic()
+            if wall >= next_flush:
+                self._flush(running=True)
+                next_flush = wall + FLUSH_EVERY_WALL_S
+            if wall >= next_checkpoint:
+                next_checkpoint = wall + checkpoint_every
+                self._start_checkpoint("periodic")
+            if self.on_snapshot is not None and (self._dirty or wall >= next_publish):
+                self.on_snapshot(self.snapshot())
+                next_publish = wall + min_publish
+            if clock.is_virtual and wall - last_yield >= YIELD_EVERY_WALL_S:
+                await asyncio.sleep(0)
+                last_yield = time.monotonic()
+            ts += dt
+            if not clock.is_virtual and clock.now() - ts > 5 * dt:
+                ts = (
+                    clock.now()
+                )  # fell behind the wall clock: skip to now, don't replay the backlog
+
+    async def _wait_for(self, ts: float) -> None:
+        """Waits for market time `ts`, or less when a command arrives or a poll is due."""
+        delay = self._clock.wall_delay(ts)
+        if delay <= 0:
+            await self._clock.sleep_until(ts)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), min(delay, CONTROL_POLL_WALL_S))
+        self._wake.clear()
+
+    async def _tick(self, ts: float) -> None:
+        self._market_ts = ts
+        ticks = await self._feed.poll(ts)
+        for level, message in self._feed.take_notices():
+            self._log.emit(ts, level, "feed", message)
+        self._prices.take_feed_refusals(ts)
+        positions = self._portfolio.positions
+        state = self._state
+        screen = self._prices.screen.screen  # every tick of every token: one call, no wrapper
+        for raw in ticks:
+            mint = raw.token.mint
+            held = positions.get(mint)
+            tick, refusal = screen(raw, ts, 0 if held is None else held.qty)
+            if refusal is not None:
+                tick = await self._prices.refused(raw, refusal, ts, held)
+            if tick is None:
+                if held is not None and state is not TradingState.HALTED:
+                    self._prices.cannot_act(raw.token, ts)
+                continue  # no price accepted yet: nothing may be decided on this token
+            self._ticks[mint] = tick
+            self._marks[mint] = tick.price_usd
+            if held is not None and self._trader.retry_at.get(mint, 0.0) <= ts:
+                if state is TradingState.HALTED:
+                    await self._exit(tick.token, ts, "halt_flatten")
+                elif tick.stale:  # price rules act on trusted prices only; time needs none
+                    if self._risk.held_too_long(held, ts):
+                        await self._exit(tick.token, ts, ExitRule.MAX_HOLD.value)
+                    else:
+                        self._prices.cannot_act(tick.token, ts)
+                else:
+                    rule = self._risk.exit_rule(held, tick.price_usd, ts)
+                    if rule is not None:
+                        await self._exit(tick.token, ts, rule.value)
+            if tick.stale is not (mint in self._stale):
+                self._prices.note_staleness(tick, ts)
+            if tick.stale:
+                continue  # no entry, and no strategy exit, on an old price; risk exits above
+            holding = mint in positions
+            for strategy in self._strategies:
+                signal = strategy.on_tick(tick, holding)
+                if signal is not None:
+                    await self._on_signal(signal, tick)
+
+    # -- decisions -----------------------------------------------------------------------------
+
+    async def _on_signal(self, signal: Signal, tick: MarketTick) -> None:
+        if signal.side == "sell" and (
+            tick.token.mint not in self._portfolio.positions or self._state is TradingState.HALTED
+        ):
+            return  # sells are level-triggered: only the one that acts is worth a line
+        self._log.emit(
+            tick.ts,
+            "info",
+            "signal",
+            f"SIGNAL {signal.side.upper()} {tick.token.symbol} by {signal.strategy} "
+            f"(score {signal.score:.2f}): {signal.reason}",
+        )
+        if signal.side == "sell":
+            await self._exit(tick.token, tick.ts, f"{signal.strategy}_exit")
+            return
+        self._dirty = True
+        sized = self._risk.size(tick, self._portfolio, self._marks)
+        if isinstance(sized, Denial):
+            self._deny(tick, sized)
+            return
+        quote = None
+        if self._state is TradingState.ACTIVE:  # a quote can be an API call: only when it may trade
+            quote = await self._feed.quote(tick.token, "buy", sized.in_micro)
+            if quote is not None and self._prices.quote_disagrees(
+                tick.token, tick.price_usd, quote, tick.ts
+            ):
+                return
+        denial = self._risk.check(
+            tick,
+            sized,
+            self._state,
+            None if quote is None else quote.price_impact_bps,
+            self._feed.listed_ts(tick.token.mint),
+        )
+        if denial is not None:
+            self._deny(tick, denial)
+            return
+        order = self._trader.order(
+            tick.token, tick.ts, "buy", sized.in_micro, signal.strategy, f"{signal.strategy}_entry"
+        )
+        effect = await self._trader.submit(order, quote)
+        if effect is not None:
+            self._after_fill("buy", tick.token.mint, tick.ts, effect)
+
+    def _deny(self, tick: MarketTick, denial: Denial) -> None:
+        self._risk.deny(denial)
+        # The rule is in the kind, so `status` counts denials per rule from the ledger alone.
+        self._log.emit(
+            tick.ts,
+            "info",
+            f"denied:{denial.rule.value}",
+            f"DENIED BUY {tick.token.symbol}: {denial}",
+        )
+
+    async def _exit(self, token: Token, ts: float, reason: str) -> bool:
+        """Sells a whole position at market; returns whether it filled.
+
+        Unless the operator asked for flat (a halt), the sale's quote must agree with the
+        token's trusted price: a quote or a price that is absurd sells nothing.
+        """
+        quote = None
+        if reason != "halt_flatten":
+            qty = self._portfolio.positions[token.mint].qty
+            agreed, quote = await self._prices.sale_quote(token, qty, ts)
+            if not agreed:
+                self._trader.retry_at[token.mint] = ts + EXIT_RETRY_S
+                return False
+        effect = await self._trader.sell_all(token, ts, reason, quote)
+        if effect is not None:
+            self._after_fill("sell", token.mint, ts, effect)
+        self._dirty = True
+        return effect is not None
+
+    def _after_fill(self, side: str, mint: str, ts: float, effect: FillEffect) -> None:
+        tripped = self._risk.after_fill(side, mint, ts, effect)
+        if tripped is not None:
+            self._breaker_events.append(tripped)
+        self._watch_equity(ts, record=True)
+

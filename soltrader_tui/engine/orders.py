@@ -1,0 +1,173 @@
+"""Provides Trader: turns orders into committed fills and keeps the portfolio cache in step.
+
+Every order gets a client order id; every outcome (fill or rejection) is one durable ledger
+transaction carrying its log lines; the in-memory portfolio changes only with a fill that the
+ledger also holds.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from collections import deque
+
+from soltrader_tui.domain import Fill, Mode, Order, Side, SwapQuote, Token
+from soltrader_tui.engine.decision_log import DecisionLog, plain_price
+from soltrader_tui.execution.paper import PaperExecutor, Rejected
+from soltrader_tui.ledger.rows import EventRow
+from soltrader_tui.ledger.store import Ledger
+from soltrader_tui.monitor.views import fill_view
+from soltrader_tui.portfolio.portfolio import FillEffect, Portfolio
+from soltrader_tui.snapshot import FillView
+
+EXIT_RETRY_S = 5.0
+"""Market seconds before an exit that could not fill is tried again."""
+
+
+class Trader:
+    """The order lifecycle: id, execution, ledger commit, cache update, log lines."""
+
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        executor: PaperExecutor,
+        log: DecisionLog,
+        mode: Mode,
+        recent_fills: int,
+        portfolio: Portfolio,
+        last_fill_id: int,
+    ) -> None:
+        """Takes over a portfolio rebuilt from `ledger` (see `portfolio.resume.restore`), which
+        includes the fills up to `last_fill_id`."""
+        self._ledger = ledger
+        self._executor = executor
+        self._log = log
+        self._mode: Mode = mode
+        self.recent_fills: deque[FillView] = deque(maxlen=recent_fills)
+        self.retry_at: dict[str, float] = {}
+        """Market time before which a failed exit of a mint is not tried again."""
+        self.portfolio = portfolio
+        self.last_fill_id = last_fill_id
+        """The id of the newest fill committed (and applied to the portfolio)."""
+        self.in_step = True
+        """False once a fill's commit failed: the portfolio was put back, but whether the
+        storage kept part of the commit is the ledger's to say at the next start, so no replay
+        is saved from this session any more."""
+        for stored in reversed(ledger.recent_fills(recent_fills)):
+            self.recent_fills.appendleft(
+                fill_view(stored.fill, stored.reason, stored.realized_micro)
+            )
+        self._order_seq = ledger.order_count()
+        self._last_order_ts = float("-inf")
+        self._session = secrets.token_hex(3)
+        """Part of every order id of this session: a ledger rolled back (a deleted -wal) numbers
+        its orders from a lower count again, and the ids must still never repeat."""
+
+    def order(
+        self, token: Token, ts: float, side: Side, in_amount: int, strategy: str, reason: str
+    ) -> Order:
+        """Builds an order with the next client order id, stamped no earlier than the one before.
+
+        An entry is stamped with its tick's price time, an exit with the loop's market time; on
+        an HTTP feed a price can be older than an exit already made, and the ledger refuses a
+        fill stamped before the previous one (market time never goes backwards).
+        """
+        self._order_seq += 1
+        ts = self._last_order_ts = max(ts, self._last_order_ts)
+        return Order(
+            client_order_id=f"ord-{self._order_seq:07d}-{self._session}",
+            token=token,
+            side=side,
+            in_amount=in_amount,
+            strategy=strategy,
+            reason=reason,
+            ts=ts,
+        )
+
+    async def sell_all(
+        self, token: Token, ts: float, reason: str, quote: SwapQuote | None = None
+    ) -> FillEffect | None:
+        """Sells a whole position at market (at `quote` when one was just taken for exactly
+        it); None when it did not fill (retried later)."""
+        pos = self.portfolio.positions[token.mint]
+        order = self.order(token, ts, "sell", pos.qty, pos.strategy, reason)
+        effect = await self.submit(order, quote)
+        if effect is None:
+            # Not forgotten: retried a little later, not every tick, so the ledger and the log
+            # get one line per attempt instead of four a second.
+            self.retry_at[token.mint] = ts + EXIT_RETRY_S
+        return effect
+
+    async def submit(self, order: Order, quote: SwapQuote | None = None) -> FillEffect | None:
+        """Executes an order (at `quote` when one was just taken for exactly it) and commits
+        the outcome; returns the fill's effect, or None."""
+        result = await self._executor.execute(order, quote)
+        symbol = order.token.symbol
+        if isinstance(result, Rejected):
+            rejected = self._log.line(
+                order.ts,
+                "warning",
+                "rejected",
+                f"REJECTED {order.side.upper()} {symbol} ({order.reason}): {result.reason}",
+            )
+            self._ledger.record_rejection(
+                order, result.reason, self._mode, [*self._log.take_pending(), rejected]
+            )
+            self._log.publish((rejected,))
+            return None
+        fill = result
+        # Apply to the cache first: it validates without mutating on error, so a fill the
+        # portfolio would refuse never reaches the ledger. If the commit then fails, the cache
+        # is put back as it was, so every figure shown after (the closing totals too) is what
+        # the ledger holds.
+        before = copy.deepcopy(self.portfolio)
+        effect = self.portfolio.apply(fill)
+        lines = self._fill_lines(order, fill, effect)
+        pending = self._log.take_pending()
+        try:
+            self.last_fill_id = self._ledger.record_fill(
+                order, fill, [*pending, *lines], realized_micro=effect.realized_micro
+            )
+        except BaseException:
+            self.in_step = False  # the commit's outcome is the ledger's to say: no saved replay
+            _put_back(self.portfolio, before)
+            self._log.restore_pending(pending)
+            raise
+        # Only now is the fill done: its lines reach the screen and the logs after the commit.
+        self._log.publish(lines)
+        self.recent_fills.appendleft(fill_view(fill, order.reason, effect.realized_micro))
+        self.retry_at.pop(order.token.mint, None)
+        return effect
+
+    def _fill_lines(self, order: Order, fill: Fill, effect: FillEffect) -> list[EventRow]:
+        """The FILL line and, when the fill closed a round trip, its ROUND TRIP line."""
+        symbol = order.token.symbol
+        qty = order.token.to_whole(fill.qty)
+        text = (
+            f"FILL {fill.side.upper()} {qty:,.4f} {symbol} @ ${plain_price(fill.price_usd)} "
+            f"for ${fill.quote_amount / 1e6:,.2f} (fee ${fill.fee / 1e6:,.4f}) [{order.reason}]"
+        )
+        if effect.realized_micro is not None:
+            text += f", realized {effect.realized_micro / 1e6:+,.2f} USD"
+        lines = [self._log.line(fill.ts, "info", "fill", text)]
+        if effect.closed is not None:
+            trip = effect.closed
+            lines.append(
+                self._log.line(
+                    fill.ts,
+                    "info",
+                    "round_trip",
+                    f"ROUND TRIP {symbol} closed: {'WIN' if trip.won else 'LOSS'} "
+                    f"{trip.realized_micro / 1e6:+,.2f} USD; win rate "
+                    f"{self.portfolio.wins}/{self.portfolio.round_trips}",
+                )
+            )
+        return lines
+
+
+def _put_back(portfolio: Portfolio, before: Portfolio) -> None:
+    """Makes `portfolio` equal to the copy taken before a fill whose commit failed, in place:
+    the engine and its views hold this very object."""
+    for name in Portfolio.__slots__:
+        setattr(portfolio, name, getattr(before, name))

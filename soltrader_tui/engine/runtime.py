@@ -1,0 +1,281 @@
+"""Provides open_session: config, paths, ledger, market, clock and engine, put together once.
+
+The headless runner and the TUI both start sessions here, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from soltrader_tui import __version__
+from soltrader_tui.clock import WALL_CATCH_UP_S, Clock, continue_from
+from soltrader_tui.config.load import load_settings
+from soltrader_tui.config.model import Config
+from soltrader_tui.config.paths import Paths, ensure_dirs
+from soltrader_tui.domain import Mode, usd_to_micro
+from soltrader_tui.engine.engine import Engine
+from soltrader_tui.ledger.connect import IntegrityCheck, check_file
+from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError, NotALedger
+from soltrader_tui.ledger.lock import EngineLock
+from soltrader_tui.ledger.log import LOGGER, MarketTimeFormatter, log_file
+from soltrader_tui.ledger.store import Ledger
+from soltrader_tui.ledger.timeorder import LedgerAhead
+from soltrader_tui.ledger.write_failure import check_free_space
+from soltrader_tui.market.sources import MarketSetup, build_market
+from soltrader_tui.market.sources import preload as preload_market
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """The `run` flags, parsed."""
+
+    config: Path | None = None
+    db: Path | None = None
+    seed: int | None = None
+    speed: float | None = None
+    """Virtual-clock speed; None or 1 is the wall clock, `inf` is as fast as possible."""
+    duration_s: float | None = None
+    """Market seconds to run; None runs until stopped."""
+    accept_lost_fills: bool = False
+    """Start on a ledger that lost committed fills (a deleted -wal), recording the acceptance."""
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A ready-to-run session."""
+
+    config: Config
+    paths: Paths
+    ledger: Ledger
+    engine: Engine
+    notices: tuple[str, ...]
+    seed: int
+    lock: EngineLock
+    market: MarketSetup
+    checkpoints_taken: tuple[str, ...] = ()
+    """Log lines for the checkpoints taken while opening (before a migration or a mode switch),
+    and for lost fills accepted (`--accept-lost-fills`).
+    Logging is configured only once the session's paths are known, so the caller logs them."""
+
+    def close(self) -> None:
+        """Stops the market, closes the ledger and lets the next engine have it."""
+        self.market.close()
+        self.ledger.close()
+        self.lock.release()
+
+
+def open_session(
+    opts: RunOptions,
+    command: str = "soltrader-tui run",
+    *,
+    preload: Callable[[], object] | None = None,
+) -> Session:
+    """Builds every part of a paper session on the embedded simulated market.
+
+    Before the engine is built, a checkpoint is taken when the ledger is about to be migrated
+    or when its previous session ran in another mode (DESIGN: backup before a risky change).
+
+    Raises:
+        ConfigError: the config file is invalid.
+        LedgerDamaged: the ledger failed its check; also a file that is not a ledger at the
+            place the config chose (ours, damaged), unlike one given with `--db`.
+        LedgerError: the ledger cannot be opened (a `--db` file that is not a ledger, a newer
+            schema, another engine on it); the file is untouched. `LedgerAhead`: the session's
+            clock would start before the ledger's last market time (an accelerated session's
+            clock starts at it instead; the wall clock and a replay cannot).
+        LedgerBehind: the ledger holds fewer fills than it committed (exit 2), unless
+            `opts.accept_lost_fills`.
+        LedgerWriteFailed: the ledger's disk has less than `storage.min_free_mb` free, or a
+            write at start failed (disk full, read-only, I/O error).
+        CheckpointError: a checkpoint due before a migration or a mode switch failed.
+        OSError: a data folder cannot be created.
+
+    `preload` (e.g. the dashboard's imports) runs while the ledger's integrity check does.
+    """
+    config, paths, notices = load_settings(opts.config, opts.db)
+    ensure_dirs(paths)
+    if opts.db is not None:
+        paths.ledger.parent.mkdir(parents=True, exist_ok=True)
+    seed = config.market.sim.seed if opts.seed is None else opts.seed
+    # A file that is not a ledger is refused before a lock is left beside it.
+    with _damaged_if_ours(paths):
+        check_file(paths.ledger)
+    # Trading into a disk about to fill ends in a halt with positions open: refused up front.
+    check_free_space(paths.ledger, config.storage.min_free_mb)
+    lock = EngineLock(paths.ledger)
+    lock.acquire(command)
+    taken: list[str] = []
+    market: MarketSetup | None = None
+    ledger: Ledger | None = None
+    # quick_check reads the whole file in C with the GIL released: imports run beside it.
+    checking = IntegrityCheck(paths.ledger)
+    try:
+        preload_market(config, opts.speed)
+        if preload is not None:
+            preload()
+        with _damaged_if_ours(paths):
+            ledger = Ledger.open(
+                paths.ledger,
+                starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
+                mode="backtest" if config.market.source == "replay" else "paper",
+                version=__version__,
+                before_migration=_migration_checkpoint(paths, config, taken),
+                checking=checking,
+            )
+        last_ts = ledger.market_times().newest
+        market = build_market(
+            config,
+            config_dir=None if paths.config_file is None else paths.config_file.parent,
+            seed=seed,
+            speed=opts.speed,
+            duration_s=opts.duration_s,
+            last_marks={m.mint: (m.price_usd, m.liquidity_usd) for m in ledger.marks().values()},
+            start=continue_from(last_ts, time.time()),
+        )
+        refuse_the_past(market.clock, last_ts, paths.ledger, config.market.source == "replay")
+        # Before any trade: a ledger that lost committed fills is not traded on unawares.
+        lost = ledger.keep_high_water(accept_loss=opts.accept_lost_fills, ts=market.clock.now())
+        if lost:
+            taken.append(
+                f"LOST FILLS ACCEPTED: {lost} committed fills were missing from the ledger; the "
+                "acceptance is recorded in it and trading continues from what it holds"
+            )
+        _mode_switch_checkpoint(paths, config, ledger, market.mode, taken)
+        engine = Engine(
+            config=config,
+            ledger=ledger,
+            feed=market.feed,
+            clock=market.clock,
+            version=__version__,
+            mode=market.mode,
+            duration_s=market.duration_s,
+            checkpointer=_checkpointer(paths, config),
+        )
+    except BaseException:
+        if market is not None:
+            market.close()
+        if ledger is not None:
+            ledger.close()
+        with suppress(LedgerError):  # its read connection must be closed before the lock goes
+            checking.wait()
+        lock.release()
+        raise
+    return Session(config, paths, ledger, engine, notices, seed, lock, market, tuple(taken))
+
+
+def refuse_the_past(clock: Clock, last_ts: float | None, path: Path, replay: bool) -> None:
+    """Refuses a clock that starts before the ledger's last market time (an accelerated one was
+    started at it). The wall clock may wait a few seconds for a ledger a hair ahead; a ledger
+    hours ahead (a `--speed max` run) is refused with what to do instead, never written into.
+
+    Raises:
+        LedgerAhead: the session's clock would start before the ledger's last market time.
+    """
+    if last_ts is None:
+        return
+    behind = last_ts - clock.now()
+    if behind <= 0:
+        return
+    if not clock.is_virtual and behind <= WALL_CATCH_UP_S:
+        time.sleep(behind)
+        return
+    raise LedgerAhead(path, last_ts, clock.now(), replay=replay)
+
+
+@contextmanager
+def _damaged_if_ours(paths: Paths) -> Iterator[None]:
+    """Reads "not a ledger" as "our ledger, damaged" when the config chose the path.
+
+    A `--db` file may be some other program's database passed by mistake: it is refused and
+    left alone. The file in our data folder under our ledger name can only be ours, e.g. zeroed
+    or overwritten by a sync tool: it takes the damaged-ledger path (moved aside, restore).
+    """
+    try:
+        yield
+    except NotALedger as exc:
+        if paths.ledger_given:
+            raise
+        raise LedgerDamaged(
+            f"{exc.path} is damaged: {exc.why}. It is the ledger file the config names, so it "
+            "is treated as a damaged ledger."
+        ) from exc
+
+
+def _checkpointer(paths: Paths, config: Config) -> Callable[[str], str]:
+    def take(reason: str) -> str:
+        from soltrader_tui.checkpoints.store import take_checkpoint
+
+        return take_checkpoint(
+            paths.ledger,
+            paths.checkpoints_dir,
+            config_file=paths.config_file,
+            reason=reason,
+            keep=config.storage.keep_checkpoints,
+        ).name
+
+    return take
+
+
+def _migration_checkpoint(paths: Paths, config: Config, taken: list[str]) -> Callable[[int], None]:
+    """Checkpoints a ledger of an older schema before it is migrated (DESIGN: backup first)."""
+
+    def take(version: int) -> None:
+        name = _checkpointer(paths, config)("before schema migration")
+        taken.append(f"CHECKPOINT {name} taken before migrating the ledger from schema {version}")
+
+    return take
+
+
+def _mode_switch_checkpoint(
+    paths: Paths, config: Config, ledger: Ledger, mode: Mode, taken: list[str]
+) -> None:
+    """Checkpoints the ledger when its previous session ran in another mode (e.g. paper, then
+    live): the ledger as it was before the switch can always be restored. The previous mode is
+    the heartbeat's: every session writes it, while the fills would miss a session that never
+    traded and `meta` only has the mode the ledger was created in."""
+    beat = ledger.heartbeat()
+    previous = None if beat is None else beat.mode
+    if previous is None or previous == mode:
+        return
+    name = _checkpointer(paths, config)(f"before switch to {mode} mode")
+    taken.append(
+        f"CHECKPOINT {name} taken before switch to {mode} mode "
+        f"(the previous session on this ledger ran in {previous} mode)"
+    )
+
+
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file, which gives up a line it cannot write (a full disk) without printing a
+    traceback: the ledger is the record, and a full disk is reported once, as such."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        return
+
+
+def configure_logging(paths: Paths, *, to_stderr: bool) -> None:
+    """Sends engine log lines to the ledger's rotating log file and, headless, to stderr.
+
+    The file is the ledger's own (`ledger.log.log_file`): sessions on different ledgers do not
+    interleave, and the first line names the ledger.
+    """
+    LOGGER.setLevel(logging.INFO)
+    LOGGER.propagate = False
+    for handler in list(LOGGER.handlers):
+        LOGGER.removeHandler(handler)
+        handler.close()
+    file_handler = _QuietFileHandler(
+        log_file(paths.logs_dir, paths.ledger), maxBytes=5_000_000, backupCount=3, encoding="utf-8"
+    )
+    file_handler.setFormatter(MarketTimeFormatter())
+    LOGGER.addHandler(file_handler)
+    if to_stderr:
+        stream = logging.StreamHandler()
+        stream.setFormatter(MarketTimeFormatter())
+        LOGGER.addHandler(stream)
+    LOGGER.info("soltrader-tui %s on ledger %s", __version__, paths.ledger)

@@ -1,0 +1,131 @@
+"""Provides control requests through the ledger: how another terminal stops or resumes an engine.
+
+`soltrader-tui stop` writes a request; the engine holding the ledger polls for pending requests
+several times a second, acts, and writes the result back. With no engine running, the CLI
+changes the stored trading state itself, so the next start obeys it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from soltrader_tui.domain import TradingState
+from soltrader_tui.ledger.connect import check_file, check_integrity, connect, inspect_schema
+from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
+from soltrader_tui.ledger.lock import engine_running
+from soltrader_tui.ledger.rows import iso
+from soltrader_tui.ledger.schema import SCHEMA_VERSION
+
+Command = Literal["stop", "pause", "resume"]
+
+
+@dataclass(frozen=True, slots=True)
+class ControlRequest:
+    """A pending command for the engine."""
+
+    id: int
+    command: Command
+    actor: str
+
+
+def _open_writer(path: Path) -> sqlite3.Connection:
+    if not path.exists():
+        raise LedgerError(f"no ledger at {path} (start a session first, or pass --db)")
+    check_file(path)
+    conn = connect(path, readonly=False)
+    try:
+        version = inspect_schema(conn, path)
+        if version == 0:
+            raise LedgerError(f"{path} is empty: no session has written to it yet")
+        if version != SCHEMA_VERSION:
+            raise LedgerError(
+                f"{path} has schema {version}; start the engine once so it migrates to "
+                f"{SCHEMA_VERSION}, then try again"
+            )
+        # Nothing is written into a damaged ledger: it stays as found for its restore.
+        check_integrity(conn, path)
+        conn.execute("PRAGMA synchronous = FULL")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise LedgerDamaged(f"{path} is damaged: {exc}") from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def submit(path: Path, command: Command, actor: str) -> int:
+    """Writes a pending request; returns its id."""
+    conn = _open_writer(path)
+    try:
+        cur = conn.execute(
+            "INSERT INTO control_requests (ts, command, actor) VALUES (?, ?, ?)",
+            (iso(time.time()), command, actor),
+        )
+        return int(cur.lastrowid or 0)
+    finally:
+        conn.close()
+
+
+def result(path: Path, request_id: int) -> str | None:
+    """Returns the engine's answer to a request, or None while it is pending."""
+    conn = connect(path, readonly=True)
+    try:
+        row = conn.execute(
+            "SELECT status, result FROM control_requests WHERE id = ?", (request_id,)
+        ).fetchone()
+    finally:
+        conn.close()
+    if row is None:
+        raise LedgerError(f"request {request_id} is not in {path}")
+    return str(row[1]) if row[0] == "done" else None
+
+
+OFFLINE_STATE: dict[Command, TradingState] = {
+    "stop": TradingState.HALTED,
+    "pause": TradingState.PAUSED,
+    "resume": TradingState.ACTIVE,
+}
+"""The state a command leaves when no engine runs to act on it."""
+
+
+def send_or_store(path: Path, command: Command, actor: str, offline_reason: str) -> int | None:
+    """Sends a command to the engine holding the ledger, or, with none running, stores the
+    state it leads to (the next start obeys it, and sells what a stop left open).
+
+    Returns:
+        The request's id to wait on, or None when the state was stored.
+
+    Raises:
+        LedgerError: the ledger cannot be written.
+    """
+    if engine_running(path):
+        return submit(path, command, actor)
+    set_state_offline(path, OFFLINE_STATE[command], offline_reason, actor)
+    return None
+
+
+def set_state_offline(path: Path, state: TradingState, reason: str, actor: str) -> None:
+    """Changes the stored trading state directly, for when no engine is running."""
+    conn = _open_writer(path)
+    try:
+        conn.execute(
+            "INSERT INTO trading_state (ts, state, reason, actor) VALUES (?, ?, ?, ?)",
+            (iso(time.time()), state.value, reason, actor),
+        )
+    finally:
+        conn.close()
+
+
+def pending(conn: sqlite3.Connection) -> list[ControlRequest]:
+    """Returns the requests not yet answered, oldest first (engine side)."""
+    return [
+        ControlRequest(r[0], r[1], r[2])
+        for r in conn.execute(
+            "SELECT id, command, actor FROM control_requests WHERE status = 'pending' ORDER BY id"
+        )
+    ]

@@ -1,0 +1,1 @@
+"""Provides the views of a running bot from its ledger: status, health, the watcher."""

@@ -1,0 +1,396 @@
+"""Provides `status`: a summary read from the ledger alone, as JSON or a rich table.
+
+It works beside a running engine: the connection is read-only, reads are short, and WAL
+lets them proceed while the engine commits.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from soltrader_tui import __version__
+from soltrader_tui.domain import Mode, TradingState
+from soltrader_tui.ledger.connect import check_integrity, open_reader
+from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
+from soltrader_tui.ledger.lock import engine_running
+from soltrader_tui.ledger.reads import (
+    read_api_totals,
+    read_denials,
+    read_feed_status,
+    read_first_equity,
+    read_heartbeat,
+    read_last_equity_before,
+    read_marks,
+    read_resume,
+    read_session,
+    read_trading_state,
+)
+from soltrader_tui.ledger.rows import Heartbeat, from_iso, iso
+from soltrader_tui.market.feed_status import FeedStatus
+from soltrader_tui.market.feed_status import from_json as feed_from_json
+from soltrader_tui.monitor.views import SnapshotContext, build_snapshot, fill_view
+from soltrader_tui.portfolio.codec import CodecError, decode_portfolio
+from soltrader_tui.portfolio.portfolio import Portfolio
+from soltrader_tui.portfolio.replay import Replayed, replay
+from soltrader_tui.risk.breakers import DAY_S, utc_day
+from soltrader_tui.snapshot import LOG_LINES, ApiView, EngineSnapshot, LogLine, ScoreView
+
+if TYPE_CHECKING:
+    from soltrader_tui.config.model import RiskConfig
+
+NO_API_CALLS = (
+    "no API calls recorded in this ledger (an accelerated or replay session reads its market "
+    "in-process)"
+)
+"""What the API panel says instead of a row of dashes when the ledger holds no usage at all
+(a ledger from before sessions recorded their own note)."""
+NO_CALLS_YET = "no API calls recorded in this session yet"
+"""What it says when the latest session makes API calls but none is recorded yet."""
+RECENT_FILLS = 20
+"""Fills a report lists by default (the dashboard's `tui.recent_fills` asks for its own)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """What the ledger says, and how fresh the engine's proof of life is."""
+
+    snapshot: EngineSnapshot
+    heartbeat: Heartbeat | None
+    heartbeat_age_s: float | None
+    ledger: Path
+    replayed: Replayed | None = None
+    """The replay behind the figures (always set by `read_status`); pass it to the next
+    `read_status` to replay only what is new."""
+    feed: FeedStatus | None = None
+    """What the engine last wrote about its feed: circuits, stale tokens, refused prices."""
+
+
+def read_status(
+    path: Path,
+    *,
+    now_wall: float | None = None,
+    since: Replayed | None = None,
+    risk: RiskConfig | None = None,
+    recent_fills: int = RECENT_FILLS,
+    checked: bool = False,
+) -> StatusReport:
+    """Reads a status report from a ledger file, in one short read transaction.
+
+    Without `since` every fill is replayed: `status` is an independent check of the engine's
+    figures. A reader that asks again and again passes the previous report's `replayed`, and
+    only what was committed since is replayed (see `status_replay`). A full read runs SQLite's
+    quick_check first, unless the caller has just run it on this file (`checked`).
+
+    The snapshot is built by the engine's own builder (`views.build_snapshot`) from the same
+    inputs, read from the ledger: with the config's `risk` limits, every figure the engine's
+    dashboard shows is here too (`watch` passes them); without them, those show as "—".
+
+    Raises:
+        LedgerError: the file is missing, not a ledger, damaged, or newer.
+    """
+    conn = open_reader(path)
+    try:
+        if since is None and not checked:
+            # A full read is an independent check: a damaged page it happens not to read must
+            # not pass as a healthy ledger (`run` and `health` would refuse it).
+            check_integrity(conn, path)
+        alive = _engine_alive(path)
+        conn.execute("BEGIN")  # one consistent view of every table
+        wall = time.time() if now_wall is None else now_wall
+        report = _read(conn, path, wall, alive, since, risk, recent_fills)
+        conn.execute("COMMIT")
+        return report
+    except sqlite3.DatabaseError as exc:
+        # A page the read reached is damaged (quick_check may have passed before it was).
+        raise LedgerDamaged(f"{path} is damaged: {exc}") from exc
+    finally:
+        conn.close()
+
+
+def _engine_alive(path: Path) -> bool | None:
+    """Whether an engine holds the ledger's lock; None when the lock cannot be probed."""
+    try:
+        return engine_running(path)
+    except OSError:
+        return None
+
+
+def _read(
+    conn: sqlite3.Connection,
+    path: Path,
+    now_wall: float,
+    alive: bool | None,
+    since: Replayed | None,
+    risk: RiskConfig | None,
+    recent_fills: int,
+) -> StatusReport:
+    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    if "starting_cash_micro" not in meta:
+        raise LedgerError(
+            f"{path}: the meta table has no starting_cash_micro; soltrader-tui did not write it"
+        )
+    # Not the engine's saved replay: `status` is the independent check of it.
+    replayed = replay(conn, int(meta["starting_cash_micro"]), since)
+    portfolio, recent, curve = replayed.portfolio, replayed.recent, replayed.curve
+    _high_waters(conn, portfolio)
+    marks = {mint: m.price_usd for mint, m in read_marks(conn).items()}
+    state = read_trading_state(conn)
+    heartbeat = read_heartbeat(conn)
+    mode = cast(Mode, heartbeat.mode if heartbeat else meta.get("mode", "paper"))
+    market_ts = heartbeat.market_ts if heartbeat else None
+    day_ts = market_ts if market_ts is not None else replayed.last_equity_ts
+    day_start = (
+        None
+        if day_ts is None
+        else read_last_equity_before(conn, utc_day(day_ts) * DAY_S) or read_first_equity(conn)
+    )
+    session = read_session(conn)
+    api = _api(conn, None if session is None else session.wall_start)
+    ctx = SnapshotContext(
+        version=heartbeat.version if heartbeat else meta.get("created_by_version", ""),
+        mode=mode,
+        trading_state=TradingState(state.state) if state else TradingState.ACTIVE,
+        state_reason=state.reason if state else "new ledger",
+        market_ts=market_ts,
+        max_drawdown_pct=curve.max_drawdown_pct,
+        strategies_enabled={r[0]: bool(r[1]) for r in conn.execute("SELECT * FROM strategies")},
+        # The lock is the truth about a running engine; a killed one leaves running=1 behind.
+        running=alive if alive is not None else bool(heartbeat and heartbeat.running),
+        risk_rejections=read_denials(conn),
+        api_note=NO_API_CALLS if session is None else session.api_note or NO_CALLS_YET,
+        day_start_equity_micro=None if day_start is None else day_start.equity_micro,
+        peak_equity_micro=curve.peak_micro,
+    )
+    snapshot = build_snapshot(
+        ctx,
+        portfolio,
+        marks,
+        risk=risk,
+        recent_fills=[
+            fill_view(f, why, pnl) for f, why, pnl in list(reversed(recent))[:recent_fills]
+        ],
+        scores=_scores(conn, marks),
+        api=api,
+        log=_log(conn),
+    )
+    age = None if heartbeat is None else max(0.0, now_wall - heartbeat.wall_ts)
+    feed = feed_from_json(read_feed_status(conn))
+    return StatusReport(snapshot, heartbeat, age, path, replayed, feed)
+
+
+def _high_waters(conn: sqlite3.Connection, portfolio: Portfolio) -> None:
+    """Takes each open position's high-water mark (its trailing stop) from the engine's saved
+    replay: prices between fills are not in the fills, and the engine saves it as it moves."""
+    if not portfolio.positions:
+        return
+    stored = read_resume(conn)
+    if stored is None:
+        return
+    try:
+        saved = decode_portfolio(stored.point.portfolio).positions
+    except CodecError:
+        return  # a damaged save: the stop shown is then the fixed one, as after a restart
+    for mint, pos in portfolio.positions.items():
+        held = saved.get(mint)
+        if held is not None and (held.opened_ts, held.qty) == (pos.opened_ts, pos.qty):
+            pos.high_water_usd = held.high_water_usd
+
+
+def _scores(conn: sqlite3.Connection, marks: dict[str, float]) -> list[ScoreView]:
+    liquidity = dict(conn.execute("SELECT mint, liquidity_usd FROM marks").fetchall())
+    return [
+        ScoreView(r[0], r[1], r[2], r[3], r[4], marks.get(r[1]), liquidity.get(r[1]))
+        for r in conn.execute(
+            "SELECT strategy, mint, symbol, score, reason FROM strategy_scores ORDER BY 1, 3"
+        )
+    ]
+
+
+def _api(conn: sqlite3.Connection, since_wall: float | None) -> list[ApiView]:
+    """Usage per provider: the latest session's (from its first wall minute), as the engine's
+    panel shows it, or the whole ledger's when sessions did not say when they started."""
+    return [ApiView(*row) for row in read_api_totals(conn, since_wall)]
+
+
+def _log(conn: sqlite3.Connection) -> list[LogLine]:
+    rows = conn.execute(
+        "SELECT id, ts, level, message FROM events ORDER BY id DESC LIMIT ?", (LOG_LINES,)
+    ).fetchall()
+    return [LogLine(r[0], from_iso(r[1]), r[2], r[3]) for r in reversed(rows)]
+
+
+def _r(x: float | None, digits: int = 6) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def status_json(report: StatusReport) -> dict[str, Any]:
+    """Returns the `status --json` object (the contract in DESIGN.md)."""
+    s = report.snapshot
+    out = {
+        "version": __version__,
+        "engine_version": report.heartbeat.version if report.heartbeat else None,
+        "ledger": str(report.ledger),
+        "mode": s.mode,
+        "trading_state": s.trading_state.value,
+        "trading_state_reason": s.state_reason,
+        "starting_cash_usd": _r(s.starting_cash_usd),
+        "equity_usd": _r(s.equity_usd),
+        "cash_usd": _r(s.cash_usd),
+        "realized_pnl_usd": _r(s.realized_pnl_usd),
+        "unrealized_pnl_usd": _r(s.unrealized_pnl_usd),
+        "win_rate": s.win_rate,
+        "round_trips": s.round_trips,
+        "wins": s.wins,
+        "losses": s.losses,
+        "fills": s.fills,
+        "max_drawdown_pct": _r(s.max_drawdown_pct, 4),
+        "risk_rejections": dict(s.risk_rejections),
+        "open_positions": [
+            {
+                "mint": p.mint,
+                "symbol": p.symbol,
+                "qty": p.qty,
+                "avg_cost": p.avg_cost_usd,
+                "mark": p.mark_usd,
+                "unrealized_pnl_usd": _r(p.unrealized_pnl_usd),
+            }
+            for p in s.positions
+        ],
+        "strategies": [
+            {
+                "name": v.name,
+                "enabled": v.enabled,
+                "score": v.score,
+                "round_trips": v.round_trips,
+                "realized_pnl_usd": _r(v.realized_pnl_usd),
+                "win_rate": v.win_rate,
+            }
+            for v in s.strategies
+        ],
+        "api": [
+            {
+                "provider": a.provider,
+                "calls": a.calls,
+                "errors": a.errors,
+                "rate_limited": a.rate_limited,
+                "p95_ms": a.p95_ms,
+            }
+            for a in s.api
+        ],
+        "engine_running": s.running,
+        "market_ts": s.market_ts,
+        "heartbeat_age_s": _r(report.heartbeat_age_s, 3),
+    }
+    return _with_feed(out, report)
+
+
+def _with_feed(out: dict[str, Any], report: StatusReport) -> dict[str, Any]:
+    """Adds the feed's fields to `status --json`: each `api` entry's `circuit`, `next_probe`
+    (ISO time, or null) and `recent_failures` by kind, then `stale_tokens` and
+    `price_refusals`.
+
+    What the engine last wrote; with no engine running, circuits are null and no token is
+    called stale (nothing is polling).
+    """
+    s, feed = report.snapshot, report.feed
+    live = feed if s.running else None
+    providers = {} if live is None else {p.provider: p for p in live.providers}
+    for entry in out["api"]:
+        p = providers.get(entry["provider"])
+        probe = None if p is None else p.next_probe_wall
+        entry["circuit"] = None if p is None else p.circuit
+        entry["next_probe"] = None if probe is None else iso(probe)
+        entry["recent_failures"] = {} if p is None else dict(p.recent_failures)
+    now = None if live is None else live.market_ts
+    stale = [
+        {
+            "mint": t.mint,
+            "symbol": t.symbol,
+            "last_price_ts": t.last_price_ts,
+            "last_price_age_s": None
+            if now is None or t.last_price_ts is None
+            else _r(max(0.0, now - t.last_price_ts), 3),
+        }
+        for t in (() if live is None else live.stale)
+    ]
+    out["stale_tokens"] = stale
+    out["price_refusals"] = {} if feed is None else dict(feed.refusals)
+    return out
+
+
+def render_status(report: StatusReport) -> Any:
+    """Returns a rich renderable of the report for the plain `status` command."""
+    from rich.console import Group
+    from rich.table import Table
+
+    s = report.snapshot
+
+    def usd(x: float | None) -> str:
+        return "—" if x is None else f"{'-' if x < 0 else ''}${abs(x):,.2f}"
+
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{x * 100:.1f}%"
+
+    summary = Table(title=f"soltrader-tui {__version__} — {report.ledger}", show_header=False)
+    age = report.heartbeat_age_s
+    rows = [
+        ("Mode", s.mode.upper()),
+        ("Trading state", f"{s.trading_state.value.upper()} ({s.state_reason})"),
+        (
+            "Engine",
+            ("running" if s.running else "stopped")
+            + ("" if age is None else f", heartbeat {age:,.1f} s ago"),
+        ),
+        ("Equity", usd(s.equity_usd)),
+        ("Cash", usd(s.cash_usd)),
+        ("Starting cash", usd(s.starting_cash_usd)),
+        ("Realized P&L", usd(s.realized_pnl_usd)),
+        ("Unrealized P&L", usd(s.unrealized_pnl_usd)),
+        ("Win rate", f"{pct(s.win_rate)} ({s.wins} W / {s.losses} L of {s.round_trips})"),
+        ("Fills", str(s.fills)),
+        ("Max drawdown", "—" if s.max_drawdown_pct is None else f"{s.max_drawdown_pct:.2f}%"),
+    ]
+    for label, value in rows:
+        summary.add_row(label, value)
+    positions = Table(title="Open positions")
+    for col in ("Symbol", "Qty", "Avg cost", "Mark", "Unrealized"):
+        positions.add_column(col)
+    for p in s.positions:
+        positions.add_row(
+            p.symbol,
+            f"{p.qty / 10**p.decimals:,.4f}",
+            f"${p.avg_cost_usd:,.8g}",
+            "—" if p.mark_usd is None else f"${p.mark_usd:,.8g}",
+            usd(p.unrealized_pnl_usd),
+        )
+    strategies = Table(title="Strategies")
+    for col in ("Name", "Enabled", "Best score", "Round trips", "Realized", "Win rate"):
+        strategies.add_column(col)
+    for v in s.strategies:
+        strategies.add_row(
+            v.name,
+            "yes" if v.enabled else "no",
+            "—" if v.score is None else f"{v.score:.2f}",
+            str(v.round_trips),
+            usd(v.realized_pnl_usd),
+            pct(v.win_rate),
+        )
+    api = Table(title="API usage")
+    for col in ("Provider", "Calls", "Errors", "429s", "p95 ms"):
+        api.add_column(col)
+    for a in s.api:
+        api.add_row(
+            a.provider,
+            str(a.calls),
+            str(a.errors),
+            str(a.rate_limited),
+            "—" if a.p95_ms is None else f"{a.p95_ms:,.0f}",
+        )
+    if not s.api:
+        api.add_row("—", "—", "—", "—", "—")
+        api.caption = s.api_note
+    return Group(summary, positions, strategies, api)

@@ -1,0 +1,213 @@
+"""Provides the one function that turns portfolio state into an EngineSnapshot.
+
+The engine (from its in-memory cache of the ledger) and `status`/`watch` (from the ledger
+file) both call `build_snapshot`, so the screen and the ledger cannot disagree on how a
+figure is computed. Every figure that follows from the ledger and the config's risk limits is
+computed here, from the same inputs on both sides: the exit levels of each position, today's
+P&L against the daily loss limit, the drawdown against its limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from soltrader_tui.domain import MICRO, Fill, Mode, TradingState, micro_to_usd
+from soltrader_tui.portfolio.portfolio import Portfolio, Position
+from soltrader_tui.risk.exits import ExitPolicy
+
+if TYPE_CHECKING:
+    from soltrader_tui.config.model import RiskConfig
+    from soltrader_tui.net.usage import ProviderUsage
+    from soltrader_tui.risk import ExitLevels
+from soltrader_tui.snapshot import (
+    ApiView,
+    EngineSnapshot,
+    FillView,
+    LogLine,
+    PositionView,
+    ScoreView,
+    StrategyView,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotContext:
+    """What a snapshot needs besides the portfolio and the marks."""
+
+    version: str
+    mode: Mode
+    trading_state: TradingState
+    state_reason: str
+    market_ts: float | None
+    max_drawdown_pct: float | None
+    strategies_enabled: Mapping[str, bool]
+    running: bool
+    error: str | None = None
+    api_note: str = ""
+    risk_rejections: Mapping[str, int] = field(default_factory=dict)
+    day_start_equity_micro: int | None = None
+    """Equity at the start of the market's UTC day, which today's P&L is measured from."""
+    peak_equity_micro: int | None = None
+    """The equity curve's peak, which the current drawdown is measured from."""
+
+
+def api_view(usage: ProviderUsage) -> ApiView:
+    """Describes one provider's live usage for the screen."""
+    return ApiView(
+        provider=usage.provider,
+        calls=usage.calls,
+        errors=usage.errors,
+        rate_limited=usage.rate_limited,
+        p95_ms=usage.p95_ms,
+        p50_ms=usage.p50_ms,
+        window_requests=usage.window_requests,
+        window_limit=usage.window_limit,
+        provider_remaining=usage.provider_remaining,
+        circuit=usage.circuit,
+        last_error=usage.last_error,
+    )
+
+
+def fill_view(fill: Fill, reason: str, realized_micro: int | None) -> FillView:
+    """Describes one fill for the screen."""
+    return FillView(
+        ts=fill.ts,
+        order_id=fill.order_id,
+        symbol=fill.token.symbol,
+        side=fill.side,
+        qty_whole=fill.token.to_whole(fill.qty),
+        price_usd=fill.price_usd,
+        quote_usd=micro_to_usd(fill.quote_amount),
+        fee_usd=micro_to_usd(fill.fee),
+        realized_pnl_usd=None if realized_micro is None else micro_to_usd(realized_micro),
+        strategy=fill.strategy,
+        reason=reason,
+    )
+
+
+def position_view(pos: Position, mark: float | None, levels: ExitLevels | None) -> PositionView:
+    """Describes one open position, marked at `mark`."""
+    value = None if mark is None else pos.value_micro(mark)
+    return PositionView(
+        mint=pos.token.mint,
+        symbol=pos.token.symbol,
+        decimals=pos.token.decimals,
+        qty=pos.qty,
+        avg_cost_usd=pos.avg_cost_usd,
+        cost_basis_usd=micro_to_usd(pos.cost_micro),
+        mark_usd=mark,
+        value_usd=None if value is None else micro_to_usd(value),
+        unrealized_pnl_usd=None if value is None else micro_to_usd(value - pos.cost_micro),
+        unrealized_return=(
+            None if value is None or pos.cost_micro <= 0 else value / pos.cost_micro - 1
+        ),
+        stop_usd=None if levels is None else levels.stop_usd,
+        target_usd=None if levels is None else levels.target_usd,
+        opened_ts=pos.opened_ts,
+        strategy=pos.strategy,
+    )
+
+
+def strategy_views(
+    portfolio: Portfolio, enabled: Mapping[str, bool], scores: Sequence[ScoreView]
+) -> tuple[StrategyView, ...]:
+    """Summarises each strategy: best current score and its round trips from the ledger."""
+    names = sorted(set(enabled) | set(portfolio.strategy_stats))
+    views = []
+    for name in names:
+        stats = portfolio.strategy_stats.get(name)
+        known = [s.score for s in scores if s.strategy == name and s.score is not None]
+        views.append(
+            StrategyView(
+                name=name,
+                enabled=enabled.get(name, False),
+                score=max(known) if known else None,
+                round_trips=0 if stats is None else stats.round_trips,
+                realized_pnl_usd=0.0 if stats is None else micro_to_usd(stats.realized_micro),
+                win_rate=None if stats is None else stats.win_rate,
+            )
+        )
+    return tuple(views)
+
+
+def build_snapshot(
+    ctx: SnapshotContext,
+    portfolio: Portfolio,
+    marks: Mapping[str, float],
+    *,
+    risk: RiskConfig | None = None,
+    recent_fills: Sequence[FillView] = (),
+    scores: Sequence[ScoreView] = (),
+    api: Sequence[ApiView] = (),
+    log: Sequence[LogLine] = (),
+) -> EngineSnapshot:
+    """Assembles an immutable snapshot; unknown figures stay None.
+
+    Args:
+        ctx: What the caller knows besides the portfolio and the marks.
+        portfolio: The fills replayed (the engine's cache, or a reader's replay).
+        marks: The latest price of each token.
+        risk: The risk limits in force: each position's stop and target, and the limits the
+            day's P&L and the drawdown are shown against. None: those show as "—".
+        recent_fills: Newest first.
+        scores: Any order: shown by strategy, then symbol.
+        api: Usage per provider.
+        log: Oldest first.
+    """
+    equity = portfolio.equity_micro(marks)
+    unrealized = portfolio.unrealized_micro(marks)
+    exits = None if risk is None else ExitPolicy.from_config(risk)
+    positions = tuple(
+        position_view(
+            p,
+            marks.get(mint),
+            None if exits is None else exits.levels(p.avg_cost_usd, p.high_water_usd),
+        )
+        for mint, p in sorted(portfolio.positions.items(), key=lambda kv: kv[1].opened_ts)
+    )
+    day_start, peak = ctx.day_start_equity_micro, ctx.peak_equity_micro
+    return EngineSnapshot(
+        version=ctx.version,
+        mode=ctx.mode,
+        trading_state=ctx.trading_state,
+        state_reason=ctx.state_reason,
+        market_ts=ctx.market_ts,
+        starting_cash_usd=portfolio.starting_cash_micro / MICRO,
+        cash_usd=micro_to_usd(portfolio.cash_micro),
+        equity_usd=None if equity is None else micro_to_usd(equity),
+        realized_pnl_usd=micro_to_usd(portfolio.realized_micro),
+        unrealized_pnl_usd=None if unrealized is None else micro_to_usd(unrealized),
+        total_return=(
+            None
+            if equity is None or portfolio.starting_cash_micro <= 0
+            else equity / portfolio.starting_cash_micro - 1
+        ),
+        win_rate=portfolio.win_rate,
+        round_trips=portfolio.round_trips,
+        wins=portfolio.wins,
+        losses=portfolio.losses,
+        fills=portfolio.fill_count,
+        max_drawdown_pct=ctx.max_drawdown_pct,
+        positions=positions,
+        risk_rejections=tuple(sorted(ctx.risk_rejections.items(), key=lambda kv: (-kv[1], kv[0]))),
+        day_pnl_usd=(
+            None if equity is None or day_start is None else micro_to_usd(equity - day_start)
+        ),
+        daily_loss_limit_usd=None if risk is None else risk.daily_loss_limit_usd,
+        drawdown_pct=(
+            None
+            if equity is None or peak is None or peak <= 0
+            else max(0.0, (peak - equity) * 100.0 / peak)
+        ),
+        max_drawdown_limit_pct=None if risk is None else risk.max_drawdown_pct,
+        recent_fills=tuple(recent_fills),
+        scores=tuple(sorted(scores, key=lambda v: (v.strategy, v.symbol, v.mint))),
+        strategies=strategy_views(portfolio, ctx.strategies_enabled, scores),
+        api=tuple(api),
+        api_note=ctx.api_note,
+        log=tuple(log),
+        running=ctx.running,
+        error=ctx.error,
+    )

@@ -1,0 +1,70 @@
+"""Provides the replay behind `status`: the portfolio, recent fills and equity curve rebuilt
+from a ledger's rows, from scratch or, for a reader that asks again and again (`watch`), from
+where its previous read stopped.
+
+A cached replay is only carried on while it still describes the start of the ledger's history:
+the fill count up to its last fill and the number of equity points must match, else (a restored
+checkpoint, points written out of time order) it is rebuilt from scratch.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import deque
+from dataclasses import dataclass, field
+
+from soltrader_tui.domain import Fill
+from soltrader_tui.ledger.reads import count_fills_through, read_equity, read_fills
+from soltrader_tui.portfolio.equity_curve import EquityCurve
+from soltrader_tui.portfolio.portfolio import Portfolio
+
+RECENT_FILLS = 1000
+"""Fills a replay keeps, newest last: as many as `tui.recent_fills` may ask for."""
+
+RecentFill = tuple[Fill, str, int | None]
+"""A fill, its reason and the P&L the replay says it realized."""
+
+
+@dataclass(slots=True)
+class Replayed:
+    """A replay of a ledger's fills and equity points, as far as `last_fill_id`/`points`."""
+
+    portfolio: Portfolio
+    recent: deque[RecentFill] = field(default_factory=lambda: deque(maxlen=RECENT_FILLS))
+    last_fill_id: int = 0
+    curve: EquityCurve = field(default_factory=EquityCurve)
+    last_equity_ts: float | None = None
+    points: int = 0
+    """Equity points the curve includes."""
+
+
+def replay(conn: sqlite3.Connection, start_cash: int, since: Replayed | None = None) -> Replayed:
+    """Replays the ledger's fills and equity curve, carrying on from `since` when it still fits.
+
+    Returns:
+        The replay (`since` itself, brought up to date, when it was carried on).
+    """
+    fills = since if since is not None and _fills_fit(conn, start_cash, since) else None
+    if fills is None:
+        fills = Replayed(Portfolio(start_cash))
+    for stored in read_fills(conn, after_id=fills.last_fill_id):
+        effect = fills.portfolio.apply(stored.fill)
+        fills.recent.append((stored.fill, stored.reason, effect.realized_micro))
+        fills.last_fill_id = stored.id
+    total = int(conn.execute("SELECT count(*) FROM equity").fetchone()[0])
+    new = read_equity(conn, after_ts=fills.last_equity_ts)
+    if fills.points + len(new) != total:  # an older point arrived: only a rebuild is in order
+        fills.curve, fills.points, fills.last_equity_ts = EquityCurve(), 0, None
+        new = read_equity(conn)
+    for point in new:
+        fills.curve.update(point.equity_micro)
+        fills.last_equity_ts = point.ts
+    fills.points += len(new)
+    return fills
+
+
+def _fills_fit(conn: sqlite3.Connection, start_cash: int, since: Replayed) -> bool:
+    portfolio = since.portfolio
+    if portfolio.starting_cash_micro != start_cash:
+        return False
+    return count_fills_through(conn, since.last_fill_id) == portfolio.fill_count
