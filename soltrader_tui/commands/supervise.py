@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import logging.handlers
 
 from soltrader_tui.commands.common import fail
 from soltrader_tui.config.errors import ConfigError
@@ -29,11 +28,12 @@ def supervise(args: argparse.Namespace) -> int:
     logger.addHandler(logging.StreamHandler())
     try:
         from soltrader_tui.config.load import load_settings
+        from soltrader_tui.ledger.log import QuietFileHandler
 
         config, paths, _ = load_settings(args.config, args.db)
         paths.logs_dir.mkdir(parents=True, exist_ok=True)
         logger.addHandler(
-            logging.handlers.RotatingFileHandler(
+            QuietFileHandler(
                 paths.logs_dir / "supervisor.log",
                 maxBytes=1_000_000,
                 backupCount=2,

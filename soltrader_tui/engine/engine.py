@@ -429,4 +429,3 @@ class Engine(EngineControls, EngineBooks):
         if tripped is not None:
             self._breaker_events.append(tripped)
         self._watch_equity(ts, record=True)
-

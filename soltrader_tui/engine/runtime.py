@@ -23,7 +23,7 @@ from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger.connect import IntegrityCheck, check_file
 from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError, NotALedger
 from soltrader_tui.ledger.lock import EngineLock
-from soltrader_tui.ledger.log import LOGGER, MarketTimeFormatter, log_file
+from soltrader_tui.ledger.log import LOGGER, MarketTimeFormatter, QuietFileHandler, log_file
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.ledger.timeorder import LedgerAhead
 from soltrader_tui.ledger.write_failure import check_free_space
@@ -250,14 +250,6 @@ def _mode_switch_checkpoint(
     )
 
 
-class _QuietFileHandler(logging.handlers.RotatingFileHandler):
-    """The log file, which gives up a line it cannot write (a full disk) without printing a
-    traceback: the ledger is the record, and a full disk is reported once, as such."""
-
-    def handleError(self, record: logging.LogRecord) -> None:
-        return
-
-
 def configure_logging(paths: Paths, *, to_stderr: bool) -> None:
     """Sends engine log lines to the ledger's rotating log file and, headless, to stderr.
 
@@ -269,7 +261,7 @@ def configure_logging(paths: Paths, *, to_stderr: bool) -> None:
     for handler in list(LOGGER.handlers):
         LOGGER.removeHandler(handler)
         handler.close()
-    file_handler = _QuietFileHandler(
+    file_handler = QuietFileHandler(
         log_file(paths.logs_dir, paths.ledger), maxBytes=5_000_000, backupCount=3, encoding="utf-8"
     )
     file_handler.setFormatter(MarketTimeFormatter())

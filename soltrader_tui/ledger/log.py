@@ -9,6 +9,7 @@ apart two ledgers of one name in different folders.
 from __future__ import annotations
 
 import logging
+import logging.handlers
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,6 +34,15 @@ class MarketTimeFormatter(logging.Formatter):
         ts = getattr(record, "market_ts", None)
         stamp = market_time(ts) if isinstance(ts, float) else self.formatTime(record)
         return f"{stamp} {record.levelname:<7} {record.getMessage()}"
+
+
+class QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log file that gives up a line it cannot write (a full disk) without printing
+    logging's traceback over the terminal: the ledger is the record, and a full disk is
+    reported once, as such, by whoever met it."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        return
 
 
 def note(path: Path, message: str) -> None:
