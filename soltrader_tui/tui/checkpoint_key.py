@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from soltrader_tui import format as fmt
 from soltrader_tui.checkpoints.store import CheckpointInfo, checkpoint_line, take_checkpoint
 from soltrader_tui.ledger.log import note
-from soltrader_tui.tui import format as fmt
 from soltrader_tui.tui.toasts import Toast
 
 CHECKPOINT_GROUP = "checkpoint"

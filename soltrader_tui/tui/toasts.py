@@ -15,8 +15,8 @@ from typing import Literal
 
 from textual.notifications import SeverityLevel
 
+from soltrader_tui import format as fmt
 from soltrader_tui.snapshot import LogLine
-from soltrader_tui.tui import format as fmt
 
 NotifyLevel = Literal["info", "warning", "error"]
 

@@ -7,12 +7,12 @@ from pathlib import Path
 from textual.widgets import DataTable
 
 from soltrader_tui import __version__
+from soltrader_tui import format as fmt
 from soltrader_tui.config.model import Config
 from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.monitor.ledger_view import read_status, status_json
-from soltrader_tui.tui import format as fmt
 from soltrader_tui.tui.app import make_app
 from soltrader_tui.tui.widgets.portfolio import PortfolioPanel
 from tests.factories import engine_on_sim

@@ -13,11 +13,11 @@ from rich.text import Text
 from textual.widgets import DataTable, Label, Static, TextArea
 from textual.worker import WorkerState
 
+from soltrader_tui import format as fmt
 from soltrader_tui.config.model import AlertsConfig, Config, TuiConfig
 from soltrader_tui.domain import TradingState
 from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED
 from soltrader_tui.ledger.write_failure import disk_full
-from soltrader_tui.tui import format as fmt
 from soltrader_tui.tui.messages import EngineUpdated
 from soltrader_tui.tui.screens.error_modal import ErrorModal
 from soltrader_tui.tui.toasts import ToastGate

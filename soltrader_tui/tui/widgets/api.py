@@ -6,8 +6,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Label
 
+from soltrader_tui import format as fmt
 from soltrader_tui.snapshot import ApiView, EngineSnapshot
-from soltrader_tui.tui import format as fmt
 from soltrader_tui.tui.widgets.panel import SnapshotPanel, set_label
 from soltrader_tui.tui.widgets.table import Column, Row, add_columns, num, sync_rows
 

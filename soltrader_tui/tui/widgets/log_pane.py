@@ -8,8 +8,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import RichLog
 
+from soltrader_tui import format as fmt
 from soltrader_tui.snapshot import EngineSnapshot, LogLine
-from soltrader_tui.tui import format as fmt
 from soltrader_tui.tui.widgets.panel import SnapshotPanel
 
 LEVEL_STYLE = {"info": "", "warning": "yellow", "error": "bold red"}

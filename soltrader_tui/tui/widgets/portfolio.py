@@ -7,8 +7,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widget import Widget
 
+from soltrader_tui import format as fmt
 from soltrader_tui.snapshot import EngineSnapshot
-from soltrader_tui.tui import format as fmt
 from soltrader_tui.tui.widgets.panel import SnapshotPanel, same_text
 from soltrader_tui.tui.widgets.table import pnl_style
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import DataTable
 
+from soltrader_tui import format as fmt
 from soltrader_tui.snapshot import EngineSnapshot, PositionView
-from soltrader_tui.tui import format as fmt
 from soltrader_tui.tui.widgets.panel import SnapshotPanel
 from soltrader_tui.tui.widgets.table import Column, Row, add_columns, num, pnl, sync_rows
 

@@ -6,9 +6,9 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from soltrader_tui import format as fmt
 from soltrader_tui.domain import TradingState
 from soltrader_tui.snapshot import EngineSnapshot
-from soltrader_tui.tui import format as fmt
 
 STATE_STYLE = {
     TradingState.ACTIVE: "bold black on green",

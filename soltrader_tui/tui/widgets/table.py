@@ -14,7 +14,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-from soltrader_tui.tui.format import MISSING
+from soltrader_tui.format import MISSING
 
 Cell = str | Text
 """What a table cell holds."""

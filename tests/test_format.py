@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soltrader_tui.tui import format as fmt
+from soltrader_tui import format as fmt
 
 MISSING = "—"
 
@@ -30,6 +30,8 @@ class TestMissingFigures:
             fmt.ts,
             fmt.count,
             fmt.millis,
+            fmt.usd_micro,
+            fmt.signed_usd_micro,
         ],
     )
     def test_none_is_a_dash(self, formatter: Callable[[None], str]) -> None:
@@ -206,3 +208,40 @@ class TestCounts:
     @pytest.mark.parametrize(("value", "text"), [(87.4, "87"), (1234.6, "1,235"), (0.0, "0")])
     def test_millis(self, value: float, text: str) -> None:
         assert fmt.millis(value) == text
+
+
+class TestLedgerUnits:
+    """Figures straight from the ledger (micro-USDC, base units) read like the dollar ones."""
+
+    @pytest.mark.parametrize(
+        ("micro", "text"),
+        [
+            (1_234_560_000, "$1,234.56"),
+            (-12_300_000, "-$12.30"),
+            (4_999, "$0.00"),
+            (5_000, "$0.01"),
+        ],
+    )
+    def test_usd_micro(self, micro: int, text: str) -> None:
+        assert fmt.usd_micro(micro) == text
+
+    @pytest.mark.parametrize(
+        ("micro", "text"), [(12_300_000, "+$12.30"), (-12_300_000, "-$12.30"), (0, "$0.00")]
+    )
+    def test_signed_usd_micro(self, micro: int, text: str) -> None:
+        assert fmt.signed_usd_micro(micro) == text
+
+    @pytest.mark.parametrize(
+        ("base", "decimals", "text"),
+        [
+            (3_456_789_000_000, 6, "3,456,789"),
+            (12_345_000_000, 9, "12.35"),
+            (1_234_500, 9, "0.001234"),
+            (5, 0, "5.00"),
+        ],
+    )
+    def test_quantity_in_base_units(self, base: int, decimals: int, text: str) -> None:
+        assert fmt.quantity(base, decimals) == text
+
+    def test_quantity_unknown(self) -> None:
+        assert fmt.quantity(None, 6) == MISSING

@@ -1,13 +1,17 @@
-"""Provides the one formatter every panel uses, so a figure reads the same everywhere.
+"""Provides the one formatter, so a figure reads the same on the dashboard, in `status`, in a
+checkpoint's report and in a risk message.
 
 Every function takes `None` for a figure that is not known yet and returns "—" for it,
-so no panel invents a number or formats a missing one its own way.
+so no caller invents a number or formats a missing one its own way. Pure: no Textual, no I/O,
+so the lowest layer can use it.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+
+from soltrader_tui.domain import micro_to_usd
 
 MISSING = "—"
 """What an unknown figure shows as."""
@@ -61,6 +65,30 @@ def signed_usd(x: float | None) -> str:
     return _money(x, 2, "+")
 
 
+def usd_micro(micro: int | None) -> str:
+    """Formats a micro-USDC amount (the ledger's unit for cash) as USD, like `usd`.
+
+    Args:
+        micro: Micro-USDC, or None when unknown.
+
+    Returns:
+        "$1,234.56", "-$12.30" for a negative amount, "—" for None.
+    """
+    return usd(None if micro is None else micro_to_usd(micro))
+
+
+def signed_usd_micro(micro: int | None) -> str:
+    """Formats a micro-USDC change (a P&L) with an explicit sign, like `signed_usd`.
+
+    Args:
+        micro: Micro-USDC, or None when unknown.
+
+    Returns:
+        "+$12.30", "-$12.30", "$0.00" for zero, "—" for None.
+    """
+    return signed_usd(None if micro is None else micro_to_usd(micro))
+
+
 def pct(x: float | None, *, signed: bool = False, digits: int = 1) -> str:
     """Formats a fraction as a percentage.
 
@@ -103,6 +131,21 @@ def qty(x: float | None) -> str:
     else:
         decimals = _decimals_for(x, 4)
     return f"{x:,.{decimals}f}"
+
+
+def quantity(base_units: int | None, decimals: int) -> str:
+    """Formats a token quantity held in base units (the ledger's unit) as whole tokens, like `qty`.
+
+    Args:
+        base_units: The quantity in the token's base units, or None when unknown.
+        decimals: The token's decimals (base units per whole token are 10**decimals).
+
+    Returns:
+        "3,456,789", "12.35", "0.001235", "—" for None.
+    """
+    if base_units is None:
+        return MISSING
+    return qty(base_units / 10**decimals)
 
 
 def price(x: float | None) -> str:
