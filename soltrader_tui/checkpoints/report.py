@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from soltrader_tui import __version__
+from soltrader_tui.errors import OperationalError
 from soltrader_tui.ledger.connect import check_file, check_integrity, connect, inspect_schema
 from soltrader_tui.ledger.errors import LedgerError
 from soltrader_tui.ledger.lock import engine_running, lock_path
@@ -30,7 +31,7 @@ LAST_PROBLEMS = 10
 """Warning and error events listed in CHECKPOINT.md."""
 
 
-class CheckpointError(Exception):
+class CheckpointError(OperationalError):
     """A checkpoint could not be taken, found or restored; the message names the path and why."""
 
 

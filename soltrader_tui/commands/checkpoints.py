@@ -9,9 +9,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from soltrader_tui.commands.common import EXIT_OK, EXIT_USAGE, fail, ledger_error_message
-from soltrader_tui.config.errors import ConfigError
-from soltrader_tui.ledger.errors import LedgerError, NotALedger
+from soltrader_tui.commands.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    fail_with,
+    ledger_error_message,
+)
+from soltrader_tui.errors import LedgerUnusable, OperationalError, SoltraderError
+from soltrader_tui.ledger.errors import NotALedger
 
 if TYPE_CHECKING:
     from soltrader_tui.checkpoints.store import CheckpointInfo
@@ -72,7 +77,7 @@ def _source_ledger(info: CheckpointInfo) -> Path | None:
 
 def checkpoint(args: argparse.Namespace) -> int:
     """Takes a checkpoint of the ledger now (safe while an engine writes it); exit 0 or 2."""
-    from soltrader_tui.checkpoints.store import CheckpointError, take_checkpoint
+    from soltrader_tui.checkpoints.store import take_checkpoint
 
     try:
         config, resolved = _settings(args)
@@ -83,13 +88,11 @@ def checkpoint(args: argparse.Namespace) -> int:
             reason="manual",
             keep=config.storage.keep_checkpoints,
         )
-    except ConfigError as exc:
-        return fail(str(exc))
-    except (LedgerError, CheckpointError) as exc:
+    except SoltraderError as exc:  # bad config, a ledger unusable, a checkpoint not written
         if isinstance(exc.__cause__, NotALedger):
             why = ledger_error_message(exc.__cause__, given=resolved.ledger_given)
-            return fail(f"cannot checkpoint {resolved.ledger}: {why}")
-        return fail(str(exc))
+            return fail_with(exc, f"cannot checkpoint {resolved.ledger}: {why}")
+        return fail_with(exc)
     from soltrader_tui.checkpoints.store import checkpoint_line
     from soltrader_tui.ledger.log import log_file, note
 
@@ -109,8 +112,8 @@ def checkpoints(args: argparse.Namespace) -> int:
 
     try:
         _, resolved = _settings(args)
-    except ConfigError as exc:
-        return fail(str(exc))
+    except SoltraderError as exc:
+        return fail_with(exc)
     infos = list_checkpoints(resolved.checkpoints_dir)
     if not infos:
         print(f"no checkpoints in {resolved.checkpoints_dir}")
@@ -181,8 +184,8 @@ def restore(args: argparse.Namespace) -> int:
     try:
         _, resolved = _settings(args)
         result = restore_checkpoint(args.name, resolved.checkpoints_dir, resolved.ledger)
-    except (ConfigError, LedgerError, CheckpointError) as exc:
-        code = fail(str(exc))
+    except SoltraderError as exc:  # bad config or name, a ledger unusable, a restore refused
+        code = fail_with(exc)
         if isinstance(exc, CheckpointError) and engine_running(resolved.ledger):
             # `stop` halts that engine but leaves it running, so it would not free the ledger.
             print(
@@ -217,13 +220,13 @@ def ledger_damaged(args: argparse.Namespace, damage: str) -> int:
     """
     import gc
 
-    from soltrader_tui.checkpoints.store import CheckpointError, quarantine
+    from soltrader_tui.checkpoints.store import quarantine
     from soltrader_tui.ledger.lock import EngineLock
 
     try:
         _, resolved = _settings(args)
-    except ConfigError as exc:  # it loaded a moment ago; only an edit since then gets here
-        return fail(str(exc))
+    except SoltraderError as exc:  # it loaded a moment ago; only an edit since then gets here
+        return fail_with(exc)
     ledger = resolved.ledger
     lines = [damage, "No engine was started: a ledger that fails its check is never traded on."]
     moved: Path | None = None
@@ -241,7 +244,7 @@ def ledger_damaged(args: argparse.Namespace, damage: str) -> int:
                 moved = quarantine(ledger)
             finally:
                 lock.release()
-        except (LedgerError, CheckpointError) as exc:
+        except (LedgerUnusable, OperationalError) as exc:
             lines.append(f"It could not be moved aside: {exc}")
         else:
             sides = [f"{moved}{s}" for s in ("-wal", "-shm") if Path(f"{moved}{s}").exists()]

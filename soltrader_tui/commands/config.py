@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from soltrader_tui.commands.common import EXIT_OK, fail
-from soltrader_tui.config.errors import ConfigError
+from soltrader_tui.commands.common import EXIT_OK, fail_with
+from soltrader_tui.errors import SoltraderError
 
 
 def config_check(args: argparse.Namespace) -> int:
@@ -18,8 +18,8 @@ def config_check(args: argparse.Namespace) -> int:
     path = find_config(args.config, Path.cwd())
     try:
         loaded = load_config(path)
-    except ConfigError as exc:
-        return fail(str(exc))
+    except SoltraderError as exc:
+        return fail_with(exc)
     for notice in loaded.notices:
         print(f"soltrader-tui: {notice}", file=sys.stderr)
     print(f"{loaded.path or 'defaults'}: OK")
@@ -33,8 +33,8 @@ def paths(args: argparse.Namespace) -> int:
 
     try:
         _, resolved, _ = load_settings(args.config, args.db)
-    except ConfigError as exc:
-        return fail(str(exc))
+    except SoltraderError as exc:
+        return fail_with(exc)
     for label, value in describe(resolved):
         print(f"{label:<12} {value}")
     return EXIT_OK

@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from soltrader_tui.commands.common import EXIT_OK, fail, ledger_path
-from soltrader_tui.config.errors import ConfigError
-from soltrader_tui.ledger.errors import LedgerError
+from soltrader_tui.commands.common import EXIT_OK, fail, fail_with, ledger_path
+from soltrader_tui.errors import LedgerUnusable, SoltraderError
 
 
 def control(args: argparse.Namespace, command: Literal["stop", "resume"]) -> int:
@@ -46,10 +45,8 @@ def control(args: argparse.Namespace, command: Literal["stop", "resume"]) -> int
                     print("\n".join(_sold_lines(db, before)))
                 return EXIT_OK
             time.sleep(0.02)
-    except ConfigError as exc:
-        return fail(str(exc))
-    except LedgerError as exc:
-        return fail(str(exc))
+    except SoltraderError as exc:  # bad config, a ledger that cannot be used
+        return fail_with(exc)
     print(
         f"soltrader-tui: the engine did not answer within {args.timeout:g} s; the request stays "
         "queued and the engine acts on it when it next polls",
@@ -65,7 +62,7 @@ def _last_fill_id(db: Path) -> int | None:
 
     try:
         return last_fill_id(db)
-    except LedgerError:
+    except LedgerUnusable:
         return None
 
 
@@ -74,7 +71,7 @@ def _sold_lines(db: Path, after_id: int) -> list[str]:
 
     try:
         return sold_lines(db, after_id)
-    except LedgerError as exc:
+    except LedgerUnusable as exc:
         return [f"what it sold cannot be read back now ({exc}): `soltrader-tui status` shows it"]
 
 
@@ -85,7 +82,7 @@ def held_line(db: Path) -> str:
 
     try:
         positions = read_status(db).snapshot.positions
-    except LedgerError as exc:
+    except LedgerUnusable as exc:
         return f"open positions cannot be read now ({exc}): `soltrader-tui status` shows them"
     if not positions:
         return "no position is open: nothing to sell"

@@ -17,8 +17,7 @@ from typing import TextIO
 
 from soltrader_tui import __version__
 from soltrader_tui.commands.common import fail, ledger_error_message, ledger_path
-from soltrader_tui.config.errors import ConfigError
-from soltrader_tui.ledger.errors import LedgerError
+from soltrader_tui.errors import SoltraderError
 from soltrader_tui.monitor.health import HealthReport, Level, assess, health_json, unreadable
 from soltrader_tui.monitor.health_reads import read_recent
 from soltrader_tui.monitor.ledger_view import read_status
@@ -43,12 +42,12 @@ def health(args: argparse.Namespace) -> int:
     given = args.db is not None
     try:
         db = (args.db if given else ledger_path(args.config)).resolve()
-    except ConfigError as exc:
+    except SoltraderError as exc:  # the config that names the ledger is invalid
         return _cannot_check(args, None, str(exc), now)
     try:
         report = read_status(db, now_wall=now)
         recent = read_recent(db, report, now_wall=now)
-    except LedgerError as exc:
+    except SoltraderError as exc:  # health reports failing (2) whatever the kind
         return _cannot_check(args, db, ledger_error_message(exc, given=given), now)
     except sqlite3.Error as exc:
         return _cannot_check(args, db, f"cannot read {db}: {exc}", now)

@@ -10,10 +10,9 @@ import sys
 from typing import TYPE_CHECKING
 
 from soltrader_tui import __version__, interrupts
-from soltrader_tui.commands.common import EXIT_OK, fail, write_failed
-from soltrader_tui.config.errors import ConfigError
-from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
-from soltrader_tui.ledger.write_failure import LedgerWriteFailed
+from soltrader_tui.commands.common import EXIT_OK, fail, fail_with
+from soltrader_tui.errors import SoltraderError, StorageFailed
+from soltrader_tui.ledger.errors import LedgerDamaged
 
 if TYPE_CHECKING:
     from soltrader_tui.engine.engine import Engine
@@ -27,7 +26,6 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
     from soltrader_tui.commands.checkpoints import ledger_damaged
     from soltrader_tui.engine.runtime import RunOptions, configure_logging, open_session
     from soltrader_tui.ledger.log import LOGGER
-    from soltrader_tui.market.sources import MarketSetupError
 
     opts = RunOptions(
         config=args.config,
@@ -44,21 +42,16 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
             "soltrader-tui " + ("run --headless" if headless else "dashboard"),
             preload=None if headless else _import_dashboard,
         )
-    except ConfigError as exc:
-        return fail(str(exc))
-    except LedgerWriteFailed as exc:
-        return write_failed(exc)
     except LedgerDamaged as exc:
         damage = str(exc)
-    except LedgerError as exc:
-        return fail(str(exc))
-    except MarketSetupError as exc:
-        return fail(str(exc))
     except CheckpointError as exc:
-        return fail(
+        return fail_with(
+            exc,
             f"{exc}\nNo engine was started: a checkpoint is taken before a schema migration or "
-            "a switch of mode, and this one failed."
+            "a switch of mode, and this one failed.",
         )
+    except SoltraderError as exc:  # bad config or market, a ledger unusable or not writable
+        return fail_with(exc)
     except OSError as exc:
         return fail(str(exc))
     if damage is not None:
@@ -78,8 +71,8 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
         if headless:
             try:
                 return _run_headless(session.engine)
-            except LedgerWriteFailed as exc:
-                return write_failed(exc)
+            except StorageFailed as exc:
+                return fail_with(exc)
         from soltrader_tui.tui.app import make_app
 
         app = make_app(

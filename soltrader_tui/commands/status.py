@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from soltrader_tui.commands.common import EXIT_OK, fail, ledger_error_message, ledger_path
-from soltrader_tui.config.errors import ConfigError
-from soltrader_tui.ledger.errors import LedgerError
+from soltrader_tui.commands.common import (
+    EXIT_OK,
+    fail_with,
+    ledger_error_message,
+    ledger_path,
+)
+from soltrader_tui.errors import SoltraderError
 
 
 def status(args: argparse.Namespace) -> int:
@@ -17,10 +21,8 @@ def status(args: argparse.Namespace) -> int:
     try:
         db = args.db if args.db is not None else ledger_path(args.config)
         report = read_status(db.resolve())
-    except ConfigError as exc:
-        return fail(str(exc))
-    except LedgerError as exc:
-        return fail(ledger_error_message(exc, given=args.db is not None))
+    except SoltraderError as exc:
+        return fail_with(exc, ledger_error_message(exc, given=args.db is not None))
     if args.json:
         print(json.dumps(status_json(report), indent=2, ensure_ascii=False))
         return EXIT_OK

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from soltrader_tui.commands.common import fail
-from soltrader_tui.config.errors import ConfigError
+from soltrader_tui.commands.common import fail, fail_with
+from soltrader_tui.errors import SoltraderError
 
 
 def supervise(args: argparse.Namespace) -> int:
@@ -40,7 +40,9 @@ def supervise(args: argparse.Namespace) -> int:
                 encoding="utf-8",
             )
         )
-    except (ConfigError, OSError) as exc:
+    except SoltraderError as exc:
+        return fail_with(exc)
+    except OSError as exc:
         return fail(str(exc))
     return run_supervised(
         flags,

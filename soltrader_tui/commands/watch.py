@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 
 from soltrader_tui import __version__
-from soltrader_tui.commands.common import fail, ledger_error_message
-from soltrader_tui.config.errors import ConfigError
-from soltrader_tui.ledger.errors import LedgerError
+from soltrader_tui.commands.common import fail_with, ledger_error_message
+from soltrader_tui.errors import SoltraderError
 
 
 def watch(args: argparse.Namespace) -> int:
@@ -19,10 +18,8 @@ def watch(args: argparse.Namespace) -> int:
         config, paths, _ = load_settings(args.config, args.db)
         ledger = paths.ledger.resolve()
         watcher = LedgerWatcher(ledger, risk=config.risk, recent_fills=config.tui.recent_fills)
-    except ConfigError as exc:
-        return fail(str(exc))
-    except LedgerError as exc:
-        return fail(ledger_error_message(exc, given=args.db is not None))
+    except SoltraderError as exc:
+        return fail_with(exc, ledger_error_message(exc, given=args.db is not None))
     from soltrader_tui.ledger.log import log_file
     from soltrader_tui.tui.app import make_app
     from soltrader_tui.tui.checkpoint_key import CheckpointTarget

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from soltrader_tui.errors import UserInputError
+
 Key = tuple[str, ...]
 
 
@@ -45,7 +47,7 @@ class ConfigProblem:
         return ": ".join(parts)
 
 
-class ConfigError(Exception):
+class ConfigError(UserInputError):
     """A config file that cannot be used; `str()` gives one readable line per problem."""
 
     def __init__(self, problems: Sequence[ConfigProblem], path: Path | None) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import platformdirs
 
 from soltrader_tui.config.model import StorageConfig
+from soltrader_tui.errors import UserInputError
 
 APP_NAME = "soltrader-tui"
 CONFIG_NAME = "config.yaml"
@@ -111,7 +112,7 @@ def _absolute(path: Path) -> Path:
     return path.resolve()
 
 
-class DataFolderError(OSError):
+class DataFolderError(UserInputError, OSError):
     """A data folder that cannot be created or written to."""
 
     def __init__(self, folder: Path, purpose: str, reason: str) -> None:

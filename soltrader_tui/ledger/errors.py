@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from soltrader_tui.errors import LedgerUnusable
 
-class LedgerError(Exception):
+
+class LedgerError(LedgerUnusable):
     """The ledger cannot be used as asked; the message says which file and why."""
 
 

@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from soltrader_tui.errors import StorageFailed
 from soltrader_tui.ledger.errors import LedgerError
 
 _FULL = {sqlite3.SQLITE_FULL}
@@ -24,7 +25,7 @@ _ERRNO_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
 RESTART_ADVICE = "the engine continues where it stopped"
 
 
-class LedgerWriteFailed(LedgerError):
+class LedgerWriteFailed(StorageFailed, LedgerError):
     """The ledger's storage refused a write; what had committed is intact."""
 
     def __init__(self, message: str, *, path: Path, disk_full: bool) -> None:

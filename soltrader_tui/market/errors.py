@@ -14,6 +14,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
+from soltrader_tui.errors import TemporaryError
+
 _DIGITS = re.compile(r"[0-9]{1,40}")
 
 
@@ -50,7 +52,7 @@ DecimalText = Annotated[float, BeforeValidator(_decimal_text)]
 """A finite number the API sends as a string, e.g. `"0.0001"` or `"147.48"`."""
 
 
-class ResponseInvalid(Exception):
+class ResponseInvalid(TemporaryError):
     """A provider answered with a body that is malformed or partial.
 
     The feed logs it with its reason and counts it as an error of that provider; the value it

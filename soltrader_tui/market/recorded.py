@@ -37,6 +37,7 @@ from typing import Literal
 from solders.pubkey import Pubkey
 
 from soltrader_tui.domain import Token
+from soltrader_tui.errors import UserInputError
 from soltrader_tui.market.series import (
     CandleSeries,
     RecordedSeries,
@@ -60,7 +61,7 @@ _SYMBOL_RE = re.compile(r"(?:^|[_\-])([A-Z0-9]{2,12}?)_?(?:USDT|USDC|BUSD|USD)(?
 _TIMEFRAME_RE = re.compile(r"[_\-](\d+)([smhdw])(?=[_\-.])")
 
 
-class RecordedDataError(ValueError):
+class RecordedDataError(UserInputError, ValueError):
     """A recorded market file that cannot be replayed; the message says where and why."""
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from soltrader_tui.clock import Clock, ScaledClock, VirtualClock, make_clock
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import Mode
+from soltrader_tui.errors import UserInputError
 from soltrader_tui.market.feed import MarketFeed, SimFeed
 from soltrader_tui.market.sim import SimMarket
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 ACCELERATED_NOTE = "accelerated clock: the simulated market is read in-process, no API calls"
 
 
-class MarketSetupError(Exception):
+class MarketSetupError(UserInputError):
     """The market cannot be set up as configured; the message says why and where."""
 
 

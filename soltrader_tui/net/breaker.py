@@ -20,10 +20,12 @@ import time
 from collections.abc import Callable
 from typing import Literal
 
+from soltrader_tui.errors import TemporaryError
+
 CircuitState = Literal["closed", "open", "half_open"]
 
 
-class CircuitOpen(Exception):
+class CircuitOpen(TemporaryError):
     """The circuit refuses this call; `retry_in_s` says when a probe will be allowed."""
 
     def __init__(self, retry_in_s: float) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from soltrader_tui.errors import TemporaryError
 
-class ProviderError(Exception):
+
+class ProviderError(TemporaryError):
     """A call to a provider did not give a usable answer; the caller skips this poll."""
 
     def __init__(self, provider: str, message: str) -> None:

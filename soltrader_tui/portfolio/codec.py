@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from soltrader_tui.domain import Token
+from soltrader_tui.errors import LedgerUnusable
 from soltrader_tui.portfolio.equity_curve import EquityCurve
 from soltrader_tui.portfolio.portfolio import (
     Portfolio,
@@ -24,7 +25,7 @@ FORMAT = 1
 """Bumped when the text's shape changes; a text of another format is refused, not guessed at."""
 
 
-class CodecError(ValueError):
+class CodecError(LedgerUnusable, ValueError):
     """A saved text that does not decode to a valid portfolio or curve."""
 
 

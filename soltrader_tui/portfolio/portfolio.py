@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from soltrader_tui.domain import MICRO, Fill, Token
+from soltrader_tui.errors import OperationalError
 
 MAX_MICRO = 2**63 - 1
 """Largest micro-USDC amount the ledger's integer columns hold."""
@@ -20,7 +21,7 @@ RECENT_TRIPS_MAX = 100
 """How many closed round trips `Portfolio.recent_trips` keeps (older ones are counted only)."""
 
 
-class PortfolioError(ValueError):
+class PortfolioError(OperationalError, ValueError):
     """A fill the portfolio cannot apply; the portfolio is left unchanged."""
 
 
