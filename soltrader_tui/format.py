@@ -37,18 +37,19 @@ def _money(value: float, decimals: int, sign: str) -> str:
     return f"{sign}${text}"
 
 
-def usd(x: float | None) -> str:
+def usd(x: float | None, *, cents: bool = True) -> str:
     """Formats a USD amount with cents and thousands separators.
 
     Args:
         x: Dollars, or None when unknown.
+        cents: False rounds to whole dollars (a pool's liquidity, where cents are noise).
 
     Returns:
-        "$1,234.56", "-$12.30" for a negative amount, "—" for None.
+        "$1,234.56" ("$1,235" without cents), "-$12.30" for a negative amount, "—" for None.
     """
     if x is None:
         return MISSING
-    return _money(x, 2, "")
+    return _money(x, 2 if cents else 0, "")
 
 
 def signed_usd(x: float | None) -> str:

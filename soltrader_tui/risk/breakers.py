@@ -13,6 +13,7 @@ from typing import Literal
 
 from soltrader_tui.config.model import RiskConfig
 from soltrader_tui.domain import usd_to_micro
+from soltrader_tui.format import usd_micro
 
 DAY_S = 86_400
 """Seconds in a UTC day; unix time has no leap seconds, so days start at multiples of it."""
@@ -167,8 +168,8 @@ class Breakers:
             return BreakerTripped(
                 BreakerRule.MAX_DRAWDOWN,
                 "halt",
-                f"equity {_usd(equity_micro)} is {self.drawdown_pct:.1f} % below its peak "
-                f"{_usd(self._peak)}, limit {self._max_drawdown_pct:g} %",
+                f"equity {usd_micro(equity_micro)} is {self.drawdown_pct:.1f} % below its peak "
+                f"{usd_micro(self._peak)}, limit {self._max_drawdown_pct:g} %",
                 ts,
                 None,
             )
@@ -182,8 +183,9 @@ class Breakers:
             return BreakerTripped(
                 BreakerRule.DAILY_LOSS,
                 "pause_entries",
-                f"down {_usd(day_start - equity_micro)} today (equity {_usd(equity_micro)}, "
-                f"day start {_usd(day_start)}), limit {_usd(self._daily_limit)}; "
+                f"down {usd_micro(day_start - equity_micro)} today "
+                f"(equity {usd_micro(equity_micro)}, day start {usd_micro(day_start)}), "
+                f"limit {usd_micro(self._daily_limit)}; "
                 "entries paused until 00:00 UTC",
                 ts,
                 float((utc_day(ts) + 1) * DAY_S),
@@ -246,14 +248,10 @@ class Breakers:
         self._daily_tripped = False
         return BreakerCleared(
             BreakerRule.DAILY_LOSS,
-            f"new UTC day: the daily loss limit counts again from {_usd(equity_micro)}",
+            f"new UTC day: the daily loss limit counts again from {usd_micro(equity_micro)}",
             ts,
         )
 
     def _max_drawdown_hit(self) -> bool:
         drawdown = self.drawdown_pct
         return drawdown is not None and drawdown >= self._max_drawdown_pct
-
-
-def _usd(micro: int | None) -> str:
-    return "—" if micro is None else f"${micro / 1e6:,.2f}"

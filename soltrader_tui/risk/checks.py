@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from soltrader_tui.config.model import RiskConfig
 from soltrader_tui.domain import TradingState, usd_to_micro
+from soltrader_tui.format import usd, usd_micro
 from soltrader_tui.risk.book import HOUR_S, RiskBook
 
 
@@ -140,8 +141,8 @@ def _market(request: EntryRequest, config: RiskConfig) -> Denial | None:
     if not request.liquidity_usd >= config.min_liquidity_usd:
         return Denial(
             DenialRule.MIN_LIQUIDITY,
-            f"{request.symbol} pool liquidity ${request.liquidity_usd:,.0f} is below the "
-            f"${config.min_liquidity_usd:,.0f} minimum",
+            f"{request.symbol} pool liquidity {usd(request.liquidity_usd, cents=False)} is "
+            f"below the {usd(config.min_liquidity_usd, cents=False)} minimum",
         )
     impact = request.price_impact_bps
     if impact is None or not impact <= config.max_price_impact_bps:
@@ -163,7 +164,7 @@ def _size(request: EntryRequest, book: RiskBook, config: RiskConfig) -> Denial |
     if cost > usd_to_micro(config.max_position_usd):
         return Denial(
             DenialRule.MAX_POSITION_USD,
-            f"entry {_usd(cost)} is above the {_usd_cfg(config.max_position_usd)} "
+            f"entry {usd_micro(cost)} is above the {usd(config.max_position_usd)} "
             "per-position limit",
         )
     equity = book.equity_micro
@@ -171,13 +172,13 @@ def _size(request: EntryRequest, book: RiskBook, config: RiskConfig) -> Denial |
         share = "more than all" if equity <= 0 else f"{cost * 100 / equity:.1f} %"
         return Denial(
             DenialRule.MAX_POSITION_PCT,
-            f"entry {_usd(cost)} is {share} of equity {_usd(equity)}, "
+            f"entry {usd_micro(cost)} is {share} of equity {usd_micro(equity)}, "
             f"limit {_num(config.max_position_pct)} %",
         )
     if cost < usd_to_micro(config.min_order_usd):
         return Denial(
             DenialRule.MIN_ORDER,
-            f"entry {_usd(cost)} is below the {_usd_cfg(config.min_order_usd)} minimum",
+            f"entry {usd_micro(cost)} is below the {usd(config.min_order_usd)} minimum",
         )
     return None
 
@@ -188,30 +189,23 @@ def _exposure(request: EntryRequest, book: RiskBook, config: RiskConfig) -> Deni
     if held + cost > usd_to_micro(config.max_token_exposure_usd):
         return Denial(
             DenialRule.MAX_TOKEN_EXPOSURE,
-            f"{request.symbol} exposure would be {_usd(held + cost)} ({_usd(held)} held + "
-            f"{_usd(cost)}), limit {_usd_cfg(config.max_token_exposure_usd)}",
+            f"{request.symbol} exposure would be {usd_micro(held + cost)} "
+            f"({usd_micro(held)} held + {usd_micro(cost)}), "
+            f"limit {usd(config.max_token_exposure_usd)}",
         )
     total = book.total_exposure_micro
     if total + cost > usd_to_micro(config.max_total_exposure_usd):
         return Denial(
             DenialRule.MAX_TOTAL_EXPOSURE,
-            f"total exposure would be {_usd(total + cost)} ({_usd(total)} held + "
-            f"{_usd(cost)}), limit {_usd_cfg(config.max_total_exposure_usd)}",
+            f"total exposure would be {usd_micro(total + cost)} ({usd_micro(total)} held + "
+            f"{usd_micro(cost)}), limit {usd(config.max_total_exposure_usd)}",
         )
     if cost > book.cash_micro:
         return Denial(
             DenialRule.INSUFFICIENT_CASH,
-            f"entry needs {_usd(cost)}, cash {_usd(book.cash_micro)}",
+            f"entry needs {usd_micro(cost)}, cash {usd_micro(book.cash_micro)}",
         )
     return None
-
-
-def _usd(micro: int) -> str:
-    return f"${micro / 1e6:,.2f}"
-
-
-def _usd_cfg(usd: float) -> str:
-    return f"${usd:,.2f}"
 
 
 def _num(value: float) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from soltrader_tui.config.model import RiskConfig
 from soltrader_tui.domain import usd_to_micro
+from soltrader_tui.format import usd, usd_micro
 from soltrader_tui.risk.book import RiskBook
 from soltrader_tui.risk.checks import Denial, DenialRule
 
@@ -91,16 +92,16 @@ def size_entry(
     if cap < minimum:
         return Denial(
             bound,
-            f"{symbol}: the {bound.value} limit leaves room for {_usd(max(cap, 0))}, below the "
-            f"${config.min_order_usd:,.2f} minimum order",
+            f"{symbol}: the {bound.value} limit leaves room for {usd_micro(max(cap, 0))}, "
+            f"below the {usd(config.min_order_usd)} minimum order",
         )
     in_micro = _largest_input(cap, swap_fee_bps, network_fee_micro)
     cost = entry_cost_micro(in_micro, swap_fee_bps, network_fee_micro)
     if in_micro <= 0 or cost < minimum:
         return Denial(
             bound,
-            f"{symbol}: after fees the {bound.value} limit leaves {_usd(max(cost, 0))}, below "
-            f"the ${config.min_order_usd:,.2f} minimum order",
+            f"{symbol}: after fees the {bound.value} limit leaves {usd_micro(max(cost, 0))}, below "
+            f"the {usd(config.min_order_usd)} minimum order",
         )
     return EntrySize(in_micro, cost, bound)
 
@@ -114,7 +115,3 @@ def _largest_input(cap_micro: int, swap_fee_bps: float, network_fee_micro: int) 
     while entry_cost_micro(guess + 1, swap_fee_bps, network_fee_micro) <= cap_micro:
         guess += 1
     return guess
-
-
-def _usd(micro: int) -> str:
-    return f"${micro / 1e6:,.2f}"
