@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from soltrader_tui import __version__
+from soltrader_tui import format as fmt
 from soltrader_tui.domain import Mode, TradingState
 from soltrader_tui.ledger.connect import check_integrity, open_reader
 from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
@@ -328,15 +329,9 @@ def render_status(report: StatusReport) -> Any:
     from rich.table import Table
 
     s = report.snapshot
-
-    def usd(x: float | None) -> str:
-        return "—" if x is None else f"{'-' if x < 0 else ''}${abs(x):,.2f}"
-
-    def pct(x: float | None) -> str:
-        return "—" if x is None else f"{x * 100:.1f}%"
-
     summary = Table(title=f"soltrader-tui {__version__} — {report.ledger}", show_header=False)
     age = report.heartbeat_age_s
+    drawdown = s.max_drawdown_pct  # already in percent, `pct` takes a fraction
     rows = [
         ("Mode", s.mode.upper()),
         ("Trading state", f"{s.trading_state.value.upper()} ({s.state_reason})"),
@@ -345,14 +340,14 @@ def render_status(report: StatusReport) -> Any:
             ("running" if s.running else "stopped")
             + ("" if age is None else f", heartbeat {age:,.1f} s ago"),
         ),
-        ("Equity", usd(s.equity_usd)),
-        ("Cash", usd(s.cash_usd)),
-        ("Starting cash", usd(s.starting_cash_usd)),
-        ("Realized P&L", usd(s.realized_pnl_usd)),
-        ("Unrealized P&L", usd(s.unrealized_pnl_usd)),
-        ("Win rate", f"{pct(s.win_rate)} ({s.wins} W / {s.losses} L of {s.round_trips})"),
-        ("Fills", str(s.fills)),
-        ("Max drawdown", "—" if s.max_drawdown_pct is None else f"{s.max_drawdown_pct:.2f}%"),
+        ("Equity", fmt.usd(s.equity_usd)),
+        ("Cash", fmt.usd(s.cash_usd)),
+        ("Starting cash", fmt.usd(s.starting_cash_usd)),
+        ("Realized P&L", fmt.usd(s.realized_pnl_usd)),
+        ("Unrealized P&L", fmt.usd(s.unrealized_pnl_usd)),
+        ("Win rate", f"{fmt.pct(s.win_rate)} ({s.wins} W / {s.losses} L of {s.round_trips})"),
+        ("Fills", fmt.count(s.fills)),
+        ("Max drawdown", fmt.pct(None if drawdown is None else drawdown / 100, digits=2)),
     ]
     for label, value in rows:
         summary.add_row(label, value)
@@ -362,10 +357,10 @@ def render_status(report: StatusReport) -> Any:
     for p in s.positions:
         positions.add_row(
             p.symbol,
-            f"{p.qty / 10**p.decimals:,.4f}",
-            f"${p.avg_cost_usd:,.8g}",
-            "—" if p.mark_usd is None else f"${p.mark_usd:,.8g}",
-            usd(p.unrealized_pnl_usd),
+            fmt.quantity(p.qty, p.decimals),
+            fmt.price(p.avg_cost_usd),
+            fmt.price(p.mark_usd),
+            fmt.usd(p.unrealized_pnl_usd),
         )
     strategies = Table(title="Strategies")
     for col in ("Name", "Enabled", "Best score", "Round trips", "Realized", "Win rate"):
@@ -374,10 +369,10 @@ def render_status(report: StatusReport) -> Any:
         strategies.add_row(
             v.name,
             "yes" if v.enabled else "no",
-            "—" if v.score is None else f"{v.score:.2f}",
-            str(v.round_trips),
-            usd(v.realized_pnl_usd),
-            pct(v.win_rate),
+            fmt.score(v.score),
+            fmt.count(v.round_trips),
+            fmt.usd(v.realized_pnl_usd),
+            fmt.pct(v.win_rate),
         )
     api = Table(title="API usage")
     for col in ("Provider", "Calls", "Errors", "429s", "p95 ms"):
@@ -385,12 +380,12 @@ def render_status(report: StatusReport) -> Any:
     for a in s.api:
         api.add_row(
             a.provider,
-            str(a.calls),
-            str(a.errors),
-            str(a.rate_limited),
-            "—" if a.p95_ms is None else f"{a.p95_ms:,.0f}",
+            fmt.count(a.calls),
+            fmt.count(a.errors),
+            fmt.count(a.rate_limited),
+            fmt.millis(a.p95_ms),
         )
     if not s.api:
-        api.add_row("—", "—", "—", "—", "—")
+        api.add_row(*[fmt.MISSING] * 5)
         api.caption = s.api_note
     return Group(summary, positions, strategies, api)

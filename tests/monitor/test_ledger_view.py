@@ -92,3 +92,32 @@ class TestStatusContract:
             },
         ]
         assert (out["cash_usd"], out["fills"]) == (374.8, 2)  # $500 − $100.20 − $25
+
+
+class TestStatusTable:
+    """The plain `status` table writes each figure as the dashboard does (the one formatter)."""
+
+    def test_figures(self, tmp_path: Path) -> None:
+        from rich.console import Console
+
+        from soltrader_tui.monitor.ledger_view import render_status
+
+        db = tmp_path / "l.sqlite"
+        ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
+        # 100 WIF at an average $1.002 (fees included), marked at $1.25: $24.80 unrealized.
+        record_buy(ledger, WIF, ts=START, qty=100_000_000, quote_amount=100_000_000, fee=200_000)
+        # 2,500 RAY at $0.01, never marked: its mark and P&L are not known.
+        ray = make_token("RAY", 8)
+        record_buy(ledger, ray, ts=START + 60, qty=250_000_000_000, quote_amount=25_000_000)
+        ledger.flush(marks=[MarkRow(WIF.mint, "WIF", 6, 1.25, 800_000.0, START + 120)])
+        ledger.close()
+        console = Console(record=True, width=200, color_system=None)
+        console.print(render_status(read_status(db)))
+        lines = [
+            " ".join(line.replace("│", " ").split()) for line in console.export_text().split("\n")
+        ]
+        assert "Cash $374.80" in lines
+        assert "Starting cash $500.00" in lines
+        assert "Fills 2" in lines
+        assert "WIF 100.00 $1.002 $1.250 $24.80" in lines
+        assert "RAY 2,500 $0.01000 — —" in lines
