@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from soltrader_tui import format as fmt
 from soltrader_tui.commands.common import (
     EXIT_OK,
     EXIT_USAGE,
@@ -47,17 +48,15 @@ def _command(args: argparse.Namespace, resolved: Paths, *words: str) -> str:
     return " ".join(parts)
 
 
-def _usd(x: float | None) -> str:
-    return "—" if x is None else f"{'-' if x < 0 else ''}${abs(x):,.2f}"
-
-
 def _describe(info: CheckpointInfo, ledger: Path) -> str:
     """One line about a checkpoint: when, the figures, and its source if another ledger."""
     from soltrader_tui.checkpoints.report import utc_text
 
-    fills = "—" if info.fills is None else f"{info.fills:,}"
-    state = (info.trading_state or "—").upper()
-    text = f"taken {utc_text(info.ts)}, equity {_usd(info.equity_usd)}, {fills} fills, {state}"
+    state = (info.trading_state or fmt.MISSING).upper()
+    text = (
+        f"taken {utc_text(info.ts)}, equity {fmt.usd(info.equity_usd)}, "
+        f"{fmt.count(info.fills)} fills, {state}"
+    )
     source = _source_ledger(info)
     if source is not None and source != ledger:
         text += f"; copied from another ledger, {source}"
@@ -129,10 +128,10 @@ def checkpoints(args: argparse.Namespace) -> int:
         (
             i.name,
             utc_text(i.ts).removesuffix(" UTC"),
-            i.reason or "—",
-            _usd(i.equity_usd),
-            "—" if i.fills is None else f"{i.fills:,}",
-            (i.trading_state or "—").upper(),
+            i.reason or fmt.MISSING,
+            fmt.usd(i.equity_usd),
+            fmt.count(i.fills),
+            (i.trading_state or fmt.MISSING).upper(),
             f"{i.size_bytes / 1024:,.0f} KB",
         )
         for i in infos

@@ -77,7 +77,7 @@ def _sold_lines(db: Path, after_id: int) -> list[str]:
 
 def held_line(db: Path) -> str:
     """The positions a stop stored while no engine ran leaves for the next start to sell."""
-    from soltrader_tui.commands.stop_report import qty
+    from soltrader_tui import format as fmt
     from soltrader_tui.monitor.ledger_view import read_status
 
     try:
@@ -86,5 +86,5 @@ def held_line(db: Path) -> str:
         return f"open positions cannot be read now ({exc}): `soltrader-tui status` shows them"
     if not positions:
         return "no position is open: nothing to sell"
-    held = ", ".join(f"{p.symbol} {qty(p.qty / 10**p.decimals)}" for p in positions)
+    held = ", ".join(f"{p.symbol} {fmt.quantity(p.qty, p.decimals)}" for p in positions)
     return f"open positions, sold at the next start: {held}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from soltrader_tui import format as fmt
 from soltrader_tui.ledger.connect import open_reader
 from soltrader_tui.ledger.reads import read_fills, read_recent_fills
 from soltrader_tui.monitor.views import fill_view
@@ -49,27 +50,16 @@ def sold_lines(db: Path, after_id: int) -> list[str]:
     if not sold:
         return ["sold nothing: no position was open"]
     return [_line(f) for f in sold] + [
-        f"total proceeds {usd(sum(f.quote_usd - f.fee_usd for f in sold))} "
+        f"total proceeds {fmt.usd(sum(f.quote_usd - f.fee_usd for f in sold))} "
         f"from {len(sold)} position{'s' if len(sold) != 1 else ''}"
     ]
 
 
 def _line(f: FillView) -> str:
-    realized = "" if f.realized_pnl_usd is None else f", realized {usd(f.realized_pnl_usd, True)}"
-    return (
-        f"sold {f.symbol}: {qty(f.qty_whole)} at ${f.price_usd:.6g}, proceeds "
-        f"{usd(f.quote_usd - f.fee_usd)} after {usd(f.fee_usd)} fees{realized}"
+    realized = (
+        "" if f.realized_pnl_usd is None else f", realized {fmt.signed_usd(f.realized_pnl_usd)}"
     )
-
-
-def qty(x: float) -> str:
-    """Whole tokens: no decimals from 1,000 up, cents from 1, six significant digits below."""
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:,.2f}" if abs(x) >= 1 else f"{x:.6g}"
-
-
-def usd(x: float, signed: bool = False) -> str:
-    """Dollars with cents; a sign on a change when `signed`."""
-    prefix = "-" if x < 0 else "+" if signed and x > 0 else ""
-    return f"{prefix}${abs(x):,.2f}"
+    return (
+        f"sold {f.symbol}: {fmt.qty(f.qty_whole)} at {fmt.price(f.price_usd)}, proceeds "
+        f"{fmt.usd(f.quote_usd - f.fee_usd)} after {fmt.usd(f.fee_usd)} fees{realized}"
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from soltrader_tui import format as fmt
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.log import log_file
 from soltrader_tui.tui.checkpoint_key import CheckpointTarget
@@ -96,9 +97,10 @@ class TestStopSaysWhatItSold:
         lines = proc.stdout.splitlines()
         assert "HALTED" in lines[0]
         whole, net = qty / 10**decimals, (quote - fee) / 1e6
-        assert whole < 1, "below one token a quantity shows six significant digits"
+        assert whole < 1, "below one token a quantity shows four significant digits"
+        # The quantity and price as the dashboard shows them: the one formatter's forms.
         assert lines[1].startswith(
-            f"sold SOLX: {whole:.6g} at ${price:.6g}, proceeds ${net:,.2f} "
+            f"sold SOLX: {fmt.qty(whole)} at {fmt.price(price)}, proceeds ${net:,.2f} "
             f"after ${fee / 1e6:,.2f} fees, realized "
         ), lines
         assert lines[2] == f"total proceeds ${net:,.2f} from 1 position"
