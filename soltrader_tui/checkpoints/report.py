@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from soltrader_tui import __version__
+from soltrader_tui import format as fmt
 from soltrader_tui.errors import OperationalError
 from soltrader_tui.ledger.connect import check_file, check_integrity, connect, inspect_schema
 from soltrader_tui.ledger.errors import LedgerError
@@ -26,7 +27,7 @@ LEDGER_FILE = "ledger.sqlite"
 CONFIG_FILE = "config.yaml"
 REPORT_FILE = "CHECKPOINT.md"
 SUMMARY_FILE = "checkpoint.json"
-MISSING = "—"
+MISSING = fmt.MISSING
 LAST_PROBLEMS = 10
 """Warning and error events listed in CHECKPOINT.md."""
 
@@ -79,25 +80,6 @@ def utc_text(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _usd(x: float | None, *, signed: bool = False) -> str:
-    if x is None:
-        return MISSING
-    text = f"${abs(x):,.2f}"
-    if text == "$0.00":
-        return text
-    if x < 0:
-        return "-" + text
-    return ("+" if signed else "") + text
-
-
-def _pct(x: float | None) -> str:
-    return MISSING if x is None else f"{x * 100:.1f}%"
-
-
-def _price(x: float | None) -> str:
-    return MISSING if x is None else f"${x:,.8g}"
-
-
 def _cell(text: str) -> str:
     # A pipe or a line break inside a cell would break the Markdown table.
     return text.replace("|", "\\|").replace("\n", " ")
@@ -141,12 +123,12 @@ def render_markdown(
         f"| Config in use | {config} |",
         f"| Mode | {s.mode.upper()} |",
         f"| Trading state | {s.trading_state.value.upper()} ({_cell(s.state_reason)}) |",
-        f"| Equity | {_usd(s.equity_usd)} |",
-        f"| Cash | {_usd(s.cash_usd)} |",
-        f"| Starting cash | {_usd(s.starting_cash_usd)} |",
-        f"| Realized P&L | {_usd(s.realized_pnl_usd, signed=True)} |",
-        f"| Unrealized P&L | {_usd(s.unrealized_pnl_usd, signed=True)} |",
-        f"| Win rate | {_pct(s.win_rate)} ({s.wins} W / {s.losses} L) |",
+        f"| Equity | {fmt.usd(s.equity_usd)} |",
+        f"| Cash | {fmt.usd(s.cash_usd)} |",
+        f"| Starting cash | {fmt.usd(s.starting_cash_usd)} |",
+        f"| Realized P&L | {fmt.signed_usd(s.realized_pnl_usd)} |",
+        f"| Unrealized P&L | {fmt.signed_usd(s.unrealized_pnl_usd)} |",
+        f"| Win rate | {fmt.pct(s.win_rate)} ({s.wins} W / {s.losses} L) |",
         f"| Round trips | {s.round_trips} |",
         f"| Fills | {s.fills} |",
         f"| Health | {_health(facts, report)} |",
@@ -160,8 +142,9 @@ def render_markdown(
             "| --- | --- | --- | --- | --- |",
         ]
         lines += [
-            f"| {_cell(p.symbol)} | {p.qty / 10**p.decimals:,.6g} | {_price(p.avg_cost_usd)} "
-            f"| {_price(p.mark_usd)} | {_usd(p.unrealized_pnl_usd, signed=True)} |"
+            f"| {_cell(p.symbol)} | {fmt.quantity(p.qty, p.decimals)} "
+            f"| {fmt.price(p.avg_cost_usd)} | {fmt.price(p.mark_usd)} "
+            f"| {fmt.signed_usd(p.unrealized_pnl_usd)} |"
             for p in s.positions
         ]
     else:

@@ -179,7 +179,8 @@ class TestTakeCheckpoint:
         assert "| Realized P&L | +$0.85 |" in text
         assert "| Unrealized P&L | +$2.48 |" in text
         assert "| Win rate | 66.7% (2 W / 1 L) |" in text
-        assert "| WIF | 5 | $4.004 | $4.5 | +$2.48 |" in text
+        # Quantity and prices as the dashboard and `status` write them (the one formatter).
+        assert "| WIF | 5.00 | $4.004 | $4.500 | +$2.48 |" in text
 
     def test_last_ten_warnings_and_errors(self, tmp_path: Path) -> None:
         ledger = open_ledger(tmp_path / "l.sqlite")
