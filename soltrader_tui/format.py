@@ -219,6 +219,24 @@ def duration(seconds: float | None) -> str:
     return f"{secs}s"
 
 
+def elapsed(seconds: float | None) -> str:
+    """Formats a span in one unit, for a sentence ("last heartbeat 4.2 s ago").
+
+    Args:
+        seconds: The span, or None when unknown.
+
+    Returns:
+        "4.2 s" below two minutes, "15 min" below two hours, "3.5 h" beyond, "—" for None.
+    """
+    if seconds is None:
+        return MISSING
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def age(since: float | None, now: float | None) -> str:
     """Formats how long ago `since` was, as seen at `now` (both unix seconds).
 

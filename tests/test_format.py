@@ -32,6 +32,7 @@ class TestMissingFigures:
             fmt.millis,
             fmt.usd_micro,
             fmt.signed_usd_micro,
+            fmt.elapsed,
         ],
     )
     def test_none_is_a_dash(self, formatter: Callable[[None], str]) -> None:
@@ -245,3 +246,12 @@ class TestLedgerUnits:
 
     def test_quantity_unknown(self) -> None:
         assert fmt.quantity(None, 6) == MISSING
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(4.24, "4.2 s"), (119.9, "119.9 s"), (120, "2 min"), (7199, "120 min"), (12_600, "3.5 h")],
+)
+def test_elapsed_in_one_unit(seconds: float, text: str) -> None:
+    """A span inside a sentence (health's heartbeat ages): one unit, switching at 2 min and 2 h."""
+    assert fmt.elapsed(seconds) == text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from soltrader_tui.config.model import PaperConfig
-from soltrader_tui.domain import MICRO, Fill, Mode, Order, SwapQuote, usd_to_micro
+from soltrader_tui.domain import Fill, Mode, Order, SwapQuote, micro_to_usd, usd_to_micro
 from soltrader_tui.market.feed import MarketFeed
 
 
@@ -61,10 +61,10 @@ class PaperExecutor:
         fee = swap_fee_micro(quote_amount, self._fee_bps) + self._network_fee
         if order.side == "sell" and fee >= quote_amount:
             return Rejected(
-                f"{order.token.symbol} sale would return ${quote_amount / MICRO:.6f}, "
+                f"{order.token.symbol} sale would return ${micro_to_usd(quote_amount):.6f}, "
                 f"less than the fees"
             )
-        price = (quote_amount / MICRO) / order.token.to_whole(qty)
+        price = micro_to_usd(quote_amount) / order.token.to_whole(qty)
         return Fill(
             order_id=order.client_order_id,
             ts=order.ts,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from soltrader_tui.domain import MICRO
+from soltrader_tui.domain import MICRO, micro_to_usd
 
 
 @dataclass(slots=True)
@@ -65,7 +65,7 @@ class Pool:
 
     def liquidity_usd(self) -> float:
         """Returns the total value locked, both sides, USD (twice the USDC side)."""
-        return 2 * self.usdc_reserve / MICRO
+        return 2 * micro_to_usd(self.usdc_reserve)
 
     def quote_buy(self, usdc_in: int) -> tuple[int, float]:
         """Prices a buy of the token with an exact micro-USDC input, without applying it.

@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from soltrader_tui.config.model import PlausibilityConfig
-from soltrader_tui.domain import MICRO, MarketTick, SwapQuote
+from soltrader_tui.domain import MICRO, MarketTick, SwapQuote, micro_to_usd
 
 INT64_MAX = 2**63 - 1
 """Largest integer SQLite stores: no micro-USDC amount may exceed it."""
@@ -153,7 +153,7 @@ def judge(
         )
     scale = 10.0**decimals
     held_micro = held_qty * price * MICRO / scale
-    bought = order_micro / MICRO / price * scale
+    bought = micro_to_usd(order_micro) / price * scale
     if not held_micro <= INT64_MAX or not bought <= U64_MAX:
         what = (
             "the position's value in micro-USDC"
@@ -184,7 +184,7 @@ def quote_price_usd(quote: SwapQuote) -> float | None:
         usdc_micro, qty = quote.out_amount, quote.in_amount
     if qty <= 0 or usdc_micro <= 0:
         return None
-    effective = (usdc_micro / MICRO) / token.to_whole(qty)
+    effective = micro_to_usd(usdc_micro) / token.to_whole(qty)
     impact = min(max(quote.price_impact_bps / 10_000, 0.0), 0.99)
     return effective * (1 - impact) if quote.side == "buy" else effective / (1 - impact)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from soltrader_tui import __version__
+from soltrader_tui import format as fmt
 from soltrader_tui.domain import TradingState
 from soltrader_tui.market.feed_status import FeedStatus
 from soltrader_tui.monitor.health_feed import (
@@ -178,14 +179,6 @@ def assess(report: StatusReport, recent: RecentActivity, now_wall: float) -> Hea
     return HealthReport(report.ledger, now_wall, checks)
 
 
-def _seconds(s: float) -> str:
-    if s < 120:
-        return f"{s:.1f} s"
-    if s < 7200:
-        return f"{s / 60:.0f} min"
-    return f"{s / 3600:.1f} h"
-
-
 def _engine(report: StatusReport, owner: EngineOwner | None) -> Check:
     s, beat, age = report.snapshot, report.heartbeat, report.heartbeat_age_s
     if s.running:
@@ -200,10 +193,10 @@ def _engine(report: StatusReport, owner: EngineOwner | None) -> Check:
         if beat.running:
             detail += (
                 f"; the last one (pid {beat.pid}) did not shut down cleanly (killed or crashed), "
-                f"last heartbeat {_seconds(age)} ago"
+                f"last heartbeat {fmt.elapsed(age)} ago"
             )
         else:
-            detail += f"; the last one (pid {beat.pid}) stopped {_seconds(age)} ago"
+            detail += f"; the last one (pid {beat.pid}) stopped {fmt.elapsed(age)} ago"
     return Check("engine", "failing", detail)
 
 
@@ -218,13 +211,13 @@ def _age_level(age: float) -> Level:
 def _heartbeat(report: StatusReport, owner: EngineOwner | None, now_wall: float) -> Check:
     beat, age = report.heartbeat, report.heartbeat_age_s
     if not report.snapshot.running:
-        last = "none written" if age is None else f"the last one {_seconds(age)} ago"
+        last = "none written" if age is None else f"the last one {fmt.elapsed(age)} ago"
         return Check("heartbeat", "ok", f"none expected: no engine runs ({last})")
     # A heartbeat from an earlier session (another pid) says nothing about the engine now
     # holding the lock: until it flushes, judge it by how long ago it took the lock.
     if beat is not None and age is not None and (owner is None or owner.pid == beat.pid):
         level = _age_level(age)
-        detail = f"last flush {_seconds(age)} ago (flushes every second)"
+        detail = f"last flush {fmt.elapsed(age)} ago (flushes every second)"
         if level == "failing":
             detail += ": the engine holds the lock but has stopped flushing (hung?)"
         return Check("heartbeat", level, detail)
@@ -232,7 +225,7 @@ def _heartbeat(report: StatusReport, owner: EngineOwner | None, now_wall: float)
         return Check("heartbeat", "degraded", "the running engine has written no heartbeat yet")
     started = max(0.0, now_wall - owner.since_wall)
     level = _age_level(started)
-    detail = f"engine pid {owner.pid} took the lock {_seconds(started)} ago, no heartbeat yet"
+    detail = f"engine pid {owner.pid} took the lock {fmt.elapsed(started)} ago, no heartbeat yet"
     if level == "failing":
         detail += " (stuck starting?)"
     return Check("heartbeat", level, detail)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from soltrader_tui.domain import MICRO, Fill, Mode, TradingState, micro_to_usd
+from soltrader_tui.domain import Fill, Mode, TradingState, micro_to_usd
 from soltrader_tui.portfolio.portfolio import Portfolio, Position
 from soltrader_tui.risk.exits import ExitPolicy
 
@@ -174,7 +174,7 @@ def build_snapshot(
         trading_state=ctx.trading_state,
         state_reason=ctx.state_reason,
         market_ts=ctx.market_ts,
-        starting_cash_usd=portfolio.starting_cash_micro / MICRO,
+        starting_cash_usd=micro_to_usd(portfolio.starting_cash_micro),
         cash_usd=micro_to_usd(portfolio.cash_micro),
         equity_usd=None if equity is None else micro_to_usd(equity),
         realized_pnl_usd=micro_to_usd(portfolio.realized_micro),

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from soltrader_tui.domain import MICRO, Fill, Token
+from soltrader_tui.domain import MICRO, Fill, Token, micro_to_usd
 from soltrader_tui.errors import OperationalError
 
 MAX_MICRO = 2**63 - 1
@@ -46,7 +46,7 @@ class Position:
     @property
     def avg_cost_usd(self) -> float:
         """Average cost, USD per whole token, buy fees included."""
-        return (self.cost_micro / MICRO) / self.token.to_whole(self.qty)
+        return micro_to_usd(self.cost_micro) / self.token.to_whole(self.qty)
 
     def value_micro(self, mark_usd: float) -> int | None:
         """Returns qty × `mark_usd` (USD per whole token) in micro-USDC, to the nearest micro.

@@ -47,7 +47,7 @@ class CheckpointTarget:
 
 def taken_toast(info: CheckpointInfo) -> Toast:
     """The toast for a checkpoint just taken: its name, figures and folder."""
-    fills = fmt.MISSING if info.fills is None else f"{info.fills:,}"
+    fills = fmt.count(info.fills)
     return Toast(
         "Checkpoint taken",
         f"{info.name}\nequity {fmt.usd(info.equity_usd)}, {fills} fills\n{info.path}",

@@ -33,7 +33,7 @@ def position_row(position: PositionView, market_ts: float | None) -> Row:
         p.mint,
         (
             p.symbol,
-            num(fmt.qty(p.qty / 10**p.decimals)),
+            num(fmt.quantity(p.qty, p.decimals)),
             num(fmt.price(p.avg_cost_usd)),
             num(fmt.price(p.mark_usd)),
             num(fmt.usd(p.value_usd)),
