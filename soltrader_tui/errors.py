@@ -56,6 +56,6 @@ class OperationalError(SoltraderError):
 
 
 class StorageFailed(OperationalError):
-    """The storage refused a write (disk full, I/O error, read-only): free space, restart."""
+    """The ledger's disk refused a write (full, I/O error, read-only): free space, restart."""
 
-    title = "Storage failed"
+    title = "The ledger could not be written"

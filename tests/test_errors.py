@@ -81,6 +81,6 @@ def test_the_kind_decides_the_exit_code(exc: SoltraderError, code: int) -> None:
 
 def test_an_error_carries_a_title_and_its_message() -> None:
     exc = LedgerWriteFailed("the disk is full", path=Path("l.db"), disk_full=True)
-    assert exc.title == "Storage failed"
+    assert exc.title == "The ledger could not be written"
     assert exc.message == "the disk is full"
     assert ConfigError([], None).title == "Invalid input"

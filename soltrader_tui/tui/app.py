@@ -15,8 +15,8 @@ from textual.worker import Worker, WorkerState
 from soltrader_tui.checkpoints.store import CheckpointInfo
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
+from soltrader_tui.errors import StorageFailed
 from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED
-from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui import checkpoint_key
 from soltrader_tui.tui.checkpoint_key import CHECKPOINT_GROUP, CheckpointTarget
@@ -152,11 +152,11 @@ class SolTraderApp(App[int]):
 
     def _engine_failed(self, error: BaseException) -> None:
         self._failed = True
-        if isinstance(error, LedgerWriteFailed):
+        if isinstance(error, StorageFailed):
             # Not a bug: the disk. One plain message, and the exit code `supervise` waits on.
             self._exit_code = EXIT_LEDGER_WRITE_FAILED
             self.dashboard.engine_failed(str(error))
-            self.push_screen(ErrorModal("The ledger could not be written", str(error)))
+            self.push_screen(ErrorModal(error.title, error.message))
             return
         summary = f"{type(error).__name__}: {error}"
         details = "".join(traceback.format_exception(error))

@@ -441,6 +441,7 @@ class TestLedgerWriteFailure:
         async with session(failure=failure) as s:
             await s.pilot.pause()
             assert isinstance(s.app.screen, ErrorModal)
+            assert s.app.screen.error_title == "The ledger could not be written"
             text = s.app.screen.query_one(TextArea).text
             assert text == str(failure)
             assert text.startswith("the ledger's disk is full: ")
