@@ -32,11 +32,11 @@ from soltrader_tui.ledger.connect import (
 )
 from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
 from soltrader_tui.ledger.highwater import HighWaterKeeper, read_committed
+from soltrader_tui.ledger.log_reads import read_denials
 from soltrader_tui.ledger.reads import (
     MarketTimes,
     StoredFill,
     StoredResume,
-    read_denials,
     read_equity,
     read_fills,
     read_first_equity,

@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from soltrader_tui.domain import Fill
-from soltrader_tui.ledger.reads import count_fills_through, read_equity, read_fills
+from soltrader_tui.ledger.reads import count_equity, count_fills_through, read_equity, read_fills
 from soltrader_tui.portfolio.equity_curve import EquityCurve
 from soltrader_tui.portfolio.portfolio import Portfolio
 
@@ -51,7 +51,7 @@ def replay(conn: sqlite3.Connection, start_cash: int, since: Replayed | None = N
         effect = fills.portfolio.apply(stored.fill)
         fills.recent.append((stored.fill, stored.reason, effect.realized_micro))
         fills.last_fill_id = stored.id
-    total = int(conn.execute("SELECT count(*) FROM equity").fetchone()[0])
+    total = count_equity(conn)
     new = read_equity(conn, after_ts=fills.last_equity_ts)
     if fills.points + len(new) != total:  # an older point arrived: only a rebuild is in order
         fills.curve, fills.points, fills.last_equity_ts = EquityCurve(), 0, None
