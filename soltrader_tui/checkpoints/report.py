@@ -149,7 +149,7 @@ def render_markdown(
     if problems:
         lines += ["| Time | Level | Kind | Message |", "| --- | --- | --- | --- |"]
         lines += [
-            f"| {utc_text(p.ts)} | {p.level} | {_cell(p.kind)} | {_cell(p.message)} |"
+            f"| {utc_text(p.ts)} | {p.level} | {_cell(p.label)} | {_cell(p.message)} |"
             for p in problems
         ]
     else:

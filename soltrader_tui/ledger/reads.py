@@ -25,14 +25,15 @@ REALIZED_SINCE = 3
 def _fill_columns(conn: sqlite3.Connection) -> str:
     # An older ledger is still read (a checkpoint before a migration, `status` on an old copy):
     # its sells' realized P&L is simply unknown.
-    realized = "realized_micro" if _schema(conn) >= REALIZED_SINCE else "NULL"
+    realized = "realized_micro" if schema_version(conn) >= REALIZED_SINCE else "NULL"
     return (
         "id, order_id, ts_epoch, mint, symbol, decimals, side, qty, price, quote_amount, fee,"
         f" strategy, mode, reason, {realized}"
     )
 
 
-def _schema(conn: sqlite3.Connection) -> int:
+def schema_version(conn: sqlite3.Connection) -> int:
+    """Returns the ledger's schema version: a reader of an older copy reads what it holds."""
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
@@ -95,7 +96,7 @@ def read_recent_fills(conn: sqlite3.Connection, count: int) -> list[StoredFill]:
 
 def read_resume(conn: sqlite3.Connection) -> StoredResume | None:
     """Returns the saved replay, or None when there is none."""
-    if _schema(conn) < REALIZED_SINCE:
+    if schema_version(conn) < REALIZED_SINCE:
         return None
     row = conn.execute(
         "SELECT last_fill_id, last_equity_ts, portfolio, curve FROM resume_point WHERE id = 1"

@@ -60,7 +60,7 @@ from soltrader_tui.ledger.rows import (
     UsageMinute,
     iso,
 )
-from soltrader_tui.ledger.schema import SCHEMA_VERSION, migrate
+from soltrader_tui.ledger.schema import RULED_KINDS, SCHEMA_VERSION, migrate
 from soltrader_tui.ledger.timeorder import check_in_order
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed, write_failure
 
@@ -74,7 +74,7 @@ INSERT INTO orders (client_order_id, ts, mint, symbol, side, in_amount, strategy
                     detail, mode)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
-_INSERT_EVENT = "INSERT INTO events (ts, level, kind, message) VALUES (?, ?, ?, ?)"
+_INSERT_EVENT = "INSERT INTO events (ts, level, kind, rule, message) VALUES (?, ?, ?, ?, ?)"
 
 WRITE_ATTEMPTS = 4
 """Tries of a money-changing write the storage refused before the engine halts on it."""
@@ -514,7 +514,14 @@ def _fill_row(fill: Fill, reason: str, realized_micro: int | None) -> tuple[obje
 
 
 def _event_row(e: EventRow) -> tuple[object, ...]:
-    return (iso(e.ts), e.level, e.kind, e.message)
+    kind, rule = e.kind, e.rule
+    if rule is None:
+        # The engine still names the rule in the kind ('denied:max_positions') until its typed
+        # events pass it apart (issue 11, part 8); it is stored apart here, the one place.
+        head, colon, tail = kind.partition(":")
+        if colon and head in RULED_KINDS:
+            kind, rule = head, tail
+    return (iso(e.ts), e.level, kind, rule, e.message)
 
 
 def _write_meta(conn: sqlite3.Connection, *, cash: int, mode: Mode, version: str) -> None:
