@@ -17,10 +17,14 @@ from typing import Any
 from soltrader_tui import __version__
 from soltrader_tui import format as fmt
 from soltrader_tui.errors import OperationalError
-from soltrader_tui.ledger.connect import check_file, check_integrity, connect, inspect_schema
+from soltrader_tui.ledger.connect import (
+    check_file,
+    connect,
+    copy_ledger,
+)
 from soltrader_tui.ledger.errors import LedgerError
 from soltrader_tui.ledger.lock import engine_running, lock_path
-from soltrader_tui.ledger.rows import from_iso
+from soltrader_tui.ledger.log_reads import StoredEvent, problem_events
 from soltrader_tui.monitor.ledger_view import StatusReport, read_status
 
 LEDGER_FILE = "ledger.sqlite"
@@ -34,16 +38,6 @@ LAST_PROBLEMS = 10
 
 class CheckpointError(OperationalError):
     """A checkpoint could not be taken, found or restored; the message names the path and why."""
-
-
-@dataclass(frozen=True, slots=True)
-class ProblemEvent:
-    """A warning or error line from the ledger's events table."""
-
-    ts: float
-    level: str
-    kind: str
-    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +59,6 @@ class CheckpointFacts:
     """Whether an engine held the source ledger; None when it could not be told."""
 
 
-def last_problems(conn: sqlite3.Connection, limit: int = LAST_PROBLEMS) -> list[ProblemEvent]:
-    """Returns the newest warning and error events, oldest first."""
-    rows = conn.execute(
-        "SELECT ts, level, kind, message FROM events WHERE level IN ('warning', 'error')"
-        " ORDER BY id DESC LIMIT ?",
-        (limit,),
-    ).fetchall()
-    return [ProblemEvent(from_iso(r[0]), r[1], r[2], r[3]) for r in reversed(rows)]
-
-
 def utc_text(ts: float) -> str:
     """Formats unix seconds as `2026-01-01 12:00:00 UTC`."""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -93,7 +77,7 @@ def _health(facts: CheckpointFacts, report: StatusReport) -> str:
 
 
 def render_markdown(
-    facts: CheckpointFacts, report: StatusReport, problems: list[ProblemEvent]
+    facts: CheckpointFacts, report: StatusReport, problems: list[StoredEvent]
 ) -> str:
     """Renders CHECKPOINT.md: the figures of the ledger copy, its health, and how to restore it.
 
@@ -153,7 +137,7 @@ def render_markdown(
     if problems:
         lines += ["| Time | Level | Kind | Message |", "| --- | --- | --- | --- |"]
         lines += [
-            f"| {utc_text(p.ts)} | {p.level} | {_cell(p.kind)} | {_cell(p.message)} |"
+            f"| {utc_text(p.ts)} | {p.level} | {_cell(p.label)} | {_cell(p.message)} |"
             for p in problems
         ]
     else:
@@ -215,7 +199,7 @@ def write_contents(
         report = read_status(copy, now_wall=ts, checked=True)  # backup_ledger checked it
         conn = connect(copy, readonly=True)
         try:
-            problems = last_problems(conn)
+            problems = problem_events(conn, LAST_PROBLEMS)
         finally:
             conn.close()
     except (LedgerError, sqlite3.Error) as exc:
@@ -262,16 +246,7 @@ def backup_ledger(ledger_path: Path, target: Path) -> int:
     except (LedgerError, sqlite3.Error) as exc:
         raise CheckpointError(f"cannot read the ledger {ledger_path}: {exc}") from exc
     try:
-        copy = sqlite3.connect(target, isolation_level=None)
-        try:
-            # pages=-1 copies everything in one step, i.e. one read transaction: one instant.
-            source.backup(copy, pages=-1)
-            # One self-contained file: no -wal beside it to lose when the folder is copied.
-            copy.execute("PRAGMA journal_mode = DELETE")
-            schema_version = inspect_schema(copy, ledger_path)
-            check_integrity(copy, ledger_path)
-        finally:
-            copy.close()
+        schema_version = copy_ledger(source, target, ledger_path)
     except sqlite3.DatabaseError as exc:
         if exc.sqlite_errorcode not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
             raise CheckpointError(f"cannot checkpoint the ledger {ledger_path}: {exc}") from exc

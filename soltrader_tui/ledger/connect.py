@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError, NotALedger
@@ -199,3 +201,42 @@ def open_reader(path: Path) -> sqlite3.Connection:
         conn.close()
         raise LedgerError(f"{path} is empty: no session has written to it yet")
     return conn
+
+
+@contextmanager
+def read_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Holds one read transaction: every read inside it sees the same committed ledger, while
+    WAL lets the engine go on committing beside it."""
+    conn.execute("BEGIN")
+    yield conn
+    conn.execute("COMMIT")
+
+
+def copy_ledger(source: sqlite3.Connection, target: Path, path: Path) -> int:
+    """Copies a ledger into a new single file (rollback journal, no -wal) and checks the copy.
+
+    The copy is one read transaction (pages=-1: one step), so it is the ledger at one instant,
+    taken beside an engine's commits.
+
+    Args:
+        source: A connection to the ledger.
+        target: The new file.
+        path: The ledger's path, for messages.
+
+    Returns:
+        The copy's schema version.
+
+    Raises:
+        LedgerError: the copy is not a ledger, is newer, or fails quick_check.
+        sqlite3.Error: the copy could not be read or written.
+    """
+    copy = sqlite3.connect(target, isolation_level=None)
+    try:
+        source.backup(copy, pages=-1)
+        # One self-contained file: no -wal beside it to lose when the folder is copied.
+        copy.execute("PRAGMA journal_mode = DELETE")
+        version = inspect_schema(copy, path)
+        check_integrity(copy, path)
+        return version
+    finally:
+        copy.close()

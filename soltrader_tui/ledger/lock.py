@@ -15,6 +15,8 @@ import json
 import os
 import socket
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import platformdirs
@@ -165,15 +167,48 @@ def describe_owner(ledger: Path) -> str:
     return said
 
 
-def _read_owner(path: Path) -> str:
+@dataclass(frozen=True, slots=True)
+class LockOwner:
+    """What an owner file says about the process holding a ledger's lock."""
+
+    pid: int
+    host: str | None
+    command: str | None
+    since: str | None
+    """When it took the lock, as written: 'YYYY-MM-DDTHH:MM:SSZ' (UTC)."""
+
+    @property
+    def since_wall(self) -> float | None:
+        """When it took the lock, unix seconds; None when the file does not say."""
+        if self.since is None:
+            return None
+        try:
+            taken = datetime.strptime(self.since, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            return None
+        return taken.replace(tzinfo=UTC).timestamp()
+
+
+def lock_owner(path: Path) -> LockOwner | None:
+    """Reads an owner file; None when it is missing, unreadable or names no process id."""
     try:
         owner = json.loads(path.read_text(encoding="utf-8"))
-        return (
-            f"process {owner['pid']} on {owner['host']}, running `{owner['command']}` "
-            f"since {owner['since']}"
-        )
+        pid = int(owner["pid"])
     except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+    def text(key: str) -> str | None:
+        value = owner.get(key)
+        return None if value is None else str(value)
+
+    return LockOwner(pid, text("host"), text("command"), text("since"))
+
+
+def _read_owner(path: Path) -> str:
+    owner = lock_owner(path)
+    if owner is None or None in (owner.host, owner.command, owner.since):
         return UNKNOWN_OWNER
+    return f"process {owner.pid} on {owner.host}, running `{owner.command}` since {owner.since}"
 
 
 def engine_running(ledger: Path) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from soltrader_tui.domain import Fill, Token
 from soltrader_tui.ledger.rows import (
@@ -14,6 +13,7 @@ from soltrader_tui.ledger.rows import (
     Heartbeat,
     MarkRow,
     ResumePoint,
+    ScoreRow,
     StateRow,
     from_iso,
 )
@@ -25,14 +25,15 @@ REALIZED_SINCE = 3
 def _fill_columns(conn: sqlite3.Connection) -> str:
     # An older ledger is still read (a checkpoint before a migration, `status` on an old copy):
     # its sells' realized P&L is simply unknown.
-    realized = "realized_micro" if _schema(conn) >= REALIZED_SINCE else "NULL"
+    realized = "realized_micro" if schema_version(conn) >= REALIZED_SINCE else "NULL"
     return (
         "id, order_id, ts_epoch, mint, symbol, decimals, side, qty, price, quote_amount, fee,"
         f" strategy, mode, reason, {realized}"
     )
 
 
-def _schema(conn: sqlite3.Connection) -> int:
+def schema_version(conn: sqlite3.Connection) -> int:
+    """Returns the ledger's schema version: a reader of an older copy reads what it holds."""
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
@@ -95,7 +96,7 @@ def read_recent_fills(conn: sqlite3.Connection, count: int) -> list[StoredFill]:
 
 def read_resume(conn: sqlite3.Connection) -> StoredResume | None:
     """Returns the saved replay, or None when there is none."""
-    if _schema(conn) < REALIZED_SINCE:
+    if schema_version(conn) < REALIZED_SINCE:
         return None
     row = conn.execute(
         "SELECT last_fill_id, last_equity_ts, portfolio, curve FROM resume_point WHERE id = 1"
@@ -111,18 +112,6 @@ def count_fills_through(conn: sqlite3.Connection, fill_id: int) -> int:
     """How many fills the ledger holds with id <= `fill_id`: whether a replay through that fill
     (which counted its fills) still describes the start of this ledger's history."""
     return int(conn.execute("SELECT count(*) FROM fills WHERE id <= ?", (fill_id,)).fetchone()[0])
-
-
-def read_denials(conn: sqlite3.Connection) -> dict[str, int]:
-    """Counts denied entries per risk rule (log lines of kind `denied:<rule>`)."""
-    # A range, not LIKE: it uses the index on kind (';' sorts right after ':').
-    return {
-        kind.split(":", 1)[1]: int(n)
-        for kind, n in conn.execute(
-            "SELECT kind, count(*) FROM events WHERE kind >= 'denied:' AND kind < 'denied;' "
-            "GROUP BY kind"
-        )
-    }
 
 
 def read_trading_state(conn: sqlite3.Connection) -> StateRow | None:
@@ -257,22 +246,28 @@ def read_session(conn: sqlite3.Connection) -> SessionRow | None:
         return None
 
 
-def read_api_totals(
-    conn: sqlite3.Connection, since_wall: float | None = None
-) -> list[tuple[str, int, int, int, float | None]]:
-    """Returns (provider, calls, errors, rate limited, worst p95 ms) per provider, from the wall
-    minute of `since_wall` on (all of them for None), by provider."""
-    # Minutes are stored as 'YYYY-MM-DDTHH:MMZ' (net.usage.minute_text): text order is time order.
-    first = (
-        ""
-        if since_wall is None
-        else datetime.fromtimestamp(since_wall // 60 * 60, UTC).strftime("%Y-%m-%dT%H:%MZ")
-    )
+def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
+    """Returns the ledger's `meta` rows (starting cash, mode, versions...) by key."""
+    return {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM meta")}
+
+
+def read_strategies(conn: sqlite3.Connection) -> dict[str, bool]:
+    """Returns whether each strategy the latest session ran may trade, by name."""
+    return {
+        str(name): bool(on) for name, on in conn.execute("SELECT name, enabled FROM strategies")
+    }
+
+
+def read_scores(conn: sqlite3.Connection) -> list[ScoreRow]:
+    """Returns each strategy's latest score per token, by strategy then symbol."""
     return [
-        (r[0], int(r[1]), int(r[2]), int(r[3]), r[4])
+        ScoreRow(r[0], r[1], r[2], r[3], r[4], from_iso(r[5]))
         for r in conn.execute(
-            "SELECT provider, sum(calls), sum(errors), sum(rate_limited), max(p95_ms)"
-            " FROM api_usage WHERE minute >= ? GROUP BY provider ORDER BY provider",
-            (first,),
+            "SELECT strategy, mint, symbol, score, reason, ts FROM strategy_scores ORDER BY 1, 3"
         )
     ]
+
+
+def count_equity(conn: sqlite3.Connection) -> int:
+    """Returns how many equity points the ledger holds."""
+    return int(conn.execute("SELECT count(*) FROM equity").fetchone()[0])

@@ -27,6 +27,8 @@ class EventRow:
     kind: str
     """What happened, for filtering: 'signal', 'order', 'fill', 'denied', 'state', 'engine', …"""
     message: str
+    rule: str | None = None
+    """The rule a 'denied' or 'refused' line is about (`risk.checks.Rule`, the gate's rule)."""
 
 
 @dataclass(frozen=True, slots=True)

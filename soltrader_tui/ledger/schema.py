@@ -179,7 +179,27 @@ def _backfill_realized(conn: sqlite3.Connection) -> None:
     conn.executemany("UPDATE fills SET realized_micro = ? WHERE id = ?", realized)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
+RULED_KINDS = ("denied", "refused")
+"""Log lines about a rule (a risk rule denied an entry, a gate rule refused a price): their
+`rule` column names it."""
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    # The rule of a denial or a refused price gets a column of its own: older versions wrote it
+    # into the kind ('denied:max_positions'), and readers split it back out.
+    conn.execute("ALTER TABLE events ADD COLUMN rule TEXT")
+    for kind in RULED_KINDS:
+        # A range, not LIKE: it uses the index on kind (';' sorts right after ':').
+        conn.execute(
+            "UPDATE events SET rule = substr(kind, ?), kind = ? WHERE kind >= ? AND kind < ?",
+            (len(kind) + 2, kind, f"{kind}:", f"{kind};"),
+        )
+    # Denials are counted per rule at every start and every `status`: one index answers it.
+    conn.execute("DROP INDEX events_kind")
+    conn.execute("CREATE INDEX events_kind_rule ON events (kind, rule)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
 """MIGRATIONS[i] takes the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

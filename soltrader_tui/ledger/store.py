@@ -1,27 +1,27 @@
 """Provides Ledger: the one writer of the one truth, one transaction per event.
 
-Money-changing transactions (fills, state changes) commit with `synchronous=FULL`, so a
-committed fill survives a power cut. Bookkeeping that can be rebuilt or lost without harm
-(marks, scores, heartbeat, buffered log lines) commits with `synchronous=NORMAL`.
-
-A write the storage refuses (disk full, I/O error, read-only file system) raises
-`LedgerWriteFailed` after the transaction rolled back; a money-changing one is tried again a
-few times first (`WRITE_ATTEMPTS`), since a fill that happened must be recorded if at all
-possible.
+The one door to the ledger file for the engine. Its transactions (durable for money, batched
+for bookkeeping, retried when the storage refuses them) are `transactions.Transactions`; the
+statements they run are in `writes` (money) and `bookkeeping_writes`; its reads in `reads`.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import cast
 
 from soltrader_tui.domain import Fill, Mode, Order, TradingState
+from soltrader_tui.ledger.bookkeeping_writes import (
+    Flush,
+    write_flush,
+    write_meta,
+    write_session,
+    write_strategies,
+)
 from soltrader_tui.ledger.connect import (
     IntegrityCheck,
     check_file,
@@ -32,11 +32,11 @@ from soltrader_tui.ledger.connect import (
 )
 from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
 from soltrader_tui.ledger.highwater import HighWaterKeeper, read_committed
+from soltrader_tui.ledger.log_reads import read_denials
 from soltrader_tui.ledger.reads import (
     MarketTimes,
     StoredFill,
     StoredResume,
-    read_denials,
     read_equity,
     read_fills,
     read_first_equity,
@@ -44,6 +44,7 @@ from soltrader_tui.ledger.reads import (
     read_last_equity_before,
     read_market_times,
     read_marks,
+    read_meta,
     read_recent_fills,
     read_resume,
     read_trading_state,
@@ -58,30 +59,19 @@ from soltrader_tui.ledger.rows import (
     ScoreRow,
     StateRow,
     UsageMinute,
-    iso,
 )
 from soltrader_tui.ledger.schema import SCHEMA_VERSION, migrate
 from soltrader_tui.ledger.timeorder import check_in_order
+from soltrader_tui.ledger.transactions import Transactions
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed, write_failure
-
-_INSERT_FILL = """
-INSERT INTO fills (ts, order_id, mint, symbol, decimals, side, qty, price, quote_amount, fee,
-                   strategy, mode, ts_epoch, reason, realized_micro)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-_INSERT_ORDER = """
-INSERT INTO orders (client_order_id, ts, mint, symbol, side, in_amount, strategy, reason, status,
-                    detail, mode)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-_INSERT_EVENT = "INSERT INTO events (ts, level, kind, message) VALUES (?, ?, ?, ?)"
-
-WRITE_ATTEMPTS = 4
-"""Tries of a money-changing write the storage refused before the engine halts on it."""
-RETRY_WAIT_S = 0.25
-"""Wait before the second try; it doubles for each further one (1.75 s in all)."""
-
-T = TypeVar("T")
+from soltrader_tui.ledger.writes import (
+    answer_request,
+    count_orders,
+    insert_events,
+    insert_fill,
+    insert_rejection,
+    insert_state,
+)
 
 
 class Ledger:
@@ -90,8 +80,8 @@ class Ledger:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
-        self._synchronous = ""
-        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        self._tx = Transactions(conn, path)
+        meta = read_meta(conn)
         self.starting_cash_micro = int(meta["starting_cash_micro"])
         self.created_mode = cast(Mode, meta["mode"])
         self._high_water = HighWaterKeeper(path)
@@ -138,7 +128,7 @@ class Ledger:
             migrate(
                 conn,
                 path,
-                seed=partial(_write_meta, cash=starting_cash_micro, mode=mode, version=version),
+                seed=partial(write_meta, cash=starting_cash_micro, mode=mode, version=version),
             )
         except (sqlite3.DatabaseError, OSError) as exc:
             _close_quietly(conn, checking)
@@ -159,53 +149,6 @@ class Ledger:
     def close(self) -> None:
         """Closes the connection; everything committed stays committed."""
         self._conn.close()
-
-    @contextmanager
-    def _transaction(self, *, durable: bool) -> Iterator[sqlite3.Connection]:
-        """One transaction; a write the storage refuses raises `LedgerWriteFailed`.
-
-        Raises:
-            LedgerWriteFailed: disk full, I/O error or read-only; rolled back.
-        """
-        try:
-            wanted = "FULL" if durable else "NORMAL"
-            if self._synchronous != wanted:
-                self._conn.execute(f"PRAGMA synchronous = {wanted}")
-                self._synchronous = wanted
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
-        except (sqlite3.Error, OSError) as exc:
-            failed = write_failure(exc, self.path)
-            if failed is None:
-                raise
-            raise failed from exc
-
-    def _rollback(self) -> None:
-        # After a failed COMMIT SQLite may have rolled back on its own already.
-        if self._conn.in_transaction:
-            with suppress(sqlite3.Error):
-                self._conn.execute("ROLLBACK")
-
-    def _durably(self, write: Callable[[sqlite3.Connection], T]) -> T:
-        """Runs `write` in one durable transaction, tried again while the storage refuses it.
-
-        Raises:
-            LedgerWriteFailed: every try failed; nothing of `write` committed.
-        """
-        for attempt in range(WRITE_ATTEMPTS):
-            try:
-                with self._transaction(durable=True) as c:
-                    return write(c)
-            except LedgerWriteFailed:
-                if attempt == WRITE_ATTEMPTS - 1:
-                    raise
-                time.sleep(RETRY_WAIT_S * 2**attempt)
-        raise AssertionError("unreachable: the last attempt returns or raises")
 
     # -- money-changing events: one durable transaction each ---------------------------------
 
@@ -236,12 +179,11 @@ class Ledger:
 
         def write(c: sqlite3.Connection) -> int:
             check_in_order(c, fills=[fill.ts], events=[e.ts for e in events])
-            c.execute(_INSERT_ORDER, _order_row(order, "filled", "", fill.mode))
-            fill_id = c.execute(_INSERT_FILL, _fill_row(fill, order.reason, realized_micro))
-            c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
-            return int(fill_id.lastrowid or 0)
+            fill_id = insert_fill(c, order, fill, realized_micro)
+            insert_events(c, events)
+            return fill_id
 
-        fill_id = self._durably(write)
+        fill_id = self._tx.durably(write)
         self._high_water.committed(fills=1, last_fill_id=fill_id)
         return fill_id
 
@@ -252,10 +194,10 @@ class Ledger:
 
         def write(c: sqlite3.Connection) -> None:
             check_in_order(c, events=[e.ts for e in events])
-            c.execute(_INSERT_ORDER, _order_row(order, "rejected", detail, mode))
-            c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
+            insert_rejection(c, order, detail, mode)
+            insert_events(c, events)
 
-        self._durably(write)
+        self._tx.durably(write)
         self._high_water.committed(fills=0, last_fill_id=None)
 
     def set_trading_state(
@@ -270,13 +212,10 @@ class Ledger:
 
         def write(c: sqlite3.Connection) -> None:
             check_in_order(c, events=[e.ts for e in events])
-            c.execute(
-                "INSERT INTO trading_state (ts, state, reason, actor) VALUES (?, ?, ?, ?)",
-                (iso(ts), state.value, reason, actor),
-            )
-            c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
+            insert_state(c, state, reason, actor, ts)
+            insert_events(c, events)
 
-        self._durably(write)
+        self._tx.durably(write)
 
     # -- the high-water mark (see highwater.py) ------------------------------------------------
 
@@ -297,17 +236,14 @@ class Ledger:
         now = read_committed(self._conn)
         missing, line = self._high_water.check(now, accept_loss=accept_loss, ts=ts)
         if line is not None:
-            self._durably(lambda c: c.execute(_INSERT_EVENT, _event_row(line)))
+            self._tx.durably(lambda c: insert_events(c, [line]))
         self._high_water.arm(now)
         return missing
 
     def complete_request(self, request_id: int, result: str, ts: float) -> None:
         """Answers a control request (the requester is waiting for this)."""
-        with self._transaction(durable=True) as c:
-            c.execute(
-                "UPDATE control_requests SET status = 'done', result = ?, done_ts = ? WHERE id = ?",
-                (result, iso(ts), request_id),
-            )
+        with self._tx.transaction(durable=True) as c:
+            answer_request(c, request_id, result, ts)
 
     def pending_requests(self) -> list[ControlRequest]:
         """Returns the control requests not yet answered, oldest first."""
@@ -337,89 +273,26 @@ class Ledger:
         newest one costs only a longer replay at the next start. `feed_status` (the JSON of
         `feed_status.FeedStatus`) replaces the `meta` row `health` and `status` read it from.
         """
-        events, equity = list(events), list(equity)
-        with self._transaction(durable=False) as c:
-            check_in_order(c, equity=[p.ts for p in equity], events=[e.ts for e in events])
-            # Counts are increments since the last flush; latencies cover the minute so far.
-            c.executemany(
-                """
-                INSERT INTO api_usage (provider, minute, calls, errors, rate_limited, p50_ms,
-                                       p95_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (provider, minute) DO UPDATE SET
-                    calls = calls + excluded.calls,
-                    errors = errors + excluded.errors,
-                    rate_limited = rate_limited + excluded.rate_limited,
-                    p50_ms = coalesce(excluded.p50_ms, p50_ms),
-                    p95_ms = coalesce(excluded.p95_ms, p95_ms)
-                """,
-                [
-                    (u.provider, u.minute, u.calls, u.errors, u.rate_limited, u.p50_ms, u.p95_ms)
-                    for u in usage
-                ],
+        rows = Flush(
+            list(events), marks, scores, list(equity), heartbeat, usage, resume, feed_status
+        )
+        with self._tx.transaction(durable=False) as c:
+            check_in_order(
+                c, equity=[p.ts for p in rows.equity], events=[e.ts for e in rows.events]
             )
-            c.executemany(_INSERT_EVENT, [_event_row(e) for e in events])
-            c.executemany(
-                "INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (m.mint, m.symbol, m.decimals, m.price_usd, m.liquidity_usd, iso(m.ts), m.ts)
-                    for m in marks
-                ],
-            )
-            c.executemany(
-                "INSERT OR REPLACE INTO strategy_scores VALUES (?, ?, ?, ?, ?, ?)",
-                [(s.strategy, s.mint, s.symbol, s.score, s.reason, iso(s.ts)) for s in scores],
-            )
-            c.executemany(
-                "INSERT OR REPLACE INTO equity VALUES (?, ?, ?, ?)",
-                [(p.ts, iso(p.ts), p.equity_micro, p.cash_micro) for p in equity],
-            )
-            if resume is not None:
-                c.execute(
-                    "INSERT OR REPLACE INTO resume_point VALUES (1, ?, ?, ?, ?, ?)",
-                    (
-                        resume.last_fill_id,
-                        resume.last_equity_ts,
-                        resume.portfolio,
-                        resume.curve,
-                        iso(time.time()),
-                    ),
-                )
-            if feed_status is not None:
-                c.execute(
-                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('feed_status', ?)",
-                    (feed_status,),
-                )
-            if heartbeat is not None:
-                c.execute(
-                    "INSERT OR REPLACE INTO heartbeat VALUES (1, ?, ?, ?, ?, ?, ?)",
-                    (
-                        heartbeat.wall_ts,
-                        heartbeat.market_ts,
-                        heartbeat.pid,
-                        heartbeat.version,
-                        heartbeat.mode,
-                        int(heartbeat.running),
-                    ),
-                )
+            write_flush(c, rows)
 
     def set_strategies(self, enabled: Iterable[tuple[str, bool]]) -> None:
         """Records which strategies this session runs and whether each may trade."""
-        with self._transaction(durable=False) as c:
-            c.executemany(
-                "INSERT OR REPLACE INTO strategies VALUES (?, ?)",
-                [(name, int(on)) for name, on in enabled],
-            )
+        with self._tx.transaction(durable=False) as c:
+            write_strategies(c, enabled)
 
     def record_session(self, *, wall_start: float, api_note: str) -> None:
         """Records when this session started (wall time) and why it makes no API calls, if it
         makes none, so `watch` shows this session's API usage, or that note, as the engine does.
         """
-        with self._transaction(durable=False) as c:
-            c.executemany(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                [("session_wall_start", repr(wall_start)), ("session_api_note", api_note)],
-            )
+        with self._tx.transaction(durable=False) as c:
+            write_session(c, wall_start=wall_start, api_note=api_note)
 
     # -- reads the engine needs at start ------------------------------------------------------
 
@@ -453,7 +326,7 @@ class Ledger:
 
     def order_count(self) -> int:
         """Returns how many orders the ledger holds (used to number new ones)."""
-        return int(self._conn.execute("SELECT count(*) FROM orders").fetchone()[0])
+        return count_orders(self._conn)
 
     def equity_points(self, *, after_ts: float | None = None) -> list[EquityPoint]:
         """Returns the equity curve (the points after `after_ts`, if given), oldest first."""
@@ -474,57 +347,6 @@ def _close_quietly(conn: sqlite3.Connection | None, checking: IntegrityCheck | N
     if checking is not None:
         with suppress(LedgerError):  # its connection must be closed too; its verdict is moot
             checking.wait()
-
-
-def _order_row(order: Order, status: str, detail: str, mode: str) -> tuple[object, ...]:
-    return (
-        order.client_order_id,
-        iso(order.ts),
-        order.token.mint,
-        order.token.symbol,
-        order.side,
-        order.in_amount,
-        order.strategy,
-        order.reason,
-        status,
-        detail,
-        mode,
-    )
-
-
-def _fill_row(fill: Fill, reason: str, realized_micro: int | None) -> tuple[object, ...]:
-    t = fill.token
-    return (
-        iso(fill.ts),
-        fill.order_id,
-        t.mint,
-        t.symbol,
-        t.decimals,
-        fill.side,
-        fill.qty,
-        fill.price_usd,
-        fill.quote_amount,
-        fill.fee,
-        fill.strategy,
-        fill.mode,
-        fill.ts,
-        reason,
-        realized_micro,
-    )
-
-
-def _event_row(e: EventRow) -> tuple[object, ...]:
-    return (iso(e.ts), e.level, e.kind, e.message)
-
-
-def _write_meta(conn: sqlite3.Connection, *, cash: int, mode: Mode, version: str) -> None:
-    # OR IGNORE: an existing ledger keeps its rows; one from before schema creation and meta
-    # shared a transaction may have lost them to a crash in between, and gets them here.
-    conn.execute(
-        "INSERT OR IGNORE INTO meta (key, value) VALUES "
-        "('starting_cash_micro', ?), ('mode', ?), ('created_by_version', ?), ('ledger_id', ?)",
-        (str(cash), mode, version, uuid.uuid4().hex),
-    )
 
 
 __all__ = ["Ledger", "LedgerError", "LedgerWriteFailed"]

@@ -7,15 +7,15 @@ they only read the lock's owner file: the engine lock itself is left alone.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from soltrader_tui.ledger.connect import open_reader
-from soltrader_tui.ledger.lock import owner_path
-from soltrader_tui.ledger.rows import from_iso, iso
+from soltrader_tui.ledger.connect import open_reader, read_transaction
+from soltrader_tui.ledger.lock import lock_owner, owner_path
+from soltrader_tui.ledger.log_reads import recent_events
+from soltrader_tui.ledger.rows import iso
+from soltrader_tui.ledger.usage_reads import api_usage, minute_key
 from soltrader_tui.monitor.health import (
     API_WINDOW_MINUTES,
     RATE_LIMIT_WINDOW_MINUTES,
@@ -38,16 +38,6 @@ LOG_ORDER_SLACK_S = 60.0
 time of the price it is about), so the backward scan stops only this far past the window."""
 
 
-def minute_key(wall_ts: float) -> str:
-    """Returns the `api_usage.minute` text of the UTC minute holding `wall_ts`.
-
-    The same 'YYYY-MM-DDTHH:MMZ' form `net.usage.minute_text` writes (that module is not
-    imported here: it brings the HTTP client with it).
-    """
-    minute_start = (int(wall_ts) // 60) * 60
-    return datetime.fromtimestamp(minute_start, UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
 def read_recent(path: Path, report: StatusReport, *, now_wall: float) -> RecentActivity:
     """Reads the recent figures `health.assess` needs that a status report lacks.
 
@@ -64,10 +54,9 @@ def read_recent(path: Path, report: StatusReport, *, now_wall: float) -> RecentA
     since = engine_now(report, now_wall) - RECENT_WINDOW_S
     conn = open_reader(path)
     try:
-        conn.execute("BEGIN")  # one consistent view of both tables
-        api = read_api_usage(conn, now_wall)
-        errors, newest = read_recent_errors(conn, since=since)
-        conn.execute("COMMIT")
+        with read_transaction(conn):  # one consistent view of both tables
+            api = read_api_usage(conn, now_wall)
+            errors, newest = read_recent_errors(conn, since=since)
     finally:
         conn.close()
     owner = read_owner(path) if report.snapshot.running else None
@@ -82,13 +71,11 @@ def read_api_usage(conn: sqlite3.Connection, now_wall: float) -> tuple[RecentPro
     """
     window_start = minute_key(now_wall - 60 * (API_WINDOW_MINUTES - 1))
     limited_start = minute_key(now_wall - 60 * (RATE_LIMIT_WINDOW_MINUTES - 1))
-    rows = conn.execute(
-        "SELECT provider, sum(calls), sum(errors), sum(rate_limited),"
-        " sum(CASE WHEN minute >= ? THEN rate_limited ELSE 0 END)"
-        " FROM api_usage WHERE minute >= ? GROUP BY provider ORDER BY provider",
-        (limited_start, window_start),
-    ).fetchall()
-    return tuple(RecentProviderUsage(r[0], r[1], r[2], r[3], r[4]) for r in rows)
+    usage = api_usage(conn, since=window_start, recent_since=limited_start)
+    return tuple(
+        RecentProviderUsage(u.provider, u.calls, u.errors, u.rate_limited, u.recent_rate_limited)
+        for u in usage
+    )
 
 
 def read_recent_errors(conn: sqlite3.Connection, *, since: float) -> tuple[int, LogLine | None]:
@@ -99,30 +86,19 @@ def read_recent_errors(conn: sqlite3.Connection, *, since: float) -> tuple[int, 
     """
     since_text, stop_text = iso(since), iso(since - LOG_ORDER_SLACK_S)
     count, newest = 0, None
-    rows = conn.execute(
-        "SELECT id, ts, level, message FROM events ORDER BY id DESC LIMIT ?", (LOG_SCAN_LINES,)
-    )
-    # The ledger's time text sorts as the times do, so no row needs parsing to be compared.
-    for seq, ts, level, message in rows:
-        if ts < stop_text:
+    # The ledger's time text sorts as the times do, so no line needs parsing to be compared.
+    for line in recent_events(conn, LOG_SCAN_LINES):
+        if line.ts_text < stop_text:
             break
-        if level != "error" or ts < since_text:
+        if line.level != "error" or line.ts_text < since_text:
             continue
         count += 1
         if newest is None:
-            newest = LogLine(seq, from_iso(ts), level, message)
+            newest = LogLine(line.id, line.ts, line.level, line.message)
     return count, newest
 
 
 def read_owner(path: Path) -> EngineOwner | None:
     """Returns who holds the ledger's engine lock, as its owner file says (None if unknown)."""
-    try:
-        owner = json.loads(owner_path(path).read_text(encoding="utf-8"))
-        pid = int(owner["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    try:
-        since = datetime.strptime(str(owner["since"]), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except (KeyError, ValueError):
-        return EngineOwner(pid, None)
-    return EngineOwner(pid, since.timestamp())
+    owner = lock_owner(owner_path(path))
+    return None if owner is None else EngineOwner(owner.pid, owner.since_wall)

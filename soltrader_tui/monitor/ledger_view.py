@@ -15,22 +15,25 @@ from typing import TYPE_CHECKING, Any, cast
 from soltrader_tui import __version__
 from soltrader_tui import format as fmt
 from soltrader_tui.domain import Mode, TradingState
-from soltrader_tui.ledger.connect import check_integrity, open_reader
+from soltrader_tui.ledger.connect import check_integrity, open_reader, read_transaction
 from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
 from soltrader_tui.ledger.lock import engine_running
+from soltrader_tui.ledger.log_reads import read_denials, recent_events
 from soltrader_tui.ledger.reads import (
-    read_api_totals,
-    read_denials,
     read_feed_status,
     read_first_equity,
     read_heartbeat,
     read_last_equity_before,
     read_marks,
+    read_meta,
     read_resume,
+    read_scores,
     read_session,
+    read_strategies,
     read_trading_state,
 )
-from soltrader_tui.ledger.rows import Heartbeat, from_iso, iso
+from soltrader_tui.ledger.rows import Heartbeat, MarkRow, iso
+from soltrader_tui.ledger.usage_reads import api_usage, minute_key
 from soltrader_tui.market.feed_status import FeedStatus
 from soltrader_tui.market.feed_status import from_json as feed_from_json
 from soltrader_tui.monitor.views import SnapshotContext, build_snapshot, fill_view
@@ -100,11 +103,9 @@ def read_status(
             # not pass as a healthy ledger (`run` and `health` would refuse it).
             check_integrity(conn, path)
         alive = _engine_alive(path)
-        conn.execute("BEGIN")  # one consistent view of every table
         wall = time.time() if now_wall is None else now_wall
-        report = _read(conn, path, wall, alive, since, risk, recent_fills)
-        conn.execute("COMMIT")
-        return report
+        with read_transaction(conn):  # one consistent view of every table
+            return _read(conn, path, wall, alive, since, risk, recent_fills)
     except sqlite3.DatabaseError as exc:
         # A page the read reached is damaged (quick_check may have passed before it was).
         raise LedgerDamaged(f"{path} is damaged: {exc}") from exc
@@ -129,7 +130,7 @@ def _read(
     risk: RiskConfig | None,
     recent_fills: int,
 ) -> StatusReport:
-    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    meta = read_meta(conn)
     if "starting_cash_micro" not in meta:
         raise LedgerError(
             f"{path}: the meta table has no starting_cash_micro; soltrader-tui did not write it"
@@ -138,7 +139,8 @@ def _read(
     replayed = replay(conn, int(meta["starting_cash_micro"]), since)
     portfolio, recent, curve = replayed.portfolio, replayed.recent, replayed.curve
     _high_waters(conn, portfolio)
-    marks = {mint: m.price_usd for mint, m in read_marks(conn).items()}
+    mark_rows = read_marks(conn)
+    marks = {mint: m.price_usd for mint, m in mark_rows.items()}
     state = read_trading_state(conn)
     heartbeat = read_heartbeat(conn)
     mode = cast(Mode, heartbeat.mode if heartbeat else meta.get("mode", "paper"))
@@ -158,7 +160,7 @@ def _read(
         state_reason=state.reason if state else "new ledger",
         market_ts=market_ts,
         max_drawdown_pct=curve.max_drawdown_pct,
-        strategies_enabled={r[0]: bool(r[1]) for r in conn.execute("SELECT * FROM strategies")},
+        strategies_enabled=read_strategies(conn),
         # The lock is the truth about a running engine; a killed one leaves running=1 behind.
         running=alive if alive is not None else bool(heartbeat and heartbeat.running),
         risk_rejections=read_denials(conn),
@@ -174,7 +176,7 @@ def _read(
         recent_fills=[
             fill_view(f, why, pnl) for f, why, pnl in list(reversed(recent))[:recent_fills]
         ],
-        scores=_scores(conn, marks),
+        scores=_scores(conn, mark_rows),
         api=api,
         log=_log(conn),
     )
@@ -201,27 +203,28 @@ def _high_waters(conn: sqlite3.Connection, portfolio: Portfolio) -> None:
             pos.high_water_usd = held.high_water_usd
 
 
-def _scores(conn: sqlite3.Connection, marks: dict[str, float]) -> list[ScoreView]:
-    liquidity = dict(conn.execute("SELECT mint, liquidity_usd FROM marks").fetchall())
-    return [
-        ScoreView(r[0], r[1], r[2], r[3], r[4], marks.get(r[1]), liquidity.get(r[1]))
-        for r in conn.execute(
-            "SELECT strategy, mint, symbol, score, reason FROM strategy_scores ORDER BY 1, 3"
-        )
-    ]
+def _scores(conn: sqlite3.Connection, marks: dict[str, MarkRow]) -> list[ScoreView]:
+    out = []
+    for r in read_scores(conn):
+        mark = marks.get(r.mint)
+        price, liquidity = (None, None) if mark is None else (mark.price_usd, mark.liquidity_usd)
+        out.append(ScoreView(r.strategy, r.mint, r.symbol, r.score, r.reason, price, liquidity))
+    return out
 
 
 def _api(conn: sqlite3.Connection, since_wall: float | None) -> list[ApiView]:
     """Usage per provider: the latest session's (from its first wall minute), as the engine's
     panel shows it, or the whole ledger's when sessions did not say when they started."""
-    return [ApiView(*row) for row in read_api_totals(conn, since_wall)]
+    since = "" if since_wall is None else minute_key(since_wall)
+    return [
+        ApiView(u.provider, u.calls, u.errors, u.rate_limited, u.p95_ms)
+        for u in api_usage(conn, since=since)
+    ]
 
 
 def _log(conn: sqlite3.Connection) -> list[LogLine]:
-    rows = conn.execute(
-        "SELECT id, ts, level, message FROM events ORDER BY id DESC LIMIT ?", (LOG_LINES,)
-    ).fetchall()
-    return [LogLine(r[0], from_iso(r[1]), r[2], r[3]) for r in reversed(rows)]
+    rows = list(recent_events(conn, LOG_LINES))
+    return [LogLine(e.id, e.ts, e.level, e.message) for e in reversed(rows)]
 
 
 def _r(x: float | None, digits: int = 6) -> float | None:

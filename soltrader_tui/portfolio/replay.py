@@ -1,6 +1,6 @@
-"""Provides the replay behind `status`: the portfolio, recent fills and equity curve rebuilt
-from a ledger's rows, from scratch or, for a reader that asks again and again (`watch`), from
-where its previous read stopped.
+"""Provides the one replay of a ledger: the portfolio, recent fills and equity curve rebuilt
+from its rows, from scratch or from where a previous replay stopped: a reader that asks again
+and again (`watch`), or the engine's start from its saved replay (`resume`).
 
 A cached replay is only carried on while it still describes the start of the ledger's history:
 the fill count up to its last fill and the number of equity points must match, else (a restored
@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from soltrader_tui.domain import Fill
-from soltrader_tui.ledger.reads import count_fills_through, read_equity, read_fills
+from soltrader_tui.ledger.reads import (
+    StoredFill,
+    count_equity,
+    count_fills_through,
+    read_equity,
+    read_fills,
+)
+from soltrader_tui.ledger.rows import EquityPoint
 from soltrader_tui.portfolio.equity_curve import EquityCurve
 from soltrader_tui.portfolio.portfolio import Portfolio
 
@@ -47,20 +55,39 @@ def replay(conn: sqlite3.Connection, start_cash: int, since: Replayed | None = N
     fills = since if since is not None and _fills_fit(conn, start_cash, since) else None
     if fills is None:
         fills = Replayed(Portfolio(start_cash))
-    for stored in read_fills(conn, after_id=fills.last_fill_id):
-        effect = fills.portfolio.apply(stored.fill)
-        fills.recent.append((stored.fill, stored.reason, effect.realized_micro))
-        fills.last_fill_id = stored.id
-    total = int(conn.execute("SELECT count(*) FROM equity").fetchone()[0])
     new = read_equity(conn, after_ts=fills.last_equity_ts)
-    if fills.points + len(new) != total:  # an older point arrived: only a rebuild is in order
+    if fills.points + len(new) != count_equity(conn):
+        # An older point arrived: only a rebuild of the curve, in time order, is in order.
         fills.curve, fills.points, fills.last_equity_ts = EquityCurve(), 0, None
         new = read_equity(conn)
-    for point in new:
-        fills.curve.update(point.equity_micro)
-        fills.last_equity_ts = point.ts
-    fills.points += len(new)
-    return fills
+    return advance(fills, read_fills(conn, after_id=fills.last_fill_id), new)
+
+
+def advance(
+    replayed: Replayed, fills: Iterable[StoredFill], points: Iterable[EquityPoint]
+) -> Replayed:
+    """Carries a replay on: applies `fills` (those after its last fill, in commit order) to its
+    portfolio and `points` (those after its last equity point, in time order) to its curve.
+
+    The one replay of "fills after N plus equity after T", behind `status`, `watch` and the
+    engine's start (`resume.restore`).
+
+    Returns:
+        `replayed` itself, brought up to date.
+
+    Raises:
+        PortfolioError: a fill cannot be applied.
+    """
+    portfolio, recent = replayed.portfolio, replayed.recent
+    for stored in fills:
+        effect = portfolio.apply(stored.fill)
+        recent.append((stored.fill, stored.reason, effect.realized_micro))
+        replayed.last_fill_id = stored.id
+    for point in points:
+        replayed.curve.update(point.equity_micro)
+        replayed.last_equity_ts = point.ts
+        replayed.points += 1
+    return replayed
 
 
 def _fills_fit(conn: sqlite3.Connection, start_cash: int, since: Replayed) -> bool:

@@ -32,6 +32,7 @@ from soltrader_tui.portfolio.codec import (
 )
 from soltrader_tui.portfolio.equity_curve import EquityCurve
 from soltrader_tui.portfolio.portfolio import Portfolio, PortfolioError, PortfolioState
+from soltrader_tui.portfolio.replay import Replayed, advance
 
 CANCEL_EVERY_FILLS = 2000
 """Fills replayed between two looks at the cancel flag, so a stopping engine waits little."""
@@ -86,15 +87,12 @@ def restore(ledger: Ledger, *, use_saved: bool = True) -> Restored:
             portfolio, curve = candidate, candidate_curve
             after_id, after_ts = point.last_fill_id, point.last_equity_ts
             saved = SavedReplay(after_id, portfolio.state())
-    last_id = after_id
-    for stored_fill in ledger.fills(after_id=after_id):
-        portfolio.apply(stored_fill.fill)
-        last_id = stored_fill.id
-    points = ledger.equity_points(after_ts=after_ts)
-    for equity in points:
-        curve.update(equity.equity_micro)
-    last_ts = points[-1].ts if points else after_ts
-    return Restored(portfolio, curve, last_id, last_ts, saved, note)
+    done = advance(
+        Replayed(portfolio, curve=curve, last_fill_id=after_id, last_equity_ts=after_ts),
+        ledger.fills(after_id=after_id),
+        ledger.equity_points(after_ts=after_ts),
+    )
+    return Restored(done.portfolio, done.curve, done.last_fill_id, done.last_equity_ts, saved, note)
 
 
 def _decode(point: ResumePoint, starting_cash_micro: int) -> tuple[Portfolio, EquityCurve]:

@@ -163,6 +163,8 @@ class TestPauseResume:
             engine.command("resume", "test")
             await wait_until(lambda: engine.portfolio.fill_count > 0)
             assert engine.snapshot().trading_state is A
-        denied = rows(db, "SELECT count(*) FROM events WHERE kind = 'denied:trading_state'")
+        denied = rows(
+            db, "SELECT count(*) FROM events WHERE kind = 'denied' AND rule = 'trading_state'"
+        )
         assert denied[0][0] > 0, "signals still fire and are denied while PAUSED"
         ledger.close()

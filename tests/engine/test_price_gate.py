@@ -57,7 +57,8 @@ async def run(tmp_path: Path, feed: ScriptedFeed, ticks: int) -> list[tuple[str,
     conn = sqlite3.connect(tmp_path / "l.sqlite")
     fills = [("fill", side, why) for side, why in conn.execute("SELECT side, reason FROM fills")]
     lines = conn.execute(
-        "SELECT kind, level, message FROM events WHERE kind LIKE 'refused:%' OR kind = 'price'"
+        "SELECT kind || coalesce(':' || rule, ''), level, message FROM events"
+        " WHERE kind IN ('refused', 'price')"
     ).fetchall()
     return fills + [(k, lv, m) for k, lv, m in lines]
 
@@ -137,7 +138,9 @@ async def run_entry(tmp_path: Path, feed: ScriptedFeed) -> list[str]:
     ledger.close()
     conn = sqlite3.connect(tmp_path / "e.sqlite")
     sides = [side for (side,) in conn.execute("SELECT side FROM fills")]
-    refused = [k for (k,) in conn.execute("SELECT kind FROM events WHERE kind LIKE 'refused:%'")]
+    refused = [
+        k for (k,) in conn.execute("SELECT 'refused:' || rule FROM events WHERE kind = 'refused'")
+    ]
     return sides + refused
 
 

@@ -20,6 +20,7 @@ from soltrader_tui.domain import TradingState
 from soltrader_tui.ledger import Ledger, open_reader
 from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.ledger.rows import EventRow, Heartbeat, UsageMinute, iso
+from soltrader_tui.ledger.usage_reads import minute_key
 from soltrader_tui.monitor.health import (
     API_ERROR_SHARE,
     API_MIN_ERRORS,
@@ -40,7 +41,6 @@ from soltrader_tui.monitor.health import (
     provider_level,
 )
 from soltrader_tui.monitor.health_reads import (
-    minute_key,
     read_api_usage,
     read_owner,
     read_recent,

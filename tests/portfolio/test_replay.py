@@ -17,6 +17,7 @@ from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.rows import EquityPoint
 from soltrader_tui.ledger.timeorder import MarketTimeWentBack
 from soltrader_tui.portfolio.replay import Replayed, replay
+from soltrader_tui.portfolio.resume import restore, resume_point
 from tests.factories import fill_sequences, make_order
 
 START_CASH = 500_000_000
@@ -70,6 +71,40 @@ class TestCarriedOn:
         ledger.flush(equity=[EquityPoint(100.0 + t, 400 + 7 * t, 0) for t in range(points)])
         ledger.close()
         assert same(read(path, earlier), read(path))
+
+
+class TestOneReplay:
+    """The engine's start (its saved replay, advanced) and `status` (a replay from scratch)
+    arrive at the same portfolio, curve and position in the ledger."""
+
+    @settings(
+        max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(fills=fill_sequences(max_fills=30), cut=st.integers(0, 30), points=st.integers(0, 5))
+    def test_a_start_from_the_save_equals_a_replay_from_scratch(
+        self, tmp_path_factory: pytest.TempPathFactory, fills: list[Fill], cut: int, points: int
+    ) -> None:
+        path = tmp_path_factory.mktemp("r") / "l.sqlite"
+        ledger = open_ledger(path)
+        record(ledger, fills[:cut])
+        ledger.flush(equity=[EquityPoint(float(t), 500 + t, 0) for t in range(points)])
+        saved = read(path)
+        ledger.flush(
+            resume=resume_point(
+                saved.portfolio, saved.curve, saved.last_fill_id, saved.last_equity_ts
+            )
+        )
+        record(ledger, fills[cut:])
+        ledger.flush(equity=[EquityPoint(100.0 + t, 400 + 7 * t, 0) for t in range(points)])
+        started = restore(ledger)
+        ledger.close()
+        scratch = read(path)
+        assert started.saved is not None, "the start used the save"
+        assert started.portfolio.state() == scratch.portfolio.state()
+        assert started.curve.saved() == scratch.curve.saved()
+        newest = 100.0 + points - 1 if points else None
+        assert started.last_equity_ts == scratch.last_equity_ts == newest
+        assert started.last_fill_id == scratch.last_fill_id == len(fills)
 
 
 class TestRebuilt:
