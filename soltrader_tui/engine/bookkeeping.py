@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from soltrader_tui.clock import Clock
 from soltrader_tui.domain import MarketTick, Mode
 from soltrader_tui.engine.decision_log import DecisionLog
-from soltrader_tui.engine.orders import Trader
+from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
 from soltrader_tui.ledger.rows import (
     EquityPoint,
@@ -32,7 +32,6 @@ from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio.equity_curve import EquityCurve
-from soltrader_tui.portfolio.portfolio import Portfolio
 from soltrader_tui.portfolio.resume import Restored, SavedReplay, restore, resume_point, verify
 from soltrader_tui.risk import BreakerEvent
 from soltrader_tui.risk.breakers import DAY_S, utc_day
@@ -55,8 +54,7 @@ class EngineBooks:
     _feed: MarketFeed
     _version: str
     _mode: Mode
-    _portfolio: Portfolio
-    _trader: Trader
+    _orders: OrderManager
     _risk: RiskDesk
     _prices: PriceGate
     _marks: dict[str, float]
@@ -98,7 +96,7 @@ class EngineBooks:
         )
         peak = self._curve.peak_micro
         self._risk.restore(
-            self._portfolio,
+            self._orders.portfolio,
             None
             if last_ts is None or day_start is None or peak is None
             else EquityHistory(last_ts, day_start.equity_micro, peak),
@@ -155,10 +153,10 @@ class EngineBooks:
         """Replaces a portfolio that started from a wrong saved replay with a full replay."""
         rebuilt = restore(self._ledger, use_saved=False).portfolio
         for mint, position in rebuilt.positions.items():
-            held = self._portfolio.positions.get(mint)
+            held = self._orders.portfolio.positions.get(mint)
             if held is not None:  # the trailing stop's high-water mark is not in the fills
                 position.high_water_usd = held.high_water_usd
-        self._portfolio = self._trader.portfolio = rebuilt
+        self._orders.portfolio = rebuilt
         self._log.emit(
             now,
             "error",
@@ -189,7 +187,7 @@ class EngineBooks:
 
     def _watch_equity(self, ts: float, *, record: bool) -> None:
         """Feeds equity to the breakers every tick; records a curve point when asked."""
-        equity = self._portfolio.equity_micro(self._marks)
+        equity = self._orders.portfolio.equity_micro(self._marks)
         if equity is None:
             return
         event = self._risk.on_equity(equity, ts)
@@ -203,27 +201,29 @@ class EngineBooks:
                 ts = self._last_equity_ts
                 self._curve_in_order = False
             self._curve.update(equity)
-            self._equity_buffer.append(EquityPoint(ts, equity, self._portfolio.cash_micro))
+            self._equity_buffer.append(EquityPoint(ts, equity, self._orders.portfolio.cash_micro))
             self._last_equity_ts = ts
 
     def _resume_point(self) -> ResumePoint | None:
         """The replay to save with this flush; None when it is unchanged or must not be saved."""
-        trader = self._trader
-        if not trader.in_step:
+        orders = self._orders
+        if not orders.in_step:
             return None  # a fill reached the portfolio but not the ledger: the next start replays
         key: SavedKey = (
-            self._portfolio.fill_count,
-            trader.last_fill_id,
+            self._orders.portfolio.fill_count,
+            orders.last_fill_id,
             self._last_equity_ts,
-            tuple(p.high_water_usd for p in self._portfolio.positions.values()),
+            tuple(p.high_water_usd for p in self._orders.portfolio.positions.values()),
         )
         if key == self._saved_key:
             return None
         self._saved_key = key
         if not self._curve_in_order:
             # A point took the place of an equal-time one: only a rebuild gives the true curve.
-            return resume_point(self._portfolio, EquityCurve(), trader.last_fill_id, None)
-        return resume_point(self._portfolio, self._curve, trader.last_fill_id, self._last_equity_ts)
+            return resume_point(self._orders.portfolio, EquityCurve(), orders.last_fill_id, None)
+        return resume_point(
+            self._orders.portfolio, self._curve, orders.last_fill_id, self._last_equity_ts
+        )
 
     def _flush(self, *, running: bool, closing: Sequence[EventRow] = ()) -> None:
         """Commits the buffered bookkeeping, with `closing` lines that only this commit may
@@ -288,9 +288,9 @@ class EngineBooks:
             self._market_ts or self._clock.now(),
             "info",
             "engine",
-            f"session stopped: equity {_usd(self._portfolio.equity_micro(self._marks))}, "
-            f"realized {self._portfolio.realized_micro / 1e6:+,.2f} USD, "
-            f"{self._portfolio.round_trips} round trips",
+            f"session stopped: equity {_usd(self._orders.portfolio.equity_micro(self._marks))}, "
+            f"realized {self._orders.portfolio.realized_micro / 1e6:+,.2f} USD, "
+            f"{self._orders.portfolio.round_trips} round trips",
         )
         self._flush(running=False, closing=(summary,))
         self._log.publish((summary,))

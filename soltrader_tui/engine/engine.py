@@ -25,7 +25,7 @@ from soltrader_tui.domain import (
 from soltrader_tui.engine.bookkeeping import EngineBooks
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.operator import STOP_FILE, EngineControls
-from soltrader_tui.engine.orders import EXIT_RETRY_S, Trader
+from soltrader_tui.engine.orders import EXIT_RETRY_S, OrderManager
 from soltrader_tui.engine.prices import PriceGate
 from soltrader_tui.execution.paper import PaperExecutor
 from soltrader_tui.ledger.requests import Command
@@ -103,7 +103,7 @@ class Engine(EngineControls, EngineBooks):
         self._stale = self._prices.stale
         """Tokens without a fresh accepted price (owned by the gate)."""
         restored = restore(ledger)
-        self._trader = Trader(
+        self._orders = OrderManager(
             ledger=ledger,
             executor=PaperExecutor(feed, config.paper, mode),
             log=self._log,
@@ -112,7 +112,6 @@ class Engine(EngineControls, EngineBooks):
             portfolio=restored.portfolio,
             last_fill_id=restored.last_fill_id,
         )
-        self._portfolio = restored.portfolio
         self._commands: deque[tuple[Command, str, int | None]] = deque()
         self._wake = asyncio.Event()
         self._stop_file = ledger.path.with_name(STOP_FILE)
@@ -148,8 +147,8 @@ class Engine(EngineControls, EngineBooks):
 
     @property
     def portfolio(self) -> Portfolio:
-        """The in-memory portfolio (a cache of the ledger)."""
-        return self._portfolio
+        """The in-memory portfolio (a cache of the ledger; the order manager owns it)."""
+        return self._orders.portfolio
 
     @property
     def price_refusals(self) -> dict[str, int]:
@@ -176,10 +175,10 @@ class Engine(EngineControls, EngineBooks):
         )
         return build_snapshot(
             ctx,
-            self._portfolio,
+            self._orders.portfolio,
             self._marks,
             risk=self._config.risk,
-            recent_fills=self._trader.recent_fills,
+            recent_fills=self._orders.recent_fills,
             api=[api_view(u) for u in self._feed.usage()],
             scores=scores,
             log=self._log.recent(),
@@ -223,8 +222,8 @@ class Engine(EngineControls, EngineBooks):
             "info",
             "engine",
             f"session started: {self._mode} on {self._feed.source}, state "
-            f"{self._state.value.upper()}, cash ${self._portfolio.cash_micro / 1e6:,.2f}, "
-            f"{len(self._portfolio.positions)} open positions",
+            f"{self._state.value.upper()}, cash ${self._orders.portfolio.cash_micro / 1e6:,.2f}, "
+            f"{len(self._orders.portfolio.positions)} open positions",
         )
         self._start_verify()
         try:
@@ -312,7 +311,7 @@ class Engine(EngineControls, EngineBooks):
         for level, message in self._feed.take_notices():
             self._log.emit(ts, level, "feed", message)
         self._prices.take_feed_refusals(ts)
-        positions = self._portfolio.positions
+        positions = self._orders.portfolio.positions
         state = self._state
         screen = self._prices.screen.screen  # every tick of every token: one call, no wrapper
         for raw in ticks:
@@ -327,7 +326,7 @@ class Engine(EngineControls, EngineBooks):
                 continue  # no price accepted yet: nothing may be decided on this token
             self._ticks[mint] = tick
             self._marks[mint] = tick.price_usd
-            if held is not None and self._trader.retry_at.get(mint, 0.0) <= ts:
+            if held is not None and self._orders.retry_at.get(mint, 0.0) <= ts:
                 if state is TradingState.HALTED:
                     await self._exit(tick.token, ts, "halt_flatten")
                 elif tick.stale:  # price rules act on trusted prices only; time needs none
@@ -353,7 +352,8 @@ class Engine(EngineControls, EngineBooks):
 
     async def _on_signal(self, signal: Signal, tick: MarketTick) -> None:
         if signal.side == "sell" and (
-            tick.token.mint not in self._portfolio.positions or self._state is TradingState.HALTED
+            tick.token.mint not in self._orders.portfolio.positions
+            or self._state is TradingState.HALTED
         ):
             return  # sells are level-triggered: only the one that acts is worth a line
         self._log.emit(
@@ -367,7 +367,7 @@ class Engine(EngineControls, EngineBooks):
             await self._exit(tick.token, tick.ts, f"{signal.strategy}_exit")
             return
         self._dirty = True
-        sized = self._risk.size(tick, self._portfolio, self._marks)
+        sized = self._risk.size(tick, self._orders.portfolio, self._marks)
         if isinstance(sized, Denial):
             self._deny(tick, sized)
             return
@@ -388,10 +388,10 @@ class Engine(EngineControls, EngineBooks):
         if denial is not None:
             self._deny(tick, denial)
             return
-        order = self._trader.order(
+        order = self._orders.order(
             tick.token, tick.ts, "buy", sized.in_micro, signal.strategy, f"{signal.strategy}_entry"
         )
-        effect = await self._trader.submit(order, quote)
+        effect = await self._orders.submit(order, quote)
         if effect is not None:
             self._after_fill("buy", tick.token.mint, tick.ts, effect)
 
@@ -413,12 +413,12 @@ class Engine(EngineControls, EngineBooks):
         """
         quote = None
         if reason != "halt_flatten":
-            qty = self._portfolio.positions[token.mint].qty
+            qty = self._orders.portfolio.positions[token.mint].qty
             agreed, quote = await self._prices.sale_quote(token, qty, ts)
             if not agreed:
-                self._trader.retry_at[token.mint] = ts + EXIT_RETRY_S
+                self._orders.retry_at[token.mint] = ts + EXIT_RETRY_S
                 return False
-        effect = await self._trader.sell_all(token, ts, reason, quote)
+        effect = await self._orders.sell_all(token, ts, reason, quote)
         if effect is not None:
             self._after_fill("sell", token.mint, ts, effect)
         self._dirty = True

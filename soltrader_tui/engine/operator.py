@@ -20,10 +20,9 @@ from pathlib import Path
 from soltrader_tui.clock import Clock
 from soltrader_tui.domain import MarketTick, Token, TradingState
 from soltrader_tui.engine.decision_log import DecisionLog
-from soltrader_tui.engine.orders import EXIT_RETRY_S
+from soltrader_tui.engine.orders import EXIT_RETRY_S, OrderManager
 from soltrader_tui.ledger.requests import Command
 from soltrader_tui.ledger.store import Ledger
-from soltrader_tui.portfolio.portfolio import Portfolio
 from soltrader_tui.risk import BreakerCleared, BreakerEvent
 from soltrader_tui.risk.manager import RiskDesk
 from soltrader_tui.snapshot import EngineSnapshot
@@ -69,7 +68,7 @@ class EngineControls:
     _state_reason: str
     _paused_by: str | None
     _risk: RiskDesk
-    _portfolio: Portfolio
+    _orders: OrderManager
     _marks: dict[str, float]
     _ticks: dict[str, MarketTick]
     _dirty: bool
@@ -138,7 +137,7 @@ class EngineControls:
         if step.to is TradingState.ACTIVE:
             # A resume is the operator's decision: the breakers start counting from here.
             self._paused_by = None
-            self._risk.breakers.rearm(self._portfolio.equity_micro(self._marks))
+            self._risk.breakers.rearm(self._orders.portfolio.equity_micro(self._marks))
         if step.to is not TradingState.HALTED:
             return step.message
         left = await self._flatten(now)
@@ -151,7 +150,7 @@ class EngineControls:
     async def _flatten(self, ts: float) -> list[str]:
         """Sells every open position at market; returns the symbols that did not fill."""
         left = []
-        for pos in list(self._portfolio.positions.values()):
+        for pos in list(self._orders.portfolio.positions.values()):
             tick = self._ticks.get(pos.token.mint)
             if not await self._exit(
                 pos.token, ts if tick is None else max(ts, tick.ts), "emergency_stop"

@@ -1,4 +1,4 @@
-"""Provides Trader: turns orders into committed fills and keeps the portfolio cache in step.
+"""Provides OrderManager: turns orders into committed fills; the one owner of the portfolio.
 
 Every order gets a client order id; every outcome (fill or rejection) is one durable ledger
 transaction carrying its log lines; the in-memory portfolio changes only with a fill that the
@@ -24,7 +24,7 @@ EXIT_RETRY_S = 5.0
 """Market seconds before an exit that could not fill is tried again."""
 
 
-class Trader:
+class OrderManager:
     """The order lifecycle: id, execution, ledger commit, cache update, log lines."""
 
     def __init__(
