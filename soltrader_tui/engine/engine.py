@@ -14,11 +14,7 @@ from collections.abc import Callable, Sequence
 
 from soltrader_tui.clock import Clock
 from soltrader_tui.config.model import Config
-from soltrader_tui.domain import (
-    MarketTick,
-    Mode,
-    TradingState,
-)
+from soltrader_tui.domain import MarketTick, Mode, TradingState
 from soltrader_tui.engine.bookkeeping import VERIFY_AFTER_WALL_S, Bookkeeper
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.decisions import Decisions
@@ -110,21 +106,24 @@ class Engine:
         self._stale = self._prices.stale
         """Tokens without a fresh accepted price (owned by the gate)."""
         restored = restore(ledger)
-        self._orders = OrderManager(
-            ledger=ledger,
-            executor=PaperExecutor(feed, config.paper, mode),
-            log=self._log,
-            mode=mode,
-            recent_fills=config.tui.recent_fills,
-            portfolio=restored.portfolio,
-            last_fill_id=restored.last_fill_id,
-        )
+        self._orders = self._order_manager(restored)
         self._books = self._bookkeeper(restored)
         self._restore_marks()
         self._decisions = self._make_decisions()
         self._operator = self._make_operator(checkpointer)
 
     # -- start-up: the ledger is the truth -----------------------------------------------------
+
+    def _order_manager(self, restored: Restored) -> OrderManager:
+        return OrderManager(
+            ledger=self._ledger,
+            executor=PaperExecutor(self._feed, self._config.paper, self._mode),
+            log=self._log,
+            mode=self._mode,
+            recent_fills=self._config.tui.recent_fills,
+            portfolio=restored.portfolio,
+            last_fill_id=restored.last_fill_id,
+        )
 
     def _bookkeeper(self, restored: Restored) -> Bookkeeper:
         return Bookkeeper(
