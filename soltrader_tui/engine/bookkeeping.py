@@ -1,9 +1,9 @@
-"""Provides EngineBooks: how the engine starts from the ledger and what it writes besides fills.
+"""Provides Bookkeeper: how the engine starts from the ledger and what it writes besides fills.
 
 The start (the saved replay plus newer fills, checked against a full replay in a thread), the
 equity curve, the bookkeeping flush (marks, scores, equity points, heartbeat, log lines, API
-usage, the saved replay) and the session's closing lines. Split from the tick loop; `Engine`
-mixes it in and owns the state it uses (declared below for type checking).
+usage, the saved replay) and the session's closing lines. The engine holds one and passes it
+the market time; the portfolio it reads is the order manager's.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from soltrader_tui.clock import Clock
 from soltrader_tui.domain import MarketTick, Mode
 from soltrader_tui.engine.decision_log import DecisionLog
-from soltrader_tui.engine.orders import Trader
+from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
 from soltrader_tui.ledger.rows import (
     EquityPoint,
@@ -32,12 +32,11 @@ from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio.equity_curve import EquityCurve
-from soltrader_tui.portfolio.portfolio import Portfolio
 from soltrader_tui.portfolio.resume import Restored, SavedReplay, restore, resume_point, verify
 from soltrader_tui.risk import BreakerEvent
 from soltrader_tui.risk.breakers import DAY_S, utc_day
 from soltrader_tui.risk.manager import EquityHistory, RiskDesk
-from soltrader_tui.snapshot import EngineSnapshot, ScoreView
+from soltrader_tui.snapshot import ScoreView
 
 VERIFY_AFTER_WALL_S = 2.0
 """Wall seconds after the start before the saved replay is checked: the first frames of the
@@ -46,40 +45,46 @@ dashboard get the CPU first."""
 SavedKey = tuple[int, int, float | None, tuple[float | None, ...]]
 
 
-class EngineBooks:
-    """Start-up restore, equity curve, bookkeeping flushes and the closing lines, for `Engine`."""
+class Bookkeeper:
+    """Start-up restore, equity curve, bookkeeping flushes and the closing lines."""
 
-    _ledger: Ledger
-    _log: DecisionLog
-    _clock: Clock
-    _feed: MarketFeed
-    _version: str
-    _mode: Mode
-    _portfolio: Portfolio
-    _trader: Trader
-    _risk: RiskDesk
-    _prices: PriceGate
-    _marks: dict[str, float]
-    _ticks: dict[str, MarketTick]
-    _market_ts: float | None
-    _breaker_events: list[BreakerEvent]
-    _dirty: bool
-    on_snapshot: Callable[[EngineSnapshot], None] | None
-
-    verify_after_wall_s = VERIFY_AFTER_WALL_S
-    """How long `run` waits before checking the saved replay (tests set it to 0)."""
-
-    def snapshot(self) -> EngineSnapshot:
-        raise TypeError("the engine defines snapshot()")
-
-    def _score_views(self) -> list[ScoreView]:
-        raise TypeError("the engine defines _score_views()")
-
-    # -- start-up ------------------------------------------------------------------------------
-
-    def _init_books(self, restored: Restored) -> None:
-        """Takes over the curve a start rebuilt, and what to check of the saved replay."""
-        self._curve: EquityCurve = restored.curve
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        log: DecisionLog,
+        clock: Clock,
+        feed: MarketFeed,
+        orders: OrderManager,
+        risk: RiskDesk,
+        prices: PriceGate,
+        ticks: Mapping[str, MarketTick],
+        marks: Mapping[str, float],
+        scores: Callable[[], list[ScoreView]],
+        identity: tuple[str, Mode],
+        restored: Restored,
+        on_change: Callable[[], None],
+        publish: Callable[[], None],
+    ) -> None:
+        """Takes over the curve a start rebuilt (`restored`) and what to check of its saved
+        replay. `ticks`, `marks` and `scores` are the engine's (read only); `identity` is the
+        version and mode each heartbeat carries; `on_change` tells the engine its screen is out
+        of date, `publish` shows a snapshot now."""
+        self._ledger = ledger
+        self._log = log
+        self._clock = clock
+        self._feed = feed
+        self._orders = orders
+        self._risk = risk
+        self._prices = prices
+        self._ticks = ticks
+        self._marks = marks
+        self._scores = scores
+        self._version, self._mode = identity
+        self._on_change = on_change
+        self._publish = publish
+        self.curve: EquityCurve = restored.curve
+        """Peak and drawdown of the equity curve (the engine's snapshot reads them)."""
         self._last_equity_ts = restored.last_equity_ts
         self._curve_in_order = True
         """False once a point took the place of one with the same time stamp (the ledger keeps
@@ -91,20 +96,27 @@ class EngineBooks:
         self._verify_cancel = threading.Event()
         self._verify_task: asyncio.Task[tuple[str, ...] | None] | None = None
         if restored.note is not None:
-            self._log.emit(self._clock.now(), "warning", "engine", restored.note)
-        last_ts = restored.last_equity_ts
+            log.emit(clock.now(), "warning", "engine", restored.note)
+        self._restore_risk()
+
+    def _restore_risk(self) -> None:
+        """Gives the risk manager the day's start and the peak the ledger remembers."""
+        last_ts = self._last_equity_ts
         day_start = (
             None if last_ts is None else self._ledger.day_start_equity(utc_day(last_ts) * DAY_S)
         )
-        peak = self._curve.peak_micro
+        peak = self.curve.peak_micro
         self._risk.restore(
-            self._portfolio,
+            self._orders.portfolio,
             None
             if last_ts is None or day_start is None or peak is None
             else EquityHistory(last_ts, day_start.equity_micro, peak),
         )
 
-    def _start_verify(self) -> None:
+    # -- the saved replay's check ---------------------------------------------------------------
+
+    def start_verify(self, after_wall_s: float) -> None:
+        """Checks the saved replay against a full replay, in a thread after `after_wall_s`."""
         saved = self._to_verify
         if saved is None:
             return
@@ -115,12 +127,12 @@ class EngineBooks:
         )
 
         async def later() -> tuple[str, ...] | None:
-            await asyncio.sleep(self.verify_after_wall_s)
+            await asyncio.sleep(after_wall_s)
             return await asyncio.to_thread(verify, path, saved, cash, cancel)
 
         self._verify_task = asyncio.create_task(later())
 
-    def _poll_verify(self) -> None:
+    def poll_verify(self, market_ts: float | None) -> None:
         """Acts on the check of the saved replay once it is done (cheap until then)."""
         task = self._verify_task
         if task is None or not task.done():
@@ -128,7 +140,7 @@ class EngineBooks:
         self._verify_task = None
         saved = self._to_verify
         self._to_verify = None
-        now = self._market_ts or self._clock.now()
+        now = market_ts or self._clock.now()
         if task.cancelled() or saved is None:
             return
         error = task.exception()
@@ -153,12 +165,7 @@ class EngineBooks:
 
     def _rebuild(self, wrong: tuple[str, ...], now: float) -> None:
         """Replaces a portfolio that started from a wrong saved replay with a full replay."""
-        rebuilt = restore(self._ledger, use_saved=False).portfolio
-        for mint, position in rebuilt.positions.items():
-            held = self._portfolio.positions.get(mint)
-            if held is not None:  # the trailing stop's high-water mark is not in the fills
-                position.high_water_usd = held.high_water_usd
-        self._portfolio = self._trader.portfolio = rebuilt
+        self._orders.adopt(restore(self._ledger, use_saved=False).portfolio)
         self._log.emit(
             now,
             "error",
@@ -168,16 +175,16 @@ class EngineBooks:
             "screen are now the ledger's",
         )
         self._saved_key = None
-        self._dirty = True
+        self._on_change()
 
-    async def _stop_verify(self) -> None:
+    async def stop_verify(self, market_ts: float | None) -> None:
         """Takes a finished check's answer (so the final flush saves a repair), or abandons one
         still running; the next start checks again."""
         task = self._verify_task
         if task is None:
             return
         if task.done():
-            self._poll_verify()
+            self.poll_verify(market_ts)
             return
         self._verify_cancel.set()
         task.cancel()  # interrupts the wait before the thread starts; the thread sees the flag
@@ -187,14 +194,13 @@ class EngineBooks:
 
     # -- equity and flushes --------------------------------------------------------------------
 
-    def _watch_equity(self, ts: float, *, record: bool) -> None:
-        """Feeds equity to the breakers every tick; records a curve point when asked."""
-        equity = self._portfolio.equity_micro(self._marks)
+    def watch_equity(self, ts: float, *, record: bool) -> BreakerEvent | None:
+        """Feeds equity to the breakers every tick and returns what they say; records a curve
+        point when asked."""
+        equity = self._orders.portfolio.equity_micro(self._marks)
         if equity is None:
-            return
+            return None
         event = self._risk.on_equity(equity, ts)
-        if event is not None:
-            self._breaker_events.append(event)
         if record:
             if self._last_equity_ts is not None and ts <= self._last_equity_ts:
                 # An entry's point is stamped with its price's time, which can be older than a
@@ -202,40 +208,45 @@ class EngineBooks:
                 # takes that one's place (and the curve in memory holds one point more).
                 ts = self._last_equity_ts
                 self._curve_in_order = False
-            self._curve.update(equity)
-            self._equity_buffer.append(EquityPoint(ts, equity, self._portfolio.cash_micro))
+            self.curve.update(equity)
+            self._equity_buffer.append(EquityPoint(ts, equity, self._orders.portfolio.cash_micro))
             self._last_equity_ts = ts
+        return event
 
     def _resume_point(self) -> ResumePoint | None:
         """The replay to save with this flush; None when it is unchanged or must not be saved."""
-        trader = self._trader
-        if not trader.in_step:
+        orders = self._orders
+        if not orders.in_step:
             return None  # a fill reached the portfolio but not the ledger: the next start replays
         key: SavedKey = (
-            self._portfolio.fill_count,
-            trader.last_fill_id,
+            self._orders.portfolio.fill_count,
+            orders.last_fill_id,
             self._last_equity_ts,
-            tuple(p.high_water_usd for p in self._portfolio.positions.values()),
+            tuple(p.high_water_usd for p in self._orders.portfolio.positions.values()),
         )
         if key == self._saved_key:
             return None
         self._saved_key = key
         if not self._curve_in_order:
             # A point took the place of an equal-time one: only a rebuild gives the true curve.
-            return resume_point(self._portfolio, EquityCurve(), trader.last_fill_id, None)
-        return resume_point(self._portfolio, self._curve, trader.last_fill_id, self._last_equity_ts)
+            return resume_point(self._orders.portfolio, EquityCurve(), orders.last_fill_id, None)
+        return resume_point(
+            self._orders.portfolio, self.curve, orders.last_fill_id, self._last_equity_ts
+        )
 
-    def _flush(self, *, running: bool, closing: Sequence[EventRow] = ()) -> None:
+    def flush(
+        self, market_ts: float | None, *, running: bool, closing: Sequence[EventRow] = ()
+    ) -> None:
         """Commits the buffered bookkeeping, with `closing` lines that only this commit may
         make true (shown by the caller after it returns)."""
-        now = self._market_ts
+        now = market_ts
         marks = [
             MarkRow(m, t.token.symbol, t.token.decimals, t.price_usd, t.liquidity_usd, t.ts)
             for m, t in self._ticks.items()
         ]
         scores = [
             ScoreRow(v.strategy, v.mint, v.symbol, v.score, v.reason, now or self._clock.now())
-            for v in self._score_views()
+            for v in self._scores()
         ]
         events = self._log.take_pending()
         equity, self._equity_buffer = self._equity_buffer, []
@@ -266,9 +277,11 @@ class EngineBooks:
 
     # -- the end of a session ---------------------------------------------------------------
 
-    def _finish(self, *, failing: bool) -> None:
+    def finish(self, market_ts: float | None, *, failing: bool) -> None:
+        """Writes the session's last bookkeeping and its closing line; while `failing`, a
+        failure of its own is logged (or, from the ledger, already reported) but not raised."""
         try:
-            self._close_session()
+            self._close_session(market_ts)
         except LedgerWriteFailed:
             if not failing:
                 raise
@@ -279,23 +292,22 @@ class EngineBooks:
             # The original failure is the one worth raising; this one goes to the log.
             self._log.emit(self._clock.now(), "error", "engine", f"final flush failed: {exc}")
 
-    def _close_session(self) -> None:
-        if self._market_ts is not None:
-            self._watch_equity(self._market_ts, record=True)
+    def _close_session(self, market_ts: float | None) -> None:
+        if market_ts is not None:
+            self.watch_equity(market_ts, record=True)  # too late for a breaker to act
         # The totals are the cache's, which holds only committed fills (a fill whose commit
         # failed was taken back out); shown only once the flush carrying them committed.
         summary = self._log.line(
-            self._market_ts or self._clock.now(),
+            market_ts or self._clock.now(),
             "info",
             "engine",
-            f"session stopped: equity {_usd(self._portfolio.equity_micro(self._marks))}, "
-            f"realized {self._portfolio.realized_micro / 1e6:+,.2f} USD, "
-            f"{self._portfolio.round_trips} round trips",
+            f"session stopped: equity {_usd(self._orders.portfolio.equity_micro(self._marks))}, "
+            f"realized {self._orders.portfolio.realized_micro / 1e6:+,.2f} USD, "
+            f"{self._orders.portfolio.round_trips} round trips",
         )
-        self._flush(running=False, closing=(summary,))
+        self.flush(market_ts, running=False, closing=(summary,))
         self._log.publish((summary,))
-        if self.on_snapshot is not None:
-            self.on_snapshot(self.snapshot())
+        self._publish()
 
 
 def _usd(micro: int | None) -> str:

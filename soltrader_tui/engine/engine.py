@@ -10,22 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 
 from soltrader_tui.clock import Clock
 from soltrader_tui.config.model import Config
-from soltrader_tui.domain import (
-    MarketTick,
-    Mode,
-    Signal,
-    Token,
-    TradingState,
-)
-from soltrader_tui.engine.bookkeeping import EngineBooks
+from soltrader_tui.domain import MarketTick, Mode, TradingState
+from soltrader_tui.engine.bookkeeping import VERIFY_AFTER_WALL_S, Bookkeeper
 from soltrader_tui.engine.decision_log import DecisionLog
-from soltrader_tui.engine.operator import STOP_FILE, EngineControls
-from soltrader_tui.engine.orders import EXIT_RETRY_S, Trader
+from soltrader_tui.engine.decisions import Decisions
+from soltrader_tui.engine.operator import Operator
+from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
 from soltrader_tui.execution.paper import PaperExecutor
 from soltrader_tui.ledger.requests import Command
@@ -34,9 +28,8 @@ from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.monitor.views import SnapshotContext, api_view, build_snapshot
 from soltrader_tui.portfolio.portfolio import FillEffect, Portfolio
-from soltrader_tui.portfolio.resume import restore
-from soltrader_tui.risk import BreakerEvent, Denial, ExitRule
-from soltrader_tui.risk.breakers import BreakerRule
+from soltrader_tui.portfolio.resume import Restored, restore
+from soltrader_tui.risk import ExitRule
 from soltrader_tui.risk.manager import RiskDesk
 from soltrader_tui.snapshot import LOG_LINES, STALE_PRICE, EngineSnapshot, ScoreView
 from soltrader_tui.strategies import make_strategies
@@ -56,8 +49,19 @@ SCREEN_LOG_LINES = LOG_LINES
 SnapshotCallback = Callable[[EngineSnapshot], None]
 
 
-class Engine(EngineControls, EngineBooks):
-    """Runs one trading session against a ledger."""
+class Engine:
+    """Runs one trading session against a ledger.
+
+    Composed of parts that each own their state, wired here with what each needs: the
+    `PriceGate` (which prices are trusted), the `OrderManager` (orders, fills and the one
+    portfolio), `Decisions` (entries and exits: sizing, risk checks, quotes), the `Bookkeeper`
+    (start-up replay, equity curve, periodic writes, closing lines) and the `Operator` (trading
+    state, commands, breakers, checkpoints). The engine itself owns the loop, the market time,
+    the accepted ticks and marks, and the strategies.
+    """
+
+    verify_after_wall_s = VERIFY_AFTER_WALL_S
+    """How long `run` waits before checking the saved replay (tests set it to 0)."""
 
     def __init__(
         self,
@@ -72,74 +76,119 @@ class Engine(EngineControls, EngineBooks):
         strategies: Sequence[Strategy] | None = None,
         checkpointer: Callable[[str], str] | None = None,
     ) -> None:
+        """Builds the engine's parts from what `ledger` holds (the ledger is the truth);
+        `checkpointer` takes a checkpoint with a reason and returns its name (None: none)."""
         self._config = config
         self._ledger = ledger
         self._feed = feed
         self._clock = clock
-        self._version = version
         self._mode: Mode = mode
         self._duration_s = duration_s
         self._strategies: list[Strategy] = list(
             strategies if strategies is not None else make_strategies(config.strategies)
         )
         self.on_snapshot: SnapshotCallback | None = None
-        self._checkpointer = checkpointer
-        """Takes a checkpoint with a reason and returns its name (blocking: run in a thread)."""
-        self._checkpoint_task: asyncio.Task[None] | None = None
+        self._version = version
         self._stop_requested = False
         self._dirty = False
         self._running = False
         self._error: str | None = None
         self._market_ts: float | None = None
+        # The last accepted tick and price of each token (prices seeded from the ledger's
+        # marks): written by the loop only, read by the parts.
         self._ticks: dict[str, MarketTick] = {}
         self._marks: dict[str, float] = {}
+        self._wake = asyncio.Event()
         self._risk = RiskDesk(config.risk, config.paper)
-        self._breaker_events: list[BreakerEvent] = []
-        self._paused_by: str | None = None
-        """The breaker rule that paused entries, so only its own reset resumes them."""
         self._log = DecisionLog(keep=SCREEN_LOG_LINES)
         self._prices = PriceGate(config, feed, self._log)
         """Only prices it accepts reach a strategy, an exit or a mark."""
         self._stale = self._prices.stale
         """Tokens without a fresh accepted price (owned by the gate)."""
         restored = restore(ledger)
-        self._trader = Trader(
-            ledger=ledger,
-            executor=PaperExecutor(feed, config.paper, mode),
-            log=self._log,
-            mode=mode,
-            recent_fills=config.tui.recent_fills,
-            portfolio=restored.portfolio,
-            last_fill_id=restored.last_fill_id,
-        )
-        self._portfolio = restored.portfolio
-        self._commands: deque[tuple[Command, str, int | None]] = deque()
-        self._wake = asyncio.Event()
-        self._stop_file = ledger.path.with_name(STOP_FILE)
-        self._init_books(restored)
-        self._restore_state()
+        self._orders = self._order_manager(restored)
+        self._books = self._bookkeeper(restored)
+        self._restore_marks()
+        self._decisions = self._make_decisions()
+        self._operator = self._make_operator(checkpointer)
 
     # -- start-up: the ledger is the truth -----------------------------------------------------
 
-    def _restore_state(self) -> None:
-        ledger = self._ledger
-        for mint, mark in ledger.marks().items():
+    def _order_manager(self, restored: Restored) -> OrderManager:
+        return OrderManager(
+            ledger=self._ledger,
+            executor=PaperExecutor(self._feed, self._config.paper, self._mode),
+            log=self._log,
+            mode=self._mode,
+            recent_fills=self._config.tui.recent_fills,
+            portfolio=restored.portfolio,
+            last_fill_id=restored.last_fill_id,
+        )
+
+    def _bookkeeper(self, restored: Restored) -> Bookkeeper:
+        return Bookkeeper(
+            ledger=self._ledger,
+            log=self._log,
+            clock=self._clock,
+            feed=self._feed,
+            orders=self._orders,
+            risk=self._risk,
+            prices=self._prices,
+            ticks=self._ticks,
+            marks=self._marks,
+            scores=self._score_views,
+            identity=(self._version, self._mode),
+            restored=restored,
+            on_change=self._mark_dirty,
+            publish=self._publish,
+        )
+
+    def _restore_marks(self) -> None:
+        for mint, mark in self._ledger.marks().items():
             self._marks[mint] = mark.price_usd
             self._prices.seed(mint, mark.price_usd, mark.ts)
-        self._risk.rejections.update(ledger.denial_counts())
-        stored = ledger.trading_state()
-        if stored is None:
-            self._state, self._state_reason = TradingState.ACTIVE, "new ledger"
-            ledger.set_trading_state(self._state, self._state_reason, "engine", self._clock.now())
-        else:
-            self._state, self._state_reason = TradingState(stored.state), stored.reason
-            daily = BreakerRule.DAILY_LOSS.value
-            if self._state is TradingState.PAUSED and stored.reason.startswith(f"{daily}:"):
-                # Paused by the daily loss limit: it still ends at the next UTC midnight.
-                self._paused_by = daily
-                self._risk.breakers.note_daily_pause()
+        self._risk.rejections.update(self._ledger.denial_counts())
+
+    def _make_decisions(self) -> Decisions:
+        return Decisions(
+            feed=self._feed,
+            log=self._log,
+            risk=self._risk,
+            prices=self._prices,
+            orders=self._orders,
+            marks=self._marks,
+            after_fill=self._after_fill,
+            on_change=self._mark_dirty,
+        )
+
+    def _make_operator(self, checkpointer: Callable[[str], str] | None) -> Operator:
+        return Operator(
+            ledger=self._ledger,
+            log=self._log,
+            clock=self._clock,
+            risk=self._risk,
+            orders=self._orders,
+            ticks=self._ticks,
+            marks=self._marks,
+            sell=self._decisions.exit,
+            wake=self._wake.set,
+            on_change=self._mark_dirty,
+            publish=self._publish,
+            checkpointer=checkpointer,
+        )
+
+    def _mark_dirty(self) -> None:
+        self._dirty = True
+
+    def _publish(self) -> None:
+        if self.on_snapshot is not None:
+            self.on_snapshot(self.snapshot())
 
     # -- the host's handle ---------------------------------------------------------------------
+
+    def command(self, command: Command, actor: str) -> None:
+        """Queues stop, pause or resume; the loop acts on it at once, even mid-wait."""
+        self._operator.command(command, actor)
 
     def request_stop(self) -> None:
         """Asks `run` to finish after the current tick; all is committed before it returns."""
@@ -148,8 +197,8 @@ class Engine(EngineControls, EngineBooks):
 
     @property
     def portfolio(self) -> Portfolio:
-        """The in-memory portfolio (a cache of the ledger)."""
-        return self._portfolio
+        """The in-memory portfolio (a cache of the ledger; the order manager owns it)."""
+        return self._orders.portfolio
 
     @property
     def price_refusals(self) -> dict[str, int]:
@@ -162,24 +211,24 @@ class Engine(EngineControls, EngineBooks):
         ctx = SnapshotContext(
             version=self._version,
             mode=self._mode,
-            trading_state=self._state,
-            state_reason=self._state_reason,
+            trading_state=self._operator.state,
+            state_reason=self._operator.reason,
             market_ts=self._market_ts,
-            max_drawdown_pct=self._curve.max_drawdown_pct,
+            max_drawdown_pct=self._books.curve.max_drawdown_pct,
             strategies_enabled={s.name: s.enabled for s in self._strategies},
             running=self._running,
             error=self._error,
             risk_rejections=self._risk.rejections,
             day_start_equity_micro=self._risk.breakers.day_start_micro,
-            peak_equity_micro=self._curve.peak_micro,
+            peak_equity_micro=self._books.curve.peak_micro,
             api_note=self._feed.api_note,
         )
         return build_snapshot(
             ctx,
-            self._portfolio,
+            self._orders.portfolio,
             self._marks,
             risk=self._config.risk,
-            recent_fills=self._trader.recent_fills,
+            recent_fills=self._orders.recent_fills,
             api=[api_view(u) for u in self._feed.usage()],
             scores=scores,
             log=self._log.recent(),
@@ -218,15 +267,16 @@ class Engine(EngineControls, EngineBooks):
         end = None if self._duration_s is None else start + self._duration_s
         self._ledger.set_strategies((s.name, s.enabled) for s in self._strategies)
         self._ledger.record_session(wall_start=time.time(), api_note=self._feed.api_note)
+        portfolio = self._orders.portfolio
         self._log.emit(
             start,
             "info",
             "engine",
             f"session started: {self._mode} on {self._feed.source}, state "
-            f"{self._state.value.upper()}, cash ${self._portfolio.cash_micro / 1e6:,.2f}, "
-            f"{len(self._portfolio.positions)} open positions",
+            f"{self._operator.state.value.upper()}, cash ${portfolio.cash_micro / 1e6:,.2f}, "
+            f"{len(portfolio.positions)} open positions",
         )
-        self._start_verify()
+        self._books.start_verify(self.verify_after_wall_s)
         try:
             await self._loop(start, end)
         except LedgerWriteFailed as exc:
@@ -242,15 +292,14 @@ class Engine(EngineControls, EngineBooks):
             self._running = False
             try:
                 await self._feed.aclose()
-                await self._stop_verify()
-                if self._checkpoint_task is not None:
-                    await self._checkpoint_task
+                await self._books.stop_verify(self._market_ts)
+                await self._operator.wait_checkpoint()
             finally:
-                self._finish(failing=self._error is not None)
+                self._books.finish(self._market_ts, failing=self._error is not None)
 
     async def _loop(self, start: float, end: float | None) -> None:
         dt = self._config.market.tick_seconds
-        clock = self._clock
+        clock, books, operator = self._clock, self._books, self._operator
         min_publish = 1.0 / self._config.tui.refresh_hz
         next_equity = start
         wall = time.monotonic()
@@ -263,27 +312,29 @@ class Engine(EngineControls, EngineBooks):
             await self._wait_for(ts)
             wall = time.monotonic()
             if wall >= next_poll:
-                self._poll_requests()
-                self._poll_verify()
+                operator.poll_requests()
+                books.poll_verify(self._market_ts)
                 next_poll = wall + CONTROL_POLL_WALL_S
-            if self._commands:
-                await self._apply_commands()
+            if operator.has_commands:
+                await operator.apply_commands()
             if clock.wall_delay(ts) > 0:
                 continue  # woken early by a command: go back to waiting for this tick
             self._dirty = False
             await self._tick(ts)
-            self._watch_equity(ts, record=ts >= next_equity)
+            event = books.watch_equity(ts, record=ts >= next_equity)
+            if event is not None:
+                operator.note_breaker(event)
             if ts >= next_equity:
                 next_equity = ts + EQUITY_EVERY_S
-            if self._breaker_events:
-                await self._apply_breakers(ts)
+            if operator.has_breaker_events:
+                await operator.apply_breakers(ts)
             wall = time.monotonic()
             if wall >= next_flush:
-                self._flush(running=True)
+                books.flush(self._market_ts, running=True)
                 next_flush = wall + FLUSH_EVERY_WALL_S
             if wall >= next_checkpoint:
                 next_checkpoint = wall + checkpoint_every
-                self._start_checkpoint("periodic")
+                operator.start_checkpoint("periodic")
             if self.on_snapshot is not None and (self._dirty or wall >= next_publish):
                 self.on_snapshot(self.snapshot())
                 next_publish = wall + min_publish
@@ -292,9 +343,7 @@ class Engine(EngineControls, EngineBooks):
                 last_yield = time.monotonic()
             ts += dt
             if not clock.is_virtual and clock.now() - ts > 5 * dt:
-                ts = (
-                    clock.now()
-                )  # fell behind the wall clock: skip to now, don't replay the backlog
+                ts = clock.now()  # fell behind the wall clock: skip to now, not the backlog
 
     async def _wait_for(self, ts: float) -> None:
         """Waits for market time `ts`, or less when a command arrives or a poll is due."""
@@ -312,8 +361,8 @@ class Engine(EngineControls, EngineBooks):
         for level, message in self._feed.take_notices():
             self._log.emit(ts, level, "feed", message)
         self._prices.take_feed_refusals(ts)
-        positions = self._portfolio.positions
-        state = self._state
+        positions = self._orders.portfolio.positions
+        state = self._operator.state
         screen = self._prices.screen.screen  # every tick of every token: one call, no wrapper
         for raw in ticks:
             mint = raw.token.mint
@@ -327,18 +376,18 @@ class Engine(EngineControls, EngineBooks):
                 continue  # no price accepted yet: nothing may be decided on this token
             self._ticks[mint] = tick
             self._marks[mint] = tick.price_usd
-            if held is not None and self._trader.retry_at.get(mint, 0.0) <= ts:
+            if held is not None and self._orders.retry_at.get(mint, 0.0) <= ts:
                 if state is TradingState.HALTED:
-                    await self._exit(tick.token, ts, "halt_flatten")
+                    await self._decisions.exit(tick.token, ts, "halt_flatten")
                 elif tick.stale:  # price rules act on trusted prices only; time needs none
                     if self._risk.held_too_long(held, ts):
-                        await self._exit(tick.token, ts, ExitRule.MAX_HOLD.value)
+                        await self._decisions.exit(tick.token, ts, ExitRule.MAX_HOLD.value)
                     else:
                         self._prices.cannot_act(tick.token, ts)
                 else:
                     rule = self._risk.exit_rule(held, tick.price_usd, ts)
                     if rule is not None:
-                        await self._exit(tick.token, ts, rule.value)
+                        await self._decisions.exit(tick.token, ts, rule.value)
             if tick.stale is not (mint in self._stale):
                 self._prices.note_staleness(tick, ts)
             if tick.stale:
@@ -347,85 +396,15 @@ class Engine(EngineControls, EngineBooks):
             for strategy in self._strategies:
                 signal = strategy.on_tick(tick, holding)
                 if signal is not None:
-                    await self._on_signal(signal, tick)
+                    await self._decisions.on_signal(signal, tick, state)
 
-    # -- decisions -----------------------------------------------------------------------------
-
-    async def _on_signal(self, signal: Signal, tick: MarketTick) -> None:
-        if signal.side == "sell" and (
-            tick.token.mint not in self._portfolio.positions or self._state is TradingState.HALTED
-        ):
-            return  # sells are level-triggered: only the one that acts is worth a line
-        self._log.emit(
-            tick.ts,
-            "info",
-            "signal",
-            f"SIGNAL {signal.side.upper()} {tick.token.symbol} by {signal.strategy} "
-            f"(score {signal.score:.2f}): {signal.reason}",
-        )
-        if signal.side == "sell":
-            await self._exit(tick.token, tick.ts, f"{signal.strategy}_exit")
-            return
-        self._dirty = True
-        sized = self._risk.size(tick, self._portfolio, self._marks)
-        if isinstance(sized, Denial):
-            self._deny(tick, sized)
-            return
-        quote = None
-        if self._state is TradingState.ACTIVE:  # a quote can be an API call: only when it may trade
-            quote = await self._feed.quote(tick.token, "buy", sized.in_micro)
-            if quote is not None and self._prices.quote_disagrees(
-                tick.token, tick.price_usd, quote, tick.ts
-            ):
-                return
-        denial = self._risk.check(
-            tick,
-            sized,
-            self._state,
-            None if quote is None else quote.price_impact_bps,
-            self._feed.listed_ts(tick.token.mint),
-        )
-        if denial is not None:
-            self._deny(tick, denial)
-            return
-        order = self._trader.order(
-            tick.token, tick.ts, "buy", sized.in_micro, signal.strategy, f"{signal.strategy}_entry"
-        )
-        effect = await self._trader.submit(order, quote)
-        if effect is not None:
-            self._after_fill("buy", tick.token.mint, tick.ts, effect)
-
-    def _deny(self, tick: MarketTick, denial: Denial) -> None:
-        self._risk.deny(denial)
-        # The rule is in the kind, so `status` counts denials per rule from the ledger alone.
-        self._log.emit(
-            tick.ts,
-            "info",
-            f"denied:{denial.rule.value}",
-            f"DENIED BUY {tick.token.symbol}: {denial}",
-        )
-
-    async def _exit(self, token: Token, ts: float, reason: str) -> bool:
-        """Sells a whole position at market; returns whether it filled.
-
-        Unless the operator asked for flat (a halt), the sale's quote must agree with the
-        token's trusted price: a quote or a price that is absurd sells nothing.
-        """
-        quote = None
-        if reason != "halt_flatten":
-            qty = self._portfolio.positions[token.mint].qty
-            agreed, quote = await self._prices.sale_quote(token, qty, ts)
-            if not agreed:
-                self._trader.retry_at[token.mint] = ts + EXIT_RETRY_S
-                return False
-        effect = await self._trader.sell_all(token, ts, reason, quote)
-        if effect is not None:
-            self._after_fill("sell", token.mint, ts, effect)
-        self._dirty = True
-        return effect is not None
+    # -- after a fill ----------------------------------------------------------------------------
 
     def _after_fill(self, side: str, mint: str, ts: float, effect: FillEffect) -> None:
+        """Feeds a committed fill to the breakers and records the equity it leaves."""
         tripped = self._risk.after_fill(side, mint, ts, effect)
         if tripped is not None:
-            self._breaker_events.append(tripped)
-        self._watch_equity(ts, record=True)
+            self._operator.note_breaker(tripped)
+        event = self._books.watch_equity(ts, record=True)
+        if event is not None:
+            self._operator.note_breaker(event)

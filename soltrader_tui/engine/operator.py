@@ -1,32 +1,30 @@
-"""Provides the operator's side of the engine: the trading-state machine and EngineControls.
+"""Provides the operator's side of the engine: the trading-state machine and the Operator.
 
 The state machine: ACTIVE trades (entries and exits), PAUSED only exits, HALTED does nothing but
 flatten. Only an explicit resume leaves HALTED; a restart comes back in the stored state.
 
-EngineControls: how the engine's trading state changes. Operator commands (dashboard keys,
+Operator: how the engine's trading state changes. Operator commands (dashboard keys,
 `soltrader-tui stop`/`resume` through the ledger, a STOP file), circuit-breaker trips, and
-checkpoints taken in the background. Split from the engine's tick loop; `Engine` mixes it in
-and owns the state it uses (declared below for type checking).
+checkpoints taken in the background. The engine holds one; it owns the trading state, the
+queued commands and breaker events, and sells through the callable the engine gives it.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from soltrader_tui.clock import Clock
 from soltrader_tui.domain import MarketTick, Token, TradingState
 from soltrader_tui.engine.decision_log import DecisionLog
-from soltrader_tui.engine.orders import EXIT_RETRY_S
+from soltrader_tui.engine.orders import EXIT_RETRY_S, OrderManager
 from soltrader_tui.ledger.requests import Command
 from soltrader_tui.ledger.store import Ledger
-from soltrader_tui.portfolio.portfolio import Portfolio
 from soltrader_tui.risk import BreakerCleared, BreakerEvent
+from soltrader_tui.risk.breakers import BreakerRule
 from soltrader_tui.risk.manager import RiskDesk
-from soltrader_tui.snapshot import EngineSnapshot
 
 STOP_FILE = "STOP"
 """A file of this name beside the ledger makes the engine stop, as `soltrader-tui stop` does."""
@@ -56,42 +54,108 @@ def transition(state: TradingState, command: Command) -> Transition:
     return Transition(TradingState.ACTIVE, f"resumed from {state.value.upper()}: ACTIVE")
 
 
-class EngineControls:
-    """Stop, pause, resume, breakers and checkpoints, for `Engine`."""
+Sell = Callable[[Token, float, str], Awaitable[bool]]
+"""Sells a whole position at market (token, market time, reason); returns whether it filled."""
 
-    _commands: deque[tuple[Command, str, int | None]]
-    _wake: asyncio.Event
-    _ledger: Ledger
-    _stop_file: Path
-    _clock: Clock
-    _log: DecisionLog
-    _state: TradingState
-    _state_reason: str
-    _paused_by: str | None
-    _risk: RiskDesk
-    _portfolio: Portfolio
-    _marks: dict[str, float]
-    _ticks: dict[str, MarketTick]
-    _dirty: bool
-    _breaker_events: list[BreakerEvent]
-    _checkpointer: Callable[[str], str] | None
-    _checkpoint_task: asyncio.Task[None] | None
-    on_snapshot: Callable[[EngineSnapshot], None] | None
 
-    def snapshot(self) -> EngineSnapshot:
-        raise TypeError("the engine defines snapshot()")
+class Operator:
+    """Stop, pause, resume, breakers and checkpoints: the engine's trading state."""
 
-    async def _exit(self, token: Token, ts: float, reason: str) -> bool:
-        raise TypeError("the engine defines _exit()")
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        log: DecisionLog,
+        clock: Clock,
+        risk: RiskDesk,
+        orders: OrderManager,
+        ticks: Mapping[str, MarketTick],
+        marks: Mapping[str, float],
+        sell: Sell,
+        wake: Callable[[], None],
+        on_change: Callable[[], None],
+        publish: Callable[[], None],
+        checkpointer: Callable[[str], str] | None,
+    ) -> None:
+        """Takes the trading state the ledger holds (ACTIVE on a new ledger, stored at once).
+
+        Args:
+            ticks: The last accepted tick of each token (the engine's; read only).
+            marks: The last accepted price of each token (the engine's; read only).
+            sell: How a flatten sells a position (with the engine's price checks).
+            wake: Wakes the engine's loop, so a command is acted on at once.
+            on_change: Tells the engine its screen is out of date.
+            publish: Shows a snapshot of the engine now.
+            checkpointer: Takes a checkpoint with a reason and returns its name (blocking: run
+                in a thread); None takes none.
+        """
+        self._ledger = ledger
+        self._log = log
+        self._clock = clock
+        self._risk = risk
+        self._orders = orders
+        self._ticks = ticks
+        self._marks = marks
+        self._sell = sell
+        self._wake = wake
+        self._on_change = on_change
+        self._publish = publish
+        self._checkpointer = checkpointer
+        self._checkpoint_task: asyncio.Task[None] | None = None
+        self._commands: deque[tuple[Command, str, int | None]] = deque()
+        self._breaker_events: list[BreakerEvent] = []
+        self._stop_file = ledger.path.with_name(STOP_FILE)
+        self._paused_by: str | None = None
+        """The breaker rule that paused entries, so only its own reset resumes them."""
+        self._state, self._reason = self._restore()
+
+    def _restore(self) -> tuple[TradingState, str]:
+        stored = self._ledger.trading_state()
+        if stored is None:
+            state, reason = TradingState.ACTIVE, "new ledger"
+            self._ledger.set_trading_state(state, reason, "engine", self._clock.now())
+            return state, reason
+        state = TradingState(stored.state)
+        daily = BreakerRule.DAILY_LOSS.value
+        if state is TradingState.PAUSED and stored.reason.startswith(f"{daily}:"):
+            # Paused by the daily loss limit: it still ends at the next UTC midnight.
+            self._paused_by = daily
+            self._risk.breakers.note_daily_pause()
+        return state, stored.reason
+
+    @property
+    def state(self) -> TradingState:
+        """The trading state in force (the ledger holds it)."""
+        return self._state
+
+    @property
+    def reason(self) -> str:
+        """Why the trading state is what it is."""
+        return self._reason
+
+    @property
+    def has_commands(self) -> bool:
+        """Whether a command waits to be applied."""
+        return bool(self._commands)
+
+    @property
+    def has_breaker_events(self) -> bool:
+        """Whether a breaker tripped or cleared since they were last applied."""
+        return bool(self._breaker_events)
+
+    def note_breaker(self, event: BreakerEvent) -> None:
+        """Queues what a breaker said, for `apply_breakers` at the end of the tick."""
+        self._breaker_events.append(event)
 
     def command(self, command: Command, actor: str) -> None:
         """Queues stop, pause or resume; the loop acts on it at once, even mid-wait."""
         self._commands.append((command, actor, None))
-        self._wake.set()
+        self._wake()
 
     # -- circuit breakers -------------------------------------------------------------------------
 
-    async def _apply_breakers(self, ts: float) -> None:
+    async def apply_breakers(self, ts: float) -> None:
+        """Changes the trading state as the queued breaker events say."""
         events, self._breaker_events = self._breaker_events, []
         for event in events:
             if isinstance(event, BreakerCleared):
@@ -112,7 +176,8 @@ class EngineControls:
 
     # -- control: stop, pause, resume -----------------------------------------------------------
 
-    def _poll_requests(self) -> None:
+    def poll_requests(self) -> None:
+        """Queues the requests other processes left in the ledger, and a STOP file's."""
         for request in self._ledger.pending_requests():
             self._commands.append((request.command, request.actor, request.id))
         if self._stop_file.exists():
@@ -120,7 +185,8 @@ class EngineControls:
             self._stop_file.replace(handled)  # consumed once, so a later resume is not undone
             self._commands.append(("stop", f"{STOP_FILE} file", None))
 
-    async def _apply_commands(self) -> None:
+    async def apply_commands(self) -> None:
+        """Applies the queued commands in order, answering each ledger request."""
         while self._commands:
             command, actor, request_id = self._commands.popleft()
             result = await self._apply(command, actor)
@@ -132,13 +198,13 @@ class EngineControls:
         step = transition(self._state, command)
         if step.to is None:
             self._log.emit(now, "info", "state", f"{command.upper()} by {actor}: {step.message}")
-            self._dirty = True
+            self._on_change()
             return step.message
         self._set_state(step.to, f"{command} by {actor}", actor, now)
         if step.to is TradingState.ACTIVE:
             # A resume is the operator's decision: the breakers start counting from here.
             self._paused_by = None
-            self._risk.breakers.rearm(self._portfolio.equity_micro(self._marks))
+            self._risk.breakers.rearm(self._orders.portfolio.equity_micro(self._marks))
         if step.to is not TradingState.HALTED:
             return step.message
         left = await self._flatten(now)
@@ -151,9 +217,9 @@ class EngineControls:
     async def _flatten(self, ts: float) -> list[str]:
         """Sells every open position at market; returns the symbols that did not fill."""
         left = []
-        for pos in list(self._portfolio.positions.values()):
+        for pos in list(self._orders.portfolio.positions.values()):
             tick = self._ticks.get(pos.token.mint)
-            if not await self._exit(
+            if not await self._sell(
                 pos.token, ts if tick is None else max(ts, tick.ts), "emergency_stop"
             ):
                 left.append(pos.token.symbol)
@@ -173,13 +239,12 @@ class EngineControls:
             self._log.restore_pending(pending)
             raise
         # The new state is in force, and said, only once the ledger holds it.
-        self._state, self._state_reason = state, reason
+        self._state, self._reason = state, reason
         self._log.publish((line,))
-        self._dirty = True
-        if self.on_snapshot is not None:
-            self.on_snapshot(self.snapshot())
+        self._on_change()
+        self._publish()
 
-    def _start_checkpoint(self, reason: str) -> None:
+    def start_checkpoint(self, reason: str) -> None:
         """Takes a checkpoint in a thread (the backup API is safe while the loop commits)."""
         busy = self._checkpoint_task is not None and not self._checkpoint_task.done()
         if self._checkpointer is None or busy:
@@ -194,3 +259,8 @@ class EngineControls:
             self._log.emit(self._clock.now(), "warning", "checkpoint", f"checkpoint failed: {exc}")
             return
         self._log.emit(self._clock.now(), "info", "checkpoint", f"CHECKPOINT {name} ({reason})")
+
+    async def wait_checkpoint(self) -> None:
+        """Waits for a checkpoint still being taken."""
+        if self._checkpoint_task is not None:
+            await self._checkpoint_task

@@ -1,4 +1,4 @@
-"""Provides Trader: turns orders into committed fills and keeps the portfolio cache in step.
+"""Provides OrderManager: turns orders into committed fills; the one owner of the portfolio.
 
 Every order gets a client order id; every outcome (fill or rejection) is one durable ledger
 transaction carrying its log lines; the in-memory portfolio changes only with a fill that the
@@ -24,7 +24,7 @@ EXIT_RETRY_S = 5.0
 """Market seconds before an exit that could not fill is tried again."""
 
 
-class Trader:
+class OrderManager:
     """The order lifecycle: id, execution, ledger commit, cache update, log lines."""
 
     def __init__(
@@ -64,6 +64,19 @@ class Trader:
         """Part of every order id of this session: a ledger rolled back (a deleted -wal) numbers
         its orders from a lower count again, and the ids must still never repeat."""
 
+    def adopt(self, rebuilt: Portfolio) -> None:
+        """Holds `rebuilt` (a full replay of the ledger) in place of the portfolio held, keeping
+        each position's trailing-stop high-water mark, which the fills do not record."""
+        for mint, position in rebuilt.positions.items():
+            held = self.portfolio.positions.get(mint)
+            if held is not None:
+                position.high_water_usd = held.high_water_usd
+        self.portfolio = rebuilt
+
+    def defer(self, mint: str, ts: float) -> None:
+        """Tries no exit of `mint` again before `EXIT_RETRY_S` market seconds after `ts`."""
+        self.retry_at[mint] = ts + EXIT_RETRY_S
+
     def order(
         self, token: Token, ts: float, side: Side, in_amount: int, strategy: str, reason: str
     ) -> Order:
@@ -96,7 +109,7 @@ class Trader:
         if effect is None:
             # Not forgotten: retried a little later, not every tick, so the ledger and the log
             # get one line per attempt instead of four a second.
-            self.retry_at[token.mint] = ts + EXIT_RETRY_S
+            self.defer(token.mint, ts)
         return effect
 
     async def submit(self, order: Order, quote: SwapQuote | None = None) -> FillEffect | None:
@@ -168,6 +181,6 @@ class Trader:
 
 def _put_back(portfolio: Portfolio, before: Portfolio) -> None:
     """Makes `portfolio` equal to the copy taken before a fill whose commit failed, in place:
-    the engine and its views hold this very object."""
+    a tick in progress holds this very object."""
     for name in Portfolio.__slots__:
         setattr(portfolio, name, getattr(before, name))
