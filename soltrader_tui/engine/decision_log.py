@@ -35,16 +35,20 @@ class DecisionLog:
         self._seq = first_seq
         self._last_ts = float("-inf")
 
-    def emit(self, ts: float, level: str, kind: str, message: str) -> None:
+    def emit(
+        self, ts: float, level: str, kind: str, message: str, *, rule: str | None = None
+    ) -> None:
         """Records one line that claims nothing done (a signal, a denial, a stale price):
         buffered for the ledger and shown at once. A line that says something is done is made
         with `line`, written in its own transaction and shown with `publish` after the commit.
         """
-        row = self.line(ts, level, kind, message)
+        row = self.line(ts, level, kind, message, rule=rule)
         self._pending.append(row)
         self.publish((row,))
 
-    def line(self, ts: float, level: str, kind: str, message: str) -> EventRow:
+    def line(
+        self, ts: float, level: str, kind: str, message: str, *, rule: str | None = None
+    ) -> EventRow:
         """Makes a line stamped no earlier than the line before.
 
         Some lines are about a price's own time (a stale price's last tick, an entry at its
@@ -52,7 +56,7 @@ class DecisionLog:
         before the previous one (market time never goes backwards).
         """
         ts = self._last_ts = max(ts, self._last_ts)
-        return EventRow(ts=ts, level=level, kind=kind, message=message)
+        return EventRow(ts=ts, level=level, kind=kind, message=message, rule=rule)
 
     def publish(self, rows: Sequence[EventRow]) -> None:
         """Shows lines on screen and in the logs. For a line that says something is done (a

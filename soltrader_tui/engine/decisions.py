@@ -99,12 +99,14 @@ class Decisions:
 
     def _deny(self, tick: MarketTick, denial: Denial) -> None:
         self._risk.deny(denial)
-        # The rule is in the kind, so `status` counts denials per rule from the ledger alone.
+        # The rule is stored with the line, so `status` counts denials per rule from the
+        # ledger alone.
         self._log.emit(
             tick.ts,
             "info",
-            f"denied:{denial.rule.value}",
+            "denied",
             f"DENIED BUY {tick.token.symbol}: {denial}",
+            rule=denial.rule.value,
         )
 
     async def exit(self, token: Token, ts: float, reason: str) -> bool:

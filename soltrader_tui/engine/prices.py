@@ -233,4 +233,4 @@ class PriceGate:
         """Counts a refusal and logs it unless the same one was said this minute."""
         line = self.screen.log.refuse(mint, symbol, refusal, now)
         if line is not None:
-            self._log.emit(now, "warning", f"refused:{refusal.rule.value}", line)
+            self._log.emit(now, "warning", "refused", line, rule=refusal.rule.value)

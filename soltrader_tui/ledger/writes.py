@@ -9,7 +9,6 @@ from collections.abc import Iterable
 
 from soltrader_tui.domain import Fill, Order, TradingState
 from soltrader_tui.ledger.rows import EventRow, iso
-from soltrader_tui.ledger.schema import RULED_KINDS
 
 _INSERT_FILL = """
 INSERT INTO fills (ts, order_id, mint, symbol, decimals, side, qty, price, quote_amount, fee,
@@ -102,11 +101,4 @@ def _fill_row(fill: Fill, reason: str, realized_micro: int | None) -> tuple[obje
 
 
 def _event_row(e: EventRow) -> tuple[object, ...]:
-    kind, rule = e.kind, e.rule
-    if rule is None:
-        # The engine still names the rule in the kind ('denied:max_positions') until its typed
-        # events pass it apart (issue 11, part 8); it is stored apart here, the one place.
-        head, colon, tail = kind.partition(":")
-        if colon and head in RULED_KINDS:
-            kind, rule = head, tail
-    return (iso(e.ts), e.level, kind, rule, e.message)
+    return (iso(e.ts), e.level, e.kind, e.rule, e.message)
