@@ -18,6 +18,14 @@ from collections.abc import Callable, Mapping, Sequence
 from soltrader_tui.clock import Clock
 from soltrader_tui.domain import MarketTick, Mode
 from soltrader_tui.engine.decision_log import DecisionLog
+from soltrader_tui.engine.events import (
+    FinalFlushFailed,
+    PortfolioChecked,
+    PortfolioCheckFailed,
+    PortfolioRebuilt,
+    RestoreNoted,
+    SessionStopped,
+)
 from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
 from soltrader_tui.ledger.rows import (
@@ -96,7 +104,7 @@ class Bookkeeper:
         self._verify_cancel = threading.Event()
         self._verify_task: asyncio.Task[tuple[str, ...] | None] | None = None
         if restored.note is not None:
-            log.emit(clock.now(), "warning", "engine", restored.note)
+            log.record(RestoreNoted(clock.now(), restored.note))
         self._restore_risk()
 
     def _restore_risk(self) -> None:
@@ -145,35 +153,20 @@ class Bookkeeper:
             return
         error = task.exception()
         if error is not None:
-            self._log.emit(
-                now, "warning", "engine", f"could not check the saved portfolio: {error}"
-            )
+            self._log.record(PortfolioCheckFailed(now, str(error)))
             return
         wrong = task.result()
         if wrong is None:
             return
         if not wrong:
-            self._log.emit(
-                now,
-                "info",
-                "engine",
-                f"saved portfolio checked: equal to a full replay of the ledger's fills through "
-                f"fill {saved.last_fill_id}",
-            )
+            self._log.record(PortfolioChecked(now, saved.last_fill_id))
             return
         self._rebuild(wrong, now)
 
     def _rebuild(self, wrong: tuple[str, ...], now: float) -> None:
         """Replaces a portfolio that started from a wrong saved replay with a full replay."""
         self._orders.adopt(restore(self._ledger, use_saved=False).portfolio)
-        self._log.emit(
-            now,
-            "error",
-            "engine",
-            f"the saved portfolio differed from a full replay of the ledger in "
-            f"{', '.join(wrong)}: rebuilt from the fills, which are the truth; the figures on "
-            "screen are now the ledger's",
-        )
+        self._log.record(PortfolioRebuilt(now, wrong))
         self._saved_key = None
         self._on_change()
 
@@ -290,25 +283,22 @@ class Bookkeeper:
             if not failing:
                 raise
             # The original failure is the one worth raising; this one goes to the log.
-            self._log.emit(self._clock.now(), "error", "engine", f"final flush failed: {exc}")
+            self._log.record(FinalFlushFailed(self._clock.now(), str(exc)))
 
     def _close_session(self, market_ts: float | None) -> None:
         if market_ts is not None:
             self.watch_equity(market_ts, record=True)  # too late for a breaker to act
         # The totals are the cache's, which holds only committed fills (a fill whose commit
         # failed was taken back out); shown only once the flush carrying them committed.
-        summary = self._log.line(
-            market_ts or self._clock.now(),
-            "info",
-            "engine",
-            f"session stopped: equity {_usd(self._orders.portfolio.equity_micro(self._marks))}, "
-            f"realized {self._orders.portfolio.realized_micro / 1e6:+,.2f} USD, "
-            f"{self._orders.portfolio.round_trips} round trips",
+        portfolio = self._orders.portfolio
+        summary = self._log.prepare(
+            SessionStopped(
+                market_ts or self._clock.now(),
+                equity_micro=portfolio.equity_micro(self._marks),
+                realized_micro=portfolio.realized_micro,
+                round_trips=portfolio.round_trips,
+            )
         )
         self.flush(market_ts, running=False, closing=(summary,))
         self._log.publish((summary,))
         self._publish()
-
-
-def _usd(micro: int | None) -> str:
-    return "—" if micro is None else f"${micro / 1e6:,.2f}"

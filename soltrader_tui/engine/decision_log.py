@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import math
 from collections import deque
 from collections.abc import Sequence
 
+from soltrader_tui.engine.events import EngineEvent
 from soltrader_tui.ledger.log import LOGGER
 from soltrader_tui.ledger.rows import EventRow
 from soltrader_tui.snapshot import LogLine
@@ -14,16 +14,11 @@ from soltrader_tui.snapshot import LogLine
 _LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
-def plain_price(price_usd: float) -> str:
-    """Formats a price with six significant digits and no exponent (memecoins cost 0.0000312)."""
-    if not math.isfinite(price_usd) or price_usd <= 0:
-        return str(price_usd)
-    decimals = max(2, 5 - math.floor(math.log10(price_usd)))
-    return f"{price_usd:,.{decimals}f}"
-
-
 class DecisionLog:
     """Buffers decision lines until the next ledger transaction and keeps the newest for screens.
+
+    Each line is an engine event (events.py) rendered once, here, to the row the ledger
+    stores, the screen shows and the log file writes.
 
     Lines are written to the ledger with the next transaction (a fill's own transaction, or
     the periodic flush), so logging never adds a commit of its own to the tick loop.
@@ -35,28 +30,27 @@ class DecisionLog:
         self._seq = first_seq
         self._last_ts = float("-inf")
 
-    def emit(
-        self, ts: float, level: str, kind: str, message: str, *, rule: str | None = None
-    ) -> None:
-        """Records one line that claims nothing done (a signal, a denial, a stale price):
-        buffered for the ledger and shown at once. A line that says something is done is made
-        with `line`, written in its own transaction and shown with `publish` after the commit.
+    def record(self, event: EngineEvent) -> None:
+        """Records an event that claims nothing done (a signal, a denial, a stale price):
+        buffered for the ledger and shown at once. An event that says something is done is
+        made a row with `prepare`, written in its own transaction and shown with `publish`
+        after the commit.
         """
-        row = self.line(ts, level, kind, message, rule=rule)
+        row = self.prepare(event)
         self._pending.append(row)
         self.publish((row,))
 
-    def line(
-        self, ts: float, level: str, kind: str, message: str, *, rule: str | None = None
-    ) -> EventRow:
-        """Makes a line stamped no earlier than the line before.
+    def prepare(self, event: EngineEvent) -> EventRow:
+        """Renders an event to its ledger row, stamped no earlier than the row before.
 
-        Some lines are about a price's own time (a stale price's last tick, an entry at its
+        Some events are about a price's own time (a stale price's last tick, an entry at its
         tick's time), but they are decided in order, and the ledger refuses a line stamped
         before the previous one (market time never goes backwards).
         """
-        ts = self._last_ts = max(ts, self._last_ts)
-        return EventRow(ts=ts, level=level, kind=kind, message=message, rule=rule)
+        ts = self._last_ts = max(event.ts, self._last_ts)
+        return EventRow(
+            ts=ts, level=event.level, kind=event.kind, message=event.message, rule=event.rule
+        )
 
     def publish(self, rows: Sequence[EventRow]) -> None:
         """Shows lines on screen and in the logs. For a line that says something is done (a

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 
 from soltrader_tui.domain import MarketTick, Signal, Token, TradingState
 from soltrader_tui.engine.decision_log import DecisionLog
+from soltrader_tui.engine.events import OrderDenied, SignalRaised
 from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
 from soltrader_tui.market.feed import MarketFeed
@@ -58,12 +59,15 @@ class Decisions:
             tick.token.mint not in self._orders.portfolio.positions or state is TradingState.HALTED
         ):
             return  # sells are level-triggered: only the one that acts is worth a line
-        self._log.emit(
-            tick.ts,
-            "info",
-            "signal",
-            f"SIGNAL {signal.side.upper()} {tick.token.symbol} by {signal.strategy} "
-            f"(score {signal.score:.2f}): {signal.reason}",
+        self._log.record(
+            SignalRaised(
+                tick.ts,
+                side=signal.side,
+                symbol=tick.token.symbol,
+                strategy=signal.strategy,
+                score=signal.score,
+                reason=signal.reason,
+            )
         )
         if signal.side == "sell":
             await self.exit(tick.token, tick.ts, f"{signal.strategy}_exit")
@@ -101,12 +105,13 @@ class Decisions:
         self._risk.deny(denial)
         # The rule is stored with the line, so `status` counts denials per rule from the
         # ledger alone.
-        self._log.emit(
-            tick.ts,
-            "info",
-            "denied",
-            f"DENIED BUY {tick.token.symbol}: {denial}",
-            rule=denial.rule.value,
+        self._log.record(
+            OrderDenied(
+                tick.ts,
+                symbol=tick.token.symbol,
+                denied_by=denial.rule.value,
+                reason=denial.message,
+            )
         )
 
     async def exit(self, token: Token, ts: float, reason: str) -> bool:

@@ -18,6 +18,7 @@ from soltrader_tui.domain import MarketTick, Mode, TradingState
 from soltrader_tui.engine.bookkeeping import VERIFY_AFTER_WALL_S, Bookkeeper
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.decisions import Decisions
+from soltrader_tui.engine.events import EngineFailed, FeedNoticed, SessionStarted
 from soltrader_tui.engine.operator import Operator
 from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
@@ -268,13 +269,15 @@ class Engine:
         self._ledger.set_strategies((s.name, s.enabled) for s in self._strategies)
         self._ledger.record_session(wall_start=time.time(), api_note=self._feed.api_note)
         portfolio = self._orders.portfolio
-        self._log.emit(
-            start,
-            "info",
-            "engine",
-            f"session started: {self._mode} on {self._feed.source}, state "
-            f"{self._operator.state.value.upper()}, cash ${portfolio.cash_micro / 1e6:,.2f}, "
-            f"{len(portfolio.positions)} open positions",
+        self._log.record(
+            SessionStarted(
+                start,
+                mode=self._mode,
+                source=self._feed.source,
+                state=self._operator.state,
+                cash_micro=portfolio.cash_micro,
+                open_positions=len(portfolio.positions),
+            )
         )
         self._books.start_verify(self.verify_after_wall_s)
         try:
@@ -286,7 +289,7 @@ class Engine:
             raise
         except Exception as exc:
             self._error = f"{type(exc).__name__}: {exc}"
-            self._log.emit(self._clock.now(), "error", "engine", f"engine failed: {self._error}")
+            self._log.record(EngineFailed(self._clock.now(), self._error))
             raise
         finally:
             self._running = False
@@ -359,7 +362,7 @@ class Engine:
         self._market_ts = ts
         ticks = await self._feed.poll(ts)
         for level, message in self._feed.take_notices():
-            self._log.emit(ts, level, "feed", message)
+            self._log.record(FeedNoticed(ts, notice_level=level, text=message))
         self._prices.take_feed_refusals(ts)
         positions = self._orders.portfolio.positions
         state = self._operator.state

@@ -19,6 +19,13 @@ from dataclasses import dataclass
 from soltrader_tui.clock import Clock
 from soltrader_tui.domain import MarketTick, Token, TradingState
 from soltrader_tui.engine.decision_log import DecisionLog
+from soltrader_tui.engine.events import (
+    BreakerTripped,
+    CheckpointFailed,
+    CheckpointTaken,
+    StateCommandAnswered,
+    TradingStateChanged,
+)
 from soltrader_tui.engine.orders import EXIT_RETRY_S, OrderManager
 from soltrader_tui.ledger.requests import Command
 from soltrader_tui.ledger.store import Ledger
@@ -166,7 +173,7 @@ class Operator:
                     )
                 continue
             reason = f"{event.rule.value}: {event.reason}"
-            self._log.emit(ts, "warning", "breaker", f"BREAKER {reason}")
+            self._log.record(BreakerTripped(ts, breaker=event.rule.value, reason=event.reason))
             if event.action == "halt" and self._state is not TradingState.HALTED:
                 self._set_state(TradingState.HALTED, reason, "risk", ts)
                 await self._flatten(ts)
@@ -197,7 +204,7 @@ class Operator:
         now = self._clock.now()
         step = transition(self._state, command)
         if step.to is None:
-            self._log.emit(now, "info", "state", f"{command.upper()} by {actor}: {step.message}")
+            self._log.record(StateCommandAnswered(now, command, actor, step.message))
             self._on_change()
             return step.message
         self._set_state(step.to, f"{command} by {actor}", actor, now)
@@ -226,12 +233,7 @@ class Operator:
         return left
 
     def _set_state(self, state: TradingState, reason: str, actor: str, ts: float) -> None:
-        line = self._log.line(
-            ts,
-            "warning" if state is not TradingState.ACTIVE else "info",
-            "state",
-            f"STATE {self._state.value.upper()} -> {state.value.upper()}: {reason}",
-        )
+        line = self._log.prepare(TradingStateChanged(ts, self._state, state, reason))
         pending = self._log.take_pending()
         try:
             self._ledger.set_trading_state(state, reason, actor, ts, [*pending, line])
@@ -256,9 +258,9 @@ class Operator:
         try:
             name = await asyncio.to_thread(self._checkpointer, reason)
         except Exception as exc:  # a failed checkpoint is reported, never fatal to trading
-            self._log.emit(self._clock.now(), "warning", "checkpoint", f"checkpoint failed: {exc}")
+            self._log.record(CheckpointFailed(self._clock.now(), str(exc)))
             return
-        self._log.emit(self._clock.now(), "info", "checkpoint", f"CHECKPOINT {name} ({reason})")
+        self._log.record(CheckpointTaken(self._clock.now(), name, reason))
 
     async def wait_checkpoint(self) -> None:
         """Waits for a checkpoint still being taken."""

@@ -12,7 +12,8 @@ import secrets
 from collections import deque
 
 from soltrader_tui.domain import Fill, Mode, Order, Side, SwapQuote, Token
-from soltrader_tui.engine.decision_log import DecisionLog, plain_price
+from soltrader_tui.engine.decision_log import DecisionLog
+from soltrader_tui.engine.events import OrderFilled, OrderRejected, RoundTripClosed
 from soltrader_tui.execution.paper import PaperExecutor, Rejected
 from soltrader_tui.ledger.rows import EventRow
 from soltrader_tui.ledger.store import Ledger
@@ -118,11 +119,14 @@ class OrderManager:
         result = await self._executor.execute(order, quote)
         symbol = order.token.symbol
         if isinstance(result, Rejected):
-            rejected = self._log.line(
-                order.ts,
-                "warning",
-                "rejected",
-                f"REJECTED {order.side.upper()} {symbol} ({order.reason}): {result.reason}",
+            rejected = self._log.prepare(
+                OrderRejected(
+                    order.ts,
+                    side=order.side,
+                    symbol=symbol,
+                    order_reason=order.reason,
+                    reason=result.reason,
+                )
             )
             self._ledger.record_rejection(
                 order, result.reason, self._mode, [*self._log.take_pending(), rejected]
@@ -156,26 +160,29 @@ class OrderManager:
     def _fill_lines(self, order: Order, fill: Fill, effect: FillEffect) -> list[EventRow]:
         """The FILL line and, when the fill closed a round trip, its ROUND TRIP line."""
         symbol = order.token.symbol
-        qty = order.token.to_whole(fill.qty)
-        text = (
-            f"FILL {fill.side.upper()} {qty:,.4f} {symbol} @ ${plain_price(fill.price_usd)} "
-            f"for ${fill.quote_amount / 1e6:,.2f} (fee ${fill.fee / 1e6:,.4f}) [{order.reason}]"
+        filled = OrderFilled(
+            fill.ts,
+            side=fill.side,
+            qty=order.token.to_whole(fill.qty),
+            symbol=symbol,
+            price_usd=fill.price_usd,
+            quote_micro=fill.quote_amount,
+            fee_micro=fill.fee,
+            order_reason=order.reason,
+            realized_micro=effect.realized_micro,
         )
-        if effect.realized_micro is not None:
-            text += f", realized {effect.realized_micro / 1e6:+,.2f} USD"
-        lines = [self._log.line(fill.ts, "info", "fill", text)]
+        lines = [self._log.prepare(filled)]
         if effect.closed is not None:
             trip = effect.closed
-            lines.append(
-                self._log.line(
-                    fill.ts,
-                    "info",
-                    "round_trip",
-                    f"ROUND TRIP {symbol} closed: {'WIN' if trip.won else 'LOSS'} "
-                    f"{trip.realized_micro / 1e6:+,.2f} USD; win rate "
-                    f"{self.portfolio.wins}/{self.portfolio.round_trips}",
-                )
+            closed = RoundTripClosed(
+                fill.ts,
+                symbol=symbol,
+                won=trip.won,
+                realized_micro=trip.realized_micro,
+                wins=self.portfolio.wins,
+                round_trips=self.portfolio.round_trips,
             )
+            lines.append(self._log.prepare(closed))
         return lines
 
 

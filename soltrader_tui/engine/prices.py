@@ -11,12 +11,18 @@ price that decided it. An exit that needs a price the gate cannot trust says so 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import MarketTick, SwapQuote, Token
 from soltrader_tui.engine.decision_log import DecisionLog
+from soltrader_tui.engine.events import (
+    ExitWaitingForPrice,
+    PriceFresh,
+    PriceMoveBelieved,
+    PriceRefused,
+    PriceStale,
+)
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.market.feed_status import FeedStatus, ProviderStatus, StaleToken
 from soltrader_tui.market.plausibility import (
@@ -24,7 +30,6 @@ from soltrader_tui.market.plausibility import (
     Refusal,
     Rule,
     quote_refusal,
-    value_text,
 )
 from soltrader_tui.portfolio.portfolio import Position
 
@@ -35,11 +40,6 @@ CONFIRM_EVERY_S = 5.0
 """Least market seconds between two quotes asked to confirm one token's large move."""
 CANNOT_ACT_EVERY_S = 60.0
 """Least market seconds between two "needs a price" lines about one held token."""
-
-
-def clock_text(ts: float) -> str:
-    """Formats a market time as HH:MM:SS (UTC), for "last price 12:00:03" in a line."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%H:%M:%S")
 
 
 class PriceGate:
@@ -108,14 +108,8 @@ class PriceGate:
             return False
         last = self.screen.last_accepted(mint)
         self.screen.accept(raw)
-        before = "" if last is None else f" from {value_text(last.price_usd)}"
-        self._log.emit(
-            now,
-            "warning",
-            "price",
-            f"PRICE MOVE {raw.token.symbol} to {value_text(raw.price_usd)}{before} believed: "
-            "a swap quote agrees",
-        )
+        before = None if last is None else last.price_usd
+        self._log.record(PriceMoveBelieved(now, raw.token.symbol, raw.price_usd, before))
         return True
 
     def quote_disagrees(self, token: Token, price_usd: float, quote: SwapQuote, now: float) -> bool:
@@ -155,16 +149,10 @@ class PriceGate:
         mint, symbol = tick.token.mint, tick.token.symbol
         if tick.stale:
             self.stale.add(mint)
-            self._log.emit(
-                now,
-                "warning",
-                "stale",
-                f"STALE {symbol}: no fresh price accepted since {clock_text(tick.ts)} "
-                f"({now - tick.ts:,.0f} s ago); no entries until one is",
-            )
+            self._log.record(PriceStale(now, symbol, last_ts=tick.ts))
         else:
             self.stale.discard(mint)
-            self._log.emit(now, "info", "stale", f"FRESH {symbol}: prices are current again")
+            self._log.record(PriceFresh(now, symbol))
 
     def trusted(self, mint: str, now: float) -> float | None:
         """Returns the token's last accepted price while it is fresh, else None."""
@@ -179,17 +167,8 @@ class PriceGate:
             return
         self._cannot_act_at[token.mint] = now
         last = self.screen.last_accepted(token.mint)
-        since = (
-            "no price has been accepted"
-            if last is None
-            else f"last accepted is {now - last.ts:,.0f} s old ({clock_text(last.ts)})"
-        )
-        self._log.emit(
-            now,
-            "warning",
-            "stale",
-            f"stop-loss for {token.symbol} needs a price: {since}; exits wait for a trusted price",
-        )
+        last_ts = None if last is None else last.ts
+        self._log.record(ExitWaitingForPrice(now, token.symbol, last_ts))
 
     def status(
         self, usage: Sequence[ProviderUsage], market_ts: float | None, wall: float
@@ -233,4 +212,4 @@ class PriceGate:
         """Counts a refusal and logs it unless the same one was said this minute."""
         line = self.screen.log.refuse(mint, symbol, refusal, now)
         if line is not None:
-            self._log.emit(now, "warning", "refused", line, rule=refusal.rule.value)
+            self._log.record(PriceRefused(now, refused_by=refusal.rule.value, text=line))
