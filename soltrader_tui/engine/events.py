@@ -45,10 +45,13 @@ class EngineEvent:
     """Stored with the line; `status` and the ledger's readers filter on it."""
     ts: float
 
+    LEVEL: ClassVar[str] = "info"
+    """How loud every event of the class is; an event whose loudness varies overrides `level`."""
+
     @property
     def level(self) -> str:
         """How loud the line is: "info", "warning" or "error"."""
-        return "info"
+        return self.LEVEL
 
     @property
     def rule(self) -> str | None:
@@ -105,11 +108,8 @@ class EngineFailed(EngineEvent):
     """The tick loop raised; the engine stops."""
 
     kind: ClassVar[str] = "engine"
+    LEVEL: ClassVar[str] = "error"
     error: str
-
-    @property
-    def level(self) -> str:
-        return "error"
 
     @property
     def message(self) -> str:
@@ -121,11 +121,8 @@ class FinalFlushFailed(EngineEvent):
     """The last write while stopping failed after another failure."""
 
     kind: ClassVar[str] = "engine"
+    LEVEL: ClassVar[str] = "error"
     error: str
-
-    @property
-    def level(self) -> str:
-        return "error"
 
     @property
     def message(self) -> str:
@@ -137,11 +134,8 @@ class RestoreNoted(EngineEvent):
     """Restoring the portfolio from the ledger found something the operator should know."""
 
     kind: ClassVar[str] = "engine"
+    LEVEL: ClassVar[str] = "warning"
     note: str
-
-    @property
-    def level(self) -> str:
-        return "warning"
 
     @property
     def message(self) -> str:
@@ -153,11 +147,8 @@ class PortfolioCheckFailed(EngineEvent):
     """The saved portfolio could not be compared with a full replay."""
 
     kind: ClassVar[str] = "engine"
+    LEVEL: ClassVar[str] = "warning"
     error: str
-
-    @property
-    def level(self) -> str:
-        return "warning"
 
     @property
     def message(self) -> str:
@@ -184,11 +175,8 @@ class PortfolioRebuilt(EngineEvent):
     """The saved portfolio differed from a full replay and was replaced by it."""
 
     kind: ClassVar[str] = "engine"
+    LEVEL: ClassVar[str] = "error"
     differed_in: tuple[str, ...]
-
-    @property
-    def level(self) -> str:
-        return "error"
 
     @property
     def message(self) -> str:
@@ -261,14 +249,11 @@ class OrderRejected(EngineEvent):
     """The executor refused an order (no route, slippage past the limit)."""
 
     kind: ClassVar[str] = "rejected"
+    LEVEL: ClassVar[str] = "warning"
     side: str
     symbol: str
     order_reason: str
     reason: str
-
-    @property
-    def level(self) -> str:
-        return "warning"
 
     @property
     def message(self) -> str:
@@ -330,12 +315,9 @@ class BreakerTripped(EngineEvent):
     """A circuit breaker fired. Stored without a rule: only denials and refusals carry one."""
 
     kind: ClassVar[str] = "breaker"
+    LEVEL: ClassVar[str] = "warning"
     breaker: str
     reason: str
-
-    @property
-    def level(self) -> str:
-        return "warning"
 
     @property
     def message(self) -> str:
@@ -392,11 +374,8 @@ class CheckpointFailed(EngineEvent):
     """A checkpoint could not be written; trading goes on."""
 
     kind: ClassVar[str] = "checkpoint"
+    LEVEL: ClassVar[str] = "warning"
     error: str
-
-    @property
-    def level(self) -> str:
-        return "warning"
 
     @property
     def message(self) -> str:
@@ -411,13 +390,10 @@ class PriceMoveBelieved(EngineEvent):
     """A large price move was accepted because a swap quote agreed with it."""
 
     kind: ClassVar[str] = "price"
+    LEVEL: ClassVar[str] = "warning"
     symbol: str
     price_usd: float
     before_usd: float | None
-
-    @property
-    def level(self) -> str:
-        return "warning"
 
     @property
     def message(self) -> str:
@@ -433,13 +409,10 @@ class PriceStale(EngineEvent):
     """A token's price went stale: no entries until a fresh one is accepted."""
 
     kind: ClassVar[str] = "stale"
+    LEVEL: ClassVar[str] = "warning"
     symbol: str
     last_ts: float
     """Market time of the last accepted price; its age is measured from `ts`."""
-
-    @property
-    def level(self) -> str:
-        return "warning"
 
     @property
     def message(self) -> str:
@@ -466,13 +439,10 @@ class ExitWaitingForPrice(EngineEvent):
     """A held token's stop-loss has no trusted price to act on."""
 
     kind: ClassVar[str] = "stale"
+    LEVEL: ClassVar[str] = "warning"
     symbol: str
     last_ts: float | None
     """Market time of the last accepted price, None when none ever was."""
-
-    @property
-    def level(self) -> str:
-        return "warning"
 
     @property
     def message(self) -> str:
@@ -494,12 +464,9 @@ class PriceRefused(EngineEvent):
     """
 
     kind: ClassVar[str] = "refused"
+    LEVEL: ClassVar[str] = "warning"
     refused_by: str
     text: str
-
-    @property
-    def level(self) -> str:
-        return "warning"
 
     @property
     def rule(self) -> str | None:

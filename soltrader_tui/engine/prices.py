@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from soltrader_tui.config.model import Config
-from soltrader_tui.domain import MarketTick, SwapQuote, Token
+from soltrader_tui.domain import MarketTick, SwapQuote, Token, usd_to_micro
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.events import (
     ExitWaitingForPrice,
@@ -51,9 +51,9 @@ class PriceGate:
         self.screen = PriceScreen(
             config.market.plausibility,
             stale_after_s=config.market.stale_after_s,
-            order_micro=round(config.risk.max_position_usd * 1_000_000),
+            order_micro=usd_to_micro(config.risk.max_position_usd),
         )
-        self._probe_micro = round(config.risk.min_order_usd * 1_000_000)
+        self._probe_micro = usd_to_micro(config.risk.min_order_usd)
         """Size of the buy quote that checks a large move of a token not held."""
         self.stale: set[str] = set()
         """Tokens whose last accepted price is older than `market.stale_after_s`."""
