@@ -31,16 +31,16 @@ class TestEqualsPortfolio:
 
 class TestFillsThatDoNotAddUp:
     def test_a_sell_with_nothing_held_names_the_fill(self) -> None:
-        with pytest.raises(FillsDoNotAddUp, match="'orphan' \\(sell BONK\\): no open position"):
+        with pytest.raises(FillsDoNotAddUp, match=r"'orphan' \(sell BONK\): no open position"):
             AverageCost().realized(make_fill(side="sell", order_id="orphan"))
 
     def test_a_sell_of_more_than_is_held_names_the_fill_and_changes_nothing(self) -> None:
         book = AverageCost()
         book.realized(make_fill(side="buy", qty=5, quote_amount=50, fee=0))
-        with pytest.raises(FillsDoNotAddUp, match="'over' .*sells 6 base units but only 5"):
+        with pytest.raises(FillsDoNotAddUp, match=r"'over' .*sells 6 base units but only 5"):
             book.realized(make_fill(side="sell", qty=6, order_id="over"))
         assert book.realized(make_fill(side="sell", qty=5, quote_amount=60, fee=0)) == 10
 
     def test_a_fill_without_quantity_is_refused(self) -> None:
-        with pytest.raises(FillsDoNotAddUp, match="'empty' .*qty must be positive, got 0"):
+        with pytest.raises(FillsDoNotAddUp, match=r"'empty' .*qty must be positive, got 0"):
             AverageCost().realized(make_fill(side="buy", qty=0, order_id="empty"))
