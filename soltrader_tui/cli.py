@@ -132,20 +132,7 @@ def _add_checkpoint_commands(sub: argparse._SubParsersAction[argparse.ArgumentPa
         p.add_argument("--config", type=Path, help="config file (to find the ledger)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Returns the argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="soltrader-tui",
-        description="Terminal-first Solana trading bot. With no command: the dashboard, paper "
-        "trading on the embedded simulated market.",
-        epilog="Options before COMMAND apply to it: `soltrader-tui --db other.sqlite stop` is "
-        "`soltrader-tui stop --db other.sqlite`. An option COMMAND does not take (e.g. --seed "
-        "before status) is refused, exit 2. `soltrader-tui COMMAND --help` lists a command's "
-        "options.",
-    )
-    parser.add_argument("--version", action="version", version=f"soltrader-tui {__version__}")
-    _add_run_flags(parser, before=True)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+def _add_engine_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = sub.add_parser("run", help="run a trading session (dashboard, or --headless)")
     run.add_argument("--headless", action="store_true", help="no dashboard: log lines to stderr")
     run.add_argument(
@@ -161,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     sup.add_argument(
         "--max-restarts", type=int, default=None, help="give up after this many failed restarts"
     )
+
+
+def _add_reading_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name, text in (
         ("status", "summary read from the ledger alone"),
         ("health", "is the bot healthy? exit 0 ok, 1 degraded, 2 failing (from the ledger)"),
@@ -174,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     watch.add_argument("--db", type=Path, help="ledger file")
     watch.add_argument("--config", type=Path, help="config file (to find the ledger)")
+
+
+def _add_control_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name, text in (
         ("stop", "emergency stop: flatten every position and HALT (works from another terminal)"),
         ("resume", "leave PAUSED or HALTED: back to ACTIVE"),
@@ -184,6 +177,26 @@ def build_parser() -> argparse.ArgumentParser:
         control.add_argument(
             "--timeout", type=float, default=10.0, help="seconds to wait for the engine (10)"
         )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="soltrader-tui",
+        description="Terminal-first Solana trading bot. With no command: the dashboard, paper "
+        "trading on the embedded simulated market.",
+        epilog="Options before COMMAND apply to it: `soltrader-tui --db other.sqlite stop` is "
+        "`soltrader-tui stop --db other.sqlite`. An option COMMAND does not take (e.g. --seed "
+        "before status) is refused, exit 2. `soltrader-tui COMMAND --help` lists a command's "
+        "options.",
+    )
+    parser.add_argument("--version", action="version", version=f"soltrader-tui {__version__}")
+    _add_run_flags(parser, before=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # The order of the calls is the order `--help` lists the commands in.
+    _add_engine_commands(sub)
+    _add_reading_commands(sub)
+    _add_control_commands(sub)
     cfg = sub.add_parser("config", help="configuration tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = cfg_sub.add_parser("check", help="validate a config file; exit 0 if valid, 2 if not")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from soltrader_tui.ledger.errors import LedgerError
 from soltrader_tui.ledger.lock import engine_running, lock_path
 from soltrader_tui.ledger.log_reads import StoredEvent, problem_events
 from soltrader_tui.monitor.ledger_view import StatusReport, read_status
+from soltrader_tui.snapshot import PositionView
 
 LEDGER_FILE = "ledger.sqlite"
 CONFIG_FILE = "config.yaml"
@@ -76,26 +78,15 @@ def _health(facts: CheckpointFacts, report: StatusReport) -> str:
     return f"engine {running}; last heartbeat {beat}"
 
 
-def render_markdown(
-    facts: CheckpointFacts, report: StatusReport, problems: list[StoredEvent]
-) -> str:
-    """Renders CHECKPOINT.md: the figures of the ledger copy, its health, and how to restore it.
-
-    Args:
-        facts: What the checkpoint knows about itself.
-        report: The status report read from the checkpoint's copy of the ledger.
-        problems: The newest warning and error events, oldest first.
-
-    Returns:
-        Markdown text.
-    """
+def _summary_table(facts: CheckpointFacts, report: StatusReport) -> list[str]:
+    """The title and the table of what the checkpoint is and the figures of its ledger."""
     s = report.snapshot
     config = (
         f"`{facts.config_file}` ({_cell(facts.config_note)})"
         if facts.config_file
         else "none: built-in defaults"
     )
-    lines = [
+    return [
         f"# Checkpoint {facts.name}",
         "",
         "| | |",
@@ -116,32 +107,50 @@ def render_markdown(
         f"| Round trips | {s.round_trips} |",
         f"| Fills | {s.fills} |",
         f"| Health | {_health(facts, report)} |",
-        "",
-        "## Open positions",
-        "",
     ]
-    if s.positions:
-        lines += [
-            "| Symbol | Qty | Avg cost | Mark | Unrealized P&L |",
-            "| --- | --- | --- | --- | --- |",
-        ]
-        lines += [
-            f"| {_cell(p.symbol)} | {fmt.quantity(p.qty, p.decimals)} "
-            f"| {fmt.price(p.avg_cost_usd)} | {fmt.price(p.mark_usd)} "
-            f"| {fmt.signed_usd(p.unrealized_pnl_usd)} |"
-            for p in s.positions
-        ]
-    else:
-        lines.append("None.")
+
+
+def _positions_table(positions: Sequence[PositionView]) -> list[str]:
+    if not positions:
+        return ["None."]
+    return [
+        "| Symbol | Qty | Avg cost | Mark | Unrealized P&L |",
+        "| --- | --- | --- | --- | --- |",
+    ] + [
+        f"| {_cell(p.symbol)} | {fmt.quantity(p.qty, p.decimals)} "
+        f"| {fmt.price(p.avg_cost_usd)} | {fmt.price(p.mark_usd)} "
+        f"| {fmt.signed_usd(p.unrealized_pnl_usd)} |"
+        for p in positions
+    ]
+
+
+def _problems_table(problems: Sequence[StoredEvent]) -> list[str]:
+    if not problems:
+        return ["None."]
+    return ["| Time | Level | Kind | Message |", "| --- | --- | --- | --- |"] + [
+        f"| {utc_text(p.ts)} | {p.level} | {_cell(p.label)} | {_cell(p.message)} |"
+        for p in problems
+    ]
+
+
+def render_markdown(
+    facts: CheckpointFacts, report: StatusReport, problems: list[StoredEvent]
+) -> str:
+    """Renders CHECKPOINT.md: the figures of the ledger copy, its health, and how to restore it.
+
+    Args:
+        facts: What the checkpoint knows about itself.
+        report: The status report read from the checkpoint's copy of the ledger.
+        problems: The newest warning and error events, oldest first.
+
+    Returns:
+        Markdown text.
+    """
+    lines = _summary_table(facts, report)
+    lines += ["", "## Open positions", ""]
+    lines += _positions_table(report.snapshot.positions)
     lines += ["", f"## Last {LAST_PROBLEMS} warnings and errors", ""]
-    if problems:
-        lines += ["| Time | Level | Kind | Message |", "| --- | --- | --- | --- |"]
-        lines += [
-            f"| {utc_text(p.ts)} | {p.level} | {_cell(p.label)} | {_cell(p.message)} |"
-            for p in problems
-        ]
-    else:
-        lines.append("None.")
+    lines += _problems_table(problems)
     lines += [
         "",
         "## Restoring",

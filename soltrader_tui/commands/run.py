@@ -22,10 +22,36 @@ if TYPE_CHECKING:
 
 def run(args: argparse.Namespace, *, headless: bool) -> int:
     """Starts a paper session: the dashboard, or headless with log lines on stderr."""
+    from soltrader_tui.engine.runtime import configure_logging
+    from soltrader_tui.ledger.log import LOGGER
+
+    session = _open(args, headless=headless)
+    if isinstance(session, int):
+        return session
+    if interrupts.requested():
+        session.close()
+        return interrupts.interrupted_exit("before the session started; nothing was traded")
+    for notice in session.notices:
+        print(f"soltrader-tui: {notice}", file=sys.stderr)
+    configure_logging(session.paths, to_stderr=headless)
+    for line in session.checkpoints_taken:
+        LOGGER.info(line)
+    try:
+        if headless:
+            try:
+                return _run_headless(session.engine)
+            except StorageFailed as exc:
+                return fail_with(exc)
+        return _run_dashboard(session)
+    finally:
+        session.close()
+
+
+def _open(args: argparse.Namespace, *, headless: bool) -> Session | int:
+    """Opens the session the flags ask for; or says why it cannot and returns the exit code."""
     from soltrader_tui.checkpoints.report import CheckpointError
     from soltrader_tui.commands.checkpoints import ledger_damaged
-    from soltrader_tui.engine.runtime import RunOptions, configure_logging, open_session
-    from soltrader_tui.ledger.log import LOGGER
+    from soltrader_tui.engine.runtime import RunOptions, open_session
 
     opts = RunOptions(
         config=args.config,
@@ -37,7 +63,7 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
     )
     damage: str | None = None
     try:
-        session = open_session(
+        return open_session(
             opts,
             "soltrader-tui " + ("run --headless" if headless else "dashboard"),
             preload=None if headless else _import_dashboard,
@@ -54,40 +80,27 @@ def run(args: argparse.Namespace, *, headless: bool) -> int:
         return fail_with(exc)
     except OSError as exc:
         return fail(str(exc))
-    if damage is not None:
-        # Handled outside the except block, so the exception (and the failed open's connection
-        # its traceback holds) can be freed before the file is moved: Windows refuses to move
-        # an open file.
-        return ledger_damaged(args, damage)
-    if interrupts.requested():
-        session.close()
-        return interrupts.interrupted_exit("before the session started; nothing was traded")
-    for notice in session.notices:
-        print(f"soltrader-tui: {notice}", file=sys.stderr)
-    configure_logging(session.paths, to_stderr=headless)
-    for line in session.checkpoints_taken:
-        LOGGER.info(line)
-    try:
-        if headless:
-            try:
-                return _run_headless(session.engine)
-            except StorageFailed as exc:
-                return fail_with(exc)
-        from soltrader_tui.tui.app import make_app
+    # Handled outside the except block, so the exception (and the failed open's connection
+    # its traceback holds) can be freed before the file is moved: Windows refuses to move
+    # an open file.
+    return ledger_damaged(args, damage)
 
-        app = make_app(
-            session.config,
-            session.engine,
-            version=__version__,
-            checkpoint=_checkpoint_target(session),
-        )
-        if interrupts.requested():  # Ctrl+C while the dashboard was being built
-            return interrupts.interrupted_exit("before the session started; nothing was traded")
-        interrupts.undefer()
-        code = app.run()
-        return int(code or 0)
-    finally:
-        session.close()
+
+def _run_dashboard(session: Session) -> int:
+    """Runs the dashboard on the session's engine until it is quit; returns the exit code."""
+    from soltrader_tui.tui.app import make_app
+
+    app = make_app(
+        session.config,
+        session.engine,
+        version=__version__,
+        checkpoint=_checkpoint_target(session),
+    )
+    if interrupts.requested():  # Ctrl+C while the dashboard was being built
+        return interrupts.interrupted_exit("before the session started; nothing was traded")
+    interrupts.undefer()
+    code = app.run()
+    return int(code or 0)
 
 
 def _import_dashboard() -> None:

@@ -121,36 +121,15 @@ def supervise(
     Returns:
         The exit code to leave with.
     """
-    command = [sys.executable, "-m", "soltrader_tui", "run", "--headless", *run_args]
-    interrupted = False
-    child: subprocess.Popen[bytes] | None = None
-
-    def on_interrupt(signum: int, frame: FrameType | None) -> None:
-        nonlocal interrupted
-        interrupted = True
-        if child is not None and child.poll() is None:
-            # Ask the engine to stop cleanly (it commits); a console may have sent it one too.
-            child.send_signal(STOP_SIGNAL)
-
-    previous = signal.signal(signal.SIGINT, on_interrupt)
+    engine = _Supervised([sys.executable, "-m", "soltrader_tui", "run", "--headless", *run_args])
+    previous = signal.signal(signal.SIGINT, engine.on_interrupt)
     failures = 0
     try:
         while True:
-            started = time.monotonic()
-            child = subprocess.Popen(command, creationflags=NEW_GROUP)
-            log(f"supervisor: started engine (pid {child.pid})")
-            code = child.wait()
-            ran = time.monotonic() - started
-            if interrupted or code == 0:
-                log(f"supervisor: engine exited with {code}; not restarting")
-                return 0 if interrupted else code
-            if code == EXIT_NEEDS_HUMAN:
-                log("supervisor: engine refused to start (exit 2: bad input); not restarting")
-                return EXIT_NEEDS_HUMAN
-            if code == EXIT_LEDGER_WRITE_FAILED and (
-                space is None or not _wait_for_space(space, log, lambda: interrupted)
-            ):
-                return 0 if interrupted else EXIT_LEDGER_WRITE_FAILED
+            code, ran = engine.run_once(log)
+            final = _exit_without_restart(code, engine, space, log)
+            if final is not None:
+                return final
             failures = 1 if ran >= backoff.healthy_after_s else failures + 1
             if max_restarts is not None and failures > max_restarts:
                 log(f"supervisor: {failures - 1} restarts in a row failed; giving up")
@@ -160,13 +139,65 @@ def supervise(
                 f"supervisor: engine died (exit {code}) after {ran:.1f} s; "
                 f"restart {failures} in {wait:g} s"
             )
-            deadline = time.monotonic() + wait
-            while time.monotonic() < deadline and not interrupted:
-                time.sleep(0.05)
-            if interrupted:
+            engine.sleep(wait)
+            if engine.interrupted:
                 return 0
     finally:
         signal.signal(signal.SIGINT, previous)
-        if child is not None and child.poll() is None:
-            child.terminate()
-            child.wait(timeout=30)
+        engine.stop()
+
+
+class _Supervised:
+    """The engine process being supervised, and whether Ctrl+C has asked everything to stop."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.interrupted = False
+        self.child: subprocess.Popen[bytes] | None = None
+
+    def on_interrupt(self, signum: int, frame: FrameType | None) -> None:
+        """The SIGINT handler: remembers the interrupt and passes it on to a running engine."""
+        self.interrupted = True
+        if self.child is not None and self.child.poll() is None:
+            # Ask the engine to stop cleanly (it commits); a console may have sent it one too.
+            self.child.send_signal(STOP_SIGNAL)
+
+    def run_once(self, log: Callable[[str], None]) -> tuple[int, float]:
+        """Starts the engine and waits for it; returns its exit code and seconds it ran."""
+        started = time.monotonic()
+        self.child = subprocess.Popen(self.command, creationflags=NEW_GROUP)
+        log(f"supervisor: started engine (pid {self.child.pid})")
+        code = self.child.wait()
+        return code, time.monotonic() - started
+
+    def sleep(self, seconds: float) -> None:
+        """Waits before a restart, cut short by an interrupt."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.interrupted:
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Ends an engine still running when the supervisor leaves."""
+        if self.child is not None and self.child.poll() is None:
+            self.child.terminate()
+            self.child.wait(timeout=30)
+
+
+def _exit_without_restart(
+    code: int, engine: _Supervised, space: SpaceWatch | None, log: Callable[[str], None]
+) -> int | None:
+    """The supervisor's exit code when this engine exit is final; None when a restart is due.
+
+    An exit 3 (the ledger could not be written) waits for free space when the disk is watched.
+    """
+    if engine.interrupted or code == 0:
+        log(f"supervisor: engine exited with {code}; not restarting")
+        return 0 if engine.interrupted else code
+    if code == EXIT_NEEDS_HUMAN:
+        log("supervisor: engine refused to start (exit 2: bad input); not restarting")
+        return EXIT_NEEDS_HUMAN
+    if code == EXIT_LEDGER_WRITE_FAILED and (
+        space is None or not _wait_for_space(space, log, lambda: engine.interrupted)
+    ):
+        return 0 if engine.interrupted else EXIT_LEDGER_WRITE_FAILED
+    return None

@@ -99,17 +99,8 @@ def open_session(
     `preload` (e.g. the dashboard's imports) runs while the ledger's integrity check does.
     """
     config, paths, notices = load_settings(opts.config, opts.db)
-    ensure_dirs(paths)
-    if opts.db is not None:
-        paths.ledger.parent.mkdir(parents=True, exist_ok=True)
     seed = config.market.sim.seed if opts.seed is None else opts.seed
-    # A file that is not a ledger is refused before a lock is left beside it.
-    with _damaged_if_ours(paths):
-        check_file(paths.ledger)
-    # Trading into a disk about to fill ends in a halt with positions open: refused up front.
-    check_free_space(paths.ledger, config.storage.min_free_mb)
-    lock = EngineLock(paths.ledger)
-    lock.acquire(command)
+    lock = _lock_ledger_file(paths, config, opts, command)
     taken: list[str] = []
     market: MarketSetup | None = None
     ledger: Ledger | None = None
@@ -119,54 +110,123 @@ def open_session(
         preload_market(config, opts.speed)
         if preload is not None:
             preload()
-        with _damaged_if_ours(paths):
-            ledger = Ledger.open(
-                paths.ledger,
-                starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
-                mode="backtest" if config.market.source == "replay" else "paper",
-                version=__version__,
-                before_migration=_migration_checkpoint(paths, config, taken),
-                checking=checking,
-            )
+        ledger = _open_ledger(paths, config, checking, taken)
         last_ts = ledger.market_times().newest
-        market = build_market(
-            config,
-            config_dir=None if paths.config_file is None else paths.config_file.parent,
-            seed=seed,
-            speed=opts.speed,
-            duration_s=opts.duration_s,
-            last_marks={m.mint: (m.price_usd, m.liquidity_usd) for m in ledger.marks().values()},
-            start=continue_from(last_ts, time.time()),
-        )
+        market = _build_market(config, paths, opts, seed, ledger, last_ts)
         refuse_the_past(market.clock, last_ts, paths.ledger, config.market.source == "replay")
-        # Before any trade: a ledger that lost committed fills is not traded on unawares.
-        lost = ledger.keep_high_water(accept_loss=opts.accept_lost_fills, ts=market.clock.now())
-        if lost:
-            taken.append(
-                f"LOST FILLS ACCEPTED: {lost} committed fills were missing from the ledger; the "
-                "acceptance is recorded in it and trading continues from what it holds"
-            )
+        _keep_high_water(ledger, opts, market, taken)
         _mode_switch_checkpoint(paths, config, ledger, market.mode, taken)
-        engine = Engine(
-            config=config,
-            ledger=ledger,
-            feed=market.feed,
-            clock=market.clock,
-            version=__version__,
-            mode=market.mode,
-            duration_s=market.duration_s,
-            checkpointer=_checkpointer(paths, config),
-        )
+        engine = _build_engine(config, paths, ledger, market)
     except BaseException:
-        if market is not None:
-            market.close()
-        if ledger is not None:
-            ledger.close()
-        with suppress(LedgerError):  # its read connection must be closed before the lock goes
-            checking.wait()
-        lock.release()
+        _abandon(market, ledger, checking, lock)
         raise
     return Session(config, paths, ledger, engine, notices, seed, lock, market, tuple(taken))
+
+
+def _lock_ledger_file(paths: Paths, config: Config, opts: RunOptions, command: str) -> EngineLock:
+    """Makes the data folders, checks the ledger file is one, then takes the engine lock.
+
+    Raises:
+        LedgerDamaged: the file at the place the config chose is not a ledger.
+        LedgerError: a `--db` file is not a ledger, or another engine holds the lock.
+        LedgerWriteFailed: the ledger's disk has less than `storage.min_free_mb` free.
+        OSError: a data folder cannot be created.
+    """
+    ensure_dirs(paths)
+    if opts.db is not None:
+        paths.ledger.parent.mkdir(parents=True, exist_ok=True)
+    # A file that is not a ledger is refused before a lock is left beside it.
+    with _damaged_if_ours(paths):
+        check_file(paths.ledger)
+    # Trading into a disk about to fill ends in a halt with positions open: refused up front.
+    check_free_space(paths.ledger, config.storage.min_free_mb)
+    lock = EngineLock(paths.ledger)
+    lock.acquire(command)
+    return lock
+
+
+def _open_ledger(
+    paths: Paths, config: Config, checking: IntegrityCheck, taken: list[str]
+) -> Ledger:
+    """Opens the ledger for the engine, migrating it (after a checkpoint) when it is older.
+
+    Raises:
+        LedgerDamaged: the ledger failed its check, or the config's file is not a ledger.
+        LedgerError: the ledger cannot be opened (not a ledger given with `--db`, newer schema).
+        CheckpointError: the checkpoint due before a migration failed.
+    """
+    with _damaged_if_ours(paths):
+        return Ledger.open(
+            paths.ledger,
+            starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
+            mode="backtest" if config.market.source == "replay" else "paper",
+            version=__version__,
+            before_migration=_migration_checkpoint(paths, config, taken),
+            checking=checking,
+        )
+
+
+def _build_market(
+    config: Config,
+    paths: Paths,
+    opts: RunOptions,
+    seed: int,
+    ledger: Ledger,
+    last_ts: float | None,
+) -> MarketSetup:
+    """Builds the session's feed and clock, continuing from the ledger's last marks and time."""
+    return build_market(
+        config,
+        config_dir=None if paths.config_file is None else paths.config_file.parent,
+        seed=seed,
+        speed=opts.speed,
+        duration_s=opts.duration_s,
+        last_marks={m.mint: (m.price_usd, m.liquidity_usd) for m in ledger.marks().values()},
+        start=continue_from(last_ts, time.time()),
+    )
+
+
+def _keep_high_water(
+    ledger: Ledger, opts: RunOptions, market: MarketSetup, taken: list[str]
+) -> None:
+    """Before any trade: a ledger that lost committed fills is not traded on unawares.
+
+    Raises:
+        LedgerBehind: the ledger holds fewer fills than it committed, unless
+            `opts.accept_lost_fills` (then the acceptance is recorded and logged).
+    """
+    lost = ledger.keep_high_water(accept_loss=opts.accept_lost_fills, ts=market.clock.now())
+    if lost:
+        taken.append(
+            f"LOST FILLS ACCEPTED: {lost} committed fills were missing from the ledger; the "
+            "acceptance is recorded in it and trading continues from what it holds"
+        )
+
+
+def _build_engine(config: Config, paths: Paths, ledger: Ledger, market: MarketSetup) -> Engine:
+    return Engine(
+        config=config,
+        ledger=ledger,
+        feed=market.feed,
+        clock=market.clock,
+        version=__version__,
+        mode=market.mode,
+        duration_s=market.duration_s,
+        checkpointer=_checkpointer(paths, config),
+    )
+
+
+def _abandon(
+    market: MarketSetup | None, ledger: Ledger | None, checking: IntegrityCheck, lock: EngineLock
+) -> None:
+    """Undoes a half-opened session: market, ledger, the integrity check's reader, then the lock."""
+    if market is not None:
+        market.close()
+    if ledger is not None:
+        ledger.close()
+    with suppress(LedgerError):  # its read connection must be closed before the lock goes
+        checking.wait()
+    lock.release()
 
 
 def refuse_the_past(clock: Clock, last_ts: float | None, path: Path, replay: bool) -> None:

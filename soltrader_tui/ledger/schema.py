@@ -162,20 +162,24 @@ def _v3(conn: sqlite3.Connection) -> None:
 
 
 def _backfill_realized(conn: sqlite3.Connection) -> None:
+    """Stores with each sell of an older ledger what it realized, at average cost.
+
+    Raises:
+        LedgerError: the fills do not add up (a sell of more than is held); names the fill.
+    """
     from soltrader_tui.ledger.errors import LedgerError
     from soltrader_tui.ledger.reads import read_fills
-    from soltrader_tui.portfolio.portfolio import Portfolio, PortfolioError
+    from soltrader_tui.ledger.realized import AverageCost, FillsDoNotAddUp
 
-    start = conn.execute("SELECT value FROM meta WHERE key = 'starting_cash_micro'").fetchone()
-    portfolio = Portfolio(int(start[0]) if start else 0)
+    book = AverageCost()
     realized: list[tuple[int, int]] = []
     for stored in read_fills(conn):
         try:
-            effect = portfolio.apply(stored.fill)
-        except PortfolioError as exc:
+            pnl = book.realized(stored.fill)
+        except FillsDoNotAddUp as exc:
             raise LedgerError(f"the ledger's fills do not add up: {exc}") from exc
-        if effect.realized_micro is not None:
-            realized.append((effect.realized_micro, stored.id))
+        if pnl is not None:
+            realized.append((pnl, stored.id))
     conn.executemany("UPDATE fills SET realized_micro = ? WHERE id = ?", realized)
 
 

@@ -20,6 +20,7 @@ from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.log_reads import read_denials, recent_events
 from soltrader_tui.ledger.reads import (
+    SessionRow,
     read_feed_status,
     read_first_equity,
     read_heartbeat,
@@ -32,7 +33,7 @@ from soltrader_tui.ledger.reads import (
     read_strategies,
     read_trading_state,
 )
-from soltrader_tui.ledger.rows import Heartbeat, MarkRow, iso
+from soltrader_tui.ledger.rows import EquityPoint, Heartbeat, MarkRow, iso
 from soltrader_tui.ledger.usage_reads import api_usage, minute_key
 from soltrader_tui.market.feed_status import FeedStatus
 from soltrader_tui.market.feed_status import from_json as feed_from_json
@@ -137,37 +138,14 @@ def _read(
         )
     # Not the engine's saved replay: `status` is the independent check of it.
     replayed = replay(conn, int(meta["starting_cash_micro"]), since)
-    portfolio, recent, curve = replayed.portfolio, replayed.recent, replayed.curve
+    portfolio, recent = replayed.portfolio, replayed.recent
     _high_waters(conn, portfolio)
     mark_rows = read_marks(conn)
     marks = {mint: m.price_usd for mint, m in mark_rows.items()}
-    state = read_trading_state(conn)
     heartbeat = read_heartbeat(conn)
-    mode = cast(Mode, heartbeat.mode if heartbeat else meta.get("mode", "paper"))
-    market_ts = heartbeat.market_ts if heartbeat else None
-    day_ts = market_ts if market_ts is not None else replayed.last_equity_ts
-    day_start = (
-        None
-        if day_ts is None
-        else read_last_equity_before(conn, utc_day(day_ts) * DAY_S) or read_first_equity(conn)
-    )
     session = read_session(conn)
     api = _api(conn, None if session is None else session.wall_start)
-    ctx = SnapshotContext(
-        version=heartbeat.version if heartbeat else meta.get("created_by_version", ""),
-        mode=mode,
-        trading_state=TradingState(state.state) if state else TradingState.ACTIVE,
-        state_reason=state.reason if state else "new ledger",
-        market_ts=market_ts,
-        max_drawdown_pct=curve.max_drawdown_pct,
-        strategies_enabled=read_strategies(conn),
-        # The lock is the truth about a running engine; a killed one leaves running=1 behind.
-        running=alive if alive is not None else bool(heartbeat and heartbeat.running),
-        risk_rejections=read_denials(conn),
-        api_note=NO_API_CALLS if session is None else session.api_note or NO_CALLS_YET,
-        day_start_equity_micro=None if day_start is None else day_start.equity_micro,
-        peak_equity_micro=curve.peak_micro,
-    )
+    ctx = _context(conn, meta, replayed, heartbeat, session, alive)
     snapshot = build_snapshot(
         ctx,
         portfolio,
@@ -183,6 +161,45 @@ def _read(
     age = None if heartbeat is None else max(0.0, now_wall - heartbeat.wall_ts)
     feed = feed_from_json(read_feed_status(conn))
     return StatusReport(snapshot, heartbeat, age, path, replayed, feed)
+
+
+def _context(
+    conn: sqlite3.Connection,
+    meta: dict[str, str],
+    replayed: Replayed,
+    heartbeat: Heartbeat | None,
+    session: SessionRow | None,
+    alive: bool | None,
+) -> SnapshotContext:
+    """What the snapshot needs besides the fills and marks, read as the engine wrote it."""
+    state = read_trading_state(conn)
+    market_ts = heartbeat.market_ts if heartbeat else None
+    day_start = _day_start_equity(conn, market_ts, replayed)
+    return SnapshotContext(
+        version=heartbeat.version if heartbeat else meta.get("created_by_version", ""),
+        mode=cast(Mode, heartbeat.mode if heartbeat else meta.get("mode", "paper")),
+        trading_state=TradingState(state.state) if state else TradingState.ACTIVE,
+        state_reason=state.reason if state else "new ledger",
+        market_ts=market_ts,
+        max_drawdown_pct=replayed.curve.max_drawdown_pct,
+        strategies_enabled=read_strategies(conn),
+        # The lock is the truth about a running engine; a killed one leaves running=1 behind.
+        running=alive if alive is not None else bool(heartbeat and heartbeat.running),
+        risk_rejections=read_denials(conn),
+        api_note=NO_API_CALLS if session is None else session.api_note or NO_CALLS_YET,
+        day_start_equity_micro=None if day_start is None else day_start.equity_micro,
+        peak_equity_micro=replayed.curve.peak_micro,
+    )
+
+
+def _day_start_equity(
+    conn: sqlite3.Connection, market_ts: float | None, replayed: Replayed
+) -> EquityPoint | None:
+    """The equity point the day's P&L counts from: the last one before the market day began."""
+    day_ts = market_ts if market_ts is not None else replayed.last_equity_ts
+    if day_ts is None:
+        return None
+    return read_last_equity_before(conn, utc_day(day_ts) * DAY_S) or read_first_equity(conn)
 
 
 def _high_waters(conn: sqlite3.Connection, portfolio: Portfolio) -> None:
@@ -329,6 +346,12 @@ def _with_feed(out: dict[str, Any], report: StatusReport) -> dict[str, Any]:
 def render_status(report: StatusReport) -> Any:
     """Returns a rich renderable of the report for the plain `status` command."""
     from rich.console import Group
+
+    s = report.snapshot
+    return Group(_summary_table(report), _positions_table(s), _strategies_table(s), _api_table(s))
+
+
+def _summary_table(report: StatusReport) -> Any:
     from rich.table import Table
 
     s = report.snapshot
@@ -354,6 +377,12 @@ def render_status(report: StatusReport) -> Any:
     ]
     for label, value in rows:
         summary.add_row(label, value)
+    return summary
+
+
+def _positions_table(s: EngineSnapshot) -> Any:
+    from rich.table import Table
+
     positions = Table(title="Open positions")
     for col in ("Symbol", "Qty", "Avg cost", "Mark", "Unrealized"):
         positions.add_column(col)
@@ -365,6 +394,12 @@ def render_status(report: StatusReport) -> Any:
             fmt.price(p.mark_usd),
             fmt.usd(p.unrealized_pnl_usd),
         )
+    return positions
+
+
+def _strategies_table(s: EngineSnapshot) -> Any:
+    from rich.table import Table
+
     strategies = Table(title="Strategies")
     for col in ("Name", "Enabled", "Best score", "Round trips", "Realized", "Win rate"):
         strategies.add_column(col)
@@ -377,6 +412,12 @@ def render_status(report: StatusReport) -> Any:
             fmt.usd(v.realized_pnl_usd),
             fmt.pct(v.win_rate),
         )
+    return strategies
+
+
+def _api_table(s: EngineSnapshot) -> Any:
+    from rich.table import Table
+
     api = Table(title="API usage")
     for col in ("Provider", "Calls", "Errors", "429s", "p95 ms"):
         api.add_column(col)
@@ -391,4 +432,4 @@ def render_status(report: StatusReport) -> Any:
     if not s.api:
         api.add_row(*[fmt.MISSING] * 5)
         api.caption = s.api_note
-    return Group(summary, positions, strategies, api)
+    return api

@@ -158,16 +158,6 @@ def build_snapshot(
     """
     equity = portfolio.equity_micro(marks)
     unrealized = portfolio.unrealized_micro(marks)
-    exits = None if risk is None else ExitPolicy.from_config(risk)
-    positions = tuple(
-        position_view(
-            p,
-            marks.get(mint),
-            None if exits is None else exits.levels(p.avg_cost_usd, p.high_water_usd),
-        )
-        for mint, p in sorted(portfolio.positions.items(), key=lambda kv: kv[1].opened_ts)
-    )
-    day_start, peak = ctx.day_start_equity_micro, ctx.peak_equity_micro
     return EngineSnapshot(
         version=ctx.version,
         mode=ctx.mode,
@@ -179,28 +169,18 @@ def build_snapshot(
         equity_usd=None if equity is None else micro_to_usd(equity),
         realized_pnl_usd=micro_to_usd(portfolio.realized_micro),
         unrealized_pnl_usd=None if unrealized is None else micro_to_usd(unrealized),
-        total_return=(
-            None
-            if equity is None or portfolio.starting_cash_micro <= 0
-            else equity / portfolio.starting_cash_micro - 1
-        ),
+        total_return=_total_return(equity, portfolio.starting_cash_micro),
         win_rate=portfolio.win_rate,
         round_trips=portfolio.round_trips,
         wins=portfolio.wins,
         losses=portfolio.losses,
         fills=portfolio.fill_count,
         max_drawdown_pct=ctx.max_drawdown_pct,
-        positions=positions,
+        positions=_position_views(portfolio, marks, risk),
         risk_rejections=tuple(sorted(ctx.risk_rejections.items(), key=lambda kv: (-kv[1], kv[0]))),
-        day_pnl_usd=(
-            None if equity is None or day_start is None else micro_to_usd(equity - day_start)
-        ),
+        day_pnl_usd=_day_pnl_usd(equity, ctx.day_start_equity_micro),
         daily_loss_limit_usd=None if risk is None else risk.daily_loss_limit_usd,
-        drawdown_pct=(
-            None
-            if equity is None or peak is None or peak <= 0
-            else max(0.0, (peak - equity) * 100.0 / peak)
-        ),
+        drawdown_pct=_drawdown_pct(equity, ctx.peak_equity_micro),
         max_drawdown_limit_pct=None if risk is None else risk.max_drawdown_pct,
         recent_fills=tuple(recent_fills),
         scores=tuple(sorted(scores, key=lambda v: (v.strategy, v.symbol, v.mint))),
@@ -211,3 +191,35 @@ def build_snapshot(
         running=ctx.running,
         error=ctx.error,
     )
+
+
+def _position_views(
+    portfolio: Portfolio, marks: Mapping[str, float], risk: RiskConfig | None
+) -> tuple[PositionView, ...]:
+    """Each open position, oldest first, with its stop and target when the limits are known."""
+    exits = None if risk is None else ExitPolicy.from_config(risk)
+    return tuple(
+        position_view(
+            p,
+            marks.get(mint),
+            None if exits is None else exits.levels(p.avg_cost_usd, p.high_water_usd),
+        )
+        for mint, p in sorted(portfolio.positions.items(), key=lambda kv: kv[1].opened_ts)
+    )
+
+
+def _total_return(equity: int | None, starting_cash_micro: int) -> float | None:
+    if equity is None or starting_cash_micro <= 0:
+        return None
+    return equity / starting_cash_micro - 1
+
+
+def _day_pnl_usd(equity: int | None, day_start: int | None) -> float | None:
+    return None if equity is None or day_start is None else micro_to_usd(equity - day_start)
+
+
+def _drawdown_pct(equity: int | None, peak: int | None) -> float | None:
+    """How far equity is below its peak, in percent (0 at or above it)."""
+    if equity is None or peak is None or peak <= 0:
+        return None
+    return max(0.0, (peak - equity) * 100.0 / peak)
