@@ -5,7 +5,7 @@ import signal
 import sys
 
 try:
-    from soltrader_tui import interrupts
+    from soltrader_tui.commands import interrupts
 
     interrupts.install()  # first: Ctrl+C during the imports below exits cleanly too
     from soltrader_tui.cli import main

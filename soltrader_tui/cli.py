@@ -285,7 +285,7 @@ def _takers(parser: argparse.ArgumentParser, dest: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit code (130 when Ctrl+C cut it short)."""
-    from soltrader_tui import interrupts
+    from soltrader_tui.commands import interrupts
 
     interrupts.install()  # already done by `python -m`; the installed script comes here first
     try:
@@ -298,7 +298,7 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     # Each command imports only its own module: read-only commands never load the engine.
     args = parse_command_line(argv)
     command = args.command or "tui"
-    from soltrader_tui import interrupts
+    from soltrader_tui.commands import interrupts
 
     if command in ("run", "tui"):
         interrupts.defer()  # a session half-opened by Ctrl+C would leave files to tidy up

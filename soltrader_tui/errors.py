@@ -11,12 +11,27 @@ catches a kind, not a list of names, and `commands.common` maps each kind to its
   `StorageFailed` is the one whose fix is known: free space or fix the disk, restart (exit 3).
 
 Each carries a short `title` (what kind of trouble, for a dialog's heading) and its message
-(`str(exc)`, the one line the operator reads, naming what was wrong and where).
+(`str(exc)`, the one line the operator reads, naming what was wrong and where). The exit codes
+scripts and `supervise` rely on are here too, beside the kinds that lead to them.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
+
+EXIT_OK = 0
+"""Stopped on purpose."""
+EXIT_CRASHED = 1
+"""Crashed: a restart may help (`supervise` restarts it)."""
+EXIT_NEEDS_HUMAN = 2
+"""Bad input a restart cannot fix: a config, a damaged or foreign ledger, a second engine, a
+ledger behind its committed fills."""
+EXIT_LEDGER_WRITE_FAILED = 3
+"""The ledger could not be written (disk full, I/O error, read-only file system): nothing that
+had committed was lost; free space (or fix the disk) and restart, and the engine continues
+where it stopped."""
+EXIT_INTERRUPTED = 130
+"""Left at once by a second Ctrl+C (128 + SIGINT, as shells report it)."""
 
 
 class SoltraderError(Exception):

@@ -6,6 +6,9 @@ import sys
 from pathlib import Path
 
 from soltrader_tui.errors import (
+    EXIT_CRASHED,
+    EXIT_LEDGER_WRITE_FAILED,
+    EXIT_NEEDS_HUMAN,
     LedgerUnusable,
     OperationalError,
     SoltraderError,
@@ -13,7 +16,6 @@ from soltrader_tui.errors import (
     TemporaryError,
     UserInputError,
 )
-from soltrader_tui.exit_codes import EXIT_CRASHED, EXIT_LEDGER_WRITE_FAILED, EXIT_NEEDS_HUMAN
 from soltrader_tui.ledger.errors import NotALedger
 
 EXIT_OK = 0

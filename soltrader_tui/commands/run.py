@@ -9,9 +9,10 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from soltrader_tui import __version__, interrupts
+from soltrader_tui import __version__
+from soltrader_tui.commands import interrupts
 from soltrader_tui.commands.common import EXIT_OK, fail, fail_with
-from soltrader_tui.errors import SoltraderError, StorageFailed
+from soltrader_tui.errors import EXIT_INTERRUPTED, SoltraderError, StorageFailed
 from soltrader_tui.ledger.errors import LedgerDamaged
 
 if TYPE_CHECKING:
@@ -125,5 +126,5 @@ def _run_headless(engine: Engine) -> int:
     try:
         asyncio.run(engine.run())
     except KeyboardInterrupt:
-        return interrupts.EXIT_INTERRUPTED  # a second Ctrl+C: commits are already durable
+        return EXIT_INTERRUPTED  # a second Ctrl+C: commits are already durable
     return EXIT_OK

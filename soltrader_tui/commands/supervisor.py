@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED, EXIT_NEEDS_HUMAN
+from soltrader_tui.errors import EXIT_LEDGER_WRITE_FAILED, EXIT_NEEDS_HUMAN
 
 MB = 1024 * 1024
 

@@ -15,8 +15,7 @@ from textual.worker import Worker, WorkerState
 from soltrader_tui.checkpoints.store import CheckpointInfo
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
-from soltrader_tui.errors import StorageFailed
-from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED
+from soltrader_tui.errors import EXIT_LEDGER_WRITE_FAILED, StorageFailed
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui import checkpoint_key
 from soltrader_tui.tui.checkpoint_key import CHECKPOINT_GROUP, CheckpointTarget

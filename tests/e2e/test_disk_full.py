@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from soltrader_tui.commands.supervisor import Backoff, SpaceWatch, supervise
-from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED
+from soltrader_tui.errors import EXIT_LEDGER_WRITE_FAILED
 from tests.conftest import Cli
 
 MESSAGE = re.compile(

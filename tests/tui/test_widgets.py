@@ -16,7 +16,7 @@ from textual.worker import WorkerState
 from soltrader_tui import format as fmt
 from soltrader_tui.config.model import AlertsConfig, Config, TuiConfig
 from soltrader_tui.domain import TradingState
-from soltrader_tui.exit_codes import EXIT_LEDGER_WRITE_FAILED
+from soltrader_tui.errors import EXIT_LEDGER_WRITE_FAILED
 from soltrader_tui.ledger.write_failure import disk_full
 from soltrader_tui.tui.messages import EngineUpdated
 from soltrader_tui.tui.screens.error_modal import ErrorModal

@@ -15,12 +15,11 @@ import signal
 import sys
 from typing import TYPE_CHECKING, NoReturn
 
-if TYPE_CHECKING:  # nothing but `signal` and `sys` at run time: this module loads first
+from soltrader_tui.errors import EXIT_INTERRUPTED
+
+if TYPE_CHECKING:  # `signal`, `sys` and the exit codes at run time: this module loads first
     from collections.abc import Callable
     from types import FrameType
-
-EXIT_INTERRUPTED = 130
-"""Exit code of a command left at once by Ctrl+C (128 + SIGINT, as shells report it)."""
 
 
 class _Interrupts:
