@@ -13,7 +13,7 @@ import pytest
 
 from soltrader_tui import __version__
 from soltrader_tui.cli import main
-from tests.e2e.test_stop import ledger_with_position
+from tests.commands.test_stop import ledger_with_position
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "soltrader_tui"

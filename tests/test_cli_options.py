@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from soltrader_tui.cli import build_parser, main, parse_command_line
+from tests.commands.test_stop import ledger_with_position, status
 from tests.conftest import Cli
-from tests.e2e.test_stop import ledger_with_position, status
 
 # The table is written out by hand (not read from the parser), so a parser that stops handing
 # an option on, or starts taking one a command cannot use, fails here.

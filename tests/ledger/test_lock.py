@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from soltrader_tui.ledger.lock import EngineLock, LedgerBusy, engine_running, lock_path
+from tests.commands.test_stop import wait_for_engine
 from tests.conftest import Cli
-from tests.e2e.test_stop import wait_for_engine
 
 PROBE = (
     "import sys, time\nfrom filelock import FileLock\n"

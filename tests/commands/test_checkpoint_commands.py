@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands.test_stop import status, wait_for_engine
 from tests.conftest import Cli
-from tests.e2e.test_stop import status, wait_for_engine
 
 SESSION = ("run", "--headless", "--speed", "max", "--duration", "30m")
 

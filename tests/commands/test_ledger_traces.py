@@ -15,8 +15,8 @@ from soltrader_tui import format as fmt
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.log import log_file
 from soltrader_tui.tui.checkpoint_key import CheckpointTarget
+from tests.commands.test_stop import ledger_with_position, status, wait_for_engine
 from tests.conftest import Cli
-from tests.e2e.test_stop import ledger_with_position, status, wait_for_engine
 
 REPO = Path(__file__).resolve().parents[2]
 SESSION = ("run", "--headless", "--speed", "max", "--duration", "10m")
