@@ -10,6 +10,7 @@ their values never change.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -38,7 +39,7 @@ def _pnl(micro: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class EngineEvent:
+class EngineEvent(ABC):
     """Something the engine decided or saw, at market time `ts`."""
 
     kind: ClassVar[str]
@@ -59,9 +60,9 @@ class EngineEvent:
         return None
 
     @property
+    @abstractmethod
     def message(self) -> str:
         """The line as the ledger, the screen and the log file show it."""
-        raise NotImplementedError
 
 
 # -- the session ------------------------------------------------------------------------------
