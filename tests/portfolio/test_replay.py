@@ -52,6 +52,18 @@ def open_ledger(path: Path) -> Ledger:
     return Ledger.open(path, starting_cash_micro=START_CASH, mode="paper", version="test")
 
 
+def first_part(ledger: Ledger, fills: list[Fill], cut: int, points: int) -> None:
+    """Records the fills before `cut` and `points` equity points at times 0, 1, …"""
+    record(ledger, fills[:cut])
+    ledger.flush(equity=[EquityPoint(float(t), 500 + t, 0) for t in range(points)])
+
+
+def second_part(ledger: Ledger, fills: list[Fill], cut: int, points: int) -> None:
+    """Records the fills from `cut` on and `points` later equity points, from time 100."""
+    record(ledger, fills[cut:])
+    ledger.flush(equity=[EquityPoint(100.0 + t, 400 + 7 * t, 0) for t in range(points)])
+
+
 class TestCarriedOn:
     """A replay carried on from an earlier read equals one from scratch."""
 
@@ -64,11 +76,9 @@ class TestCarriedOn:
     ) -> None:
         path = tmp_path_factory.mktemp("r") / "l.sqlite"
         ledger = open_ledger(path)
-        record(ledger, fills[:cut])
-        ledger.flush(equity=[EquityPoint(float(t), 500 + t, 0) for t in range(points)])
+        first_part(ledger, fills, cut, points)
         earlier = read(path)
-        record(ledger, fills[cut:])
-        ledger.flush(equity=[EquityPoint(100.0 + t, 400 + 7 * t, 0) for t in range(points)])
+        second_part(ledger, fills, cut, points)
         ledger.close()
         assert same(read(path, earlier), read(path))
 
@@ -86,16 +96,14 @@ class TestOneReplay:
     ) -> None:
         path = tmp_path_factory.mktemp("r") / "l.sqlite"
         ledger = open_ledger(path)
-        record(ledger, fills[:cut])
-        ledger.flush(equity=[EquityPoint(float(t), 500 + t, 0) for t in range(points)])
+        first_part(ledger, fills, cut, points)
         saved = read(path)
         ledger.flush(
             resume=resume_point(
                 saved.portfolio, saved.curve, saved.last_fill_id, saved.last_equity_ts
             )
         )
-        record(ledger, fills[cut:])
-        ledger.flush(equity=[EquityPoint(100.0 + t, 400 + 7 * t, 0) for t in range(points)])
+        second_part(ledger, fills, cut, points)
         started = restore(ledger)
         ledger.close()
         scratch = read(path)
