@@ -71,6 +71,29 @@ class MarketTick:
 
 
 @dataclass(frozen=True, slots=True)
+class Candle:
+    """One OHLCV candle of one token: from a recorded file, or built from ticks."""
+
+    ts: float
+    """Open time, unix seconds UTC."""
+    interval_s: float
+    """The candle covers [ts, ts + interval_s)."""
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float = 0.0
+    """Base units traded, as the file says; 0.0 when not known (candles built from ticks)."""
+    liquidity_usd: float = 0.0
+    """Pool depth at the close, both sides, USD; 0.0 when not known."""
+
+    @property
+    def close_ts(self) -> float:
+        """When the candle closes: the next candle's open time."""
+        return self.ts + self.interval_s
+
+
+@dataclass(frozen=True, slots=True)
 class SwapQuote:
     """A priced swap of an exact input amount, as an AMM or aggregator quotes it."""
 

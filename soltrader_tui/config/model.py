@@ -11,8 +11,31 @@ from dataclasses import dataclass
 from typing import Literal, Self, get_args, get_origin
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 from pydantic.fields import FieldInfo
+
+
+def tune(low: float, high: float, *, log: bool = False) -> dict[str, JsonValue]:
+    """Marks a field as tunable over [low, high] (a strategy parameter `optimize` searches).
+
+    The range is where a search is worth its trials, usually narrower than what the field
+    accepts. `log`: searched on a log scale (windows that matter by ratio).
+    """
+    return {"tune": [low, high], "log": log}
+
+
+def tune_range(field: FieldInfo) -> tuple[float, float, bool] | None:
+    """Returns a tunable field's (low, high, log scale), or None for a field that is not."""
+    extra = field.json_schema_extra
+    if not isinstance(extra, dict):
+        return None
+    searched = extra.get("tune")
+    if not isinstance(searched, list) or len(searched) != 2:
+        return None
+    low, high = searched
+    if not isinstance(low, int | float) or not isinstance(high, int | float):
+        return None
+    return float(low), float(high), extra.get("log") is True
 
 
 class _Section(BaseModel):
@@ -231,13 +254,13 @@ class MomentumConfig(_Section):
 
     enabled: bool = True
     """Whether the strategy scores tokens and may open positions."""
-    fast_window_s: float = Field(default=60.0, gt=0)
+    fast_window_s: float = Field(default=60.0, gt=0, json_schema_extra=tune(10, 600, log=True))
     """Time constant of the fast moving average, market seconds."""
-    slow_window_s: float = Field(default=300.0, gt=0)
+    slow_window_s: float = Field(default=300.0, gt=0, json_schema_extra=tune(60, 7200, log=True))
     """Time constant of the slow moving average, market seconds; also the warm-up time."""
-    entry_threshold: float = Field(default=0.75, gt=0, lt=1)
+    entry_threshold: float = Field(default=0.75, gt=0, lt=1, json_schema_extra=tune(0.55, 0.95))
     """A buy signal fires when the score crosses up through this level."""
-    exit_threshold: float = Field(default=0.35, gt=0, lt=1)
+    exit_threshold: float = Field(default=0.35, gt=0, lt=1, json_schema_extra=tune(0.05, 0.5))
     """A held position is sold when the score falls below this level."""
 
     @model_validator(mode="after")
@@ -261,10 +284,43 @@ class MomentumConfig(_Section):
         return self
 
 
+Timeframe = Literal["1m", "5m", "15m", "1h", "4h"]
+TIMEFRAME_S: dict[str, int] = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "4h": 14400}
+"""Seconds per candle of each timeframe a candle strategy may declare."""
+
+
+class EmaCrossConfig(_Section):
+    """EMA cross: buys when the fast EMA of candle closes crosses above the slow one."""
+
+    enabled: bool = False
+    """Whether the strategy may open positions (it scores tokens either way)."""
+    timeframe: Timeframe = "5m"
+    """Candle length it decides on: at each candle's close, on candles built from ticks (or a
+    replayed file's own candles)."""
+    fast_span: int = Field(default=12, ge=1, le=1000, json_schema_extra=tune(3, 40))
+    """Span of the fast EMA, in candles (smoothing 2 / (span + 1), seeded from the first close)."""
+    slow_span: int = Field(default=26, ge=2, le=5000, json_schema_extra=tune(10, 200))
+    """Span of the slow EMA, in candles; also the warm-up, in candles."""
+
+    @model_validator(mode="after")
+    def _spans_ordered(self) -> Self:
+        if self.fast_span >= self.slow_span:
+            raise ValueError(
+                f"fast_span ({self.fast_span}) must be less than slow_span ({self.slow_span})"
+            )
+        return self
+
+    @property
+    def timeframe_s(self) -> int:
+        """The timeframe in seconds."""
+        return TIMEFRAME_S[self.timeframe]
+
+
 class StrategiesConfig(_Section):
     """Strategies, one section each."""
 
     momentum: MomentumConfig = MomentumConfig()
+    ema_cross: EmaCrossConfig = EmaCrossConfig()
 
 
 class StorageConfig(_Section):
@@ -385,6 +441,11 @@ def _allowed(field: FieldInfo) -> str:
         for attr, sign in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
             if isinstance(item, getattr(annotated_types, attr.capitalize())):
                 bounds.append(f"{sign} {format_value(getattr(item, attr))}")
+    searched = tune_range(field)
+    if searched is not None:
+        low, high, log = searched
+        scale = " (log scale)" if log else ""
+        bounds.append(f"tuned over {format_value(low)}–{format_value(high)}{scale}")
     return ", ".join([kind, *bounds])
 
 

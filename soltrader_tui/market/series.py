@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from solders.pubkey import Pubkey
 
-from soltrader_tui.domain import Token
+from soltrader_tui.domain import Candle, Token
 
 WSOL_MINT = "So11111111111111111111111111111111111111112"
 """The wrapped-SOL mint, a protocol constant: replayed SOL trades under its real mint."""
@@ -40,19 +40,6 @@ def replay_token(symbol: str) -> Token:
 
 
 @dataclass(frozen=True, slots=True)
-class Candle:
-    """One OHLCV candle; prices in USD per whole token, volume in the base token."""
-
-    ts: int
-    """Open time, unix seconds UTC."""
-    open: float
-    high: float
-    low: float
-    close: float
-    volume: float
-
-
-@dataclass(frozen=True, slots=True)
 class CandleSeries:
     """One token's candles, column-wise (compact and quick to search), with real gaps kept."""
 
@@ -74,7 +61,13 @@ class CandleSeries:
     def candle(self, i: int) -> Candle:
         """Returns candle `i` (negative indexes count from the end)."""
         return Candle(
-            self.ts[i], self.open[i], self.high[i], self.low[i], self.close[i], self.volume[i]
+            float(self.ts[i]),
+            float(self.interval_s),
+            self.open[i],
+            self.high[i],
+            self.low[i],
+            self.close[i],
+            self.volume[i],
         )
 
     def gaps(self) -> list[tuple[int, int]]:

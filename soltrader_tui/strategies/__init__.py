@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from soltrader_tui.config.model import StrategiesConfig
 from soltrader_tui.strategies.base import ScoreReading, Strategy
+from soltrader_tui.strategies.ema_cross import EmaCross
 from soltrader_tui.strategies.momentum import Momentum
 
-__all__ = ["Momentum", "ScoreReading", "Strategy", "make_strategies"]
+__all__ = ["EmaCross", "Momentum", "ScoreReading", "Strategy", "make_strategies"]
 
 
 def make_strategies(config: StrategiesConfig) -> tuple[Strategy, ...]:
@@ -18,4 +19,4 @@ def make_strategies(config: StrategiesConfig) -> tuple[Strategy, ...]:
     Returns:
         One instance per strategy, in a stable order.
     """
-    return (Momentum(config.momentum),)
+    return (Momentum(config.momentum), EmaCross(config.ema_cross))

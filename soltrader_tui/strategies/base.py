@@ -1,10 +1,18 @@
-"""Provides the Strategy protocol every strategy implements, and the ScoreReading it reports."""
+"""Provides the Strategy protocol every strategy implements, and the ScoreReading it reports.
+
+Two kinds of strategy share the protocol. A *tick* strategy (`timeframe_s is None`) decides on
+every tick; fed candles (a backtest), it sees each candle's close as one tick at the close
+time. A *candle* strategy declares a timeframe (e.g. 300 for 5m) and decides only when a
+candle closes: fed ticks (a paper session), it builds its candles from them and decides on the
+first tick of the next candle, which is also the price an order then gets, the next candle's
+open. Both score every tick, so the screen never waits for a candle to close.
+"""
 
 from __future__ import annotations
 
 from typing import NamedTuple, Protocol
 
-from soltrader_tui.domain import MarketTick, Signal
+from soltrader_tui.domain import Candle, MarketTick, Signal, Token
 
 
 class ScoreReading(NamedTuple):
@@ -20,7 +28,7 @@ class ScoreReading(NamedTuple):
 
 
 class Strategy(Protocol):
-    """Turns a stream of market ticks into per-token scores and buy/sell signals.
+    """Turns a stream of market ticks (or candles) into per-token scores and buy/sell signals.
 
     The engine calls `on_tick` for every tick of every token, so it must be cheap and build
     no strings; the screen calls `score` a few times a second and gets its reason text then.
@@ -30,6 +38,11 @@ class Strategy(Protocol):
     """Stable name, stored in the ledger's `strategy` column."""
     enabled: bool
     """When False the strategy still scores tokens (the screen shows them) but never signals."""
+    entry_threshold: float
+    """The score a token must reach for a buy; the screen compares the best score with it to
+    say why nothing is being bought."""
+    timeframe_s: int | None
+    """None: decides on every tick. Otherwise the candle length it decides on, in seconds."""
 
     def on_tick(self, tick: MarketTick, holding: bool) -> Signal | None:
         """Updates the token's state with one tick and says whether to trade it.
@@ -40,6 +53,19 @@ class Strategy(Protocol):
 
         Returns:
             A buy Signal (only when not holding), a sell Signal (only when holding), or None.
+        """
+        ...
+
+    def on_candle(self, token: Token, candle: Candle, holding: bool) -> Signal | None:
+        """Updates the token's state with one closed candle and says whether to trade it.
+
+        Args:
+            token: The candle's token.
+            candle: A closed candle, later than any seen before for the token.
+            holding: Whether a position in the token is open.
+
+        Returns:
+            As `on_tick`; an order it leads to fills at the next candle's open.
         """
         ...
 
@@ -58,3 +84,8 @@ class Strategy(Protocol):
             mint: The token's mint address; unknown mints are ignored.
         """
         ...
+
+
+def close_tick(token: Token, candle: Candle) -> MarketTick:
+    """The tick a tick strategy sees for a candle: its close, at its close time."""
+    return MarketTick(token, candle.close_ts, candle.close, candle.liquidity_usd)

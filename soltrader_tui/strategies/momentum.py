@@ -26,8 +26,8 @@ from __future__ import annotations
 from math import log, sqrt, tanh
 
 from soltrader_tui.config.model import MomentumConfig
-from soltrader_tui.domain import MarketTick, Side, Signal, Token
-from soltrader_tui.strategies.base import ScoreReading
+from soltrader_tui.domain import Candle, MarketTick, Side, Signal, Token
+from soltrader_tui.strategies.base import ScoreReading, close_tick
 from soltrader_tui.strategies.indicators import EmaVolatility, TimeEma
 
 SCORE_GAIN = 0.6
@@ -71,7 +71,8 @@ class Momentum:
         self._fast_s = config.fast_window_s
         self._slow_s = config.slow_window_s
         self._sqrt_fast = sqrt(config.fast_window_s)
-        self._entry = config.entry_threshold
+        self._entry = self.entry_threshold = config.entry_threshold
+        self.timeframe_s: int | None = None
         self._exit = config.exit_threshold
         self._states: dict[str, _TokenState] = {}
 
@@ -116,6 +117,10 @@ class Momentum:
         elif previous is not None and previous < self._entry <= score:
             return self._signal(tick.token, "buy", state, score)
         return None
+
+    def on_candle(self, token: Token, candle: Candle, holding: bool) -> Signal | None:
+        """Sees a closed candle as one tick: its close, at its close time."""
+        return self.on_tick(close_tick(token, candle), holding)
 
     def score(self, mint: str) -> ScoreReading:
         """Returns the token's current score and a one-line reason, built now.

@@ -306,4 +306,4 @@ class TestStrategyFactory:
     def test_make_strategies_follows_the_config(self) -> None:
         config = StrategiesConfig(momentum=MomentumConfig(enabled=False))
         built = make_strategies(config)
-        assert [(s.name, s.enabled) for s in built] == [("momentum", False)]
+        assert [(s.name, s.enabled) for s in built] == [("momentum", False), ("ema_cross", False)]
