@@ -152,7 +152,7 @@ def build_snapshot(
         risk: The risk limits in force: each position's stop and target, and the limits the
             day's P&L and the drawdown are shown against. None: those show as "—".
         recent_fills: Newest first.
-        scores: Any order: shown by strategy, then symbol.
+        scores: Any order: shown enabled strategies first, then by strategy and symbol.
         api: Usage per provider.
         log: Oldest first.
     """
@@ -183,7 +183,17 @@ def build_snapshot(
         drawdown_pct=_drawdown_pct(equity, ctx.peak_equity_micro),
         max_drawdown_limit_pct=None if risk is None else risk.max_drawdown_pct,
         recent_fills=tuple(recent_fills),
-        scores=tuple(sorted(scores, key=lambda v: (v.strategy, v.symbol, v.mint))),
+        scores=tuple(
+            sorted(
+                scores,
+                key=lambda v: (
+                    not ctx.strategies_enabled.get(v.strategy),
+                    v.strategy,
+                    v.symbol,
+                    v.mint,
+                ),
+            )
+        ),
         strategies=strategy_views(portfolio, ctx.strategies_enabled, scores),
         api=tuple(api),
         api_note=ctx.api_note,

@@ -59,9 +59,10 @@ class TestWarmingRows:
             await pilot.press("q")
         ledger.close()
         for symbol in symbols:
-            line = next((ln for ln in text.splitlines() if f" {symbol} " in ln), None)
-            assert line is not None, f"{symbol} has no visible row at {size}:\n{text}"
-            assert "warming 40 s / 300 s" in line, f"{symbol}'s row at {size}: {line}"
+            rows = [ln for ln in text.splitlines() if f" {symbol} " in ln]
+            assert rows, f"{symbol} has no visible row at {size}:\n{text}"
+            # Momentum's row (the candle strategy's says "no candles yet" this early).
+            assert any("warming 40 s / 300 s" in ln for ln in rows), f"{symbol} at {size}: {rows}"
 
 
 class TestHeaderSaysWhatIsHappening:
