@@ -9,6 +9,7 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from soltrader_tui import __version__
@@ -179,6 +180,48 @@ def _add_control_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
         )
 
 
+def parse_utc(text: str) -> float:
+    """Parses `--from`/`--to`: `2025-03-01`, `2025-03-01T12:00` or with seconds, in UTC."""
+    for pattern in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            return datetime.strptime(text, pattern).replace(tzinfo=UTC).timestamp()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(
+        f"invalid time {text!r}: use UTC like 2025-03-01 or 2025-03-01T12:00"
+    )
+
+
+def _add_research_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Adds `backtest` and its flags."""
+    p = sub.add_parser(
+        "backtest",
+        help="run one strategy over recorded candles into its own ledger (mode backtest)",
+    )
+    p.add_argument("--strategy", required=True, help="the strategy to test, e.g. ema_cross")
+    p.add_argument(
+        "--data", nargs="+", type=Path, required=True, metavar="FILE", help="candle files"
+    )
+    p.add_argument("--from", dest="from_ts", type=parse_utc, help="first candle traded (UTC)")
+    p.add_argument("--to", dest="to_ts", type=parse_utc, help="candles from here on are not used")
+    p.add_argument(
+        "--db", type=Path, help="new ledger file (default: backtests/ in the data folder)"
+    )
+    p.add_argument(
+        "--json", dest="json_out", type=Path, metavar="OUT", help="write figures and trips"
+    )
+    p.add_argument("--config", type=Path, help="config file (strategy parameters, limits, costs)")
+    p.add_argument("--stake-usd", type=float, help="fixed USD per entry (risk.order_usd)")
+    p.add_argument("--fee-bps", type=float, help="swap fee per side, bps (paper.swap_fee_bps)")
+    p.add_argument("--stop-loss-pct", type=float, help="stop loss, percent below entry cost")
+    p.add_argument("--impact", choices=("pool", "none"), default="pool", help="price impact model")
+    p.add_argument(
+        "--no-risk",
+        action="store_true",
+        help="no limits but the stop; one position at a time (the common backtester convention)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Returns the argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -202,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = cfg_sub.add_parser("check", help="validate a config file; exit 0 if valid, 2 if not")
     check.add_argument("--config", type=Path, help="config file to check")
     _add_checkpoint_commands(sub)
+    _add_research_commands(sub)
     paths = sub.add_parser("paths", help="where the config, ledger, logs and checkpoints are")
     paths.add_argument("--config", type=Path, help="config file")
     paths.add_argument("--db", type=Path, help="ledger file")
@@ -325,6 +369,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from soltrader_tui.commands.control import control
 
         return control(args, "stop" if command == "stop" else "resume")
+    if command == "backtest":
+        from soltrader_tui.commands.backtest import backtest
+
+        return backtest(args)
     if command in ("config", "paths"):
         from soltrader_tui.commands.config import config_check, paths
 

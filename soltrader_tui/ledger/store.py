@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import cast
@@ -72,6 +73,18 @@ from soltrader_tui.ledger.writes import (
     insert_rejection,
     insert_state,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRows:
+    """What a backtest commits at its end (see `Ledger.record_backtest`)."""
+
+    fills: Sequence[tuple[Order, Fill, int | None]]
+    """Each filled order, its fill, and what the fill realized (None for buys)."""
+    rejections: Sequence[tuple[Order, str]]
+    states: Sequence[tuple[TradingState, str, float]]
+    """Trading-state changes: state, reason, market time."""
+    events: Sequence[EventRow]
 
 
 class Ledger:
@@ -214,6 +227,31 @@ class Ledger:
             check_in_order(c, events=[e.ts for e in events])
             insert_state(c, state, reason, actor, ts)
             insert_events(c, events)
+
+        self._tx.durably(write)
+
+    def record_backtest(self, rows: BacktestRows) -> None:
+        """Commits a whole backtest's orders, fills, state changes and lines in one transaction.
+
+        A backtest is rerun rather than resumed, so it needs no transaction per fill; its
+        report is printed only after this commit. Its ledger is new and no engine runs on it,
+        so there is no high-water mark to move.
+
+        Raises:
+            MarketTimeWentBack: a row is stamped before the one before it (nothing committed).
+        """
+
+        def write(c: sqlite3.Connection) -> None:
+            check_in_order(
+                c, fills=[f.ts for _, f, _ in rows.fills], events=[e.ts for e in rows.events]
+            )
+            for order, fill, realized in rows.fills:
+                insert_fill(c, order, fill, realized)
+            for order, detail in rows.rejections:
+                insert_rejection(c, order, detail, "backtest")
+            for state, reason, ts in rows.states:
+                insert_state(c, state, reason, "backtest", ts)
+            insert_events(c, rows.events)
 
         self._tx.durably(write)
 

@@ -81,6 +81,14 @@ ESTABLISHED_AGE_S = 365 * 86400.0
 """How long before its first candle a recorded exchange pair is taken to have been listed."""
 
 
+def candle_liquidity_usd(s: CandleSeries, i: int) -> float:
+    """The pool depth assumed during candle `i` (see "Liquidity and quotes" above)."""
+    j = i - 1 if i > 0 and s.ts[i] - s.ts[i - 1] == s.interval_s else i
+    mean_price = (s.open[j] + s.high[j] + s.low[j] + s.close[j]) / 4
+    daily = s.volume[j] * mean_price * _DAY_S / s.interval_s
+    return max(LIQUIDITY_FLOOR_USD, LIQUIDITY_PER_DAILY_QUOTE_VOLUME * daily)
+
+
 class _CandleSource:
     """Ticks and pools of one candle series."""
 
@@ -115,11 +123,7 @@ class _CandleSource:
         return Pool.from_price(tick.price_usd, tick.liquidity_usd, self.token.decimals)
 
     def _liquidity(self, i: int) -> float:
-        s = self.series
-        j = i - 1 if i > 0 and s.ts[i] - s.ts[i - 1] == s.interval_s else i
-        mean_price = (s.open[j] + s.high[j] + s.low[j] + s.close[j]) / 4
-        daily = s.volume[j] * mean_price * _DAY_S / s.interval_s
-        return max(LIQUIDITY_FLOOR_USD, LIQUIDITY_PER_DAILY_QUOTE_VOLUME * daily)
+        return candle_liquidity_usd(self.series, i)
 
 
 class _TrackSource:

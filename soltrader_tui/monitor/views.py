@@ -183,17 +183,7 @@ def build_snapshot(
         drawdown_pct=_drawdown_pct(equity, ctx.peak_equity_micro),
         max_drawdown_limit_pct=None if risk is None else risk.max_drawdown_pct,
         recent_fills=tuple(recent_fills),
-        scores=tuple(
-            sorted(
-                scores,
-                key=lambda v: (
-                    not ctx.strategies_enabled.get(v.strategy),
-                    v.strategy,
-                    v.symbol,
-                    v.mint,
-                ),
-            )
-        ),
+        scores=ordered_scores(scores, ctx.strategies_enabled),
         strategies=strategy_views(portfolio, ctx.strategies_enabled, scores),
         api=tuple(api),
         api_note=ctx.api_note,
@@ -233,3 +223,12 @@ def _drawdown_pct(equity: int | None, peak: int | None) -> float | None:
     if equity is None or peak is None or peak <= 0:
         return None
     return max(0.0, (peak - equity) * 100.0 / peak)
+
+
+def ordered_scores(
+    scores: Sequence[ScoreView], enabled: Mapping[str, bool]
+) -> tuple[ScoreView, ...]:
+    """The scores as the screen lists them: enabled strategies first, then by name and symbol."""
+    return tuple(
+        sorted(scores, key=lambda v: (not enabled.get(v.strategy), v.strategy, v.symbol, v.mint))
+    )

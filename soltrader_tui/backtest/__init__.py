@@ -1,0 +1,1 @@
+"""Provides backtests: the strategies, risk rules and paper costs run over recorded candles."""

@@ -1,0 +1,89 @@
+"""Provides candle_exit: where inside one candle a held position's exit rule fires, and at what.
+
+A candle says its open, high, low and close but not the order of its extremes, so it is walked
+as the replay plays it (`market.replay.candle_path`): open, the extreme nearer the open (the
+low on a tie, pessimistic for a long), the other extreme, close. On the way:
+
+- At the open, a position held `max_hold` or longer exits at the open (max_hold). A stop or
+  target the price has already passed at the open (a gap) exits at the open.
+- On a falling leg, the stop in force is the higher of the fixed stop and the trailing stop
+  (from the highest price reached so far, the open included). A leg that reaches it exits at
+  that level: stop_loss when the fixed stop is the higher, trailing_stop otherwise.
+- On a rising leg, a leg that reaches the target exits at the target (take_profit); the
+  highest price so far becomes the leg's end.
+
+Ticks of the path come a quarter of the candle apart (+0, +¼, +½, +¾), like the replay's, so an
+exit is stamped with the time of the point its leg ends on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from soltrader_tui.domain import Candle
+from soltrader_tui.market.replay import CANDLE_TICKS, candle_path
+from soltrader_tui.risk import ExitPolicy, ExitRule
+
+
+@dataclass(frozen=True, slots=True)
+class CandleExit:
+    """An exit found inside a candle."""
+
+    rule: ExitRule
+    price_usd: float
+    ts: float
+
+
+def candle_exit(
+    candle: Candle,
+    policy: ExitPolicy,
+    *,
+    avg_cost_usd: float,
+    high_water_usd: float | None,
+    opened_ts: float,
+) -> tuple[CandleExit | None, float]:
+    """Walks one candle for a held position (see the module docstring).
+
+    Args:
+        candle: The candle; the position was open at its open.
+        policy: The exit rules as factors.
+        avg_cost_usd: The position's average cost, fees included.
+        high_water_usd: The highest price since entry before this candle (None: none yet).
+        opened_ts: When the position was opened.
+
+    Returns:
+        The exit, if one fires, and the high-water mark after the part of the candle walked.
+    """
+    o = candle.open
+    hw = o if high_water_usd is None or o > high_water_usd else high_water_usd
+    if candle.ts - opened_ts >= policy.max_hold_s:
+        return CandleExit(ExitRule.MAX_HOLD, o, candle.ts), hw
+    stop = avg_cost_usd * policy.stop_factor
+    target = avg_cost_usd * policy.target_factor
+    trail = policy.trail_factor
+    level, rule = _stop_level(stop, hw * trail)
+    if o <= level:
+        return CandleExit(rule, o, candle.ts), hw
+    if o >= target:
+        return CandleExit(ExitRule.TAKE_PROFIT, o, candle.ts), hw
+    step = candle.interval_s / CANDLE_TICKS
+    previous = o
+    for k, price in enumerate(candle_path(o, candle.high, candle.low, candle.close)[1:], 1):
+        if price < previous:
+            level, rule = _stop_level(stop, hw * trail)
+            if price <= level:
+                return CandleExit(rule, level, candle.ts + k * step), hw
+        elif price > previous:
+            if price >= target:
+                return CandleExit(ExitRule.TAKE_PROFIT, target, candle.ts + k * step), hw
+            if price > hw:
+                hw = price
+        previous = price
+    return None, hw
+
+
+def _stop_level(stop: float, trailing: float) -> tuple[float, ExitRule]:
+    """The stop in force and its rule; the fixed stop wins a tie, as in `ExitPolicy.reason`."""
+    if trailing > stop:
+        return trailing, ExitRule.TRAILING_STOP
+    return stop, ExitRule.STOP_LOSS
