@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "checkpoints": (("checkpoints",), LEDGER_FLAGS),
     "restore": (("restore", "NAME"), LEDGER_FLAGS),
     "paths": (("paths",), LEDGER_FLAGS),
+    "download binance": (("download", "binance", "SOLUSDT"), frozenset()),
 }
 # flag: (what is typed, what the command receives)
 OPTIONS: dict[str, tuple[str, object]] = {
