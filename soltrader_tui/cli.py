@@ -222,6 +222,35 @@ def _add_research_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     )
 
 
+def _add_download_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    exits = (
+        "Exit 0 done; 1 the provider failed (what was written stays: run again to continue); "
+        "2 bad input (a flag, an unknown pair or pool, an --out not a candle file)."
+    )
+    dl = sub.add_parser(
+        "download",
+        help="fetch candles from a public keyless API into a file replay reads (resumes)",
+        description="Appends closed candles to a CSV that market.replay.paths can name; run "
+        "again, it continues after the file's last candle. See docs/data.md.",
+        epilog=exits,
+    )
+    providers = dl.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
+    for name, target, text in (
+        ("binance", "SYMBOL", "Binance spot pair quoted in USDT/USDC, e.g. SOLUSDT"),
+        ("geckoterminal", "POOL", "Solana pool address (GeckoTerminal pool OHLCV)"),
+    ):
+        p = providers.add_parser(name, help=text, description=f"{target}: {text}.", epilog=exits)
+        p.add_argument("target", metavar=target, help=text)
+        p.add_argument("--interval", default="5m", help="candle interval: 1m, 5m, 1h, … (5m)")
+        p.add_argument("--since", metavar="TIME", help="first candle of a new file: 2025-01-01")
+        p.add_argument("--until", metavar="TIME", help="stop before it (default: now)")
+        p.add_argument("--out", type=Path, metavar="PATH", help="file, or folder for the default")
+        p.add_argument("--rate", type=int, metavar="N", help="calls a minute (300; gecko 30)")
+        p.add_argument("--base-url", metavar="URL", help="API root (a mirror, a test server)")
+        if name == "geckoterminal":
+            p.add_argument("--symbol", help="token symbol for the file name (default: the API's)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Returns the argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -249,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     paths = sub.add_parser("paths", help="where the config, ledger, logs and checkpoints are")
     paths.add_argument("--config", type=Path, help="config file")
     paths.add_argument("--db", type=Path, help="ledger file")
+    _add_download_command(sub)
     return parser
 
 
@@ -385,6 +415,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         if command == "checkpoints":
             return checkpoints.checkpoints(args)
         return checkpoints.restore(args)
+    if command == "download":
+        from soltrader_tui.commands.download import download_command
+
+        return download_command(args)
     print(f"soltrader-tui: unknown command {command!r}", file=sys.stderr)
     return 2
 
