@@ -29,6 +29,7 @@ from soltrader_tui.market.ohlcv_api import (
     BINANCE,
     GECKOTERMINAL,
     DownloadInputError,
+    Kline,
     Page,
     binance_request,
     check_continues,
@@ -42,7 +43,6 @@ from soltrader_tui.market.ohlcv_api import (
     split_pair,
 )
 from soltrader_tui.market.recorded import CANDLE_MS_COLUMNS
-from soltrader_tui.market.series import Candle
 from soltrader_tui.net import MeteredClient, ProviderPolicy
 
 DEFAULT_RATE = {BINANCE: 300, GECKOTERMINAL: 30}
@@ -125,7 +125,7 @@ class CandleFile:
         self.path = path
         self.last_ts, self.dropped = _resume_point(path)
 
-    def append(self, candles: list[Candle]) -> None:
+    def append(self, candles: list[Kline]) -> None:
         """Appends the candles as whole rows in one write, and flushes them to the disk."""
         text = b"".join(_row(c) for c in candles)
         is_new = not self.path.exists() or self.path.stat().st_size == 0
@@ -136,7 +136,7 @@ class CandleFile:
         self.last_ts = candles[-1].ts
 
 
-def _row(c: Candle) -> bytes:
+def _row(c: Kline) -> bytes:
     return (
         f"{c.ts * 1000},{iso(c.ts)},{c.open!r},{c.high!r},{c.low!r},{c.close!r},{c.volume!r}\n"
     ).encode()

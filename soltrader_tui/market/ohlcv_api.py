@@ -50,7 +50,6 @@ from datetime import UTC, datetime
 
 from soltrader_tui.errors import UserInputError
 from soltrader_tui.market.errors import ResponseInvalid, json_kind
-from soltrader_tui.market.series import Candle
 
 BINANCE = "binance"
 GECKOTERMINAL = "geckoterminal"
@@ -84,6 +83,19 @@ _BASE58_ADDRESS = re.compile(r"[1-9A-HJ-NP-Za-km-z]{32,44}")
 _FILE_SYMBOL = re.compile(r"[A-Z0-9]{2,12}")
 
 
+@dataclass(frozen=True, slots=True)
+class Kline:
+    """One downloaded candle as the file stores it: open time in whole seconds UTC, OHLCV
+    (prices in the quote currency, volume in the base token)."""
+
+    ts: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+
 class DownloadInputError(UserInputError):
     """A symbol, pool, interval or time given to `download` that cannot be used."""
 
@@ -104,7 +116,7 @@ class PageRequest:
 class Page:
     """One answer's candles in the window asked for, oldest first, and the base token."""
 
-    candles: list[Candle]
+    candles: list[Kline]
     base_symbol: str | None
     """The base token's symbol as the answer names it (GeckoTerminal's `meta.base.symbol`)."""
 
@@ -199,7 +211,7 @@ def gecko_request(
     return PageRequest(url, params, start_ts, page_end)
 
 
-def parse_binance(body: object, request: PageRequest, interval_s: int) -> list[Candle]:
+def parse_binance(body: object, request: PageRequest, interval_s: int) -> list[Kline]:
     """Parses a klines answer into candles, oldest first.
 
     Raises:
@@ -211,7 +223,7 @@ def parse_binance(body: object, request: PageRequest, interval_s: int) -> list[C
         raise ResponseInvalid(
             BINANCE, "body", f"expected an array of klines, got {json_kind(body)}"
         )
-    candles: list[Candle] = []
+    candles: list[Kline] = []
     for i, row in enumerate(body):
         where = f"[{i}]"
         if not isinstance(row, list) or len(row) < len(_BINANCE_FIELDS):
@@ -269,7 +281,7 @@ def parse_gecko(body: object, request: PageRequest, interval_s: int) -> Page:
     return Page(kept, _base_symbol(body))
 
 
-def _gecko_candle(i: int, row: object) -> Candle:
+def _gecko_candle(i: int, row: object) -> Kline:
     where = f"data.attributes.ohlcv_list[{i}]"
     if not isinstance(row, list) or len(row) != len(_GECKO_FIELDS):
         raise ResponseInvalid(
@@ -334,7 +346,7 @@ def _number(provider: str, raw: object, field: str, *, text: bool) -> float:
     return value
 
 
-def _candle(provider: str, where: str, ts: int, values: list[float]) -> Candle:
+def _candle(provider: str, where: str, ts: int, values: list[float]) -> Kline:
     """A candle from its five values, if they can be one (what `market.recorded` will check)."""
     o, h, lo, c, v = values
     names = _BINANCE_FIELDS if provider == BINANCE else _GECKO_FIELDS
@@ -348,12 +360,12 @@ def _candle(provider: str, where: str, ts: int, values: list[float]) -> Candle:
             )
     if v < 0:
         raise ResponseInvalid(provider, field[names[5]], f"{v!r} is negative")
-    return Candle(ts, o, h, lo, c, v)
+    return Kline(ts, o, h, lo, c, v)
 
 
-def _base_volume(candle: Candle) -> Candle:
+def _base_volume(candle: Kline) -> Kline:
     mean = (candle.open + candle.high + candle.low + candle.close) / 4
-    return Candle(
+    return Kline(
         candle.ts, candle.open, candle.high, candle.low, candle.close, candle.volume / mean
     )
 
@@ -362,7 +374,7 @@ def _check_place(
     provider: str,
     field: str,
     ts: int,
-    earlier: list[Candle],
+    earlier: list[Kline],
     request: PageRequest,
     interval_s: int,
 ) -> None:

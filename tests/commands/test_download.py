@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from soltrader_tui.market.ohlcv_api import iso
+from soltrader_tui.market.ohlcv_api import Kline, iso
 from soltrader_tui.market.recorded import load
-from soltrader_tui.market.series import Candle, CandleSeries
+from soltrader_tui.market.series import CandleSeries
 from tests.conftest import Cli
 from tests.loopback import LoopbackServer, RecordedRequest, Reply
 from tests.market.test_ohlcv_api import (
@@ -34,7 +34,7 @@ FAST = ("--rate", "6000")
 """A loopback server has no limit to respect: the tests do not wait out 30 calls a minute."""
 
 
-def served_klines(candles: Sequence[Candle]) -> Callable[[RecordedRequest], Reply]:
+def served_klines(candles: Sequence[Kline]) -> Callable[[RecordedRequest], Reply]:
     """A route answering klines as Binance does: [startTime, endTime], at most `limit`."""
 
     def answer(req: RecordedRequest) -> Reply:
@@ -46,7 +46,7 @@ def served_klines(candles: Sequence[Candle]) -> Callable[[RecordedRequest], Repl
     return answer
 
 
-def served_ohlcv(candles: Sequence[Candle]) -> Callable[[RecordedRequest], Reply]:
+def served_ohlcv(candles: Sequence[Kline]) -> Callable[[RecordedRequest], Reply]:
     """A route answering pool OHLCV as GeckoTerminal does: before before_timestamp, newest
     `limit` of them."""
 
@@ -65,11 +65,14 @@ def loaded(path: Path) -> CandleSeries:
     return series
 
 
-def assert_holds(path: Path, candles: Sequence[Candle], symbol: str) -> None:
+def assert_holds(path: Path, candles: Sequence[Kline], symbol: str) -> None:
     """The file loads for replay, under `symbol`, with exactly these candles."""
     series = loaded(path)
     assert series.token.symbol == symbol and series.interval_s == 300
-    assert [series.candle(i) for i in range(len(series))] == list(candles)
+    written = [series.candle(i) for i in range(len(series))]
+    assert [(int(c.ts), c.open, c.high, c.low, c.close, c.volume) for c in written] == [
+        (k.ts, k.open, k.high, k.low, k.close, k.volume) for k in candles
+    ]
 
 
 def binance(server: LoopbackServer, *args: str) -> list[str]:

@@ -19,6 +19,7 @@ from soltrader_tui.market.ohlcv_api import (
     GECKOTERMINAL,
     PAGE_LIMIT,
     DownloadInputError,
+    Kline,
     PageRequest,
     binance_request,
     check_continues,
@@ -30,7 +31,6 @@ from soltrader_tui.market.ohlcv_api import (
     parse_gecko,
     split_pair,
 )
-from soltrader_tui.market.series import Candle
 
 T0 = 1_735_689_600
 """2025-01-01T00:00:00Z."""
@@ -40,7 +40,7 @@ POOL = "EP2ib6dYdEeqD8MfE2ezHCxX3kP3K2eLKkirfPm5eyMx"
 
 def make_candles(
     n: int, *, start: int = T0, step: int = 300, gaps: Sequence[int] = (), price: float = 100.0
-) -> list[Candle]:
+) -> list[Kline]:
     """`n` plausible candles from `start`, `step` apart; an index in `gaps` is left out.
 
     Prices have at most 4 decimals, so they survive Binance's 8-decimal strings exactly.
@@ -52,11 +52,11 @@ def make_candles(
         o = round(price + (i % 17) * 0.25, 4)
         c = round(o + ((i % 5) - 2) * 0.05, 4)
         h, lo = round(max(o, c) + 0.1, 4), round(min(o, c) - 0.1, 4)
-        out.append(Candle(start + i * step, o, h, lo, c, round(1000 + i * 1.5, 3)))
+        out.append(Kline(start + i * step, o, h, lo, c, round(1000 + i * 1.5, 3)))
     return out
 
 
-def kline(c: Candle, step: int = 300) -> list[object]:
+def kline(c: Kline, step: int = 300) -> list[object]:
     """A Binance kline: 12 fields, prices and volumes as 8-decimal strings."""
     return [
         c.ts * 1000, f"{c.open:.8f}", f"{c.high:.8f}", f"{c.low:.8f}", f"{c.close:.8f}",
@@ -65,17 +65,17 @@ def kline(c: Candle, step: int = 300) -> list[object]:
     ]  # fmt: skip
 
 
-def binance_answer(candles: Sequence[Candle], step: int = 300) -> list[list[object]]:
+def binance_answer(candles: Sequence[Kline], step: int = 300) -> list[list[object]]:
     """A klines answer: oldest first."""
     return [kline(c, step) for c in candles]
 
 
-def usd_volume(c: Candle) -> float:
+def usd_volume(c: Kline) -> float:
     """GeckoTerminal's volume of a candle whose base volume is `c.volume`."""
     return c.volume * (c.open + c.high + c.low + c.close) / 4
 
 
-def gecko_answer(candles: Sequence[Candle], symbol: str = "WIF") -> dict[str, object]:
+def gecko_answer(candles: Sequence[Kline], symbol: str = "WIF") -> dict[str, object]:
     """A pool OHLCV answer: JSON:API, numbers, newest first, the pool's tokens in `meta`."""
     rows = [[c.ts, c.open, c.high, c.low, c.close, usd_volume(c)] for c in reversed(candles)]
     return {
