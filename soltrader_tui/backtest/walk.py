@@ -5,10 +5,12 @@ as the replay plays it (`market.replay.candle_path`): open, the extreme nearer t
 low on a tie, pessimistic for a long), the other extreme, close. On the way:
 
 - At the open, a position held `max_hold` or longer exits at the open (max_hold). A stop or
-  target the price has already passed at the open (a gap) exits at the open.
+  target the price has already passed at the open (a gap) exits at the open; past both stops,
+  it is named stop_loss, as the engine names it on one tick.
 - On a falling leg, the stop in force is the higher of the fixed stop and the trailing stop
   (from the highest price reached so far, the open included). A leg that reaches it exits at
-  that level: stop_loss when the fixed stop is the higher, trailing_stop otherwise.
+  that level: stop_loss when the fixed stop is the higher, trailing_stop otherwise (the higher
+  level is the one the falling price crosses first).
 - On a rising leg, a leg that reaches the target exits at the target (take_profit); the
   highest price so far becomes the leg's end.
 
@@ -63,7 +65,9 @@ def candle_exit(
     trail = policy.trail_factor
     level, rule = _stop_level(stop, hw * trail)
     if o <= level:
-        return CandleExit(rule, o, candle.ts), hw
+        # Both stops passed at once: named as the engine names them on one tick.
+        gapped = ExitRule.STOP_LOSS if o <= stop else rule
+        return CandleExit(gapped, o, candle.ts), hw
     if o >= target:
         return CandleExit(ExitRule.TAKE_PROFIT, o, candle.ts), hw
     step = candle.interval_s / CANDLE_TICKS
