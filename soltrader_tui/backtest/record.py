@@ -50,7 +50,9 @@ class BacktestRecord:
     rejections: list[tuple[Order, str]] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
     states: list[tuple[TradingState, str, float]] = field(default_factory=list)
-    equity: list[EquityPoint] = field(default_factory=list)
+    equity_ts: list[float] = field(default_factory=list)
+    equity_micro: list[int] = field(default_factory=list)
+    cash_micro: list[int] = field(default_factory=list)
     trips: list[Trip] = field(default_factory=list)
     candles: int = 0
     warm_candles: int = 0
@@ -108,11 +110,29 @@ class BacktestRecord:
         """Keeps the equity after a candle (one point per close time: the last one wins)."""
         self.candles += 1
         self.exposed_candles += exposed
-        point = EquityPoint(ts, equity_micro, cash_micro)
-        if self.equity and self.equity[-1].ts == ts:
-            self.equity[-1] = point
-        else:
-            self.equity.append(point)
+        if self.equity_ts and self.equity_ts[-1] == ts:
+            self.equity_micro[-1] = equity_micro
+            self.cash_micro[-1] = cash_micro
+            return
+        self.equity_ts.append(ts)
+        self.equity_micro.append(equity_micro)
+        self.cash_micro.append(cash_micro)
+
+    @property
+    def equity(self) -> list[EquityPoint]:
+        """The equity curve as the ledger stores it: a point per candle close where the equity
+        changed, and the last one. A repeated value is neither a new peak nor a new trough, so
+        the curve's drawdowns are the same as with every point (flat stretches cost nothing)."""
+        points = []
+        last = len(self.equity_ts) - 1
+        previous = None
+        for n, point in enumerate(
+            zip(self.equity_ts, self.equity_micro, self.cash_micro, strict=True)
+        ):
+            if point[1] != previous or n == last:
+                points.append(EquityPoint(*point))
+                previous = point[1]
+        return points
 
     def finish(
         self, portfolio: Portfolio, denials: Counter[str], strategy: Strategy, marks: list[MarkRow]
@@ -133,8 +153,8 @@ class BacktestRecord:
 
     def write(self, ledger: Ledger, *, version: str, source: str) -> None:
         """Commits the whole backtest to a new ledger in one transaction."""
-        first = self.equity[0].ts if self.equity else 0.0
-        last = self.equity[-1].ts if self.equity else first
+        first = self.equity_ts[0] if self.equity_ts else 0.0
+        last = self.equity_ts[-1] if self.equity_ts else first
         started = SessionStarted(
             first,
             mode="backtest",
@@ -143,7 +163,7 @@ class BacktestRecord:
             cash_micro=self.starting_cash_micro,
             open_positions=0,
         )
-        equity = self.equity[-1].equity_micro if self.equity else self.starting_cash_micro
+        equity = self.equity_micro[-1] if self.equity_micro else self.starting_cash_micro
         realized = sum(r for _, _, r in self.fills if r is not None)
         stopped = SessionStopped(
             last, equity_micro=equity, realized_micro=realized, round_trips=len(self.closed_trips)

@@ -142,7 +142,7 @@ def write_json(path: Path, record: BacktestRecord, figures: Figures, meta: dict[
 
 def write_svg(path: Path, record: BacktestRecord, *, title: str) -> None:
     """Writes the equity curve to `path` as SVG (replaced atomically)."""
-    points = [(p.ts, p.equity_micro / 1e6) for p in record.equity]
+    points = [(t, e / 1e6) for t, e in zip(record.equity_ts, record.equity_micro, strict=True)]
     _write_atomically(path, equity_svg(points, title=title))
 
 

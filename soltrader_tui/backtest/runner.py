@@ -21,6 +21,7 @@ Candles before `from_ts` only warm the strategy: it sees them, nothing is traded
 
 from __future__ import annotations
 
+import bisect
 import secrets
 from collections.abc import Callable, Sequence
 
@@ -104,24 +105,34 @@ class Backtest:
         """Walks every candle in time order; returns the record of what happened."""
         plan = self._plan()
         total = len(plan)
-        record = self.record
+        record, portfolio, strategy = self.record, self._portfolio, self._strategy
+        positions, pending, marks = portfolio.positions, self._pending, self._marks
+        risk = None if self._settings.no_risk else self._risk
         for done, (k, i) in enumerate(plan, 1):
             s = self._series[k]
+            token = s.token
+            mint = token.mint
             candle = s.candle(i)
-            await self._step(s, i, candle)
+            if mint in pending or mint in positions:
+                await self._trade(s, i, candle)
+            marks[mint] = candle.close
+            decided = strategy.on_candle(token, candle, mint in positions)
+            if decided is not None and self._state is not TradingState.HALTED:
+                pending[mint] = decided
             if i == len(s) - 1:
                 await self._end_of_data(s, i, candle)
-            record.note_equity(
-                candle.close_ts,
-                self._equity(),
-                self._portfolio.cash_micro,
-                bool(self._portfolio.positions),
-            )
+            cash = portfolio.cash_micro
+            equity = self._equity() if positions else cash
+            record.note_equity(candle.close_ts, equity, cash, bool(positions))
+            if risk is not None:
+                event = risk.on_equity(equity, candle.close_ts)
+                if event is not None:
+                    self._breaker(event, candle.close_ts)
             if self._progress is not None and done % PROGRESS_EVERY == 0:
                 self._progress(done, total)
         if self._progress is not None:
             self._progress(total, total)
-        record.finish(self._portfolio, self._risk.rejections, self._strategy, self._mark_rows())
+        record.finish(portfolio, self._risk.rejections, strategy, self._mark_rows())
         return record
 
     # -- the walk ------------------------------------------------------------------------------
@@ -131,21 +142,21 @@ class Backtest:
         start, end = self._settings.from_ts, self._settings.to_ts
         plan: list[tuple[float, int, int]] = []
         for k, s in enumerate(self._series):
-            for i, ts in enumerate(s.ts):
-                if end is not None and ts >= end:
-                    break
-                if start is not None and ts < start:
-                    self._strategy.on_candle(s.token, s.candle(i), False)
-                    self.record.warm_candles += 1
-                    continue
-                plan.append((ts, k, i))
+            first = 0 if start is None else bisect.bisect_left(s.ts, start)
+            last = len(s) if end is None else bisect.bisect_left(s.ts, end)
+            for i in range(min(first, last)):
+                self._strategy.on_candle(s.token, s.candle(i), False)
+            self.record.warm_candles += min(first, last)
+            plan.extend((s.ts[i], k, i) for i in range(first, last))
         if not plan:
             raise BacktestDataError("no candles between --from and --to")
         if len(self._series) > 1:
             plan.sort()
         return [(k, i) for _, k, i in plan]
 
-    async def _step(self, s: CandleSeries, i: int, candle: Candle) -> None:
+    async def _trade(self, s: CandleSeries, i: int, candle: Candle) -> None:
+        """Fills the order decided at the previous close, then walks the position through the
+        candle (a token with neither is skipped: most candles of a flat backtest)."""
         token = s.token
         mint = token.mint
         self._resume_if_due(candle.ts)
@@ -169,15 +180,6 @@ class Backtest:
             if found is not None:
                 liquidity = candle_liquidity_usd(s, i)
                 await self._exit(token, found.price_usd, liquidity, found.ts, found.rule.value)
-        self._marks[mint] = candle.close
-        holding = mint in self._portfolio.positions
-        decided = self._strategy.on_candle(token, candle, holding)
-        if decided is not None and self._state is not TradingState.HALTED:
-            self._pending[mint] = decided
-        if not self._settings.no_risk:
-            event = self._risk.on_equity(self._equity(), candle.close_ts)
-            if event is not None:
-                self._breaker(event, candle.close_ts)
 
     async def _end_of_data(self, s: CandleSeries, i: int, last: Candle) -> None:
         mint = s.token.mint

@@ -116,7 +116,7 @@ def _commit(record: BacktestRecord, db: Path, series: list[CandleSeries]) -> Non
 def _figures(record: BacktestRecord, series: list[CandleSeries]) -> Figures:
     return figures(
         [t.pnl_usd for t in record.closed_trips if t.pnl_usd is not None],
-        [p.equity_micro / 1e6 for p in record.equity],
+        [e / 1e6 for e in record.equity_micro],
         starting_equity_usd=record.starting_cash_micro / 1e6,
         interval_s=series[0].interval_s,
         exposed_candles=record.exposed_candles,
@@ -130,13 +130,13 @@ def _report(
 ) -> None:
     result = _figures(record, series)
     symbols = ", ".join(s.token.symbol for s in series)
-    first, last = record.equity[0].ts, record.equity[-1].ts
+    first, last = record.equity_ts[0], record.equity_ts[-1]
     span = f"{_day(first)} → {_day(last)}"
     title = f"backtest {record.strategy} on {symbols}, {record.candles:,} candles, {span}"
     out = sys.stdout
     for line in report_lines(record, result, title=title):
         print(line, file=out)
-    print("  Equity curve  " + sparkline([p.equity_micro for p in record.equity], 60), file=out)
+    print("  Equity curve  " + sparkline(record.equity_micro, 60), file=out)
     print(f"  Ledger        {db}", file=out)
     if json_out is not None:
         meta = {"strategy": record.strategy, "symbols": symbols, "ledger": str(db)}

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 SHOW_AFTER_S = 1.0
 
@@ -30,31 +30,41 @@ class LateProgress:
         """
         self._label = label
         self._started = started
-        stream = sys.stderr if stream is None else stream
-        self._console = Console(file=stream, force_terminal=force or None)
-        self._enabled = force or stream.isatty()
+        self._stream = sys.stderr if stream is None else stream
+        self._force = force
+        self._enabled = force or self._stream.isatty()
         self._bar: Progress | None = None
-        self._task = TaskID(0)
+        self._task: TaskID | None = None
 
     def update(self, done: int, total: int, note: str = "") -> None:
         """Moves the bar to `done` of `total`; `note` is shown after it (e.g. the best so far)."""
         if not self._enabled:
             return
-        if self._bar is None:
+        bar, task = self._bar, self._task
+        if bar is None or task is None:
             if time.perf_counter() - self._started < SHOW_AFTER_S or done >= total:
                 return
-            self._bar = Progress(
-                TextColumn(f"{self._label}"),
-                BarColumn(),
-                TextColumn("{task.completed:,}/{task.total:,}"),
-                TimeRemainingColumn(),
-                TextColumn("{task.description}"),
-                console=self._console,
-                transient=True,
-            )
-            self._task = self._bar.add_task(note, total=total)
-            self._bar.start()
-        self._bar.update(self._task, completed=done, total=total, description=note)
+            bar, task = self._start(total, note)
+        bar.update(task, completed=done, total=total, description=note)
+
+    def _start(self, total: int, note: str) -> tuple[Progress, TaskID]:
+        # Imported here: a quick run (most backtests) never pays for rich's progress.
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        console = Console(file=self._stream, force_terminal=self._force or None)
+        self._bar = Progress(
+            TextColumn(f"{self._label}"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,}"),
+            TimeRemainingColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+        )
+        self._task = self._bar.add_task(note, total=total)
+        self._bar.start()
+        return self._bar, self._task
 
     def close(self) -> None:
         """Removes the bar (if it was shown)."""

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from soltrader_tui.domain import MarketTick, Side, SwapQuote, Token
-from soltrader_tui.market.sim import SimMarket
 
 if TYPE_CHECKING:
     from soltrader_tui.ledger.rows import UsageMinute
     from soltrader_tui.market.plausibility import FeedRefusal
+    from soltrader_tui.market.sim import SimMarket
     from soltrader_tui.net.usage import ProviderUsage
 
 
