@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from math import sqrt
 
+from soltrader_tui.config.model import ResearchConfig
+
 YEAR_S = 365.0 * 86_400.0
 
 
@@ -120,3 +122,25 @@ def figures(
         starting_equity_usd=starting_equity_usd,
         final_equity_usd=final,
     )
+
+
+WORST = -1_000_000.0
+"""The objective of a run that is no evidence (too few round trips, invalid parameters): below
+any real score, and finite, so a search can still learn from it."""
+
+
+def objective(f: Figures, research: ResearchConfig) -> float:
+    """The number a tuning run maximises, as `research.objective` says (see its docs)."""
+    if f.round_trips < research.min_round_trips:
+        return WORST
+    kind = research.objective
+    if kind == "return":
+        return f.return_pct
+    if kind == "profit_factor":
+        return WORST if f.profit_factor is None else min(f.profit_factor, 100.0)
+    ratio = f.sortino if kind == "sortino" else f.sharpe
+    if ratio is None:
+        return WORST
+    if kind == "sharpe_drawdown":
+        return ratio - research.drawdown_penalty * f.max_drawdown_pct / 10.0
+    return ratio

@@ -323,6 +323,32 @@ class StrategiesConfig(_Section):
     ema_cross: EmaCrossConfig = EmaCrossConfig()
 
 
+class ResearchConfig(_Section):
+    """How `compare` and `optimize` judge and search strategies."""
+
+    objective: Literal["sharpe_drawdown", "sharpe", "sortino", "return", "profit_factor"] = (
+        "sharpe_drawdown"
+    )
+    """What a tuning run maximises: `sharpe_drawdown` is the annualised Sharpe ratio minus
+    `drawdown_penalty` for every 10% of maximum drawdown; `return` is the total return in
+    percent."""
+    drawdown_penalty: float = Field(default=1.0, ge=0, le=100)
+    """Sharpe units taken off per 10% of maximum drawdown (objective `sharpe_drawdown`)."""
+    min_round_trips: int = Field(default=5, ge=1, le=100_000)
+    """A run with fewer round trips is no evidence: it scores as the worst possible."""
+    windows: int = Field(default=4, ge=1, le=100)
+    """Walk-forward windows per data set in `compare`: each tunes in sample, then trades the
+    next stretch out of sample."""
+    train_ratio: float = Field(default=3.0, gt=0, le=20)
+    """In-sample length as a multiple of the out-of-sample length of a walk-forward window."""
+    trials_per_window: int = Field(default=20, ge=1, le=10_000)
+    """Tuning trials in each in-sample stretch of `compare` (1: the configured parameters as
+    they are, no tuning)."""
+    holdout_pct: float = Field(default=25.0, gt=0, lt=100)
+    """Share of the data `optimize` keeps out of the search, at its end, to check the best trial
+    out of sample."""
+
+
 class StorageConfig(_Section):
     """Where the ledger, logs and checkpoints live."""
 
@@ -375,6 +401,7 @@ class Config(_Section):
     paper: PaperConfig = PaperConfig()
     risk: RiskConfig = RiskConfig()
     strategies: StrategiesConfig = StrategiesConfig()
+    research: ResearchConfig = ResearchConfig()
     storage: StorageConfig = StorageConfig()
     alerts: AlertsConfig = AlertsConfig()
     tui: TuiConfig = TuiConfig()

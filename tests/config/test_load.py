@@ -17,7 +17,17 @@ from soltrader_tui.config.model import Config, Setting, format_value, iter_setti
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "config.yaml"
 DOCS = REPO / "docs" / "configuration.md"
-SECTION_ORDER = ["mode", "market", "paper", "risk", "strategies", "storage", "alerts", "tui"]
+SECTION_ORDER = [
+    "mode",
+    "market",
+    "paper",
+    "risk",
+    "strategies",
+    "research",
+    "storage",
+    "alerts",
+    "tui",
+]
 
 
 def write_config(folder: Path, text: str, name: str = "config.yaml") -> Path:
