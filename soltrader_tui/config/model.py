@@ -327,14 +327,14 @@ class MeanReversionConfig(_Section):
     entry_z: float = Field(default=2.0, gt=0, le=10, json_schema_extra=tune(1, 3.5))
     """A buy is armed once the price is this many deviations below its average (z <= -entry_z)."""
     turn_z: float = Field(default=0.5, gt=0, le=10, json_schema_extra=tune(0.1, 1.5))
-    """An armed buy fires when z has come back up this much from its lowest point."""
+    """An armed buy fires once the price is back up this many deviations from its lowest point."""
     exit_z: float = Field(default=0.0, ge=-10, le=10, json_schema_extra=tune(-1, 1))
     """A held position is sold once z is back at or above this level (0: at the average)."""
 
     @model_validator(mode="after")
     def _turn_below_exit(self) -> Self:
         if self.turn_z >= self.entry_z + self.exit_z:
-            # A turn that large from -entry_z lands at or above exit_z: every buy would be
+            # A turn that large from -entry_z lands about at exit_z or above: every buy would be
             # sold on its next tick.
             raise ValueError(
                 f"turn_z ({format_value(self.turn_z)}) must be less than entry_z + exit_z "

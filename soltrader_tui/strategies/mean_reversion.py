@@ -23,9 +23,11 @@ token's latest is stale and ignored, as are non-positive and non-finite prices.
 
 Signals (no signals while warming up or when disabled; the rules below run either way):
 
-- *Arm*: a tick with z ≤ −entry_z arms a buy and remembers the lowest z since (`low`).
-- *Buy*: when armed and z ≥ low + turn_z (the price has started back toward its mean), the
-  buy fires once and disarms; it is a Signal only when not holding.
+- *Arm*: a tick with z ≤ −entry_z arms a buy; while armed, `low` is the lowest price since.
+- *Buy*: when armed, z < exit_z and ln(price / low) ≥ turn_z · σ (the price has come back up
+  turn_z typical deviations from its low: it has turned, not merely fallen more slowly), the
+  buy fires once and disarms; it is a Signal only when not holding. The turn is measured on the
+  price, not on z: after a crash σ swells and z rises even while the price still falls.
 - *Disarm*: a tick with z ≥ exit_z (the price is back) disarms without a buy.
 - *Sell*: on every tick that a held token has z ≥ exit_z.
 
@@ -35,8 +37,9 @@ Signals (no signals while warming up or when disabled; the rules below run eithe
 
 from __future__ import annotations
 
-from math import log, sqrt, tanh
+from math import exp, log, sqrt, tanh
 
+from soltrader_tui import format as fmt
 from soltrader_tui.config.model import MeanReversionConfig
 from soltrader_tui.domain import Candle, MarketTick, Side, Signal, Token
 from soltrader_tui.strategies.base import ScoreReading, close_tick
@@ -59,7 +62,7 @@ def z_score_of(z: float) -> float:
 class _TokenState:
     """What MeanReversion knows about one token since its last (re)start."""
 
-    __slots__ = ("dev", "first_ts", "last_ts", "low", "mean", "price", "z")
+    __slots__ = ("dev", "first_ts", "last_ts", "low", "mean", "price", "sigma", "z")
 
     def __init__(self, window_s: float, ts: float) -> None:
         self.mean = TimeEma(window_s)
@@ -68,8 +71,10 @@ class _TokenState:
         self.last_ts = ts
         self.price = 0.0
         self.z: float | None = None
+        self.sigma = MIN_SIGMA
+        """The typical deviation this tick's z was measured in."""
         self.low: float | None = None
-        """The lowest z since a buy was armed; None when not armed."""
+        """The lowest price since a buy was armed; None when not armed."""
 
 
 class MeanReversion:
@@ -122,9 +127,9 @@ class MeanReversion:
         var = state.dev.previous
         if var is None or ts - state.first_ts < self._window_s:
             return None
-        sigma = sqrt(var)
-        z = state.z = d / (sigma if sigma > MIN_SIGMA else MIN_SIGMA)
-        turned = self._step_arming(state, z)
+        sigma = state.sigma = max(sqrt(var), MIN_SIGMA)
+        z = state.z = d / sigma
+        turned = self._step_arming(state, z, price, sigma)
         if not self.enabled:
             return None
         if holding:
@@ -134,19 +139,21 @@ class MeanReversion:
             return self._signal(tick.token, "buy", state, turned)
         return None
 
-    def _step_arming(self, state: _TokenState, z: float) -> float | None:
+    def _step_arming(
+        self, state: _TokenState, z: float, price: float, sigma: float
+    ) -> float | None:
         """Applies the arm, buy and disarm rules; returns the low a buy turned from, or None."""
         low = state.low
         if z >= self._exit_z:
             state.low = None
         elif low is not None:
-            if z >= low + self._turn_z:
+            if log(price / low) >= self._turn_z * sigma:
                 state.low = None
                 return low
-            if z < low:
-                state.low = z
+            if price < low:
+                state.low = price
         elif z <= -self._entry_z:
-            state.low = z
+            state.low = price
         return None
 
     def on_candle(self, token: Token, candle: Candle, holding: bool) -> Signal | None:
@@ -156,8 +163,9 @@ class MeanReversion:
     def score(self, mint: str) -> ScoreReading:
         """Returns the token's current score and a one-line reason, built now.
 
-        The reason reads "price -3.10% vs 600s mean, z -2.4 → 0.92", with ", armed at z -2.6,
-        buys at -2.1" while a buy is armed, or "warming up 120/600 s", or "no prices yet".
+        The reason reads "price -3.10% vs 600s mean, z -2.4 → 0.92", followed by
+        ", armed: low $0.9650, buys from $0.9712" while a buy is armed, or "warming up 120/600 s"
+        or "no prices yet".
 
         Args:
             mint: The token's mint address.
@@ -172,7 +180,10 @@ class MeanReversion:
         score = z_score_of(z)
         reason = f"{self._deviation(state)}, z {z:+.1f} → {score:.2f}"
         if state.low is not None:
-            reason += f", armed at z {state.low:+.1f}, buys at {state.low + self._turn_z:+.1f}"
+            # The σ of the next tick's z: the deviation average as it stands now.
+            sigma = max(sqrt(state.dev.value or 0.0), MIN_SIGMA)
+            above = state.low * exp(self._turn_z * sigma)
+            reason += f", armed: low {fmt.price(state.low)}, buys from {fmt.price(above)}"
         return ScoreReading(score, reason)
 
     def forget(self, mint: str) -> None:
@@ -194,7 +205,9 @@ class MeanReversion:
         """Builds a signal with its reason; signals are rare, so the string is built here."""
         z = state.z if state.z is not None else 0.0
         if low is not None:
-            rule = f"z {z:+.1f} turned up from {low:+.1f} (≤ −{self._entry_z:g})"
+            bounce = (state.price / low - 1.0) * 100.0
+            armed = f"z ≤ −{self._entry_z:g}"
+            rule = f"z {z:+.1f}, {bounce:+.2f}% off its low {fmt.price(low)} after {armed}"
         else:
             rule = f"z {z:+.1f} ≥ {self._exit_z:g}"
         return Signal(token, self.name, side, z_score_of(z), f"{self._deviation(state)}, {rule}")
