@@ -32,8 +32,10 @@ channel of the last N closed candles and the current averages (a forming candle'
 never known). Right after a candle is fed (a backtest), the score is that candle's decision.
 
 Signals, at a candle's close only: buy when not holding, close > high and the filter passes;
-sell when holding and close < exit. A buy therefore needs position 1 and r ≥ 1, a score of at
-least 0.75: the `entry_threshold` the screen compares with (the converse does not hold).
+sell when holding and close < exit (after a gap of M periods or more the exit channel holds no
+candle and sells nothing: the risk rules' stops still apply). A buy therefore needs position 1
+and r ≥ 1, a score of at least 0.75: the `entry_threshold` the screen compares with (the
+converse does not hold).
 
 Warm-up: no score until N candles have closed, and no signal before the (N + 1)-th, whose
 channel is full. When more than N candle periods separate two candles (the earlier one would
