@@ -316,11 +316,125 @@ class EmaCrossConfig(_Section):
         return TIMEFRAME_S[self.timeframe]
 
 
+class MeanReversionConfig(_Section):
+    """Mean reversion: buys a token stretched far below its moving average as it turns back."""
+
+    enabled: bool = False
+    """Whether the strategy may open positions (it scores tokens either way)."""
+    window_s: float = Field(default=600.0, gt=0, json_schema_extra=tune(60, 7200, log=True))
+    """Time constant of the moving average of the price and of its squared deviation, market
+    seconds; also the warm-up time."""
+    entry_z: float = Field(default=2.0, gt=0, le=10, json_schema_extra=tune(1, 3.5))
+    """A buy is armed once the price is this many deviations below its average (z <= -entry_z)."""
+    turn_z: float = Field(default=0.5, gt=0, le=10, json_schema_extra=tune(0.1, 1.5))
+    """An armed buy fires once the price is back up this many deviations from its lowest point."""
+    exit_z: float = Field(default=0.0, ge=-10, le=10, json_schema_extra=tune(-1, 1))
+    """A held position is sold once z is back at or above this level (0: at the average)."""
+
+    @model_validator(mode="after")
+    def _turn_below_exit(self) -> Self:
+        if self.turn_z >= self.entry_z + self.exit_z:
+            # A turn that large from -entry_z lands about at exit_z or above: every buy would be
+            # sold on its next tick.
+            raise ValueError(
+                f"turn_z ({format_value(self.turn_z)}) must be less than entry_z + exit_z "
+                f"({self.entry_z + self.exit_z:g})"
+            )
+        return self
+
+
+class BreakoutConfig(_Section):
+    """Breakout: buys a close above the recent candles' highest high, confirmed by volume or
+    liquidity."""
+
+    enabled: bool = False
+    """Whether the strategy may open positions (it scores tokens either way)."""
+    timeframe: Timeframe = "5m"
+    """Candle length it decides on: at each candle's close, on candles built from ticks (or a
+    replayed file's own candles)."""
+    entry_candles: int = Field(default=20, ge=2, le=1000, json_schema_extra=tune(5, 100))
+    """Entry channel: a close above the highest high of this many previous candles is a
+    breakout; also the warm-up, in candles."""
+    exit_candles: int = Field(default=10, ge=1, le=1000, json_schema_extra=tune(2, 50))
+    """Exit channel: a held position is sold on a close below the lowest low of this many
+    previous candles."""
+    volume_factor: float = Field(default=1.5, gt=0, le=20, json_schema_extra=tune(1, 4))
+    """When candle volumes are known: a breakout candle needs at least this many times the
+    average volume."""
+    min_liquidity_usd: float = Field(
+        default=20_000.0, gt=0, json_schema_extra=tune(5_000, 1_000_000, log=True)
+    )
+    """When volumes are not known (candles built from ticks): a breakout needs the pool to hold
+    at least this much, both sides, and no less than its average."""
+
+    @model_validator(mode="after")
+    def _exit_channel_within_entry(self) -> Self:
+        if self.exit_candles > self.entry_candles:
+            raise ValueError(
+                f"exit_candles ({self.exit_candles}) must not be more than entry_candles "
+                f"({self.entry_candles})"
+            )
+        return self
+
+    @property
+    def timeframe_s(self) -> int:
+        """The timeframe in seconds."""
+        return TIMEFRAME_S[self.timeframe]
+
+
+class FreshMemecoinConfig(_Section):
+    """Fresh memecoin: buys newly seen thin pools while SOL flows in and most moves are up."""
+
+    enabled: bool = False
+    """Whether the strategy may open positions (it scores tokens either way)."""
+    window_s: float = Field(default=30.0, gt=0, json_schema_extra=tune(5, 300, log=True))
+    """Time constant of the flow and buyer-pressure averages, market seconds; also the warm-up
+    time."""
+    max_age_s: float = Field(default=1800.0, gt=0, json_schema_extra=tune(300, 14_400, log=True))
+    """Buys only tokens first seen less than this long ago; a held token is sold once this old."""
+    min_flow_pct_min: float = Field(
+        default=2.0, gt=0, le=1000, json_schema_extra=tune(0.2, 20, log=True)
+    )
+    """A buy needs the pool's liquidity growing at least this fast, percent per minute (SOL
+    flowing in)."""
+    min_pressure: float = Field(default=0.65, gt=0.5, lt=1, json_schema_extra=tune(0.55, 0.9))
+    """A buy needs at least this share of up-ticks (an unchanged price counts as half)."""
+    exit_pressure: float = Field(default=0.45, gt=0, lt=1, json_schema_extra=tune(0.2, 0.55))
+    """A held position is sold when the share of up-ticks falls below this, or when the flow
+    turns negative."""
+    max_liquidity_usd: float = Field(
+        default=100_000.0, gt=0, json_schema_extra=tune(10_000, 1_000_000, log=True)
+    )
+    """Buys only pools holding less than this, both sides: a fresh launch's pool is thin."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        problems = []
+        if self.exit_pressure >= self.min_pressure:
+            # An exit level at or above the entry level would sell on the tick after every buy.
+            problems.append(
+                f"exit_pressure ({format_value(self.exit_pressure)}) must be less than "
+                f"min_pressure ({format_value(self.min_pressure)})"
+            )
+        if self.window_s >= self.max_age_s:
+            # A token would be too old to buy before its warm-up ends.
+            problems.append(
+                f"window_s ({format_value(self.window_s)}) must be less than "
+                f"max_age_s ({format_value(self.max_age_s)})"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class StrategiesConfig(_Section):
     """Strategies, one section each."""
 
     momentum: MomentumConfig = MomentumConfig()
     ema_cross: EmaCrossConfig = EmaCrossConfig()
+    mean_reversion: MeanReversionConfig = MeanReversionConfig()
+    breakout: BreakoutConfig = BreakoutConfig()
+    fresh_memecoin: FreshMemecoinConfig = FreshMemecoinConfig()
 
 
 class ResearchConfig(_Section):

@@ -1,4 +1,4 @@
-"""Provides time-aware incremental indicators: a moving average and a volatility estimate.
+"""Provides time-aware incremental indicators: averages of a price, its volatility and its moves.
 
 Ticks arrive at irregular times and replays have gaps, so each sample is weighed by the
 market time it covers, not by its count: with `dt` seconds since the previous sample the
@@ -90,6 +90,11 @@ class TimeEma:
     def value(self) -> float | None:
         """The current average; None before the first sample."""
         return self._value if self._started else None
+
+    @property
+    def previous(self) -> float | None:
+        """The average before the latest instant's sample; None until a second instant."""
+        return self._base if self._last_ts > self._first_ts else None
 
     @property
     def seconds_seen(self) -> float:
@@ -194,3 +199,102 @@ class EmaVolatility:
     def seconds_seen(self) -> float:
         """Market seconds from the first price to the latest (0.0 before any)."""
         return self._last_ts - self._first_ts
+
+
+class _Moves:
+    """Where a quantity stood at its previous instant, so that each instant's move is known.
+
+    A later value at the same instant is compared with the same anchor over the same `dt`, and
+    so replaces that instant's move (see the module docstring).
+    """
+
+    __slots__ = ("_last_ts", "_latest", "_started", "anchor", "dt")
+
+    def __init__(self) -> None:
+        self._started = False
+        self._last_ts = 0.0
+        self._latest = 0.0
+        self.anchor = 0.0
+        """The value at the previous instant; meaningful once `dt` is positive."""
+        self.dt = 0.0
+        """Seconds from the previous instant to the current one; 0.0 until a second instant."""
+
+    def step(self, ts: float, value: float) -> bool:
+        """Takes one value; returns whether there is a move (a previous instant) to sample."""
+        if not self._started:
+            self._started = True
+            self._last_ts = ts
+        elif ts > self._last_ts:
+            self.anchor = self._latest
+            self.dt = ts - self._last_ts
+            self._last_ts = ts
+        self._latest = value
+        return self.dt > 0.0
+
+
+class EmaGrowth:
+    """Growth rate of a positive quantity, per second, averaged over market time.
+
+    A move from `x_prev` to `x` over `dt` seconds is one sample `ln(x / x_prev) / dt`, averaged
+    with `alpha = 1 − exp(−dt / window_s)`. For values much closer together than the window the
+    average tends to `ln(x_now / x_then) / window_s`, the log growth of roughly the last
+    `window_s` seconds spread over the window, so a jump counts by its size whatever the spacing
+    of the values. It starts at 0 (no growth): the first move does not seed it.
+    """
+
+    __slots__ = ("_ema", "_moves")
+
+    def __init__(self, window_s: float) -> None:
+        """Creates an empty average.
+
+        Raises:
+            ValueError: If `window_s` is not a positive finite number.
+        """
+        self._ema = TimeEma(window_s)
+        self._moves = _Moves()
+
+    def update(self, ts: float, value: float) -> float:
+        """Feeds one value (positive and finite) at `ts`; returns the growth rate per second."""
+        moves = self._moves
+        if moves.step(ts, value):
+            return self._ema.update(ts, log(value / moves.anchor) / moves.dt)
+        return self._ema.update(ts, 0.0)
+
+    @property
+    def value(self) -> float | None:
+        """The current growth rate per second; None before the first value."""
+        return self._ema.value
+
+
+class EmaUpShare:
+    """Share of moves that went up, averaged over market time: each move weighs its duration.
+
+    A rise is the sample 1, a fall 0, an unchanged value 0.5 (neither side won), averaged with
+    `alpha = 1 − exp(−dt / window_s)`. It starts at 0.5, so a quantity that never moves stays at
+    0.5, and one rise after a long quiet stretch lifts it by half of that move's `alpha`.
+    """
+
+    __slots__ = ("_ema", "_moves")
+
+    def __init__(self, window_s: float) -> None:
+        """Creates an empty average.
+
+        Raises:
+            ValueError: If `window_s` is not a positive finite number.
+        """
+        self._ema = TimeEma(window_s)
+        self._moves = _Moves()
+
+    def update(self, ts: float, value: float) -> float:
+        """Feeds one value at `ts`; returns the share of up-moves, in [0, 1]."""
+        moves = self._moves
+        if not moves.step(ts, value):
+            return self._ema.update(ts, 0.5)
+        anchor = moves.anchor
+        sample = 1.0 if value > anchor else 0.0 if value < anchor else 0.5
+        return self._ema.update(ts, sample)
+
+    @property
+    def value(self) -> float | None:
+        """The current share of up-moves; None before the first value."""
+        return self._ema.value

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soltrader_tui.strategies.indicators import EmaVolatility, TimeEma
+from soltrader_tui.strategies.indicators import EmaGrowth, EmaUpShare, EmaVolatility, TimeEma
 
 T0 = 1_700_000_000.0
 """A realistic unix time, so float resolution matches what the engine sees."""
@@ -153,6 +153,18 @@ class TestTimeEma:
         feed_ema(ema, [(0.0, 1.0), (2.5, 1.0), (0.0, 1.0), (100.0, 1.0)])
         assert ema.seconds_seen == pytest.approx(102.5)
 
+    def test_previous_is_the_average_before_the_latest_instant(self) -> None:
+        ema = TimeEma(60.0 / math.log(2.0))  # 60 s keeps half the old average
+        ema.update(T0, 4.0)
+        assert ema.previous is None
+        ema.update(T0 + 60.0, 2.0)  # (4 + 2) / 2
+        assert ema.previous == 4.0
+        ema.update(T0 + 60.0, 8.0)  # the same instant: (4 + 8) / 2, still against 4
+        assert ema.value == pytest.approx(6.0)
+        assert ema.previous == 4.0
+        ema.update(T0 + 120.0, 0.0)
+        assert ema.previous == pytest.approx(6.0)
+
 
 def feed_vol(vol: EmaVolatility, samples: list[tuple[float, float]], t: float = T0) -> float:
     """Feeds (step, price) pairs at increasing times; returns the last volatility."""
@@ -250,3 +262,75 @@ class TestEmaVolatility:
         vol.update(T0, 2.0)  # replaces the first price
         assert vol.update(T0 + 4.0, 2.0 * math.exp(0.02)) == pytest.approx(0.01)
         assert vol.seconds_seen == 4.0
+
+
+HALF = 60.0 / math.log(2.0)
+"""A window over which a 60 s move has alpha = 1/2: hand-checkable averages."""
+
+
+class TestEmaGrowth:
+    """The growth rate of a pool's depth per second, averaged over market time."""
+
+    def test_starts_at_zero_and_the_first_move_does_not_seed_it(self) -> None:
+        growth = EmaGrowth(HALF)
+        assert growth.value is None
+        assert growth.update(T0, 100.0) == 0.0
+        # ln(2) / 60 s per second, half absorbed: ln(2) / 120.
+        assert growth.update(T0 + 60.0, 200.0) == pytest.approx(math.log(2.0) / 120.0)
+
+    def test_same_instant_value_replaces_the_move(self) -> None:
+        growth = EmaGrowth(HALF)
+        growth.update(T0, 100.0)
+        growth.update(T0 + 60.0, 400.0)
+        # Against 100 still, not against 400: ln(0.5) / 60, half absorbed.
+        assert growth.update(T0 + 60.0, 50.0) == pytest.approx(-math.log(2.0) / 120.0)
+
+    def test_constant_quantity_has_zero_growth(self) -> None:
+        growth = EmaGrowth(30.0)
+        for i in range(50):
+            assert growth.update(T0 + i * 3.0, 7.5) == 0.0
+
+    @given(quiet=st.lists(st.floats(0.001, 5.0), max_size=40), dt=st.floats(0.001, 5.0))
+    def test_a_jump_counts_by_its_size_not_by_the_spacing(
+        self, quiet: list[float], dt: float
+    ) -> None:
+        # Ticks much closer together than the window: a doubling leaves about ln(2) / window,
+        # however long the jump took and however the quiet ticks before it were spaced.
+        growth = EmaGrowth(3600.0)
+        t = T0
+        growth.update(t, 1.0)
+        for step in quiet:
+            t += step
+            growth.update(t, 1.0)
+        jumped = growth.update(t + dt, 2.0)
+        assert jumped == pytest.approx(math.log(2.0) / 3600.0, rel=1e-3)
+
+
+class TestEmaUpShare:
+    """The share of moves that went up, each weighed by the time it covers."""
+
+    def test_starts_at_one_half(self) -> None:
+        share = EmaUpShare(HALF)
+        assert share.value is None
+        assert share.update(T0, 1.0) == 0.5
+
+    def test_rise_fall_and_flat_are_one_zero_and_half(self) -> None:
+        share = EmaUpShare(HALF)
+        share.update(T0, 1.0)
+        assert share.update(T0 + 60.0, 2.0) == 0.75  # 1 + (0.5 − 1) / 2
+        assert share.update(T0 + 120.0, 1.0) == 0.375  # 0 + (0.75 − 0) / 2
+        assert share.update(T0 + 180.0, 1.0) == 0.4375  # 0.5 + (0.375 − 0.5) / 2
+
+    def test_same_instant_value_replaces_the_move(self) -> None:
+        share = EmaUpShare(HALF)
+        share.update(T0, 1.0)
+        share.update(T0 + 60.0, 2.0)
+        assert share.update(T0 + 60.0, 0.5) == 0.25  # a fall from 1.0 instead of a rise
+
+    @given(moves=st.lists(st.tuples(steps, prices), max_size=60))
+    def test_stays_within_zero_and_one(self, moves: list[tuple[float, float]]) -> None:
+        share = EmaUpShare(30.0)
+        t = T0
+        for step, price in moves:
+            t += step
+            assert 0.0 <= share.update(t, price) <= 1.0

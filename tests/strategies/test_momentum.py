@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soltrader_tui.config.model import MomentumConfig, StrategiesConfig
+from soltrader_tui.config.model import MomentumConfig
 from soltrader_tui.domain import MarketTick, Signal, Token
-from soltrader_tui.strategies import Momentum, ScoreReading, Strategy, make_strategies
+from soltrader_tui.strategies import Momentum, ScoreReading
 
 T0 = 1_700_000_000.0
 CONFIG = MomentumConfig()
@@ -293,17 +293,3 @@ class TestTokens:
         strategy.forget(MINT_B)
         assert strategy.score(MINT_A).score is not None
         assert strategy.score(MINT_B).score is None
-
-
-class TestStrategyFactory:
-    """The engine builds every configured strategy, disabled ones included."""
-
-    def test_momentum_is_a_strategy(self) -> None:
-        strategy: Strategy = Momentum(CONFIG)
-        assert strategy.name == "momentum"
-        assert strategy.enabled is True
-
-    def test_make_strategies_follows_the_config(self) -> None:
-        config = StrategiesConfig(momentum=MomentumConfig(enabled=False))
-        built = make_strategies(config)
-        assert [(s.name, s.enabled) for s in built] == [("momentum", False), ("ema_cross", False)]
