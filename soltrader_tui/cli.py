@@ -251,6 +251,32 @@ def _add_download_command(sub: argparse._SubParsersAction[argparse.ArgumentParse
             p.add_argument("--symbol", help="token symbol for the file name (default: the API's)")
 
 
+def _add_compare_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "compare",
+        help="every strategy on every data set, walked forward; recommends ONE",
+    )
+    p.add_argument("--data", nargs="+", type=Path, required=True, metavar="FILE",
+                   help="candle files, one data set each")  # fmt: skip
+    p.add_argument("--strategies", type=_names, help="comma-separated (default: all)")
+    p.add_argument(
+        "--trials", type=int, help="tuning trials per window (research.trials_per_window)"
+    )
+    p.add_argument("--windows", type=int, help="walk-forward windows (research.windows)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (1)")
+    p.add_argument("--config", type=Path, help="config file (limits, costs, research)")
+    p.add_argument("--json", dest="json_out", type=Path, metavar="OUT", help="write the ranking")
+    p.add_argument("--snippet", type=Path, default=Path("recommended.yaml"),
+                   help="where to write the config lines (recommended.yaml)")  # fmt: skip
+
+
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("name at least one strategy")
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Returns the argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -275,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", type=Path, help="config file to check")
     _add_checkpoint_commands(sub)
     _add_research_commands(sub)
+    _add_compare_command(sub)
     paths = sub.add_parser("paths", help="where the config, ledger, logs and checkpoints are")
     paths.add_argument("--config", type=Path, help="config file")
     paths.add_argument("--db", type=Path, help="ledger file")
@@ -399,6 +426,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from soltrader_tui.commands.control import control
 
         return control(args, "stop" if command == "stop" else "resume")
+    if command == "compare":
+        from soltrader_tui.commands.compare import compare
+
+        return compare(args)
     if command == "backtest":
         from soltrader_tui.commands.backtest import backtest
 

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "restore": (("restore", "NAME"), LEDGER_FLAGS),
     "paths": (("paths",), LEDGER_FLAGS),
     "backtest": (("backtest", "--strategy", "ema_cross", "--data", "x.csv"), LEDGER_FLAGS),
+    "compare": (("compare", "--data", "x.csv"), frozenset({"--config"})),
     "download binance": (("download", "binance", "SOLUSDT"), frozenset()),
 }
 # flag: (what is typed, what the command receives)
