@@ -270,6 +270,24 @@ def _add_compare_command(sub: argparse._SubParsersAction[argparse.ArgumentParser
                    help="where to write the config lines (recommended.yaml)")  # fmt: skip
 
 
+def _add_optimize_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("optimize", help="optuna search of one strategy's parameters")
+    p.add_argument("--strategy", required=True, help="the strategy to tune")
+    p.add_argument("--trials", type=int, required=True, help="trials in the study, in all")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes on this machine (1)")
+    p.add_argument("--storage", help="optuna storage URL (default: SQLite in the data folder)")
+    p.add_argument("--study", help="study name; the same name joins a study (default: new)")
+    p.add_argument("--data", nargs="+", type=Path, required=True, metavar="FILE",
+                   help="candle files")  # fmt: skip
+    p.add_argument("--from", dest="from_ts", type=parse_utc, help="first candle used (UTC)")
+    p.add_argument("--to", dest="to_ts", type=parse_utc, help="candles from here on are not used")
+    p.add_argument(
+        "--sampler-seed", type=int, help="TPE sampler seed (worker k uses it + k; default random)"
+    )
+    p.add_argument("--config", type=Path, help="config file (limits, costs, research)")
+    p.add_argument("--json", dest="json_out", type=Path, metavar="OUT", help="write the result")
+
+
 def _names(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
@@ -302,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_checkpoint_commands(sub)
     _add_research_commands(sub)
     _add_compare_command(sub)
+    _add_optimize_command(sub)
     paths = sub.add_parser("paths", help="where the config, ledger, logs and checkpoints are")
     paths.add_argument("--config", type=Path, help="config file")
     paths.add_argument("--db", type=Path, help="ledger file")
@@ -395,6 +414,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         interrupts.leave()
 
 
+_PLAIN = {
+    "backtest": ("backtest", "backtest"),
+    "compare": ("compare", "compare"),
+    "optimize": ("optimize", "optimize"),
+    "download": ("download", "download_command"),
+}
+"""Commands that take their parsed arguments and nothing else: (module, function)."""
+
+
 def _dispatch(argv: Sequence[str] | None) -> int:
     # Each command imports only its own module: read-only commands never load the engine.
     args = parse_command_line(argv)
@@ -426,14 +454,6 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from soltrader_tui.commands.control import control
 
         return control(args, "stop" if command == "stop" else "resume")
-    if command == "compare":
-        from soltrader_tui.commands.compare import compare
-
-        return compare(args)
-    if command == "backtest":
-        from soltrader_tui.commands.backtest import backtest
-
-        return backtest(args)
     if command in ("config", "paths"):
         from soltrader_tui.commands.config import config_check, paths
 
@@ -446,10 +466,12 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         if command == "checkpoints":
             return checkpoints.checkpoints(args)
         return checkpoints.restore(args)
-    if command == "download":
-        from soltrader_tui.commands.download import download_command
+    if command in _PLAIN:
+        import importlib
 
-        return download_command(args)
+        module, function = _PLAIN[command]
+        run_command = getattr(importlib.import_module(f"soltrader_tui.commands.{module}"), function)
+        return int(run_command(args))
     print(f"soltrader-tui: unknown command {command!r}", file=sys.stderr)
     return 2
 

@@ -19,6 +19,7 @@ from tests.conftest import Cli
 # an option on, or starts taking one a command cannot use, fails here.
 RUN_FLAGS = frozenset({"--config", "--db", "--seed", "--speed", "--duration"})
 LEDGER_FLAGS = frozenset({"--config", "--db"})
+CONFIG_FLAG = frozenset({"--config"})
 COMMANDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "dashboard": ((), RUN_FLAGS),
     "run": (("run",), RUN_FLAGS),
@@ -35,6 +36,10 @@ COMMANDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "paths": (("paths",), LEDGER_FLAGS),
     "backtest": (("backtest", "--strategy", "ema_cross", "--data", "x.csv"), LEDGER_FLAGS),
     "compare": (("compare", "--data", "x.csv"), frozenset({"--config"})),
+    "optimize": (
+        ("optimize", "--strategy", "s", "--trials", "1", "--data", "x"),
+        frozenset({"--config"}),
+    ),
     "download binance": (("download", "binance", "SOLUSDT"), frozenset()),
 }
 # flag: (what is typed, what the command receives)

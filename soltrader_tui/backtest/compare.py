@@ -174,11 +174,16 @@ def recommend(ranked: Sequence[Ranked], objective: str) -> Recommendation | None
     return None
 
 
-def snippet(recommendation: Recommendation, strategies: Sequence[str]) -> str:
+def snippet(
+    recommendation: Recommendation,
+    strategies: Sequence[str],
+    origin: str = "chosen by `soltrader-tui compare`, parameters tuned on the most recent "
+    "in-sample stretch",
+) -> str:
     """The config lines that enable the recommended strategy alone, with its tuned parameters."""
     lines = [
-        f"# Chosen by `soltrader-tui compare`: {recommendation.strategy}, parameters tuned on",
-        "# the most recent in-sample stretch. Paste over the `strategies:` section.",
+        f"# {recommendation.strategy}: {origin}.",
+        "# Paste over the `strategies:` section of config.yaml.",
         "strategies:",
     ]
     for name in strategies:
