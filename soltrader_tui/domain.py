@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Side = Literal["buy", "sell"]
 Mode = Literal["backtest", "paper", "live"]
@@ -70,9 +70,12 @@ class MarketTick:
     that needs a price."""
 
 
-@dataclass(frozen=True, slots=True)
-class Candle:
-    """One OHLCV candle of one token: from a recorded file, or built from ticks."""
+class Candle(NamedTuple):
+    """One OHLCV candle of one token: from a recorded file, or built from ticks.
+
+    A named tuple rather than a dataclass: a backtest makes one per candle (50,000 for half a
+    year of 5m candles), and a tuple is made several times faster than a frozen dataclass.
+    """
 
     ts: float
     """Open time, unix seconds UTC."""

@@ -197,13 +197,14 @@ def snippet(
 
 
 def evaluate_file(
-    config_data: dict[str, object], strategy: str, path: str, seed: int
+    config_data: dict[str, object], strategy: str, path: str, seed: int, cache: str | None
 ) -> Evaluation:
     """`evaluate` on one candle file, for a worker process (arguments that pickle cheaply)."""
     from pathlib import Path
 
-    from soltrader_tui.market.recorded import load_all
+    from soltrader_tui.market.candle_cache import load_candles
 
-    series = [s for s in load_all([Path(path)]) if isinstance(s, CandleSeries)]
+    folder = None if cache is None else Path(cache)
+    series = [s for s in load_candles([Path(path)], folder) if isinstance(s, CandleSeries)]
     config = Config.model_validate(config_data)
     return evaluate(config, strategy, Path(path).name, series, seed=seed)

@@ -44,6 +44,8 @@ class StudySpec:
     to_ts: float | None = None
     seed: int | None = None
     """Worker k's sampler seed is seed + k; None: random (workers on several machines)."""
+    cache: str | None = None
+    """The candle cache folder (see `market.candle_cache`)."""
 
     @property
     def config(self) -> Config:
@@ -62,9 +64,11 @@ class Split:
 
 def load_series(spec: StudySpec) -> list[CandleSeries]:
     """The candle files of the study."""
-    from soltrader_tui.market.recorded import load_all
+    from soltrader_tui.market.candle_cache import load_candles
 
-    return [s for s in load_all([Path(f) for f in spec.files]) if isinstance(s, CandleSeries)]
+    cache = None if spec.cache is None else Path(spec.cache)
+    loaded = load_candles([Path(f) for f in spec.files], cache)
+    return [s for s in loaded if isinstance(s, CandleSeries)]
 
 
 def split(series: Sequence[CandleSeries], spec: StudySpec, holdout_pct: float) -> Split:

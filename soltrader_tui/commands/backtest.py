@@ -35,8 +35,8 @@ def backtest(args: argparse.Namespace) -> int:
     """Runs `soltrader-tui backtest`; returns the exit code."""
     started = time.perf_counter()
     try:
-        config, db = _config_and_db(args)
-        series = _load(args.data)
+        config, db, cache = _config_and_db(args)
+        series = _load(args.data, cache)
         settings = settings_from(
             config,
             args.strategy,
@@ -63,7 +63,7 @@ def backtest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _config_and_db(args: argparse.Namespace) -> tuple[Any, Path]:
+def _config_and_db(args: argparse.Namespace) -> tuple[Any, Path, Path]:
     from soltrader_tui.config.load import load_settings
 
     config, paths, _ = load_settings(args.config, args.db)
@@ -77,12 +77,12 @@ def _config_and_db(args: argparse.Namespace) -> tuple[Any, Path]:
             f"--db {db} exists: a backtest writes a new ledger; remove it or name another file"
         )
     db.parent.mkdir(parents=True, exist_ok=True)
-    return config, db
+    return config, db, paths.data_dir / "cache" / "candles"
 
 
-def _load(files: list[Path]) -> list[CandleSeries]:
+def _load(files: list[Path], cache: Path) -> list[CandleSeries]:
     from soltrader_tui.market import samples
-    from soltrader_tui.market.recorded import load_all
+    from soltrader_tui.market.candle_cache import load_candles
 
     found = []
     for given in files:
@@ -91,7 +91,7 @@ def _load(files: list[Path]) -> list[CandleSeries]:
         if path is None:
             raise BacktestInputError(f"--data: no such file {given.resolve()}")
         found.append(path)
-    series = load_all(found)
+    series = load_candles(found, cache)
     candles = [s for s in series if isinstance(s, CandleSeries)]
     if len(candles) != len(series):
         raise BacktestInputError(

@@ -37,8 +37,8 @@ def compare(args: argparse.Namespace) -> int:
     """Runs `soltrader-tui compare`; returns the exit code."""
     started = time.perf_counter()
     try:
-        config, names, files = _inputs(args)
-        evaluations = _run_all(config.model_dump(), names, files, args.jobs, started)
+        config, names, files, cache = _inputs(args)
+        evaluations = _run_all(config.model_dump(), names, files, args.jobs, started, cache)
     except SoltraderError as exc:
         return fail_with(exc)
     except ValueError as exc:  # too little data for the windows, or a bad override
@@ -64,12 +64,12 @@ def compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _inputs(args: argparse.Namespace) -> tuple[Config, list[str], list[Path]]:
+def _inputs(args: argparse.Namespace) -> tuple[Config, list[str], list[Path], str]:
     from soltrader_tui.backtest.tuning import section_model
     from soltrader_tui.config.load import load_settings
     from soltrader_tui.config.model import StrategiesConfig
 
-    config, _, _ = load_settings(args.config, None)
+    config, paths, _ = load_settings(args.config, None)
     research = config.research.model_dump()
     for key, value in (("trials_per_window", args.trials), ("windows", args.windows)):
         if value is not None:
@@ -86,11 +86,16 @@ def _inputs(args: argparse.Namespace) -> tuple[Config, list[str], list[Path]]:
     missing = [str(f.resolve()) for f in files if not f.is_file()]
     if missing:
         raise CompareInputError("--data: no such file " + ", ".join(missing))
-    return config, names, files
+    return config, names, files, str(paths.data_dir / "cache" / "candles")
 
 
 def _run_all(
-    config_data: dict[str, object], names: list[str], files: list[Path], jobs: int, started: float
+    config_data: dict[str, object],
+    names: list[str],
+    files: list[Path],
+    jobs: int,
+    started: float,
+    cache: str,
 ) -> list[Evaluation]:
     tasks = [(name, str(f), seed) for seed, f in enumerate(files) for name in names]
     progress = LateProgress("compare", started)
@@ -98,14 +103,14 @@ def _run_all(
     try:
         if jobs <= 1:
             for name, path, seed in tasks:
-                done.append(evaluate_file(config_data, name, path, seed))
+                done.append(evaluate_file(config_data, name, path, seed, cache))
                 progress.update(len(done), len(tasks))
             return done
         # spawn on every platform: what Windows does anyway, so both behave alike.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures: list[Future[Evaluation]] = [
-                pool.submit(evaluate_file, config_data, name, path, seed)
+                pool.submit(evaluate_file, config_data, name, path, seed, cache)
                 for name, path, seed in tasks
             ]
             for future in futures:

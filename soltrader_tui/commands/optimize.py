@@ -76,6 +76,7 @@ def _spec(args: argparse.Namespace) -> StudySpec:
         from_ts=args.from_ts,
         to_ts=args.to_ts,
         seed=args.sampler_seed,
+        cache=str(paths.data_dir / "cache" / "candles"),
     )
 
 
