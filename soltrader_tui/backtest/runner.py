@@ -112,7 +112,7 @@ class Backtest:
             s = self._series[k]
             token = s.token
             mint = token.mint
-            candle = s.candle(i)
+            candle = _candle(s, i)
             if mint in pending or mint in positions:
                 await self._trade(s, i, candle)
             marks[mint] = candle.close
@@ -145,7 +145,7 @@ class Backtest:
             first = 0 if start is None else bisect.bisect_left(s.ts, start)
             last = len(s) if end is None else bisect.bisect_left(s.ts, end)
             for i in range(min(first, last)):
-                self._strategy.on_candle(s.token, s.candle(i), False)
+                self._strategy.on_candle(s.token, _candle(s, i), False)
             self.record.warm_candles += min(first, last)
             plan.extend((s.ts[i], k, i) for i in range(first, last))
         if not plan:
@@ -326,6 +326,20 @@ class Backtest:
     def _equity(self) -> int:
         equity = self._portfolio.equity_micro(self._marks)
         return self._portfolio.cash_micro if equity is None else equity
+
+
+def _candle(s: CandleSeries, i: int) -> Candle:
+    """Candle `i`, with the pool depth quotes are priced against (strategies may read it)."""
+    return Candle(
+        float(s.ts[i]),
+        float(s.interval_s),
+        s.open[i],
+        s.high[i],
+        s.low[i],
+        s.close[i],
+        s.volume[i],
+        candle_liquidity_usd(s, i),
+    )
 
 
 def _the_strategy(settings: BacktestSettings) -> Strategy:

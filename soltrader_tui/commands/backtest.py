@@ -81,8 +81,11 @@ def _config_and_db(args: argparse.Namespace) -> tuple[Any, Path, Path]:
 
 
 def _load(files: list[Path], cache: Path) -> list[CandleSeries]:
+    """The candle series of the files; a pump.fun track file gives one 1m series per mint."""
     from soltrader_tui.market import samples
     from soltrader_tui.market.candle_cache import load_candles
+    from soltrader_tui.market.replay import track_candles
+    from soltrader_tui.market.series import TrackSeries
 
     found = []
     for given in files:
@@ -92,13 +95,7 @@ def _load(files: list[Path], cache: Path) -> list[CandleSeries]:
             raise BacktestInputError(f"--data: no such file {given.resolve()}")
         found.append(path)
     series = load_candles(found, cache)
-    candles = [s for s in series if isinstance(s, CandleSeries)]
-    if len(candles) != len(series):
-        raise BacktestInputError(
-            "--data: backtests read candle files; pump.fun tracks replay with `run` "
-            "(market.source: replay)"
-        )
-    return candles
+    return [track_candles(s) if isinstance(s, TrackSeries) else s for s in series]
 
 
 def _commit(record: BacktestRecord, db: Path, series: list[CandleSeries]) -> None:
@@ -129,7 +126,8 @@ def _report(
     record: BacktestRecord, series: list[CandleSeries], db: Path, json_out: Path | None
 ) -> None:
     result = _figures(record, series)
-    symbols = ", ".join(s.token.symbol for s in series)
+    names = [s.token.symbol for s in series]
+    symbols = ", ".join(names) if len(names) <= 4 else f"{len(names)} tokens ({names[0]}, …)"
     first, last = record.equity_ts[0], record.equity_ts[-1]
     span = f"{_day(first)} → {_day(last)}"
     title = f"backtest {record.strategy} on {symbols}, {record.candles:,} candles, {span}"

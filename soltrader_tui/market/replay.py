@@ -82,7 +82,10 @@ ESTABLISHED_AGE_S = 365 * 86400.0
 
 
 def candle_liquidity_usd(s: CandleSeries, i: int) -> float:
-    """The pool depth assumed during candle `i` (see "Liquidity and quotes" above)."""
+    """The pool depth during candle `i`: the recorded one when the series has it, else the
+    model's (see "Liquidity and quotes" above)."""
+    if s.liquidity is not None:
+        return s.liquidity[i]
     j = i - 1 if i > 0 and s.ts[i] - s.ts[i - 1] == s.interval_s else i
     mean_price = (s.open[j] + s.high[j] + s.low[j] + s.close[j]) / 4
     daily = s.volume[j] * mean_price * _DAY_S / s.interval_s
@@ -324,3 +327,42 @@ class ReplayFeed(OfflineFeed):
             if pool is not None:
                 return pool
         return None
+
+
+TRACK_CANDLE_S = 60
+"""Candle length pump.fun tracks are cut into for a backtest (their samples are 1–10 s apart)."""
+
+
+def track_candles(track: TrackSeries, sol_usd: float = PUMPFUN_SOL_USD) -> CandleSeries:
+    """A pump.fun mint's samples as 1-minute candles priced in USD, with the curve's depth.
+
+    Each minute with samples becomes a candle: open, high, low and close of the curve price of
+    its samples, its depth (2 × SOL in the curve × SOL/USD) at the last one, and no volume (the
+    tracker does not record swaps). A minute without samples is a gap, as in the replay.
+    """
+    ts: list[int] = []
+    o: list[float] = []
+    h: list[float] = []
+    lo: list[float] = []
+    c: list[float] = []
+    depth: list[float] = []
+    for at, sol in zip(track.ts, track.sol_in_pool, strict=True):
+        price = pumpfun_price_sol(sol) * sol_usd
+        bucket = int(at // TRACK_CANDLE_S) * TRACK_CANDLE_S
+        if ts and ts[-1] == bucket:
+            h[-1] = max(h[-1], price)
+            lo[-1] = min(lo[-1], price)
+            c[-1] = price
+            depth[-1] = 2 * sol * sol_usd
+            continue
+        ts.append(bucket)
+        o.append(price)
+        h.append(price)
+        lo.append(price)
+        c.append(price)
+        depth.append(2 * sol * sol_usd)
+    zeros = (0.0,) * len(ts)
+    return CandleSeries(
+        track.token, TRACK_CANDLE_S, track.source, tuple(ts), tuple(o), tuple(h), tuple(lo),
+        tuple(c), zeros, tuple(depth),
+    )  # fmt: skip

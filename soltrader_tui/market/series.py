@@ -54,6 +54,10 @@ class CandleSeries:
     low: tuple[float, ...]
     close: tuple[float, ...]
     volume: tuple[float, ...]
+    liquidity: tuple[float, ...] | None = None
+    """Pool depth at each close, USD, both sides, when the recording knows it (candles made from
+    pump.fun tracks); None for exchange candles, whose depth the replay's liquidity model
+    estimates from their volume."""
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -88,6 +92,7 @@ class CandleSeries:
             self.low[i:j],
             self.close[i:j],
             self.volume[i:j],
+            None if self.liquidity is None else self.liquidity[i:j],
         )
 
 

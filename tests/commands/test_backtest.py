@@ -116,3 +116,12 @@ class TestRefusals:
         proc = cli.run("backtest", "--strategy", "ema_cross", "--data", SOL_5M, "--to", "soon")
         assert proc.returncode == 2
         assert "--to" in proc.stderr and "invalid time 'soon'" in proc.stderr
+
+
+def test_pumpfun_tracks_backtest_as_one_minute_candles(cli: Cli, tmp_path: Path) -> None:
+    db = tmp_path / "pump.sqlite"
+    tracks = samples.FOLDER / "pumpfun_bonding_curve_tracks_2025-06-06_sample.csv"
+    proc = cli.run("backtest", "--strategy", "fresh_memecoin", "--data", tracks, "--db", db)
+    assert proc.returncode == 0, proc.stderr
+    assert " tokens (" in proc.stdout.splitlines()[0]
+    assert recompute(db).holdings == {}

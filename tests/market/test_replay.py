@@ -366,3 +366,24 @@ class TestEngineOnReplay:
         assert rows[1][2] == START + 60 + fires_after
         level = low if reason == "stop_loss" else high
         assert rows[1][3] == pytest.approx(level, rel=0.01)
+
+
+class TestTrackCandles:
+    """pump.fun tracks cut into 1-minute candles for a backtest."""
+
+    def test_minutes_of_samples_become_candles_with_the_curves_depth(self) -> None:
+        from soltrader_tui.market.replay import pumpfun_price_sol, track_candles
+
+        token = replay_token("PUMP")
+        t0 = 1_749_227_700.0  # on a minute
+        track = TrackSeries(
+            token, "t.csv", (t0 + 1, t0 + 20, t0 + 59, t0 + 185), (30.0, 33.0, 31.0, 40.0)
+        )
+        series = track_candles(track, sol_usd=100.0)
+        price = [pumpfun_price_sol(s) * 100.0 for s in (30.0, 33.0, 31.0, 40.0)]
+        assert series.interval_s == 60 and series.ts == (int(t0), int(t0) + 180)
+        assert (series.open[0], series.high[0], series.low[0], series.close[0]) == (
+            price[0], price[1], price[0], price[2],
+        )  # fmt: skip
+        assert series.liquidity == (2 * 31.0 * 100.0, 2 * 40.0 * 100.0)
+        assert series.gaps() == [(int(t0) + 60, int(t0) + 180)]
