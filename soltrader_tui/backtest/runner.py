@@ -52,7 +52,6 @@ from soltrader_tui.strategies.base import Strategy
 Progress = Callable[[int, int], None]
 """Told (candles done, candles in all) every `PROGRESS_EVERY` candles and at the end."""
 PROGRESS_EVERY = 4096
-SIGNAL_EXIT = "signal"
 END_OF_DATA = "end_of_data"
 HALT_FLATTEN = "halt_flatten"
 
@@ -166,7 +165,10 @@ class Backtest:
             if signal.side == "buy":
                 await self._enter(signal, candle, liquidity)
             elif mint in self._portfolio.positions:
-                exit_reason = HALT_FLATTEN if signal.reason == HALT_FLATTEN else SIGNAL_EXIT
+                # Named as a paper session names a strategy's exit; `--json` calls it "signal".
+                exit_reason = (
+                    HALT_FLATTEN if signal.reason == HALT_FLATTEN else f"{signal.strategy}_exit"
+                )
                 await self._exit(token, candle.open, liquidity, candle.ts, exit_reason)
         pos = self._portfolio.positions.get(mint)
         if pos is not None:
