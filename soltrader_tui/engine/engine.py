@@ -18,7 +18,12 @@ from soltrader_tui.domain import MarketTick, Mode, TradingState
 from soltrader_tui.engine.bookkeeping import VERIFY_AFTER_WALL_S, Bookkeeper
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.decisions import Decisions
-from soltrader_tui.engine.events import EngineFailed, FeedNoticed, SessionStarted
+from soltrader_tui.engine.events import (
+    EngineFailed,
+    FeedNoticed,
+    SessionStarted,
+    StrategiesWarmed,
+)
 from soltrader_tui.engine.operator import Operator
 from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
@@ -281,6 +286,7 @@ class Engine:
         )
         self._books.start_verify(self.verify_after_wall_s)
         try:
+            await self._warm(start)
             await self._loop(start, end)
         except LedgerWriteFailed as exc:
             # No new entry, no line that could claim something the ledger lacks: the command
@@ -347,6 +353,40 @@ class Engine:
             ts += dt
             if not clock.is_virtual and clock.now() - ts > 5 * dt:
                 ts = clock.now()  # fell behind the wall clock: skip to now, not the backlog
+
+    async def _warm(self, start: float) -> None:
+        """Feeds the market's past to every strategy before the first tick, so the session
+        starts with scores instead of minutes of warm-up. What a strategy signals on the past
+        is dropped: nothing is traded on it, and no strategy state but its indicators moves.
+        """
+        span = max((s.warmup_s for s in self._strategies), default=0.0)
+        if span <= 0:
+            return
+        began = time.monotonic()
+        try:
+            ticks = await self._feed.history(start, span)
+        except Exception as exc:  # no past is a slower start, never a reason not to trade
+            self._log.record(
+                StrategiesWarmed(
+                    start, self._feed.source, span, 0, 0, 0.0, f"{type(exc).__name__}: {exc}"
+                )
+            )
+            return
+        positions = self._orders.portfolio.positions
+        strategies = self._strategies
+        tokens: set[str] = set()
+        fed = 0
+        for tick in ticks:
+            if tick.ts >= start:
+                continue  # the past only: the present comes through the price gate
+            fed += 1
+            mint = tick.token.mint
+            tokens.add(mint)
+            holding = mint in positions
+            for strategy in strategies:
+                strategy.on_tick(tick, holding)
+        wall = time.monotonic() - began
+        self._log.record(StrategiesWarmed(start, self._feed.source, span, len(tokens), fed, wall))
 
     async def _wait_for(self, ts: float) -> None:
         """Waits for market time `ts`, or less when a command arrives or a poll is due."""

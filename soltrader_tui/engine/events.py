@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from soltrader_tui.domain import TradingState, micro_to_usd
-from soltrader_tui.format import usd_micro
+from soltrader_tui.format import duration, usd_micro
 from soltrader_tui.market.plausibility import value_text
 
 
@@ -84,6 +84,43 @@ class SessionStarted(EngineEvent):
         return (
             f"session started: {self.mode} on {self.source}, state {self.state.value.upper()}, "
             f"cash {usd_micro(self.cash_micro)}, {self.open_positions} open positions"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StrategiesWarmed(EngineEvent):
+    """The market's past was fed to the strategies before the first tick (nothing traded)."""
+
+    kind: ClassVar[str] = "engine"
+    source: str
+    span_s: float
+    """The longest warm-up of the strategies: the past asked for."""
+    tokens: int
+    ticks: int
+    wall_s: float
+    error: str | None = None
+    """Why the past could not be had; the strategies then warm up on live prices."""
+
+    @property
+    def level(self) -> str:
+        return "info" if self.error is None else "warning"
+
+    @property
+    def message(self) -> str:
+        wanted = duration(self.span_s)
+        if self.error is not None:
+            return (
+                f"no past from {self.source} ({self.error}): strategies warm up on live prices "
+                f"({wanted} needed)"
+            )
+        if not self.ticks:
+            return (
+                f"no past before the start from {self.source}: strategies warm up on live "
+                f"prices ({wanted} needed)"
+            )
+        return (
+            f"strategies warmed on {wanted} of {self.source} history before the start: "
+            f"{self.tokens} tokens, {self.ticks:,} ticks, {self.wall_s:.2f} s; no trade on it"
         )
 
 

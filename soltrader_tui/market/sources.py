@@ -13,16 +13,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from soltrader_tui.clock import Clock, ScaledClock, VirtualClock, make_clock
 from soltrader_tui.config.model import Config
-from soltrader_tui.domain import Mode
+from soltrader_tui.domain import MarketTick, Mode
 from soltrader_tui.errors import UserInputError
-from soltrader_tui.market.feed import MarketFeed, SimFeed
+from soltrader_tui.market.feed import MarketFeed, SimFeed, no_history
 from soltrader_tui.market.sim import SimMarket
 
 if TYPE_CHECKING:
@@ -144,6 +144,11 @@ def _served_sim(
         },
         loopback_only=True,
     )
+
+    async def history(end_ts: float, span_s: float) -> Sequence[MarketTick]:
+        # Made in-process from the same market, not fetched: no request, no API usage.
+        return market.history(end_ts, span_s)
+
     feed = HttpFeed(
         client,
         source="sim",
@@ -154,6 +159,7 @@ def _served_sim(
         stale_after_s=config.market.stale_after_s,
         price_every_s=config.market.tick_seconds,
         advance=shared.advance,
+        history=history,
     )
     return MarketSetup(feed, clock, duration_s, "paper", [server.stop], server)
 
@@ -186,6 +192,10 @@ def _jupiter_feed(config: Config, clock: Clock) -> MarketFeed:
         watchlist=config.market.watchlist,
         stale_after_s=config.market.stale_after_s,
         price_every_s=max(config.market.tick_seconds, 1 / jup.requests_per_second),
+        # No past yet: strategies warm up on live prices ("warming up 12/27 5m candles"). The
+        # OHLCV client plugs in here: a `HistorySource` fetching each watched token's candles
+        # for (end_ts - span_s, end_ts) and turning them into ticks with `replay.candle_ticks`.
+        history=no_history,
     )
 
 

@@ -1,25 +1,37 @@
-"""Tests the first seconds of a session (issue 19, item 4): until a strategy is warm, each
-token's row says so with its progress, at 120×36 and at 80×24, every token has its row, and the
-header says what the engine is doing now rather than how the state began ("new ledger")."""
+"""Tests the first seconds of a session (issue 19, item 4; issue 12, items 2 and 4): on the
+simulator every token is scored from the first seconds (the strategies start warm on its past);
+where no past is known each token's row says how warm its strategy is, with its progress; at
+120×36 and at 80×24 every token has its row; and the header says what the engine is doing now
+rather than how the state began ("new ledger")."""
 
 from __future__ import annotations
 
+import re
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from soltrader_tui import __version__
+from soltrader_tui.clock import VirtualClock
 from soltrader_tui.config.model import Config
-from soltrader_tui.domain import TradingState
+from soltrader_tui.domain import MarketTick, TradingState
+from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
+from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket
-from soltrader_tui.tui.app import make_app
+from soltrader_tui.market.sources import build_market
+from soltrader_tui.tui.app import SolTraderApp, make_app
 from tests.factories import engine_on_sim
 from tests.tui.harness import session
 from tests.tui.snapshot_factory import make_score, make_snapshot
 
 START = 1_767_225_600.0
 SIZES = [(120, 36), (80, 24)]
+SCORE_CELL = re.compile(r"\b[01]\.\d\d [▏▎▍▌▋▊▉█ ]")
+"""A score cell: the score, then its bar."""
 
 
 def screen_text(app: object, selector: str) -> str:
@@ -32,11 +44,34 @@ def screen_text(app: object, selector: str) -> str:
     return "\n".join(s.crop(region.x, region.right).text for s in strips[region.y : region.bottom])
 
 
-class TestWarmingRows:
-    """Every token of the simulated market has a row saying how warm its strategy is."""
+class SimFeedWithoutPast(SimFeed):
+    """The simulator as a live source whose past is unknown (no OHLCV client yet)."""
+
+    async def history(self, end_ts: float, span_s: float) -> Sequence[MarketTick]:
+        return ()
+
+
+async def run_to_end(app: SolTraderApp, pilot: Pilot[int], size: tuple[int, int]) -> str:
+    """Waits for the engine's short session to end; returns the scores panel's text."""
+    for _ in range(400):
+        await pilot.pause(0.05)
+        shown = app.dashboard.snapshot
+        if shown.market_ts is not None and not shown.running:
+            break
+    await pilot.pause(0.1)  # the last snapshot's repaint
+    return screen_text(app, "#scores")
+
+
+def rows_of(text: str, symbol: str) -> list[str]:
+    return [ln for ln in text.splitlines() if f" {symbol} " in ln]
+
+
+class TestScoredFromTheStart:
+    """On the simulator every token has a score, not a warm-up, from the first seconds: the
+    strategies were fed the market's past before the first tick."""
 
     @pytest.mark.parametrize("size", SIZES)
-    async def test_a_minute_in_every_token_says_warming(
+    async def test_forty_seconds_in_every_token_has_a_score(
         self, tmp_path: Path, size: tuple[int, int]
     ) -> None:
         config = Config()
@@ -47,19 +82,88 @@ class TestWarmingRows:
         engine = engine_on_sim(ledger, market, START, hours=40 / 3600, config=config)
         app = make_app(config, engine, version=__version__)
         async with app.run_test(size=size) as pilot:
-            for _ in range(400):
-                await pilot.pause(0.05)
-                shown = app.dashboard.snapshot
-                if shown.market_ts is not None and not shown.running:
-                    break
-            symbols = sorted({v.symbol for v in shown.scores})
-            assert len(symbols) == 4, "the simulated market lists four tokens"
-            await pilot.pause(0.1)  # the last snapshot's repaint
-            text = screen_text(app, "#scores")
+            text = await run_to_end(app, pilot, size)
+            shown = app.dashboard.snapshot
             await pilot.press("q")
         ledger.close()
+        symbols = sorted({v.symbol for v in shown.scores})
+        assert len(symbols) == 4, "the simulated market lists four tokens"
+        assert all(v.score is not None for v in shown.scores), [v.reason for v in shown.scores]
         for symbol in symbols:
-            rows = [ln for ln in text.splitlines() if f" {symbol} " in ln]
+            rows = rows_of(text, symbol)
+            assert rows, f"{symbol} has no visible row at {size}:\n{text}"
+            assert not any("warming" in ln for ln in rows), f"{symbol} at {size}: {rows}"
+            assert any(SCORE_CELL.search(ln) for ln in rows), f"{symbol} at {size}: {rows}"
+
+
+class TestDefaultDashboard:
+    """The default session (the simulator served over loopback HTTP, on the wall clock) shows a
+    score for every token within five seconds of start."""
+
+    async def test_every_token_scored_within_five_seconds(self, tmp_path: Path) -> None:
+        config = Config()
+        setup = build_market(config, config_dir=None, seed=3, speed=None, duration_s=None)
+        assert setup.server is not None, "the default session reads the simulator over HTTP"
+        ledger = Ledger.open(
+            tmp_path / "l.sqlite", starting_cash_micro=500_000_000, mode="paper", version="t"
+        )
+        engine = Engine(
+            config=config, ledger=ledger, feed=setup.feed, clock=setup.clock, version="t"
+        )
+        app = make_app(config, engine, version=__version__)
+        try:
+            async with app.run_test(size=(120, 36)) as pilot:
+                began = time.monotonic()
+                while time.monotonic() - began < 5.0:
+                    await pilot.pause(0.1)
+                    scores = app.dashboard.snapshot.scores
+                    if len({v.symbol for v in scores}) == 4 and all(
+                        v.score is not None for v in scores
+                    ):
+                        break
+                took = time.monotonic() - began
+                await pilot.pause(0.1)
+                text = screen_text(app, "#scores")
+                await pilot.press("q")
+                await app.workers.wait_for_complete()
+        finally:
+            setup.close()
+            ledger.close()
+        assert took < 5.0, [v.reason for v in scores]
+        for symbol in {v.symbol for v in scores}:
+            assert any(SCORE_CELL.search(ln) for ln in rows_of(text, symbol)), text
+
+
+class TestWarmingRows:
+    """With no past to warm on (a live source before its candles are fetched), every token's
+    row says how warm its strategy is, with its progress."""
+
+    @pytest.mark.parametrize("size", SIZES)
+    async def test_a_minute_in_every_token_says_warming(
+        self, tmp_path: Path, size: tuple[int, int]
+    ) -> None:
+        config = Config()
+        ledger = Ledger.open(
+            tmp_path / "l.sqlite", starting_cash_micro=500_000_000, mode="paper", version="t"
+        )
+        market = SimMarket(3, START, tick_seconds=config.market.tick_seconds)
+        engine = Engine(
+            config=config,
+            ledger=ledger,
+            feed=SimFeedWithoutPast(market),
+            clock=VirtualClock(START),
+            version="t",
+            duration_s=40,
+        )
+        app = make_app(config, engine, version=__version__)
+        async with app.run_test(size=size) as pilot:
+            text = await run_to_end(app, pilot, size)
+            symbols = sorted({v.symbol for v in app.dashboard.snapshot.scores})
+            await pilot.press("q")
+        ledger.close()
+        assert len(symbols) == 4, "the simulated market lists four tokens"
+        for symbol in symbols:
+            rows = rows_of(text, symbol)
             assert rows, f"{symbol} has no visible row at {size}:\n{text}"
             # Momentum's row (the candle strategy's says "no candles yet" this early).
             assert any("warming 40 s / 300 s" in ln for ln in rows), f"{symbol} at {size}: {rows}"
