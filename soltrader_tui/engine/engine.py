@@ -27,6 +27,7 @@ from soltrader_tui.engine.events import (
 from soltrader_tui.engine.operator import Operator
 from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
+from soltrader_tui.engine.strategy_switch import StrategySwitch
 from soltrader_tui.execution.paper import PaperExecutor
 from soltrader_tui.ledger.requests import Command
 from soltrader_tui.ledger.store import Ledger
@@ -116,6 +117,14 @@ class Engine:
         self._books = self._bookkeeper(restored)
         self._restore_marks()
         self._decisions = self._make_decisions()
+        self._switch = StrategySwitch(
+            ledger=ledger,
+            log=self._log,
+            strategies=self._strategies,
+            on_change=self._mark_dirty,
+            publish=self._publish,
+            ts=clock.now(),
+        )
         self._operator = self._make_operator(checkpointer)
 
     # -- start-up: the ledger is the truth -----------------------------------------------------
@@ -177,6 +186,7 @@ class Engine:
             ticks=self._ticks,
             marks=self._marks,
             sell=self._decisions.exit,
+            switch=self._switch,
             wake=self._wake.set,
             on_change=self._mark_dirty,
             publish=self._publish,
@@ -192,9 +202,10 @@ class Engine:
 
     # -- the host's handle ---------------------------------------------------------------------
 
-    def command(self, command: Command, actor: str) -> None:
-        """Queues stop, pause or resume; the loop acts on it at once, even mid-wait."""
-        self._operator.command(command, actor)
+    def command(self, command: Command, actor: str, target: str | None = None) -> None:
+        """Queues stop, pause, resume, or enable/disable of the strategy `target`; the loop
+        acts on it at once, even mid-wait."""
+        self._operator.command(command, actor, target)
 
     def request_stop(self) -> None:
         """Asks `run` to finish after the current tick; all is committed before it returns."""
@@ -271,7 +282,7 @@ class Engine:
         self._running = True
         start = self._clock.now()
         end = None if self._duration_s is None else start + self._duration_s
-        self._ledger.set_strategies((s.name, s.enabled) for s in self._strategies)
+        self._switch.record_session()
         self._ledger.record_session(wall_start=time.time(), api_note=self._feed.api_note)
         portfolio = self._orders.portfolio
         self._log.record(

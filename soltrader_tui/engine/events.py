@@ -395,6 +395,50 @@ class StateCommandAnswered(EngineEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class StrategyToggled(EngineEvent):
+    """The operator enabled or disabled a strategy (the dashboard's `s`, `watch`)."""
+
+    kind: ClassVar[str] = "strategy"
+    name: str
+    enabled: bool
+    actor: str
+
+    @property
+    def message(self) -> str:
+        if self.enabled:
+            return f"STRATEGY {self.name} ENABLED by {self.actor}: it may open positions"
+        return (
+            f"STRATEGY {self.name} DISABLED by {self.actor}: it still scores but opens no "
+            "position; open positions keep their risk exits"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyToggleRestored(EngineEvent):
+    """At start, a strategy toggled in an earlier session: kept, or the config changed since."""
+
+    kind: ClassVar[str] = "strategy"
+    name: str
+    enabled: bool
+    """In force from now on."""
+    kept: bool
+    """The toggle is kept (the config is as it was); False: the config changed and wins."""
+
+    @property
+    def message(self) -> str:
+        state = "ENABLED" if self.enabled else "DISABLED"
+        if self.kept:
+            return (
+                f"strategy {self.name} stays {state} as toggled before, though the config says "
+                f"{'disabled' if self.enabled else 'enabled'} (press s to change it)"
+            )
+        return (
+            f"strategy {self.name} follows the config again ({state}): the config changed "
+            "since it was toggled"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class CheckpointTaken(EngineEvent):
     """A checkpoint was written."""
 

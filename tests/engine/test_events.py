@@ -37,6 +37,8 @@ from soltrader_tui.engine.events import (
     SignalRaised,
     StateCommandAnswered,
     StrategiesWarmed,
+    StrategyToggled,
+    StrategyToggleRestored,
     TradingStateChanged,
 )
 
@@ -88,6 +90,37 @@ CASES: list[tuple[EngineEvent, str, str, str | None, str]] = [
         None,
         "no past from jupiter (TimeoutError: ohlcv): strategies warm up on live prices "
         "(2h 15m needed)",
+    ),
+    (
+        StrategyToggled(T0, "ema_cross", False, "dashboard"),
+        "info",
+        "strategy",
+        None,
+        "STRATEGY ema_cross DISABLED by dashboard: it still scores but opens no position; open "
+        "positions keep their risk exits",
+    ),
+    (
+        StrategyToggled(T0, "momentum", True, "watch (pid 42)"),
+        "info",
+        "strategy",
+        None,
+        "STRATEGY momentum ENABLED by watch (pid 42): it may open positions",
+    ),
+    (
+        StrategyToggleRestored(T0, "ema_cross", False, kept=True),
+        "info",
+        "strategy",
+        None,
+        "strategy ema_cross stays DISABLED as toggled before, though the config says enabled "
+        "(press s to change it)",
+    ),
+    (
+        StrategyToggleRestored(T0, "ema_cross", True, kept=False),
+        "info",
+        "strategy",
+        None,
+        "strategy ema_cross follows the config again (ENABLED): the config changed since it was "
+        "toggled",
     ),
     (
         EngineFailed(T0, "ValueError: boom"),
@@ -333,7 +366,7 @@ def test_every_event_class_has_a_case() -> None:
         for _, cls in inspect.getmembers(events, inspect.isclass)
         if issubclass(cls, EngineEvent) and cls is not EngineEvent
     }
-    assert len(declared) == 25
+    assert len(declared) == 27
     assert covered == declared
 
 
