@@ -233,6 +233,7 @@ class Engine:
             market_ts=self._market_ts,
             max_drawdown_pct=self._books.curve.max_drawdown_pct,
             strategies_enabled={s.name: s.enabled for s in self._strategies},
+            entry_thresholds={s.name: s.entry_threshold for s in self._strategies},
             running=self._running,
             error=self._error,
             risk_rejections=self._risk.rejections,

@@ -15,7 +15,7 @@ import pytest
 from textual.pilot import Pilot
 
 from soltrader_tui import __version__
-from soltrader_tui.clock import VirtualClock
+from soltrader_tui.clock import VirtualClock, WallClock
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import MarketTick, TradingState
 from soltrader_tui.engine.engine import Engine
@@ -176,6 +176,7 @@ class TestHeaderSaysWhatIsHappening:
     async def test_warming_then_trading(self, size: tuple[int, int]) -> None:
         warming = make_snapshot(
             state_reason="new ledger",
+            positions=(),
             scores=(
                 make_score("SOL", score=None, reason="warming 40 s / 300 s"),
                 make_score("WIF", score=None, reason="warming 12 s / 300 s"),
@@ -187,7 +188,8 @@ class TestHeaderSaysWhatIsHappening:
             assert "new ledger" not in line
             await s.publish(make_snapshot(state_reason="new ledger", scores=(make_score("SOL"),)))
             line = s.text("#status-bar")
-            assert "ACTIVE  trading" in line and "new ledger" not in line
+            assert "ACTIVE  best score 0.62 SOL (momentum), entry at 0.75" in line
+            assert "new ledger" not in line
 
     async def test_paused_says_why(self) -> None:
         paused = make_snapshot(
@@ -197,3 +199,44 @@ class TestHeaderSaysWhatIsHappening:
         )
         async with session(paused) as s:
             assert "PAUSED  daily_loss_limit: down $30.00 today" in s.text("#status-bar")
+
+
+class TestHeaderSaysWhyNothingIsBought:
+    """On the real engine the header carries the engine's own line: the best score of the
+    enabled strategies against its entry threshold, then why entries are paused."""
+
+    async def test_best_score_then_paused(self, tmp_path: Path) -> None:
+        config = Config()
+        ledger = Ledger.open(
+            tmp_path / "l.sqlite", starting_cash_micro=500_000_000, mode="paper", version="t"
+        )
+        # On the wall clock: a few ticks in, no time for trades to change the picture.
+        clock = WallClock()
+        market = SimMarket(3, clock.now(), tick_seconds=config.market.tick_seconds)
+        engine = Engine(
+            config=config, ledger=ledger, feed=SimFeed(market), clock=clock, version="t"
+        )
+        app = make_app(config, engine, version=__version__)
+        async with app.run_test(size=(120, 36)) as pilot:
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if app.dashboard.snapshot.market_ts is not None:
+                    break
+            await pilot.pause(0.1)
+            shown, line = app.dashboard.snapshot, screen_text(app, "#status-bar")
+            assert shown.no_entry_reason.startswith("best score "), shown.no_entry_reason
+            assert shown.no_entry_reason.split(", entry at ")[1].startswith("0.75")
+            assert f"ACTIVE  {shown.no_entry_reason}" in line
+            await pilot.press("p")
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if app.dashboard.snapshot.trading_state is TradingState.PAUSED:
+                    break
+            await pilot.pause(0.1)
+            paused = app.dashboard.snapshot
+            line = screen_text(app, "#status-bar")
+            await pilot.press("q")
+            await app.workers.wait_for_complete()
+        ledger.close()
+        assert paused.no_entry_reason == "entries paused: pause by dashboard"
+        assert "PAUSED  pause by dashboard" in line

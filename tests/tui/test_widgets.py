@@ -43,15 +43,16 @@ class TestHeader:
             line = s.text("#status-bar")
             assert f"soltrader-tui {VERSION}" in line
             assert "PAPER" in line
-            assert "ACTIVE  trading" in line, "the present, not how the state began"
+            # Why nothing is bought now, not how the state began ("new ledger").
+            assert "ACTIVE  best score 0.41 SOL (momentum), entry at 0.75" in line
             assert "● running" in line
             assert s.app.title == f"soltrader-tui {VERSION}"
 
     @pytest.mark.parametrize(
         ("state", "reason", "shown", "colour"),
         [
-            # ACTIVE says what happens now (its scores are in: trading), not how it began.
-            (TradingState.ACTIVE, "resumed by operator", "trading", "green"),
+            # ACTIVE says why nothing is bought now, not how it began.
+            (TradingState.ACTIVE, "resumed by operator", "best score 0.41 SOL", "green"),
             (TradingState.PAUSED, "daily loss limit", "daily loss limit", "yellow"),
             (TradingState.HALTED, "emergency stop from another terminal", None, "red"),
         ],
