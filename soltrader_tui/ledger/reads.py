@@ -254,11 +254,6 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
     return {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM meta")}
 
 
-def read_strategies(conn: sqlite3.Connection) -> dict[str, bool]:
-    """Returns whether each strategy the latest session ran may trade, by name."""
-    return {row.name: row.enabled for row in read_strategy_rows(conn)}
-
-
 def read_strategy_rows(conn: sqlite3.Connection) -> list[StrategyRow]:
     """Returns the strategies the sessions ran: in force, the config's value, threshold."""
     # An older ledger (a checkpoint, `status` on an old copy) knows only what is in force.
