@@ -73,6 +73,7 @@ class CountingFeed:
         self.api_note = inner.api_note
         self.token_ticks = 0
         self.quote = inner.quote
+        self.history = inner.history
         self.token = inner.token
         self.usage = inner.usage
         self.take_usage_minutes = inner.take_usage_minutes

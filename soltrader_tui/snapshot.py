@@ -89,6 +89,8 @@ class StrategyView:
     round_trips: int
     realized_pnl_usd: float
     win_rate: float | None
+    entry_threshold: float | None = None
+    """The score a token must reach for a buy; None where not known (an older ledger)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,5 +167,8 @@ class EngineSnapshot:
     """The newest log lines, oldest first, bounded."""
     running: bool = True
     """False once the engine has stopped (duration reached, quit, or failed)."""
+    no_entry_reason: str = ""
+    """Why no entry is happening right now, in one line for the header ("best score 0.61
+    WIFX (momentum), entry at 0.75", "max open positions reached (3/3)"); "" once stopped."""
     error: str | None = None
     """The engine's failure, when it failed."""

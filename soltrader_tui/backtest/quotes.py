@@ -40,6 +40,9 @@ class BacktestQuotes(OfflineFeed):
     async def poll(self, ts: float) -> Sequence[MarketTick]:
         return ()
 
+    async def history(self, end_ts: float, span_s: float) -> Sequence[MarketTick]:
+        return ()
+
     async def quote(self, token: Token, side: Side, in_amount: int) -> SwapQuote | None:
         """Quotes a swap of `in_amount` at the price set by `at`."""
         price = self._price

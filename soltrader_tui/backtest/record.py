@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 
 from soltrader_tui.domain import Fill, Order, TradingState
 from soltrader_tui.engine.events import EngineEvent, SessionStarted, SessionStopped
-from soltrader_tui.ledger.rows import EquityPoint, EventRow, Heartbeat, MarkRow, ScoreRow
+from soltrader_tui.ledger.rows import (
+    EquityPoint,
+    EventRow,
+    Heartbeat,
+    MarkRow,
+    ScoreRow,
+    StrategyRow,
+)
 from soltrader_tui.ledger.store import BacktestRows, Ledger
 from soltrader_tui.portfolio.portfolio import FillEffect, Portfolio
 from soltrader_tui.strategies.base import Strategy
@@ -67,6 +74,7 @@ class BacktestRecord:
     marks: list[MarkRow] = field(default_factory=list)
     scores: list[ScoreRow] = field(default_factory=list)
     final_cash_micro: int = 0
+    entry_threshold: float | None = None
     _open: dict[str, Trip] = field(default_factory=dict)
     _last_line_ts: float = float("-inf")
     _changes: list[tuple[float, int, int]] = field(default_factory=list)
@@ -151,6 +159,7 @@ class BacktestRecord:
     ) -> None:
         """Keeps the end state: cash, denials by rule, the final marks and scores."""
         self.final_cash_micro = portfolio.cash_micro
+        self.entry_threshold = strategy.entry_threshold
         self.denials = dict(denials)
         self.marks = marks
         last = marks[-1].ts if marks else 0.0
@@ -182,7 +191,7 @@ class BacktestRecord:
         )
         head = EventRow(first, started.level, started.kind, started.message, None)
         tail = EventRow(last, stopped.level, stopped.kind, stopped.message, None)
-        ledger.set_strategies([(self.strategy, True)])
+        ledger.set_strategies([StrategyRow(self.strategy, True, True, self.entry_threshold)])
         ledger.record_session(wall_start=time.time(), api_note="backtest: no API calls are made")
         ledger.record_backtest(
             BacktestRows(

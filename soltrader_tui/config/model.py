@@ -123,6 +123,18 @@ class DexScreenerConfig(_Section):
     """Limit of the token-profiles endpoint (the pairs endpoint allows 300 a minute)."""
 
 
+class GeckoTerminalConfig(_Section):
+    """GeckoTerminal: recent candles of the watched tokens, to warm the strategies at start."""
+
+    warm_up: bool = True
+    """With `market.source: jupiter`, fetch each watched token's recent candles at start so the
+    strategies score from the first second (two calls a token); false: warm on live prices."""
+    base_url: str = "https://api.geckoterminal.com/api/v2"
+    """Base URL of GeckoTerminal's keyless API."""
+    requests_per_minute: int = Field(default=30, gt=0, le=300)
+    """Limit of the keyless API (30 calls a minute)."""
+
+
 class ReplayConfig(_Section):
     """Recorded market files to replay."""
 
@@ -173,6 +185,7 @@ class MarketConfig(_Section):
     sim: SimConfig = SimConfig()
     jupiter: JupiterConfig = JupiterConfig()
     dexscreener: DexScreenerConfig = DexScreenerConfig()
+    geckoterminal: GeckoTerminalConfig = GeckoTerminalConfig()
     replay: ReplayConfig = ReplayConfig()
     plausibility: PlausibilityConfig = PlausibilityConfig()
 

@@ -18,10 +18,16 @@ from soltrader_tui.domain import MarketTick, Mode, TradingState
 from soltrader_tui.engine.bookkeeping import VERIFY_AFTER_WALL_S, Bookkeeper
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.decisions import Decisions
-from soltrader_tui.engine.events import EngineFailed, FeedNoticed, SessionStarted
+from soltrader_tui.engine.events import (
+    EngineFailed,
+    FeedNoticed,
+    SessionStarted,
+    StrategiesWarmed,
+)
 from soltrader_tui.engine.operator import Operator
 from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
+from soltrader_tui.engine.strategy_switch import StrategySwitch
 from soltrader_tui.execution.paper import PaperExecutor
 from soltrader_tui.ledger.requests import Command
 from soltrader_tui.ledger.store import Ledger
@@ -111,6 +117,14 @@ class Engine:
         self._books = self._bookkeeper(restored)
         self._restore_marks()
         self._decisions = self._make_decisions()
+        self._switch = StrategySwitch(
+            ledger=ledger,
+            log=self._log,
+            strategies=self._strategies,
+            on_change=self._mark_dirty,
+            publish=self._publish,
+            ts=clock.now(),
+        )
         self._operator = self._make_operator(checkpointer)
 
     # -- start-up: the ledger is the truth -----------------------------------------------------
@@ -172,6 +186,7 @@ class Engine:
             ticks=self._ticks,
             marks=self._marks,
             sell=self._decisions.exit,
+            switch=self._switch,
             wake=self._wake.set,
             on_change=self._mark_dirty,
             publish=self._publish,
@@ -187,9 +202,10 @@ class Engine:
 
     # -- the host's handle ---------------------------------------------------------------------
 
-    def command(self, command: Command, actor: str) -> None:
-        """Queues stop, pause or resume; the loop acts on it at once, even mid-wait."""
-        self._operator.command(command, actor)
+    def command(self, command: Command, actor: str, target: str | None = None) -> None:
+        """Queues stop, pause, resume, or enable/disable of the strategy `target`; the loop
+        acts on it at once, even mid-wait."""
+        self._operator.command(command, actor, target)
 
     def request_stop(self) -> None:
         """Asks `run` to finish after the current tick; all is committed before it returns."""
@@ -217,6 +233,7 @@ class Engine:
             market_ts=self._market_ts,
             max_drawdown_pct=self._books.curve.max_drawdown_pct,
             strategies_enabled={s.name: s.enabled for s in self._strategies},
+            entry_thresholds={s.name: s.entry_threshold for s in self._strategies},
             running=self._running,
             error=self._error,
             risk_rejections=self._risk.rejections,
@@ -266,7 +283,7 @@ class Engine:
         self._running = True
         start = self._clock.now()
         end = None if self._duration_s is None else start + self._duration_s
-        self._ledger.set_strategies((s.name, s.enabled) for s in self._strategies)
+        self._switch.record_session()
         self._ledger.record_session(wall_start=time.time(), api_note=self._feed.api_note)
         portfolio = self._orders.portfolio
         self._log.record(
@@ -281,6 +298,7 @@ class Engine:
         )
         self._books.start_verify(self.verify_after_wall_s)
         try:
+            await self._warm(start)
             await self._loop(start, end)
         except LedgerWriteFailed as exc:
             # No new entry, no line that could claim something the ledger lacks: the command
@@ -347,6 +365,40 @@ class Engine:
             ts += dt
             if not clock.is_virtual and clock.now() - ts > 5 * dt:
                 ts = clock.now()  # fell behind the wall clock: skip to now, not the backlog
+
+    async def _warm(self, start: float) -> None:
+        """Feeds the market's past to every strategy before the first tick, so the session
+        starts with scores instead of minutes of warm-up. What a strategy signals on the past
+        is dropped: nothing is traded on it, and no strategy state but its indicators moves.
+        """
+        span = max((s.warmup_s for s in self._strategies), default=0.0)
+        if span <= 0:
+            return
+        began = time.monotonic()
+        try:
+            ticks = await self._feed.history(start, span)
+        except Exception as exc:  # no past is a slower start, never a reason not to trade
+            self._log.record(
+                StrategiesWarmed(
+                    start, self._feed.source, span, 0, 0, 0.0, f"{type(exc).__name__}: {exc}"
+                )
+            )
+            return
+        positions = self._orders.portfolio.positions
+        strategies = self._strategies
+        tokens: set[str] = set()
+        fed = 0
+        for tick in ticks:
+            if tick.ts >= start:
+                continue  # the past only: the present comes through the price gate
+            fed += 1
+            mint = tick.token.mint
+            tokens.add(mint)
+            holding = mint in positions
+            for strategy in strategies:
+                strategy.on_tick(tick, holding)
+        wall = time.monotonic() - began
+        self._log.record(StrategiesWarmed(start, self._feed.source, span, len(tokens), fed, wall))
 
     async def _wait_for(self, ts: float) -> None:
         """Waits for market time `ts`, or less when a command arrives or a poll is due."""

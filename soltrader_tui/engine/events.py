@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from soltrader_tui.domain import TradingState, micro_to_usd
-from soltrader_tui.format import usd_micro
+from soltrader_tui.format import duration, usd_micro
 from soltrader_tui.market.plausibility import value_text
 
 
@@ -84,6 +84,43 @@ class SessionStarted(EngineEvent):
         return (
             f"session started: {self.mode} on {self.source}, state {self.state.value.upper()}, "
             f"cash {usd_micro(self.cash_micro)}, {self.open_positions} open positions"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StrategiesWarmed(EngineEvent):
+    """The market's past was fed to the strategies before the first tick (nothing traded)."""
+
+    kind: ClassVar[str] = "engine"
+    source: str
+    span_s: float
+    """The longest warm-up of the strategies: the past asked for."""
+    tokens: int
+    ticks: int
+    wall_s: float
+    error: str | None = None
+    """Why the past could not be had; the strategies then warm up on live prices."""
+
+    @property
+    def level(self) -> str:
+        return "info" if self.error is None else "warning"
+
+    @property
+    def message(self) -> str:
+        wanted = duration(self.span_s)
+        if self.error is not None:
+            return (
+                f"no past from {self.source} ({self.error}): strategies warm up on live prices "
+                f"({wanted} needed)"
+            )
+        if not self.ticks:
+            return (
+                f"no past before the start from {self.source}: strategies warm up on live "
+                f"prices ({wanted} needed)"
+            )
+        return (
+            f"strategies warmed on {wanted} of {self.source} history before the start: "
+            f"{self.tokens} tokens, {self.ticks:,} ticks, {self.wall_s:.2f} s; no trade on it"
         )
 
 
@@ -355,6 +392,50 @@ class StateCommandAnswered(EngineEvent):
     @property
     def message(self) -> str:
         return f"{self.command.upper()} by {self.actor}: {self.answer}"
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyToggled(EngineEvent):
+    """The operator enabled or disabled a strategy (the dashboard's `s`, `watch`)."""
+
+    kind: ClassVar[str] = "strategy"
+    name: str
+    enabled: bool
+    actor: str
+
+    @property
+    def message(self) -> str:
+        if self.enabled:
+            return f"STRATEGY {self.name} ENABLED by {self.actor}: it may open positions"
+        return (
+            f"STRATEGY {self.name} DISABLED by {self.actor}: it still scores but opens no "
+            "position; open positions keep their risk exits"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyToggleRestored(EngineEvent):
+    """At start, a strategy toggled in an earlier session: kept, or the config changed since."""
+
+    kind: ClassVar[str] = "strategy"
+    name: str
+    enabled: bool
+    """In force from now on."""
+    kept: bool
+    """The toggle is kept (the config is as it was); False: the config changed and wins."""
+
+    @property
+    def message(self) -> str:
+        state = "ENABLED" if self.enabled else "DISABLED"
+        if self.kept:
+            return (
+                f"strategy {self.name} stays {state} as toggled before, though the config says "
+                f"{'disabled' if self.enabled else 'enabled'} (press s to change it)"
+            )
+        return (
+            f"strategy {self.name} follows the config again ({state}): the config changed "
+            "since it was toggled"
+        )
 
 
 @dataclass(frozen=True, slots=True)

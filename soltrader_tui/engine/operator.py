@@ -6,7 +6,9 @@ flatten. Only an explicit resume leaves HALTED; a restart comes back in the stor
 Operator: how the engine's trading state changes. Operator commands (dashboard keys,
 `soltrader-tui stop`/`resume` through the ledger, a STOP file), circuit-breaker trips, and
 checkpoints taken in the background. The engine holds one; it owns the trading state, the
-queued commands and breaker events, and sells through the callable the engine gives it.
+queued commands and breaker events, and sells through the callable the engine gives it. A
+strategy's enable or disable travels the same path (a key, or a request through the ledger)
+and is handed to the engine's `StrategySwitch`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from soltrader_tui.engine.events import (
     TradingStateChanged,
 )
 from soltrader_tui.engine.orders import EXIT_RETRY_S, OrderManager
-from soltrader_tui.ledger.requests import Command
+from soltrader_tui.engine.strategy_switch import StrategySwitch
+from soltrader_tui.ledger.requests import Command, StateCommand
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.risk import BreakerCleared, BreakerEvent
 from soltrader_tui.risk.breakers import BreakerRule
@@ -45,7 +48,7 @@ class Transition:
     message: str
 
 
-def transition(state: TradingState, command: Command) -> Transition:
+def transition(state: TradingState, command: StateCommand) -> Transition:
     """Returns what `command` does from `state`."""
     if command == "stop":
         # Stopping again while halted still flattens whatever could not be sold before.
@@ -79,6 +82,7 @@ class Operator:
         ticks: Mapping[str, MarketTick],
         marks: Mapping[str, float],
         sell: Sell,
+        switch: StrategySwitch,
         wake: Callable[[], None],
         on_change: Callable[[], None],
         publish: Callable[[], None],
@@ -90,6 +94,7 @@ class Operator:
             ticks: The last accepted tick of each token (the engine's; read only).
             marks: The last accepted price of each token (the engine's; read only).
             sell: How a flatten sells a position (with the engine's price checks).
+            switch: Enables and disables strategies (the `enable`/`disable` commands).
             wake: Wakes the engine's loop, so a command is acted on at once.
             on_change: Tells the engine its screen is out of date.
             publish: Shows a snapshot of the engine now.
@@ -104,12 +109,13 @@ class Operator:
         self._ticks = ticks
         self._marks = marks
         self._sell = sell
+        self._switch = switch
         self._wake = wake
         self._on_change = on_change
         self._publish = publish
         self._checkpointer = checkpointer
         self._checkpoint_task: asyncio.Task[None] | None = None
-        self._commands: deque[tuple[Command, str, int | None]] = deque()
+        self._commands: deque[tuple[Command, str, int | None, str | None]] = deque()
         self._breaker_events: list[BreakerEvent] = []
         self._stop_file = ledger.path.with_name(STOP_FILE)
         self._paused_by: str | None = None
@@ -154,9 +160,10 @@ class Operator:
         """Queues what a breaker said, for `apply_breakers` at the end of the tick."""
         self._breaker_events.append(event)
 
-    def command(self, command: Command, actor: str) -> None:
-        """Queues stop, pause or resume; the loop acts on it at once, even mid-wait."""
-        self._commands.append((command, actor, None))
+    def command(self, command: Command, actor: str, target: str | None = None) -> None:
+        """Queues stop, pause, resume, or enable/disable of the strategy `target`; the loop
+        acts on it at once, even mid-wait."""
+        self._commands.append((command, actor, None, target))
         self._wake()
 
     # -- circuit breakers -------------------------------------------------------------------------
@@ -186,21 +193,24 @@ class Operator:
     def poll_requests(self) -> None:
         """Queues the requests other processes left in the ledger, and a STOP file's."""
         for request in self._ledger.pending_requests():
-            self._commands.append((request.command, request.actor, request.id))
+            self._commands.append((request.command, request.actor, request.id, request.target))
         if self._stop_file.exists():
             handled = self._stop_file.with_name(f"{STOP_FILE}.handled")
             self._stop_file.replace(handled)  # consumed once, so a later resume is not undone
-            self._commands.append(("stop", f"{STOP_FILE} file", None))
+            self._commands.append(("stop", f"{STOP_FILE} file", None, None))
 
     async def apply_commands(self) -> None:
         """Applies the queued commands in order, answering each ledger request."""
         while self._commands:
-            command, actor, request_id = self._commands.popleft()
-            result = await self._apply(command, actor)
+            command, actor, request_id, target = self._commands.popleft()
+            if command == "enable" or command == "disable":
+                result = self._switch.set(target, command == "enable", actor, self._clock.now())
+            else:
+                result = await self._apply(command, actor)
             if request_id is not None:
                 self._ledger.complete_request(request_id, result, self._clock.now())
 
-    async def _apply(self, command: Command, actor: str) -> str:
+    async def _apply(self, command: StateCommand, actor: str) -> str:
         now = self._clock.now()
         step = transition(self._state, command)
         if step.to is None:

@@ -18,6 +18,7 @@ from soltrader_tui.ledger.rows import (
     MarkRow,
     ResumePoint,
     ScoreRow,
+    StrategyRow,
     UsageMinute,
     iso,
 )
@@ -104,11 +105,20 @@ def _write_latest(c: sqlite3.Connection, flush: Flush) -> None:
         )
 
 
-def write_strategies(c: sqlite3.Connection, enabled: Iterable[tuple[str, bool]]) -> None:
-    """Records which strategies this session runs and whether each may trade."""
+def write_strategies(c: sqlite3.Connection, rows: Iterable[StrategyRow]) -> None:
+    """Records which strategies this session runs, whether each may trade, and why."""
     c.executemany(
-        "INSERT OR REPLACE INTO strategies VALUES (?, ?)",
-        [(name, int(on)) for name, on in enabled],
+        "INSERT OR REPLACE INTO strategies (name, enabled, config_enabled, entry_threshold) "
+        "VALUES (?, ?, ?, ?)",
+        [
+            (
+                r.name,
+                int(r.enabled),
+                None if r.config_enabled is None else int(r.config_enabled),
+                r.entry_threshold,
+            )
+            for r in rows
+        ],
     )
 
 

@@ -15,11 +15,14 @@ from soltrader_tui.ledger.rows import (
     ResumePoint,
     ScoreRow,
     StateRow,
+    StrategyRow,
     from_iso,
 )
 
 REALIZED_SINCE = 3
 """The schema version that stores each fill's realized P&L and the saved replay."""
+STRATEGY_CONFIG_SINCE = 5
+"""The schema version that stores each strategy's config value and entry threshold."""
 
 
 def _fill_columns(conn: sqlite3.Connection) -> str:
@@ -251,11 +254,25 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
     return {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM meta")}
 
 
-def read_strategies(conn: sqlite3.Connection) -> dict[str, bool]:
-    """Returns whether each strategy the latest session ran may trade, by name."""
-    return {
-        str(name): bool(on) for name, on in conn.execute("SELECT name, enabled FROM strategies")
-    }
+def read_strategy_rows(conn: sqlite3.Connection) -> list[StrategyRow]:
+    """Returns the strategies the sessions ran: in force, the config's value, threshold."""
+    # An older ledger (a checkpoint, `status` on an old copy) knows only what is in force.
+    extra = (
+        "config_enabled, entry_threshold"
+        if schema_version(conn) >= STRATEGY_CONFIG_SINCE
+        else "NULL, NULL"
+    )
+    return [
+        StrategyRow(
+            str(name),
+            bool(on),
+            None if config_on is None else bool(config_on),
+            None if threshold is None else float(threshold),
+        )
+        for name, on, config_on, threshold in conn.execute(
+            f"SELECT name, enabled, {extra} FROM strategies ORDER BY name"
+        )
+    ]
 
 
 def read_scores(conn: sqlite3.Connection) -> list[ScoreRow]:

@@ -2,7 +2,9 @@
 
 `soltrader-tui stop` writes a request; the engine holding the ledger polls for pending requests
 several times a second, acts, and writes the result back. With no engine running, the CLI
-changes the stored trading state itself, so the next start obeys it.
+changes the stored trading state itself, so the next start obeys it. A strategy is enabled or
+disabled (`watch`'s `s` key) the same way: a request naming it, or, with no engine, its row in
+`strategies`, which the next start keeps until the config changes.
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.rows import iso
 from soltrader_tui.ledger.schema import SCHEMA_VERSION
 
-Command = Literal["stop", "pause", "resume"]
+StateCommand = Literal["stop", "pause", "resume"]
+"""Changes the trading state."""
+StrategyCommand = Literal["enable", "disable"]
+"""Lets one strategy open positions, or stops it from opening any (it still scores)."""
+Command = StateCommand | StrategyCommand
+STRATEGY_COMMANDS: tuple[StrategyCommand, ...] = ("enable", "disable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +37,8 @@ class ControlRequest:
     id: int
     command: Command
     actor: str
+    target: str | None = None
+    """The strategy an enable or disable names; None for a state command."""
 
 
 def _open_writer(path: Path) -> sqlite3.Connection:
@@ -58,13 +67,14 @@ def _open_writer(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def submit(path: Path, command: Command, actor: str) -> int:
-    """Writes a pending request; returns its id."""
+def submit(path: Path, command: Command, actor: str, target: str | None = None) -> int:
+    """Writes a pending request (`target`: the strategy an enable or disable names); returns
+    its id."""
     conn = _open_writer(path)
     try:
         cur = conn.execute(
-            "INSERT INTO control_requests (ts, command, actor) VALUES (?, ?, ?)",
-            (iso(time.time()), command, actor),
+            "INSERT INTO control_requests (ts, command, actor, target) VALUES (?, ?, ?, ?)",
+            (iso(time.time()), command, actor, target),
         )
         return int(cur.lastrowid or 0)
     finally:
@@ -85,7 +95,7 @@ def result(path: Path, request_id: int) -> str | None:
     return str(row[1]) if row[0] == "done" else None
 
 
-OFFLINE_STATE: dict[Command, TradingState] = {
+OFFLINE_STATE: dict[StateCommand, TradingState] = {
     "stop": TradingState.HALTED,
     "pause": TradingState.PAUSED,
     "resume": TradingState.ACTIVE,
@@ -93,20 +103,52 @@ OFFLINE_STATE: dict[Command, TradingState] = {
 """The state a command leaves when no engine runs to act on it."""
 
 
-def send_or_store(path: Path, command: Command, actor: str, offline_reason: str) -> int | None:
+def send_or_store(
+    path: Path, command: Command, actor: str, offline_reason: str, target: str | None = None
+) -> int | None:
     """Sends a command to the engine holding the ledger, or, with none running, stores the
-    state it leads to (the next start obeys it, and sells what a stop left open).
+    state it leads to (the next start obeys it, and sells what a stop left open; a strategy
+    toggle is kept until the config changes).
 
     Returns:
         The request's id to wait on, or None when the state was stored.
 
     Raises:
-        LedgerError: the ledger cannot be written.
+        LedgerError: the ledger cannot be written, or (offline) it has no strategy `target`.
     """
     if engine_running(path):
-        return submit(path, command, actor)
-    set_state_offline(path, OFFLINE_STATE[command], offline_reason, actor)
+        return submit(path, command, actor, target)
+    if command == "enable" or command == "disable":
+        set_strategy_offline(path, target or "", command == "enable")
+    else:
+        set_state_offline(path, OFFLINE_STATE[command], offline_reason, actor)
     return None
+
+
+def set_strategy_offline(path: Path, name: str, enabled: bool) -> None:
+    """Enables or disables a strategy in the ledger directly, for when no engine is running.
+
+    The config's value is kept beside it (the value in force, unless a toggle already was),
+    so the next start keeps the toggle until the config changes.
+
+    Raises:
+        LedgerError: no session on this ledger ran a strategy of that name.
+    """
+    conn = _open_writer(path)
+    try:
+        known = [str(row[0]) for row in conn.execute("SELECT name FROM strategies ORDER BY 1")]
+        if name not in known:
+            raise LedgerError(
+                f"no strategy named {name!r} in {path} (known: {', '.join(known) or 'none'})"
+            )
+        # SET reads the old values: the config's value is the one in force before any toggle.
+        conn.execute(
+            "UPDATE strategies SET config_enabled = COALESCE(config_enabled, enabled), "
+            "enabled = ? WHERE name = ?",
+            (int(enabled), name),
+        )
+    finally:
+        conn.close()
 
 
 def set_state_offline(path: Path, state: TradingState, reason: str, actor: str) -> None:
@@ -124,8 +166,9 @@ def set_state_offline(path: Path, state: TradingState, reason: str, actor: str) 
 def pending(conn: sqlite3.Connection) -> list[ControlRequest]:
     """Returns the requests not yet answered, oldest first (engine side)."""
     return [
-        ControlRequest(r[0], r[1], r[2])
+        ControlRequest(r[0], r[1], r[2], r[3])
         for r in conn.execute(
-            "SELECT id, command, actor FROM control_requests WHERE status = 'pending' ORDER BY id"
+            "SELECT id, command, actor, target FROM control_requests "
+            "WHERE status = 'pending' ORDER BY id"
         )
     ]

@@ -44,6 +44,20 @@ class MarkRow:
 
 
 @dataclass(frozen=True, slots=True)
+class StrategyRow:
+    """A strategy a session runs: whether it may trade now, and what the config said."""
+
+    name: str
+    enabled: bool
+    """In force: the config's value, or the operator's toggle when one was made."""
+    config_enabled: bool | None = None
+    """The config's value when the session started (None in rows older than schema 5).
+    `enabled != config_enabled` is an operator's toggle, kept until the config changes."""
+    entry_threshold: float | None = None
+    """The score a token must reach for a buy (None: not recorded)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreRow:
     """A strategy's latest score for one token."""
 

@@ -203,7 +203,38 @@ def _v4(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX events_kind_rule ON events (kind, rule)")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
+def _v5(conn: sqlite3.Connection) -> None:
+    # A strategy toggled at runtime stays toggled until the config changes: the row keeps the
+    # config's value from when the session started beside the value in force. The entry
+    # threshold lets `watch` and `status` say why nothing is being bought, as the engine does.
+    conn.execute("ALTER TABLE strategies ADD COLUMN config_enabled INTEGER")
+    conn.execute("ALTER TABLE strategies ADD COLUMN entry_threshold REAL")
+    # Strategy toggles travel as control requests too (from `watch`), naming their strategy.
+    # SQLite cannot widen a CHECK in place: the table is rebuilt with its rows.
+    conn.execute(
+        """
+        CREATE TABLE control_requests_v5 (
+            id       INTEGER PRIMARY KEY,
+            ts       TEXT NOT NULL,
+            command  TEXT NOT NULL
+                     CHECK (command IN ('stop', 'pause', 'resume', 'enable', 'disable')),
+            actor    TEXT NOT NULL,
+            status   TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')),
+            result   TEXT NOT NULL DEFAULT '',
+            done_ts  TEXT,
+            target   TEXT
+        )
+        """
+    )
+    conn.execute(
+        "INSERT INTO control_requests_v5 (id, ts, command, actor, status, result, done_ts) "
+        "SELECT id, ts, command, actor, status, result, done_ts FROM control_requests"
+    )
+    conn.execute("DROP TABLE control_requests")
+    conn.execute("ALTER TABLE control_requests_v5 RENAME TO control_requests")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5)
 """MIGRATIONS[i] takes the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

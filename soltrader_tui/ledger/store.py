@@ -48,6 +48,7 @@ from soltrader_tui.ledger.reads import (
     read_meta,
     read_recent_fills,
     read_resume,
+    read_strategy_rows,
     read_trading_state,
 )
 from soltrader_tui.ledger.requests import ControlRequest, pending
@@ -59,6 +60,7 @@ from soltrader_tui.ledger.rows import (
     ResumePoint,
     ScoreRow,
     StateRow,
+    StrategyRow,
     UsageMinute,
 )
 from soltrader_tui.ledger.schema import SCHEMA_VERSION, migrate
@@ -320,10 +322,24 @@ class Ledger:
             )
             write_flush(c, rows)
 
-    def set_strategies(self, enabled: Iterable[tuple[str, bool]]) -> None:
-        """Records which strategies this session runs and whether each may trade."""
+    def set_strategies(self, rows: Iterable[StrategyRow]) -> None:
+        """Records which strategies this session runs, whether each may trade, and why."""
         with self._tx.transaction(durable=False) as c:
-            write_strategies(c, enabled)
+            write_strategies(c, rows)
+
+    def set_strategy(self, row: StrategyRow, events: Sequence[EventRow] = ()) -> None:
+        """Commits an operator's toggle of one strategy with its log lines."""
+
+        def write(c: sqlite3.Connection) -> None:
+            check_in_order(c, events=[e.ts for e in events])
+            write_strategies(c, (row,))
+            insert_events(c, events)
+
+        self._tx.durably(write)
+
+    def strategies(self) -> list[StrategyRow]:
+        """Returns the strategies the sessions on this ledger ran, as the last one left them."""
+        return read_strategy_rows(self._conn)
 
     def record_session(self, *, wall_start: float, api_note: str) -> None:
         """Records when this session started (wall time) and why it makes no API calls, if it

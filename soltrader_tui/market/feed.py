@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from soltrader_tui.domain import MarketTick, Side, SwapQuote, Token
@@ -24,6 +24,25 @@ class MarketFeed(Protocol):
 
     async def poll(self, ts: float) -> Sequence[MarketTick]:
         """Returns the latest tick of every tradable token at market time `ts`."""
+        ...
+
+    async def history(self, end_ts: float, span_s: float) -> Sequence[MarketTick]:
+        """Returns the market's past before the session: what warms the strategies.
+
+        Called once, before the first `poll`. The engine feeds every tick to every strategy,
+        in order, and ignores what they signal: nothing is traded on the past. It is not
+        metered API usage when the feed makes it up (the simulator), and an empty answer is
+        allowed (no past known): the strategies then warm up on live prices.
+
+        Args:
+            end_ts: The session's start; every tick returned is older (or, for a feed whose
+                live data began earlier, e.g. a simulator built a moment before, older than
+                that beginning).
+            span_s: Market seconds of past wanted (the longest warm-up of the strategies).
+
+        Returns:
+            Ticks oldest first, any tokens interleaved; their spacing is the feed's choice.
+        """
         ...
 
     async def quote(self, token: Token, side: Side, in_amount: int) -> SwapQuote | None:
@@ -59,6 +78,15 @@ class MarketFeed(Protocol):
         ...
 
 
+HistorySource = Callable[[float, float], Awaitable[Sequence[MarketTick]]]
+"""Where a feed gets its past from: `(end_ts, span_s)` to ticks, as `MarketFeed.history`."""
+
+
+async def no_history(end_ts: float, span_s: float) -> Sequence[MarketTick]:
+    """The past of a feed that knows none: strategies warm up on live prices."""
+    return ()
+
+
 class OfflineFeed:
     """What a feed that calls no provider says about providers and health: nothing."""
 
@@ -90,6 +118,10 @@ class SimFeed(OfflineFeed):
     async def poll(self, ts: float) -> Sequence[MarketTick]:
         self.market.advance(ts)
         return self.market.ticks()
+
+    async def history(self, end_ts: float, span_s: float) -> Sequence[MarketTick]:
+        """The simulator's generated past (`SimMarket.history`)."""
+        return self.market.history(end_ts, span_s)
 
     async def quote(self, token: Token, side: Side, in_amount: int) -> SwapQuote | None:
         return self.market.quote(token.mint, side, in_amount)

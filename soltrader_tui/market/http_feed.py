@@ -29,6 +29,7 @@ from soltrader_tui.domain import MarketTick, Side, SwapQuote, Token
 from soltrader_tui.ledger.rows import UsageMinute
 from soltrader_tui.market import dexscreener, jupiter
 from soltrader_tui.market.errors import ResponseInvalid
+from soltrader_tui.market.feed import HistorySource, no_history
 from soltrader_tui.market.plausibility import FeedRefusal, unreadable
 from soltrader_tui.net import ClientStopping, MeteredClient, ProviderError, ProviderUnavailable
 from soltrader_tui.net.usage import ProviderUsage
@@ -73,7 +74,14 @@ class HttpFeed:
         price_every_s: float = 1.0,
         discover_every_s: float = 60.0,
         advance: Callable[[float], None] | None = None,
+        history: HistorySource = no_history,
     ) -> None:
+        """Builds the feed; nothing is fetched before the first `poll`.
+
+        `history` answers `MarketFeed.history`: the simulator's own past when the simulator
+        is served (made in-process, no request), candles from an OHLCV API for a live market,
+        or none (strategies warm up on live prices).
+        """
         self.source = source
         self._client = client
         self._jupiter = jupiter_url.rstrip("/")
@@ -86,6 +94,7 @@ class HttpFeed:
         self._price_every = price_every_s
         self._discover_every = discover_every_s
         self._advance = advance
+        self._history = history
         self._pairs: dict[str, dexscreener.DexPair] = {}
         self._decimals: dict[str, int] = {}
         self._seen: dict[str, _Seen] = {}
@@ -114,6 +123,9 @@ class HttpFeed:
                     MarketTick(seen.token, seen.ts, seen.price_usd, seen.liquidity_usd, stale)
                 )
         return ticks
+
+    async def history(self, end_ts: float, span_s: float) -> Sequence[MarketTick]:
+        return await self._history(end_ts, span_s)
 
     async def quote(self, token: Token, side: Side, in_amount: int) -> SwapQuote | None:
         try:

@@ -38,7 +38,7 @@ import itertools
 import math
 from collections.abc import Sequence
 
-from soltrader_tui.domain import MICRO, MarketTick, Side, SwapQuote, Token
+from soltrader_tui.domain import MICRO, Candle, MarketTick, Side, SwapQuote, Token
 from soltrader_tui.market.amm import Pool
 from soltrader_tui.market.feed import OfflineFeed
 from soltrader_tui.market.series import CandleSeries, RecordedSeries, TrackSeries
@@ -75,6 +75,22 @@ def candle_path(o: float, h: float, low: float, c: float) -> tuple[float, float,
     if o - low <= h - o:
         return (o, low, h, c)
     return (o, h, low, c)
+
+
+def candle_ticks(token: Token, candles: Sequence[Candle]) -> list[MarketTick]:
+    """Returns the ticks a replay would play for `candles` (see the module docstring), oldest
+    first: how candles of an OHLCV API become a feed's `history`.
+
+    Args:
+        token: The candles' token.
+        candles: In time order; each candle's `liquidity_usd` is its ticks' depth.
+    """
+    ticks = []
+    for c in candles:
+        spacing = c.interval_s / CANDLE_TICKS
+        for k, price in enumerate(candle_path(c.open, c.high, c.low, c.close)):
+            ticks.append(MarketTick(token, c.ts + k * spacing, price, c.liquidity_usd))
+    return ticks
 
 
 ESTABLISHED_AGE_S = 365 * 86400.0
@@ -125,6 +141,20 @@ class _CandleSource:
             return None
         return Pool.from_price(tick.price_usd, tick.liquidity_usd, self.token.decimals)
 
+    def ticks_between(self, start: float, end: float) -> list[MarketTick]:
+        """Every tick the replay plays in [start, end), oldest first."""
+        s = self.series
+        ticks = []
+        for i in range(bisect.bisect_left(s.ts, start - s.interval_s), len(s.ts)):
+            if s.ts[i] >= end:
+                break
+            path = candle_path(s.open[i], s.high[i], s.low[i], s.close[i])
+            for k, price in enumerate(path):
+                ts = s.ts[i] + k * self.spacing
+                if start <= ts < end:
+                    ticks.append(MarketTick(self.token, ts, price, self._liquidity(i)))
+        return ticks
+
     def _liquidity(self, i: int) -> float:
         return candle_liquidity_usd(self.series, i)
 
@@ -164,6 +194,12 @@ class _TrackSource:
         at, sol, sol_usd = sample
         price = pumpfun_price_sol(sol) * sol_usd
         return MarketTick(self.token, at, price, 2 * sol * sol_usd)
+
+    def ticks_between(self, start: float, end: float) -> list[MarketTick]:
+        """Every sample in [start, end) that has a price, oldest first."""
+        s = self.series
+        i, j = bisect.bisect_left(s.ts, start), bisect.bisect_left(s.ts, end)
+        return [tick for ts in s.ts[i:j] if (tick := self.tick_at(ts)) is not None]
 
     def pool_at(self, ts: float) -> Pool | None:
         sample = self._sample(ts)
@@ -282,6 +318,21 @@ class ReplayFeed(OfflineFeed):
         """Returns `ticks_at(ts)` and makes `ts` the time that `quote` prices at."""
         self._last_poll_ts = ts
         return self.ticks_at(ts)
+
+    async def history(self, end_ts: float, span_s: float) -> Sequence[MarketTick]:
+        """Returns the recorded ticks of [end_ts - span_s, end_ts), oldest first: none when
+        the session starts at the data's start (the usual replay), the candles before it when
+        it starts later."""
+        start = end_ts - span_s
+        ticks = [
+            tick
+            for sources in self._by_mint.values()
+            for src in sources
+            if src.start_ts < end_ts and src.covers_until() > start
+            for tick in src.ticks_between(start, end_ts)
+        ]
+        ticks.sort(key=lambda tick: tick.ts)  # stable: each token's own order is kept
+        return ticks
 
     async def quote(self, token: Token, side: Side, in_amount: int) -> SwapQuote | None:
         """Quotes a swap against the token's pool at the last polled time.

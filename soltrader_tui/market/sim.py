@@ -19,6 +19,7 @@ from solders.pubkey import Pubkey
 from soltrader_tui.domain import MarketTick, Side, SwapQuote, Token
 from soltrader_tui.market.amm import Pool
 from soltrader_tui.market.processes import ProcessSpec, RegimeProcess, RegimeSpec
+from soltrader_tui.market.sim_history import Opening, sim_history
 
 UNLISTED = "unlisted"
 """Regime name reported for a token that is not listed yet."""
@@ -268,6 +269,7 @@ class SimMarket:
                 f"rug_after_s and listing_after_s must not be negative, got {rug_after_s} "
                 f"and {listing_after_s}"
             )
+        self._seed = seed
         self._start_ts = start_ts
         self._listing_ts = start_ts + listing_after_s
         self._tick_seconds = tick_seconds
@@ -286,6 +288,7 @@ class SimMarket:
         self._run_events(start_ts)
         self._ticks: list[MarketTick] = []
         self._ticks_step = -1
+        self._openings = self._opening_prices()
 
     @property
     def now(self) -> float:
@@ -370,6 +373,33 @@ class SimMarket:
                 st.pool = Pool.from_price(price, liquidity, st.spec.decimals)
             st.pool.set_price(st.process.move_to(price))
         self._ticks_step = -1  # the cached ticks predate the new prices
+        if self._step_count == 0:
+            self._openings = self._opening_prices()  # the past runs into the resumed prices
+
+    def history(self, end_ts: float, span_s: float) -> list[MarketTick]:
+        """Returns the market's past: the `span_s` seconds before its start, before `end_ts`.
+
+        Generated on RNGs of its own (`sim_history`), so it is the same for the same seed and
+        start prices, and the session's path is the same with or without it. It reads only
+        what was fixed at the start, so it needs no lock while a server reads the market.
+
+        Args:
+            end_ts: Market time the past must end before (the session's start); the past
+                ends at the market's start when that is earlier.
+            span_s: Market seconds of past wanted, counted back from the market's start.
+
+        Returns:
+            Ticks of every token listed at the start, oldest first.
+        """
+        ticks = sim_history(self._seed, self._openings, self._start_ts, span_s, self._tick_seconds)
+        return ticks if end_ts >= self._start_ts else [t for t in ticks if t.ts < end_ts]
+
+    def _opening_prices(self) -> list[Opening]:
+        return [
+            Opening(st.token, st.spec.process, st.pool.price_usd(), st.pool.liquidity_usd())
+            for st in self._live
+            if not st.spec.lists_late  # a listing has no past before it
+        ]
 
     def _rug_pending(self, st: _SimToken) -> bool:
         return any(e[2] is st and e[1] != 0 for e in self._events)

@@ -13,16 +13,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from soltrader_tui.clock import Clock, ScaledClock, VirtualClock, make_clock
 from soltrader_tui.config.model import Config
-from soltrader_tui.domain import Mode
+from soltrader_tui.domain import MarketTick, Mode
 from soltrader_tui.errors import UserInputError
-from soltrader_tui.market.feed import MarketFeed, SimFeed
+from soltrader_tui.market.feed import HistorySource, MarketFeed, SimFeed, no_history
 from soltrader_tui.market.sim import SimMarket
 
 if TYPE_CHECKING:
@@ -144,6 +144,11 @@ def _served_sim(
         },
         loopback_only=True,
     )
+
+    async def history(end_ts: float, span_s: float) -> Sequence[MarketTick]:
+        # Made in-process from the same market, not fetched: no request, no API usage.
+        return market.history(end_ts, span_s)
+
     feed = HttpFeed(
         client,
         source="sim",
@@ -154,15 +159,18 @@ def _served_sim(
         stale_after_s=config.market.stale_after_s,
         price_every_s=config.market.tick_seconds,
         advance=shared.advance,
+        history=history,
     )
     return MarketSetup(feed, clock, duration_s, "paper", [server.stop], server)
 
 
 def _jupiter_feed(config: Config, clock: Clock) -> MarketFeed:
+    from soltrader_tui.market.gecko_history import GeckoHistory
     from soltrader_tui.market.http_feed import DEX_PAIRS, DEX_PROFILES, JUPITER, HttpFeed
+    from soltrader_tui.market.ohlcv_api import GECKOTERMINAL
     from soltrader_tui.net import MeteredClient, ProviderPolicy
 
-    jup, dex = config.market.jupiter, config.market.dexscreener
+    jup, dex, gecko = config.market.jupiter, config.market.dexscreener, config.market.geckoterminal
     key = os.environ.get(jup.api_key_env, "")
     client = MeteredClient(
         {
@@ -175,8 +183,12 @@ def _jupiter_feed(config: Config, clock: Clock) -> MarketFeed:
             ),
             DEX_PROFILES: ProviderPolicy(DEX_PROFILES, dex.requests_per_minute, 60.0),
             DEX_PAIRS: ProviderPolicy(DEX_PAIRS, 300, 60.0),
+            GECKOTERMINAL: ProviderPolicy(GECKOTERMINAL, gecko.requests_per_minute, 60.0),
         }
     )
+    history: HistorySource = no_history
+    if gecko.warm_up and config.market.watchlist:
+        history = GeckoHistory(client, gecko.base_url, config.market.watchlist)
     return HttpFeed(
         client,
         source="jupiter",
@@ -186,6 +198,9 @@ def _jupiter_feed(config: Config, clock: Clock) -> MarketFeed:
         watchlist=config.market.watchlist,
         stale_after_s=config.market.stale_after_s,
         price_every_s=max(config.market.tick_seconds, 1 / jup.requests_per_second),
+        # The watched tokens' recent candles; a token discovered later, or one GeckoTerminal does
+        # not know, warms up on live prices ("warming up 12/27 5m candles").
+        history=history,
     )
 
 

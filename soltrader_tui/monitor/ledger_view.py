@@ -30,7 +30,7 @@ from soltrader_tui.ledger.reads import (
     read_resume,
     read_scores,
     read_session,
-    read_strategies,
+    read_strategy_rows,
     read_trading_state,
 )
 from soltrader_tui.ledger.rows import EquityPoint, Heartbeat, MarkRow, iso
@@ -173,6 +173,7 @@ def _context(
 ) -> SnapshotContext:
     """What the snapshot needs besides the fills and marks, read as the engine wrote it."""
     state = read_trading_state(conn)
+    strategies = read_strategy_rows(conn)
     market_ts = heartbeat.market_ts if heartbeat else None
     day_start = _day_start_equity(conn, market_ts, replayed)
     return SnapshotContext(
@@ -182,7 +183,10 @@ def _context(
         state_reason=state.reason if state else "new ledger",
         market_ts=market_ts,
         max_drawdown_pct=replayed.curve.max_drawdown_pct,
-        strategies_enabled=read_strategies(conn),
+        strategies_enabled={r.name: r.enabled for r in strategies},
+        entry_thresholds={
+            r.name: r.entry_threshold for r in strategies if r.entry_threshold is not None
+        },
         # The lock is the truth about a running engine; a killed one leaves running=1 behind.
         running=alive if alive is not None else bool(heartbeat and heartbeat.running),
         risk_rejections=read_denials(conn),

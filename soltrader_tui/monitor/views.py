@@ -10,10 +10,11 @@ P&L against the daily loss limit, the drawdown against its limit.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from soltrader_tui.domain import Fill, Mode, TradingState, micro_to_usd
+from soltrader_tui.monitor.why_no_entry import why_no_entry
 from soltrader_tui.portfolio.portfolio import Portfolio, Position
 from soltrader_tui.risk.exits import ExitPolicy
 
@@ -51,6 +52,8 @@ class SnapshotContext:
     """Equity at the start of the market's UTC day, which today's P&L is measured from."""
     peak_equity_micro: int | None = None
     """The equity curve's peak, which the current drawdown is measured from."""
+    entry_thresholds: Mapping[str, float] = field(default_factory=dict)
+    """Each strategy's entry threshold, where known: what its best score is measured against."""
 
 
 def api_view(usage: ProviderUsage) -> ApiView:
@@ -111,9 +114,12 @@ def position_view(pos: Position, mark: float | None, levels: ExitLevels | None) 
 
 
 def strategy_views(
-    portfolio: Portfolio, enabled: Mapping[str, bool], scores: Sequence[ScoreView]
+    portfolio: Portfolio,
+    enabled: Mapping[str, bool],
+    scores: Sequence[ScoreView],
+    thresholds: Mapping[str, float] | None = None,
 ) -> tuple[StrategyView, ...]:
-    """Summarises each strategy: best current score and its round trips from the ledger."""
+    """Summarises each strategy: best current score, entry threshold and its round trips."""
     names = sorted(set(enabled) | set(portfolio.strategy_stats))
     views = []
     for name in names:
@@ -127,6 +133,7 @@ def strategy_views(
                 round_trips=0 if stats is None else stats.round_trips,
                 realized_pnl_usd=0.0 if stats is None else micro_to_usd(stats.realized_micro),
                 win_rate=None if stats is None else stats.win_rate,
+                entry_threshold=None if thresholds is None else thresholds.get(name),
             )
         )
     return tuple(views)
@@ -158,7 +165,7 @@ def build_snapshot(
     """
     equity = portfolio.equity_micro(marks)
     unrealized = portfolio.unrealized_micro(marks)
-    return EngineSnapshot(
+    snapshot = EngineSnapshot(
         version=ctx.version,
         mode=ctx.mode,
         trading_state=ctx.trading_state,
@@ -183,13 +190,23 @@ def build_snapshot(
         drawdown_pct=_drawdown_pct(equity, ctx.peak_equity_micro),
         max_drawdown_limit_pct=None if risk is None else risk.max_drawdown_pct,
         recent_fills=tuple(recent_fills),
-        scores=ordered_scores(scores, ctx.strategies_enabled),
-        strategies=strategy_views(portfolio, ctx.strategies_enabled, scores),
+        scores=_ordered_scores(scores, ctx.strategies_enabled),
+        strategies=strategy_views(portfolio, ctx.strategies_enabled, scores, ctx.entry_thresholds),
         api=tuple(api),
         api_note=ctx.api_note,
         log=tuple(log),
         running=ctx.running,
         error=ctx.error,
+    )
+    return replace(snapshot, no_entry_reason=why_no_entry(snapshot, risk))
+
+
+def _ordered_scores(
+    scores: Sequence[ScoreView], enabled: Mapping[str, bool]
+) -> tuple[ScoreView, ...]:
+    """Enabled strategies' scores first, then by strategy and symbol."""
+    return tuple(
+        sorted(scores, key=lambda v: (not enabled.get(v.strategy), v.strategy, v.symbol, v.mint))
     )
 
 
@@ -223,12 +240,3 @@ def _drawdown_pct(equity: int | None, peak: int | None) -> float | None:
     if equity is None or peak is None or peak <= 0:
         return None
     return max(0.0, (peak - equity) * 100.0 / peak)
-
-
-def ordered_scores(
-    scores: Sequence[ScoreView], enabled: Mapping[str, bool]
-) -> tuple[ScoreView, ...]:
-    """The scores as the screen lists them: enabled strategies first, then by name and symbol."""
-    return tuple(
-        sorted(scores, key=lambda v: (not enabled.get(v.strategy), v.strategy, v.symbol, v.mint))
-    )

@@ -4,7 +4,8 @@
 config's risk limits with `status`'s reader and the engine's own snapshot builder, so what it
 shows is what the ledger holds, figure for figure what the engine's dashboard shows. Its keys
 still act: a stop, pause or resume is sent as a control request through the ledger, exactly as
-`soltrader-tui stop` does, and the engine answers it within a tenth of a second. With no engine
+`soltrader-tui stop` does, and the engine answers it within a tenth of a second; so is a
+strategy's enable or disable. With no engine
 running, the trading state is stored directly, so the next start obeys it.
 """
 
@@ -67,7 +68,7 @@ class LedgerWatcher:
         self._recent_fills = recent_fills
         self._stop = False
         self._wake = asyncio.Event()
-        self._commands: deque[Command] = deque()
+        self._commands: deque[tuple[Command, str | None]] = deque()
         first = read_status(path, risk=risk, recent_fills=recent_fills)
         self._snapshot = first.snapshot
         self._replayed = first.replayed
@@ -84,7 +85,7 @@ class LedgerWatcher:
             problem = None
             while self._commands:
                 try:
-                    await asyncio.to_thread(self._send, self._commands.popleft())
+                    await asyncio.to_thread(self._send, *self._commands.popleft())
                 except LedgerError as exc:
                     problem = f"the command could not be sent: {exc}"
                 await asyncio.sleep(ANSWER_S)  # the engine answers within its 0.1 s poll
@@ -115,13 +116,17 @@ class LedgerWatcher:
         self._stop = True
         self._wake.set()
 
-    def command(self, command: Command, actor: str) -> None:
-        """Sends stop, pause or resume to the engine through the ledger (or stores the state
-        when no engine runs); the next read shows the outcome."""
-        self._commands.append(command)
+    def command(self, command: Command, actor: str, target: str | None = None) -> None:
+        """Sends stop, pause, resume, or enable/disable of the strategy `target`, to the engine
+        through the ledger (or stores it when no engine runs); the next read shows the outcome."""
+        self._commands.append((command, target))
         self._wake.set()
 
-    def _send(self, command: Command) -> None:
+    def _send(self, command: Command, target: str | None) -> None:
         requests.send_or_store(
-            self._path, command, self.actor, f"{command} by {self.actor} while no engine ran"
+            self._path,
+            command,
+            self.actor,
+            f"{command} by {self.actor} while no engine ran",
+            target,
         )

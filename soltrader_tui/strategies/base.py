@@ -43,6 +43,10 @@ class Strategy(Protocol):
     say why nothing is being bought."""
     timeframe_s: int | None
     """None: decides on every tick. Otherwise the candle length it decides on, in seconds."""
+    warmup_s: float
+    """Market seconds of prices it needs before it scores a token (from its config: a slow
+    window, or a slow span of candles plus one for a first candle cut short). The engine feeds
+    this much of the market's past before the first tick, so a session starts warm."""
 
     def on_tick(self, tick: MarketTick, holding: bool) -> Signal | None:
         """Updates the token's state with one tick and says whether to trade it.

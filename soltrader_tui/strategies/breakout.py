@@ -113,6 +113,8 @@ class Breakout:
         self.enabled = config.enabled
         self.entry_threshold = ENTRY_SCORE
         self.timeframe_s: int | None = config.timeframe_s
+        # One candle more than the channel: the first candle seen may be cut short.
+        self.warmup_s = float((config.entry_candles + 1) * config.timeframe_s)
         self._entry = config.entry_candles
         self._exit = config.exit_candles
         self._alpha = 2.0 / (config.entry_candles + 1)

@@ -63,6 +63,7 @@ class EmaCross:
         self.enabled = config.enabled
         self.entry_threshold = 0.5
         self.timeframe_s: int | None = config.timeframe_s
+        self.warmup_s = float((config.slow_span + 1) * config.timeframe_s)
         self._fast_span = config.fast_span
         self._slow_span = config.slow_span
         self._fast_a = 2.0 / (config.fast_span + 1)

@@ -82,6 +82,7 @@ class FreshMemecoin:
         self.enabled = config.enabled
         self.entry_threshold = ENTRY_SCORE
         self.timeframe_s: int | None = None
+        self.warmup_s = float(config.window_s)
         self._window_s = config.window_s
         self._max_age_s = config.max_age_s
         self._min_flow = config.min_flow_pct_min * _PER_S

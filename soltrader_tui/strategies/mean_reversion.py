@@ -90,6 +90,7 @@ class MeanReversion:
         self.enabled = config.enabled
         self.timeframe_s: int | None = None
         self.entry_threshold = z_score_of(-config.entry_z)
+        self.warmup_s = float(config.window_s)
         self._window_s = config.window_s
         self._entry_z = config.entry_z
         self._turn_z = config.turn_z

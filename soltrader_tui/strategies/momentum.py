@@ -73,6 +73,7 @@ class Momentum:
         self._sqrt_fast = sqrt(config.fast_window_s)
         self._entry = self.entry_threshold = config.entry_threshold
         self.timeframe_s: int | None = None
+        self.warmup_s = float(config.slow_window_s)
         self._exit = config.exit_threshold
         self._states: dict[str, _TokenState] = {}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from typing import ClassVar, Literal, Protocol
+from typing import ClassVar, Protocol
 
 from textual import on, work
 from textual.app import App
@@ -16,6 +16,7 @@ from soltrader_tui.checkpoints.store import CheckpointInfo
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
 from soltrader_tui.errors import EXIT_LEDGER_WRITE_FAILED, StorageFailed
+from soltrader_tui.ledger.requests import Command, StrategyCommand
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui import checkpoint_key
 from soltrader_tui.tui.checkpoint_key import CHECKPOINT_GROUP, CheckpointTarget
@@ -23,6 +24,7 @@ from soltrader_tui.tui.messages import EngineUpdated
 from soltrader_tui.tui.screens.confirm import ConfirmModal
 from soltrader_tui.tui.screens.dashboard import DashboardScreen
 from soltrader_tui.tui.screens.error_modal import ErrorModal
+from soltrader_tui.tui.screens.strategy_picker import StrategyPicker, StrategyToggle
 from soltrader_tui.tui.toasts import Toast
 
 ENGINE_GROUP = "engine"
@@ -47,8 +49,9 @@ class EngineHost(Protocol):
         """Asks `run` to finish soon."""
         ...
 
-    def command(self, command: Literal["stop", "pause", "resume"], actor: str) -> None:
-        """Queues an emergency stop, a pause or a resume; the engine acts on it at once."""
+    def command(self, command: Command, actor: str, target: str | None = None) -> None:
+        """Queues an emergency stop, a pause, a resume, or the enable or disable of the
+        strategy `target`; the engine acts on it at once."""
         ...
 
 
@@ -63,6 +66,7 @@ class SolTraderApp(App[int]):
         Binding("p", "toggle_pause", "Pause/resume entries"),
         Binding("r", "resume", "Resume"),
         Binding("c", "checkpoint", "Checkpoint"),
+        Binding("s", "strategies", "Strategies"),
     ]
 
     def __init__(
@@ -231,6 +235,25 @@ class SolTraderApp(App[int]):
             ConfirmModal("RESUME TRADING", "Allow new entries again (state back to ACTIVE)?"),
             answered,
         )
+
+    def action_strategies(self) -> None:
+        """Lists the strategies; the one picked is enabled or disabled through the engine's
+        command path (recorded in the ledger, kept until the config changes)."""
+        if isinstance(self.screen, StrategyPicker):
+            return
+        strategies = self.dashboard.snapshot.strategies
+        if not strategies:
+            self.notify("No strategy is known yet.", title="Strategies")
+            return
+
+        def picked(toggle: StrategyToggle | None) -> None:
+            if toggle is None:
+                return
+            verb: StrategyCommand = "enable" if toggle.enabled else "disable"
+            self._engine.command(verb, "dashboard", toggle.name)
+            self.notify(f"{verb.capitalize()} {toggle.name}: sent to the engine.", title="Strategy")
+
+        self.push_screen(StrategyPicker(strategies), picked)
 
     async def action_quit(self) -> None:
         """Stops the engine, waits for it to commit, then exits; repeating it while waiting is

@@ -99,6 +99,7 @@ class TestAbsurdPricesForOneToken:
                         "stale_after_s": 3,
                         "jupiter": {"base_url": proxy.url, "requests_per_second": 8},
                         "dexscreener": {"base_url": proxy.url},
+                        "geckoterminal": {"base_url": proxy.url},
                     }
                 }
             )

@@ -44,6 +44,7 @@ class TestJupiterSource:
                             "requests_per_second": 5,
                         },
                         "dexscreener": {"base_url": server.url},
+                        "geckoterminal": {"base_url": server.url},
                     }
                 }
             )

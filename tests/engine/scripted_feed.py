@@ -31,6 +31,10 @@ class ScriptedFeed(OfflineFeed):
         self._pool.set_price(price)
         return [MarketTick(self._token, ts, price, self._pool.liquidity_usd())]
 
+    async def history(self, end_ts: float, span_s: float) -> Sequence[MarketTick]:
+        """A scripted path has no past: its strategies warm up on the script itself."""
+        return ()
+
     async def quote(self, token: Token, side: Side, in_amount: int) -> SwapQuote | None:
         if side == "buy":
             out, impact = self._pool.quote_buy(in_amount)

@@ -36,6 +36,9 @@ from soltrader_tui.engine.events import (
     SessionStopped,
     SignalRaised,
     StateCommandAnswered,
+    StrategiesWarmed,
+    StrategyToggled,
+    StrategyToggleRestored,
     TradingStateChanged,
 )
 
@@ -64,6 +67,60 @@ CASES: list[tuple[EngineEvent, str, str, str | None, str]] = [
         "engine",
         None,
         "session stopped: equity —, realized +1.50 USD, 0 round trips",
+    ),
+    (
+        StrategiesWarmed(T0, "sim", 8100.0, 4, 11_784, 0.0612),
+        "info",
+        "engine",
+        None,
+        "strategies warmed on 2h 15m of sim history before the start: 4 tokens, 11,784 ticks, "
+        "0.06 s; no trade on it",
+    ),
+    (
+        StrategiesWarmed(T0, "replay", 300.0, 0, 0, 0.0),
+        "info",
+        "engine",
+        None,
+        "no past before the start from replay: strategies warm up on live prices (5m 00s needed)",
+    ),
+    (
+        StrategiesWarmed(T0, "jupiter", 8100.0, 0, 0, 0.0, "TimeoutError: ohlcv"),
+        "warning",
+        "engine",
+        None,
+        "no past from jupiter (TimeoutError: ohlcv): strategies warm up on live prices "
+        "(2h 15m needed)",
+    ),
+    (
+        StrategyToggled(T0, "ema_cross", False, "dashboard"),
+        "info",
+        "strategy",
+        None,
+        "STRATEGY ema_cross DISABLED by dashboard: it still scores but opens no position; open "
+        "positions keep their risk exits",
+    ),
+    (
+        StrategyToggled(T0, "momentum", True, "watch (pid 42)"),
+        "info",
+        "strategy",
+        None,
+        "STRATEGY momentum ENABLED by watch (pid 42): it may open positions",
+    ),
+    (
+        StrategyToggleRestored(T0, "ema_cross", False, kept=True),
+        "info",
+        "strategy",
+        None,
+        "strategy ema_cross stays DISABLED as toggled before, though the config says enabled "
+        "(press s to change it)",
+    ),
+    (
+        StrategyToggleRestored(T0, "ema_cross", True, kept=False),
+        "info",
+        "strategy",
+        None,
+        "strategy ema_cross follows the config again (ENABLED): the config changed since it was "
+        "toggled",
     ),
     (
         EngineFailed(T0, "ValueError: boom"),
@@ -309,7 +366,7 @@ def test_every_event_class_has_a_case() -> None:
         for _, cls in inspect.getmembers(events, inspect.isclass)
         if issubclass(cls, EngineEvent) and cls is not EngineEvent
     }
-    assert len(declared) == 24
+    assert len(declared) == 27
     assert covered == declared
 
 

@@ -99,6 +99,10 @@ class BuyOnThirdTick:
 
     name = "always"
     enabled = True
+    entry_threshold = 0.75
+    timeframe_s = None
+    warmup_s = 0.0
+    """Needs no past: the test counts the ticks it sees."""
 
     def __init__(self) -> None:
         self.ticks = 0

@@ -79,7 +79,7 @@ class TestMigration:
         ]
         conn = sqlite3.connect(path)
         try:
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 4
             indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
             assert "events_kind_rule" in indexes
             assert "events_kind" not in indexes
@@ -107,7 +107,7 @@ class TestMigration:
         path = tmp_path / "l.sqlite"
         v3_ledger(path)
         open_ledger(path).close()
-        [backup] = tmp_path.glob("l.v3-before-v4-*.sqlite")
+        [backup] = tmp_path.glob(f"l.v3-before-v{SCHEMA_VERSION}-*.sqlite")
         conn = sqlite3.connect(backup)
         try:
             assert conn.execute("PRAGMA user_version").fetchone()[0] == 3

@@ -387,3 +387,38 @@ class TestTrackCandles:
         )  # fmt: skip
         assert series.liquidity == (2 * 31.0 * 100.0, 2 * 40.0 * 100.0)
         assert series.gaps() == [(int(t0) + 60, int(t0) + 180)]
+
+
+class TestHistory:
+    """Before a session that starts later than the data, the replay's past is its own ticks:
+    exactly those its polls would have played, and none at or after the start."""
+
+    async def test_past_is_the_played_ticks(self) -> None:
+        series = candles([(10.0 + i, 12.0 + i, 9.0 + i, 11.0 + i) for i in range(10)])
+        feed = ReplayFeed([series], 15.0)
+        end = START + 6 * 60 + 30  # mid-candle: its open and nearer extreme are already past
+        past = await feed.history(end, 4 * 60)
+        played = sorted(
+            {tick for ts in range(START, int(end), 15) if (tick := feed.ticks_at(ts)[0]).ts < end},
+            key=lambda tick: tick.ts,
+        )
+        assert past == [tick for tick in played if tick.ts >= end - 4 * 60]
+        assert past[-1].ts == START + 6 * 60 + 15 and past[0].ts == end - 4 * 60
+
+    async def test_no_past_at_the_datas_start(self) -> None:
+        feed = ReplayFeed([candles([(1.0, 1.0, 1.0, 1.0)] * 3)], 15.0)
+        assert await feed.history(feed.start_ts, 3600) == []
+
+    async def test_tracks_and_candles_together_in_time_order(self) -> None:
+        (sol,) = recorded(SOL_1H_JUNE)
+        assert isinstance(sol, CandleSeries)
+        tracks = recorded(TRACKS)
+        feed = ReplayFeed([*tracks, sol], 1.0)
+        end = utc("2025-06-06T17:30:00")
+        past = await feed.history(end, 3600)
+        assert [t.ts for t in past] == sorted(t.ts for t in past)
+        assert all(end - 3600 <= t.ts < end for t in past)
+        symbols = {t.token.symbol for t in past}
+        assert "SOL" in symbols and len(symbols) > 1
+        for tick in past[:: max(1, len(past) // 20)]:
+            assert tick in feed.ticks_at(tick.ts), "each is what a poll at its time returns"

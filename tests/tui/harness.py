@@ -40,7 +40,7 @@ class SnapshotHost:
     """When set, `run` waits for it after a stop request (a slow final commit)."""
     on_snapshot: Any = None
     stop_requests: int = 0
-    commands: list[tuple[str, str]] = field(default_factory=list)
+    commands: list[tuple[str, ...]] = field(default_factory=list)
     returned: bool = False
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -65,8 +65,8 @@ class SnapshotHost:
         self.stop_requests += 1
         self._stop.set()
 
-    def command(self, command: str, actor: str) -> None:
-        self.commands.append((command, actor))
+    def command(self, command: str, actor: str, target: str | None = None) -> None:
+        self.commands.append((command, actor) if target is None else (command, actor, target))
 
 
 @dataclass

@@ -11,7 +11,9 @@ import itertools
 from dataclasses import replace
 from typing import Any
 
+from soltrader_tui.config.model import RiskConfig
 from soltrader_tui.domain import TradingState
+from soltrader_tui.monitor.why_no_entry import why_no_entry
 from soltrader_tui.snapshot import (
     ApiView,
     EngineSnapshot,
@@ -123,15 +125,18 @@ def make_strategy(
     round_trips: int = 7,
     realized_pnl_usd: float = 12.34,
     win_rate: float | None = 4 / 7,
+    enabled: bool = True,
+    entry_threshold: float | None = 0.75,
 ) -> StrategyView:
     """Builds a strategy's record."""
     return StrategyView(
         name=name,
-        enabled=True,
+        enabled=enabled,
         score=score,
         round_trips=round_trips,
         realized_pnl_usd=realized_pnl_usd,
         win_rate=win_rate,
+        entry_threshold=entry_threshold,
     )
 
 
@@ -205,4 +210,7 @@ def make_snapshot(**overrides: Any) -> EngineSnapshot:
         snapshot = replace(
             snapshot, total_return=snapshot.equity_usd / snapshot.starting_cash_usd - 1
         )
+    if "no_entry_reason" not in overrides:
+        # As views.build_snapshot derives it, with the default risk limits.
+        snapshot = replace(snapshot, no_entry_reason=why_no_entry(snapshot, RiskConfig()))
     return snapshot

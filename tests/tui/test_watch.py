@@ -1,5 +1,5 @@
 """`soltrader-tui watch`: the dashboard of an engine running in another process shows what its
-ledger holds, and its emergency stop reaches that engine."""
+ledger holds, and its emergency stop and its strategy toggles reach that engine."""
 
 from __future__ import annotations
 
@@ -71,6 +71,16 @@ class TestWatchingARunningEngine:
                 first = await shown_until(app, pilot, lambda s: s.running and s.market_ts)
                 # The market moves on screen: later reads show later market times.
                 await shown_until(app, pilot, lambda s: (s.market_ts or 0) > (first.market_ts or 0))
+                # Why nothing is bought, as the engine's own dashboard says it (from the ledger).
+                assert first.no_entry_reason, first
+                # `s` disables momentum in the engine, through a request in the ledger.
+                await pilot.press("s", "down", "enter")
+                off = await shown_until(
+                    app, pilot, lambda s: not {v.name: v.enabled for v in s.strategies}["momentum"]
+                )
+                assert off.running and off.no_entry_reason == (
+                    "no strategy enabled (press s to enable one)"
+                )
                 await pilot.press("ctrl+e")
                 await pilot.press("y")
                 halted = await shown_until(
@@ -87,8 +97,12 @@ class TestWatchingARunningEngine:
             engine.kill()
             engine.wait(timeout=30)
         assert state_rows(db)[-1][1].startswith("cli") is False
-        requests = sqlite3.connect(db).execute("SELECT status FROM control_requests").fetchall()
-        assert requests == [("done",)]
+        requests = (
+            sqlite3.connect(db)
+            .execute("SELECT command, target, status FROM control_requests ORDER BY id")
+            .fetchall()
+        )
+        assert requests == [("disable", "momentum", "done"), ("stop", None, "done")]
 
 
 class TestWatchingWithNoEngine:

@@ -22,6 +22,7 @@ from soltrader_tui.tui.messages import EngineUpdated
 from soltrader_tui.tui.screens.error_modal import ErrorModal
 from soltrader_tui.tui.toasts import ToastGate
 from soltrader_tui.tui.widgets.portfolio import FIGURES
+from tests.factories import mint_for
 from tests.tui.harness import VERSION, engine_states, session
 from tests.tui.snapshot_factory import (
     MARKET_T0,
@@ -43,15 +44,16 @@ class TestHeader:
             line = s.text("#status-bar")
             assert f"soltrader-tui {VERSION}" in line
             assert "PAPER" in line
-            assert "ACTIVE  trading" in line, "the present, not how the state began"
+            # Why nothing is bought now, not how the state began ("new ledger").
+            assert "ACTIVE  best score 0.41 SOL (momentum), entry at 0.75" in line
             assert "● running" in line
             assert s.app.title == f"soltrader-tui {VERSION}"
 
     @pytest.mark.parametrize(
         ("state", "reason", "shown", "colour"),
         [
-            # ACTIVE says what happens now (its scores are in: trading), not how it began.
-            (TradingState.ACTIVE, "resumed by operator", "trading", "green"),
+            # ACTIVE says why nothing is bought now, not how it began.
+            (TradingState.ACTIVE, "resumed by operator", "best score 0.41 SOL", "green"),
             (TradingState.PAUSED, "daily loss limit", "daily loss limit", "yellow"),
             (TradingState.HALTED, "emergency stop from another terminal", None, "red"),
         ],
@@ -207,7 +209,8 @@ class TestFillsTable:
 
 
 class TestScoresPanel:
-    """Each strategy's record and its score for every token, as a number and a bar."""
+    """Each strategy's record, and one row per token: the enabled strategies' score closest to
+    its entry, who gave it, the position's return, and the best of the other strategies."""
 
     async def test_scores_and_strategy_summary(self) -> None:
         snap = make_snapshot(
@@ -216,11 +219,14 @@ class TestScoresPanel:
         )
         async with session(snap) as s:
             sol, wif = s.rows("#scores-table")
-            assert sol[:3] == ["SOL", f"0.41 {fmt.score_bar(0.41)}", "$152.37"]
-            assert sol[3:] == ["$184,250.00", "fast/slow trend 0.41", "momentum"]
+            assert sol[:5] == ["SOL", f"0.41 {fmt.score_bar(0.41)}", "momentum", "—", ""]
+            assert sol[5:] == ["$152.37", "$184,250.00", "fast/slow trend 0.41"]
             assert wif[1] == "warming 40 s / 300 s", "no score yet: the cell says why"
-            assert wif[4] == "warming 40 s / 300 s"
-            assert s.rows("#strategies-table") == [["momentum", "yes", "0.62", "7", "-$1.50", "—"]]
+            assert wif[4] == "+5.0%", "WIF is held, 5 % up"
+            assert wif[7] == "warming 40 s / 300 s"
+            assert s.rows("#strategies-table") == [
+                ["momentum", "yes", "0.62", "0.75", "7", "-$1.50", "—"]
+            ]
 
     async def test_score_changes_update_the_row(self) -> None:
         async with session() as s:
@@ -229,12 +235,51 @@ class TestScoresPanel:
                 [
                     "BONK",
                     f"0.90 {fmt.score_bar(0.9)}",
+                    "momentum",
+                    "—",
+                    "+5.0%",
                     "$0.00002431",
                     "$184,250.00",
                     "fast/slow trend 0.90",
-                    "momentum",
                 ]
             ]
+
+    async def test_five_strategies_one_row_per_token(self) -> None:
+        names = ("momentum", "ema_cross", "breakout", "mean_reversion", "rsi")
+        strategies = (
+            make_strategy("momentum", score=0.7, entry_threshold=0.75),
+            make_strategy("ema_cross", score=0.48, entry_threshold=0.5),
+            *(make_strategy(n, score=0.9, enabled=False) for n in names[2:]),
+        )
+        by = {"SOL": (0.7, 0.3, 0.9, 0.2, 0.1), "MOODENG": (0.2, 0.48, 0.4, 0.3, 0.35)}
+        scores = tuple(
+            make_score(symbol, score=x, strategy=name)
+            for symbol, values in by.items()
+            for name, x in zip(names, values, strict=True)
+        )
+        snap = make_snapshot(scores=scores, strategies=strategies, positions=())
+        async with session(snap, size=(160, 50)) as s:
+            rows = {row[0]: row for row in s.rows("#scores-table")}
+            assert set(rows) == {"SOL", "MOODENG"}, "one row per token, not per strategy"
+            # SOL: momentum 0.70 is 0.05 short of its entry; ema_cross 0.30 is 0.20 short.
+            assert rows["SOL"][1:3] == [f"0.70 {fmt.score_bar(0.7)}", "momentum"]
+            assert rows["SOL"][3] == "breakout 0.90", "a disabled strategy's score still shows"
+            # MOODENG: ema_cross 0.48 is 0.02 short of 0.5, closer than momentum's 0.20.
+            assert rows["MOODENG"][1:3] == [f"0.48 {fmt.score_bar(0.48)}", "ema_cross"]
+            assert rows["MOODENG"][3] == "breakout 0.40"
+            summary = s.rows("#strategies-table")
+            assert [r[0] for r in summary] == ["ema_cross", "momentum", *sorted(names[2:])]
+            assert [r[2] for r in summary][:2] == ["0.48", "0.70"]
+
+    async def test_colours_follow_the_score_band_and_the_pnl_sign(self) -> None:
+        down = make_position("SOL", whole=1.0, avg_cost_usd=150.0, mark_usd=140.0)
+        snap = make_snapshot(scores=(make_score("SOL", score=0.81),), positions=(down,))
+        async with session(snap) as s:
+            table = s.app.screen.query_one("#scores-table", DataTable)
+            row = table.get_row(mint_for("SOL"))
+            assert "green" in str(row[1].spans[0].style), "0.81 is in the entry band"
+            assert row[4].plain == "-6.7%" and row[4].style == "red"
+            assert row[0].style == "red", "at 80 columns the symbol carries the P&L sign"
 
 
 class TestApiPanel:

@@ -1,6 +1,15 @@
-"""Provides ScoresPanel: each strategy's record and its live score for every token."""
+"""Provides ScoresPanel: each strategy's record, and one row per token with its scores.
+
+With several strategies a row per strategy and token would bury the tokens (five strategies and
+eight tokens are forty rows), so each token gets one row: the score of the enabled strategy
+closest to its entry threshold (the one that would buy it first), and the best score of the
+other strategies beside it. Every strategy's best score over all tokens is in the summary above.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -9,7 +18,15 @@ from textual.widgets import DataTable
 from soltrader_tui import format as fmt
 from soltrader_tui.snapshot import EngineSnapshot, ScoreView, StrategyView
 from soltrader_tui.tui.widgets.panel import SnapshotPanel
-from soltrader_tui.tui.widgets.table import Column, Row, add_columns, num, pnl, sync_rows
+from soltrader_tui.tui.widgets.table import (
+    Column,
+    Row,
+    add_columns,
+    num,
+    pnl,
+    pnl_style,
+    sync_rows,
+)
 
 SCORE_WIDTH = 21
 """The score cell: "0.62 ██████▏   " or a reason such as "warming 140 s / 300 s"."""
@@ -18,6 +35,7 @@ STRATEGY_COLUMNS = (
     Column("name", "Strategy"),
     Column("enabled", "Enabled"),
     Column("best", "Best score", 10, numeric=True),
+    Column("entry", "Entry at", 8, numeric=True),
     Column("trips", "Round trips", 11, numeric=True),
     Column("realized", "Realized", 10, numeric=True),
     Column("win-rate", "Win rate", 8, numeric=True),
@@ -26,13 +44,16 @@ STRATEGY_COLUMNS = (
 SCORE_COLUMNS = (
     Column("symbol", "Symbol"),
     Column("score", "Score  0 ─ 1", SCORE_WIDTH),
+    Column("strategy", "By", 9),
+    Column("other", "Next best", 15),
+    Column("held", "Held", 7, numeric=True),
     Column("price", "Price", 11, numeric=True),
     Column("liquidity", "Liquidity", 14, numeric=True),
     Column("reason", "Reason", 40),
-    Column("strategy", "Strategy"),
 )
-"""Symbol and score first: at 80 columns they are what fits, and a token whose strategy is
-still warming up says so there, with its progress."""
+"""Symbol and score first: at 80 columns they are what fits (a held token's symbol is coloured
+by its P&L sign), and a token whose strategy is still warming up says so there, with its
+progress; at 120 columns the strategy and the next best score fit too."""
 
 
 def score_style(x: float | None) -> str:
@@ -46,15 +67,78 @@ def score_style(x: float | None) -> str:
     return "yellow"
 
 
+@dataclass(frozen=True, slots=True)
+class TokenScores:
+    """One token's row: the score that matters most, and the best of the others."""
+
+    shown: ScoreView
+    """The enabled strategies' score closest to its entry threshold; while none scores, an
+    enabled strategy's reason (its warm-up); with none enabled, the best score of any."""
+    enabled: bool
+    """Whether `shown` is an enabled strategy's."""
+    next_best: ScoreView | None
+    """The best score of the token's other strategies (None: no other strategy)."""
+    held_return: float | None
+    """Unrealized return of the position in the token, None when not held."""
+
+
+def token_scores(snapshot: EngineSnapshot) -> list[TokenScores]:
+    """Groups the snapshot's scores into one row per token, in the snapshot's order."""
+    strategies = {v.name: v for v in snapshot.strategies}
+    held = {p.mint: p.unrealized_return for p in snapshot.positions}
+    by_mint: dict[str, list[ScoreView]] = {}
+    for view in snapshot.scores:
+        by_mint.setdefault(view.mint, []).append(view)
+    rows = []
+    for mint, views in by_mint.items():
+        shown = _shown(views, strategies)
+        others = [v for v in views if v is not shown]
+        rows.append(
+            TokenScores(
+                shown=shown,
+                enabled=_is_enabled(shown, strategies),
+                next_best=max(others, key=_score_or_least, default=None),
+                held_return=held.get(mint),
+            )
+        )
+    return rows
+
+
+def _is_enabled(view: ScoreView, strategies: Mapping[str, StrategyView]) -> bool:
+    strategy = strategies.get(view.strategy)
+    return strategy is not None and strategy.enabled
+
+
+def _score_or_least(view: ScoreView) -> float:
+    return -1.0 if view.score is None else view.score
+
+
+def _shown(views: Sequence[ScoreView], strategies: Mapping[str, StrategyView]) -> ScoreView:
+    enabled = [v for v in views if _is_enabled(v, strategies)]
+    scored = [v for v in enabled if v.score is not None]
+    if scored:
+
+        def margin(v: ScoreView) -> float:
+            threshold = strategies[v.strategy].entry_threshold
+            return (v.score or 0.0) - (threshold or 0.0)
+
+        return max(scored, key=margin)
+    if enabled:
+        return enabled[0]
+    return max(views, key=_score_or_least)
+
+
 def strategy_row(view: StrategyView) -> Row:
     """One summary row for a strategy, keyed by its name."""
     v = view
+    entry = "—" if v.entry_threshold is None else f"{v.entry_threshold:g}"
     return Row(
         v.name,
         (
             v.name,
             Text("yes", style="green") if v.enabled else Text("no", style="dim"),
-            num(fmt.score(v.score)),
+            num(fmt.score(v.score), score_style(v.score) if v.score is not None else ""),
+            num(entry),
             num(fmt.count(v.round_trips)),
             pnl(v.realized_pnl_usd, fmt.signed_usd(v.realized_pnl_usd)),
             num(fmt.pct(v.win_rate)),
@@ -71,18 +155,30 @@ def score_cell(view: ScoreView) -> Text:
     )
 
 
-def score_row(view: ScoreView) -> Row:
-    """One row for a strategy's score of one token, keyed by strategy and mint."""
-    v = view
+def other_cell(view: ScoreView | None) -> Text:
+    """The next best score with its strategy, e.g. "ema_cross 0.48"."""
+    if view is None:
+        return Text(fmt.MISSING, style="dim")
+    return Text.assemble(
+        (view.strategy, "dim"), " ", (fmt.score(view.score), score_style(view.score))
+    )
+
+
+def score_row(token: TokenScores) -> Row:
+    """One row for a token, keyed by its mint."""
+    v = token.shown
+    held = token.held_return
     return Row(
-        f"{v.strategy}/{v.mint}",
+        v.mint,
         (
-            v.symbol,
+            Text(v.symbol, style=pnl_style(held)),
             score_cell(v),
+            Text(v.strategy, style="" if token.enabled else "dim"),
+            other_cell(token.next_best),
+            pnl(held, fmt.pct(held, signed=True)) if held is not None else num(""),
             num(fmt.price(v.price_usd)),
             num(fmt.usd(v.liquidity_usd)),
             v.reason,
-            v.strategy,
         ),
     )
 
@@ -104,11 +200,12 @@ class ScoresPanel(SnapshotPanel):
         yield scores
 
     def show(self, snapshot: EngineSnapshot) -> None:
-        """Syncs both tables with the snapshot."""
+        """Syncs both tables with the snapshot; enabled strategies lead the summary."""
+        summary = sorted(snapshot.strategies, key=lambda v: (not v.enabled, v.name))
         sync_rows(
-            self.query_one("#strategies-table", DataTable),
-            [strategy_row(v) for v in snapshot.strategies],
+            self.query_one("#strategies-table", DataTable), [strategy_row(v) for v in summary]
         )
         sync_rows(
-            self.query_one("#scores-table", DataTable), [score_row(v) for v in snapshot.scores]
+            self.query_one("#scores-table", DataTable),
+            [score_row(t) for t in token_scores(snapshot)],
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -22,53 +24,86 @@ def activity(snapshot: EngineSnapshot) -> str:
     """What the engine is doing now, for the header.
 
     PAUSED and HALTED say why (the stored reason: what a breaker or the operator said). ACTIVE
-    says what is happening now, not how the state began ("new ledger" would stay for hours):
-    warming up (with the least warm token's progress) until a strategy scores, then trading.
+    says why nothing is being bought right now (`EngineSnapshot.no_entry_reason`: warming up,
+    the best score against its entry threshold, a risk limit), not how the state began ("new
+    ledger" would stay for hours).
     """
     s = snapshot
     if s.trading_state is not TradingState.ACTIVE:
         return s.state_reason
     if not s.running:
         return ""
-    if not s.scores:
-        return "starting" if s.market_ts is None else "waiting for prices"
-    if any(v.score is not None for v in s.scores):
-        return "trading"
-    warming = [v.reason for v in s.scores if v.reason.startswith("warming ")]
-    return "warming up" + (f" {_least_warm(warming).removeprefix('warming ')}" if warming else "")
+    return s.no_entry_reason or "trading"
 
 
-def _least_warm(reasons: list[str]) -> str:
-    # "warming 40 s / 300 s": the fewest seconds seen is the one the wait is for.
-    def seen(reason: str) -> float:
-        try:
-            return float(reason.split()[1])
-        except (IndexError, ValueError):
-            return float("inf")
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """How much of the line to spell out."""
 
-    return min(reasons, key=seen)
+    wide: bool
+    """Separators with room around them."""
+    version: bool
+    words: bool
+    """"market … UTC" around the market time."""
+    dot: bool = False
+    """The engine's status as its coloured dot only, while it runs."""
 
 
-def status_text(snapshot: EngineSnapshot) -> Text:
-    """The status line for `snapshot`: who we are, what mode, what state, and why."""
-    s = snapshot
-    text = Text.assemble(
-        (f" soltrader-tui {s.version} ", "bold"),
-        " ",
-        (f" {s.mode.upper()} ", "bold black on cyan" if s.mode == "paper" else "bold on red"),
-        " ",
-        (f" {s.trading_state.value.upper()} ", STATE_STYLE.get(s.trading_state, "bold")),
+_FITS = (
+    _Form(wide=True, version=True, words=True),
+    _Form(wide=False, version=True, words=True),
+    _Form(wide=False, version=False, words=True),
+    _Form(wide=False, version=False, words=False),
+    _Form(wide=False, version=False, words=False, dot=True),
+)
+"""Ever shorter forms of the line, tried in turn until one fits."""
+
+
+def status_text(snapshot: EngineSnapshot, width: int | None = None) -> Text:
+    """The status line for `snapshot`: who we are, what mode, what state, and why.
+
+    Args:
+        snapshot: What to show.
+        width: Cells available (None: no limit). A line too long loses, in turn, its wide
+            separators, the version (the terminal's title has it), the words around the
+            market time, the word "running" (its green dot stays), then the end of the reason.
+    """
+    if width is None:
+        return _line(snapshot, _FITS[0])
+    text = Text()
+    for form in _FITS:
+        text = _line(snapshot, form)
+        if text.cell_len <= width:
+            return text
+    doing = activity(snapshot)
+    keep = max(0, len(doing) - (text.cell_len - width) - 1)
+    return _line(snapshot, _FITS[-1], doing=doing[:keep] + "…")
+
+
+def _line(s: EngineSnapshot, form: _Form, doing: str | None = None) -> Text:
+    text = Text()
+    if form.version:
+        text.append(f" soltrader-tui {s.version} ", "bold")
+        text.append(" ")
+    text.append_text(
+        Text.assemble(
+            (f" {s.mode.upper()} ", "bold black on cyan" if s.mode == "paper" else "bold on red"),
+            " ",
+            (f" {s.trading_state.value.upper()} ", STATE_STYLE.get(s.trading_state, "bold")),
+        )
     )
-    doing = activity(s)
+    doing = activity(s) if doing is None else doing
     if doing:
         text.append(f" {doing}")
-    text.append(f"  │  market {fmt.ts(s.market_ts)} UTC  │  ", style="dim")
+    bar = "  │  " if form.wide else " │ "
+    market = f"market {fmt.ts(s.market_ts)} UTC" if form.words else fmt.ts(s.market_ts)
+    text.append(f"{bar}{market}{bar}", style="dim")
     if s.error is not None:
         text.append("✖ engine failed", style="bold red")
     elif not s.running:
         text.append("■ engine stopped", style="bold yellow")
     else:
-        text.append("● running", style="green")
+        text.append("●" if form.dot else "● running", style="green")
     return text
 
 
@@ -84,7 +119,11 @@ class StatusBar(Static):
         """Re-renders the line when what it shows changed."""
         if snapshot is None:
             return
-        text = status_text(snapshot)
+        text = status_text(snapshot, self.size.width or None)
         old = self.content
         if not isinstance(old, Text) or (old.plain, old.spans) != (text.plain, text.spans):
             self.update(text, layout=False)
+
+    def on_resize(self) -> None:
+        """Fits the line to the new width."""
+        self.watch_snapshot(self.snapshot)
