@@ -9,7 +9,6 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from soltrader_tui import __version__
@@ -182,14 +181,12 @@ def _add_control_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
 
 def parse_utc(text: str) -> float:
     """Parses `--from`/`--to`: `2025-03-01`, `2025-03-01T12:00` or with seconds, in UTC."""
-    for pattern in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            return datetime.strptime(text, pattern).replace(tzinfo=UTC).timestamp()
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(
-        f"invalid time {text!r}: use UTC like 2025-03-01 or 2025-03-01T12:00"
-    )
+    from soltrader_tui.config.model import utc_seconds
+
+    try:
+        return utc_seconds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_research_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -143,6 +143,40 @@ class ReplayConfig(_Section):
     taken from the folder of this config file. A bare file name not found there names one of the
     samples shipped with soltrader-tui (listed in `soltrader_tui/market/samples/SOURCES.md`);
     empty replays the default samples (SOL and TRUMP candles of 2025-01-19)."""
+    start: str | None = None
+    """Where the replayed session starts, UTC (`2025-01-19T12:00`); the data before it warms the
+    strategies. Empty: at the data's start."""
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start_is_a_time(cls, value: object) -> object:
+        # YAML reads 2025-01-19 as a date and 2025-01-19 12:00:00 as a datetime: both mean UTC.
+        from datetime import UTC, date, datetime
+
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo is None else value.astimezone(UTC)
+            value = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        elif isinstance(value, date):
+            value = value.isoformat()
+        if isinstance(value, str):
+            utc_seconds(value)
+        return value
+
+
+def utc_seconds(text: str) -> float:
+    """Parses a UTC time written `2025-01-19`, `2025-01-19T12:00` or with seconds.
+
+    Raises:
+        ValueError: another form (the message shows the accepted ones).
+    """
+    from datetime import UTC, datetime
+
+    for pattern in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            return datetime.strptime(text, pattern).replace(tzinfo=UTC).timestamp()
+        except ValueError:
+            continue
+    raise ValueError(f"invalid time {text!r}: use UTC like 2025-01-19 or 2025-01-19T12:00")
 
 
 class PlausibilityConfig(_Section):

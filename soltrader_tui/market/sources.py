@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from soltrader_tui.clock import Clock, ScaledClock, VirtualClock, make_clock
-from soltrader_tui.config.model import Config
+from soltrader_tui.config.model import Config, utc_seconds
 from soltrader_tui.domain import MarketTick, Mode
 from soltrader_tui.errors import UserInputError
 from soltrader_tui.market.feed import HistorySource, MarketFeed, SimFeed, no_history
@@ -215,15 +215,28 @@ def _replay(
         feed = ReplayFeed(load_all(files), config.market.tick_seconds)
     except (RecordedDataError, ValueError) as exc:
         raise MarketSetupError(f"market.replay: {exc}") from exc
-    span = feed.end_ts - feed.start_ts
+    start = feed.start_ts
+    if config.market.replay.start is not None:
+        start = utc_seconds(config.market.replay.start)
+        if not feed.start_ts <= start < feed.end_ts:
+            raise MarketSetupError(
+                f"market.replay.start: {config.market.replay.start} is outside the data "
+                f"({iso_minute(feed.start_ts)} to {iso_minute(feed.end_ts)})"
+            )
+    span = feed.end_ts - start
     clock: Clock = (
-        VirtualClock(feed.start_ts)
-        if speed is None or speed == float("inf")
-        else ScaledClock(feed.start_ts, speed)
+        VirtualClock(start) if speed is None or speed == float("inf") else ScaledClock(start, speed)
     )
     return MarketSetup(
         feed, clock, span if duration_s is None else min(duration_s, span), "backtest"
     )
+
+
+def iso_minute(ts: float) -> str:
+    """UTC to the minute, as `market.replay.start` is written."""
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M")
 
 
 def _replay_files(paths: list[str], base: Path) -> list[Path]:

@@ -98,3 +98,35 @@ def test_readme_replay_example_runs(cli: Cli) -> None:
     assert "session started: backtest on replay" in proc.stderr
     status = json.loads(cli.run("status", "--json", "--db", cli.cwd / "replay.sqlite").stdout)
     assert status["fills"] > 0
+
+
+class TestReplayStart:
+    """`market.replay.start` starts the session later; the data before it warms the strategies."""
+
+    def test_a_later_start_warms_on_the_data_before_it(self, cli: Cli, tmp_path: Path) -> None:
+        config = tmp_path / "config.yaml"
+        config.write_text(
+            "market:\n  source: replay\n  tick_seconds: 15\n  replay:\n"
+            "    paths: [binance_SOL_USDT_5m_2025-01-19.csv]\n    start: 2025-01-19T12:00\n",
+            encoding="utf-8",
+        )
+        proc = cli.run(
+            "run", "--headless", "--config", config, "--db", tmp_path / "r.sqlite",
+            "--duration", "10m",
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert "2025-01-19 12:00:00 INFO    session started" in proc.stderr
+        assert "of replay history before the start" in proc.stderr
+
+    def test_a_start_outside_the_data_is_named(self, cli: Cli, tmp_path: Path) -> None:
+        config = tmp_path / "config.yaml"
+        config.write_text(
+            "market:\n  source: replay\n  tick_seconds: 15\n  replay:\n"
+            "    paths: [binance_SOL_USDT_5m_2025-01-19.csv]\n    start: 2025-02-01\n",
+            encoding="utf-8",
+        )
+        proc = cli.run("run", "--headless", "--config", config, "--db", tmp_path / "r.sqlite")
+        assert proc.returncode == 2
+        assert "market.replay.start: 2025-02-01 is outside the data (2025-01-19T00:00" in (
+            proc.stderr
+        )
