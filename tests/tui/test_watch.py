@@ -74,7 +74,8 @@ class TestWatchingARunningEngine:
                 # Why nothing is bought, as the engine's own dashboard says it (from the ledger).
                 assert first.no_entry_reason, first
                 # `s` disables momentum in the engine, through a request in the ledger.
-                await pilot.press("s", "down", "enter")
+                names = [v.name for v in first.strategies]  # the picker lists them so
+                await pilot.press("s", *["down"] * names.index("momentum"), "enter")
                 off = await shown_until(
                     app, pilot, lambda s: not {v.name: v.enabled for v in s.strategies}["momentum"]
                 )
