@@ -16,9 +16,13 @@ from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger, requests
 from soltrader_tui.ledger.rows import StrategyRow
 from soltrader_tui.market.sim import SimMarket
+from soltrader_tui.strategies import make_strategies
 from tests.factories import engine_on_sim
 
 START = 1_767_225_600.0
+
+OTHERS_OFF = {s.name: False for s in make_strategies(Config().strategies) if s.name != "momentum"}
+"""Every strategy but momentum, as the default config has them: disabled."""
 
 
 def open_ledger(path: Path) -> Ledger:
@@ -82,13 +86,13 @@ class TestToggleInTheLedger:
         db = tmp_path / "l.sqlite"
         ledger = open_ledger(db)
         engine = build(ledger, Config())
-        assert enabled(engine) == {"ema_cross": False, "momentum": True}
+        assert enabled(engine) == {**OTHERS_OFF, "momentum": True}
         engine.command("disable", "dashboard", "momentum")
         await run_until(engine, lambda: not enabled(engine)["momentum"])
-        assert ledger.strategies() == [
-            StrategyRow("ema_cross", False, False, 0.5),
-            StrategyRow("momentum", False, True, 0.75),
-        ]
+        rows = {row.name: row for row in ledger.strategies()}
+        assert rows["momentum"] == StrategyRow("momentum", False, True, 0.75)
+        assert rows["ema_cross"] == StrategyRow("ema_cross", False, False, 0.5)
+        assert set(rows) == set(OTHERS_OFF) | {"momentum"}
         ledger.close()
         assert strategy_lines(db) == [
             "STRATEGY momentum DISABLED by dashboard: it still scores but opens no position; "
@@ -129,9 +133,11 @@ class TestToggleInTheLedger:
         ledger.close()
         assert requests.result(db, already) == "momentum is already enabled"
         assert requests.result(db, unknown) == (
-            "no strategy named 'grid' (this session runs momentum, ema_cross)"
+            "no strategy named 'grid' (this session runs "
+            + ", ".join(s.name for s in make_strategies(Config().strategies))
+            + ")"
         )
-        assert enabled(engine) == {"ema_cross": False, "momentum": True}
+        assert enabled(engine) == {**OTHERS_OFF, "momentum": True}
 
 
 class TestToggleSurvivesARestart:
@@ -163,4 +169,4 @@ class TestToggleSurvivesARestart:
         await session(db, Config())
         assert requests.send_or_store(db, "enable", "watch (pid 7)", "", "ema_cross") is None
         ran = await session(db, Config())
-        assert ran == {"ema_cross": True, "momentum": True}
+        assert ran == {**OTHERS_OFF, "ema_cross": True, "momentum": True}
