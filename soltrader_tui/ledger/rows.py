@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-
 _DAYS: dict[int, str] = {}
 """`YYYY-MM-DD` of each UTC day number met (a session meets a handful, a backtest a few hundred)."""
 
