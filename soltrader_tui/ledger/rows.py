@@ -5,9 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+_DAYS: dict[int, str] = {}
+"""`YYYY-MM-DD` of each UTC day number met (a session meets a handful, a backtest a few hundred)."""
+
 
 def iso(ts: float) -> str:
     """Formats unix seconds as the ledger's UTC ISO-8601 text, millisecond precision."""
+    whole = int(ts)
+    if whole == ts and whole >= 0:
+        # Whole seconds (candle and equity times: tens of thousands in a backtest's commit) by
+        # arithmetic, the day's date cached: four times faster, and the same text.
+        day, second = divmod(whole, 86_400)
+        date = _DAYS.get(day)
+        if date is None:
+            date = _DAYS[day] = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")
+        hour, rest = divmod(second, 3600)
+        return f"{date}T{hour:02d}:{rest // 60:02d}:{rest % 60:02d}.000Z"
     # isoformat is C code, several times faster than strftime on the fill path.
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
