@@ -40,7 +40,7 @@ from soltrader_tui.engine.events import (
 from soltrader_tui.errors import UserInputError
 from soltrader_tui.execution.paper import PaperExecutor, Rejected
 from soltrader_tui.ledger.rows import MarkRow
-from soltrader_tui.market.replay import ESTABLISHED_AGE_S, candle_liquidity_usd
+from soltrader_tui.market.replay import ESTABLISHED_AGE_S, liquidity_column
 from soltrader_tui.market.series import CandleSeries
 from soltrader_tui.portfolio.portfolio import Portfolio
 from soltrader_tui.risk import BreakerCleared, BreakerEvent, Denial, utc_day
@@ -90,6 +90,8 @@ class Backtest:
         self._executor = PaperExecutor(self._quotes, settings.paper, "backtest")
         self._risk = RiskDesk(settings.risk, settings.paper)
         self._exits = settings.exits
+        self._depth = [liquidity_column(s) for s in series]
+        """Each candle's pool depth, computed once: the liquidity model over the whole file."""
         self._pending: dict[str, Signal] = {}
         self._marks: dict[str, float] = {}
         self._last_close: dict[str, tuple[float, float]] = {}
@@ -107,18 +109,19 @@ class Backtest:
         record, portfolio, strategy = self.record, self._portfolio, self._strategy
         positions, pending, marks = portfolio.positions, self._pending, self._marks
         risk = None if self._settings.no_risk else self._risk
+        ends = [len(s) - 1 for s in self._series]
         for done, (k, i) in enumerate(plan, 1):
             s = self._series[k]
             token = s.token
             mint = token.mint
-            candle = _candle(s, i)
+            candle = self._candle(k, i)
             if mint in pending or mint in positions:
                 await self._trade(s, i, candle)
             marks[mint] = candle.close
             decided = strategy.on_candle(token, candle, mint in positions)
             if decided is not None and self._state is not TradingState.HALTED:
                 pending[mint] = decided
-            if i == len(s) - 1:
+            if i == ends[k]:
                 await self._end_of_data(s, i, candle)
             cash = portfolio.cash_micro
             equity = self._equity() if positions else cash
@@ -139,19 +142,39 @@ class Backtest:
     def _plan(self) -> list[tuple[int, int]]:
         """(series, candle) pairs to trade, in time order; warms the strategy on the rest."""
         start, end = self._settings.from_ts, self._settings.to_ts
-        plan: list[tuple[float, int, int]] = []
+        spans = []
         for k, s in enumerate(self._series):
             first = 0 if start is None else bisect.bisect_left(s.ts, start)
             last = len(s) if end is None else bisect.bisect_left(s.ts, end)
             for i in range(min(first, last)):
-                self._strategy.on_candle(s.token, _candle(s, i), False)
+                self._strategy.on_candle(s.token, self._candle(k, i), False)
             self.record.warm_candles += min(first, last)
-            plan.extend((s.ts[i], k, i) for i in range(first, last))
+            spans.append((k, first, last))
+        if len(spans) == 1:  # one file: its candles are in order already
+            ((k, first, last),) = spans
+            plan = [(k, i) for i in range(first, last)]
+        else:
+            timed = [(self._series[k].ts[i], k, i) for k, a, b in spans for i in range(a, b)]
+            timed.sort()
+            plan = [(k, i) for _, k, i in timed]
         if not plan:
             raise BacktestDataError("no candles between --from and --to")
-        if len(self._series) > 1:
-            plan.sort()
-        return [(k, i) for _, k, i in plan]
+        return plan
+
+    def _candle(self, k: int, i: int) -> Candle:
+        """Candle `i` of series `k`, with the pool depth its fills are priced against (strategies
+        may read it)."""
+        s = self._series[k]
+        return Candle(
+            float(s.ts[i]),
+            float(s.interval_s),
+            s.open[i],
+            s.high[i],
+            s.low[i],
+            s.close[i],
+            s.volume[i],
+            self._depth[k][i],
+        )
 
     async def _trade(self, s: CandleSeries, i: int, candle: Candle) -> None:
         """Fills the order decided at the previous close, then walks the position through the
@@ -161,7 +184,7 @@ class Backtest:
         self._resume_if_due(candle.ts)
         signal = self._pending.pop(mint, None)
         if signal is not None:
-            liquidity = candle_liquidity_usd(s, i)
+            liquidity = candle.liquidity_usd
             if signal.side == "buy":
                 await self._enter(signal, candle, liquidity)
             elif mint in self._portfolio.positions:
@@ -180,15 +203,15 @@ class Backtest:
                 opened_ts=pos.opened_ts,
             )
             if found is not None:
-                liquidity = candle_liquidity_usd(s, i)
+                liquidity = candle.liquidity_usd
                 await self._exit(token, found.price_usd, liquidity, found.ts, found.rule.value)
 
     async def _end_of_data(self, s: CandleSeries, i: int, last: Candle) -> None:
         mint = s.token.mint
         self._pending.pop(mint, None)
-        self._last_close[mint] = (last.close_ts, candle_liquidity_usd(s, i))
+        self._last_close[mint] = (last.close_ts, last.liquidity_usd)
         if mint in self._portfolio.positions:
-            liquidity = candle_liquidity_usd(s, i)
+            liquidity = last.liquidity_usd
             await self._exit(s.token, last.close, liquidity, last.close_ts, END_OF_DATA)
 
     def _mark_rows(self) -> list[MarkRow]:
@@ -328,20 +351,6 @@ class Backtest:
     def _equity(self) -> int:
         equity = self._portfolio.equity_micro(self._marks)
         return self._portfolio.cash_micro if equity is None else equity
-
-
-def _candle(s: CandleSeries, i: int) -> Candle:
-    """Candle `i`, with the pool depth quotes are priced against (strategies may read it)."""
-    return Candle(
-        float(s.ts[i]),
-        float(s.interval_s),
-        s.open[i],
-        s.high[i],
-        s.low[i],
-        s.close[i],
-        s.volume[i],
-        candle_liquidity_usd(s, i),
-    )
 
 
 def _the_strategy(settings: BacktestSettings) -> Strategy:

@@ -108,6 +108,21 @@ def candle_liquidity_usd(s: CandleSeries, i: int) -> float:
     return max(LIQUIDITY_FLOOR_USD, LIQUIDITY_PER_DAILY_QUOTE_VOLUME * daily)
 
 
+def liquidity_column(s: CandleSeries) -> list[float]:
+    """`candle_liquidity_usd` of every candle of the series, in one pass."""
+    if s.liquidity is not None:
+        return list(s.liquidity)
+    ts, o, h, lo, c, v = s.ts, s.open, s.high, s.low, s.close, s.volume
+    scale = LIQUIDITY_PER_DAILY_QUOTE_VOLUME * _DAY_S / s.interval_s / 4
+    step = s.interval_s
+    out = []
+    for i in range(len(ts)):
+        j = i - 1 if i > 0 and ts[i] - ts[i - 1] == step else i
+        daily = v[j] * (o[j] + h[j] + lo[j] + c[j]) * scale
+        out.append(daily if daily > LIQUIDITY_FLOOR_USD else LIQUIDITY_FLOOR_USD)
+    return out
+
+
 class _CandleSource:
     """Ticks and pools of one candle series."""
 

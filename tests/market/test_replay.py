@@ -422,3 +422,12 @@ class TestHistory:
         assert "SOL" in symbols and len(symbols) > 1
         for tick in past[:: max(1, len(past) // 20)]:
             assert tick in feed.ticks_at(tick.ts), "each is what a poll at its time returns"
+
+
+def test_the_liquidity_column_is_the_model_candle_by_candle() -> None:
+    from soltrader_tui.market.replay import candle_liquidity_usd, liquidity_column
+
+    (series,) = recorded(SOL_1H_JUNE)
+    assert isinstance(series, CandleSeries)
+    column = liquidity_column(series)
+    assert column == pytest.approx([candle_liquidity_usd(series, i) for i in range(len(series))])
