@@ -517,8 +517,16 @@ class AlertTarget(_Section):
     """Environment variable holding the secret the URL needs (SMTP password, bot token); it is
     put in place of `{password}` when sending, never stored or logged."""
 
+    @field_validator("url")
+    @classmethod
+    def _url_is_apprise(cls, url: str) -> str:
+        problem = apprise_url_problem(url.replace(SECRET_PLACEHOLDER, "secret"))
+        if problem is not None:
+            raise ValueError(problem)
+        return url
+
     @model_validator(mode="after")
-    def _url_is_apprise(self) -> Self:
+    def _secret_has_its_place(self) -> Self:
         has_placeholder = SECRET_PLACEHOLDER in self.url
         if self.password_env is not None and not has_placeholder:
             raise ValueError(
@@ -529,9 +537,6 @@ class AlertTarget(_Section):
             raise ValueError(
                 f"the url has {SECRET_PLACEHOLDER} but no password_env names where its secret is"
             )
-        problem = apprise_url_problem(self.url.replace(SECRET_PLACEHOLDER, "secret"))
-        if problem is not None:
-            raise ValueError(problem)
         return self
 
 
