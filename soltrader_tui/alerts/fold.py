@@ -81,6 +81,14 @@ class Cooldown:
                 del self._held[key]
         return out
 
+    def flush(self, now: float) -> list[AlertRow]:
+        """Returns every folded message still held, cooldown over or not (when leaving)."""
+        out: list[AlertRow] = []
+        for held in self._held.values():
+            out += self._release(held, now)
+        self._held.clear()
+        return out
+
     def _release(self, held: _Held, now: float) -> list[AlertRow]:
         draft = held.latest
         if not held.folded or draft is None:

@@ -44,9 +44,17 @@ def supervise(args: argparse.Namespace) -> int:
         return fail_with(exc)
     except OSError as exc:
         return fail(str(exc))
-    return run_supervised(
-        flags,
-        log=logger.info,
-        max_restarts=args.max_restarts,
-        space=SpaceWatch(paths.ledger, config.storage.min_free_mb),
-    )
+    from soltrader_tui.commands.supervise_alerts import SupervisorAlerts
+
+    alerts = SupervisorAlerts.start(config.alerts, logger.warning)
+    try:
+        return run_supervised(
+            flags,
+            log=logger.info,
+            max_restarts=args.max_restarts,
+            space=SpaceWatch(paths.ledger, config.storage.min_free_mb),
+            alert=None if alerts is None else alerts.alert,
+        )
+    finally:
+        if alerts is not None:
+            alerts.close()

@@ -24,6 +24,9 @@ from soltrader_tui.errors import EXIT_LEDGER_WRITE_FAILED, EXIT_NEEDS_HUMAN
 
 MB = 1024 * 1024
 
+Alert = Callable[[str, str, str], None]
+"""Tells the operator something about the engine: (severity, title, body)."""
+
 if sys.platform == "win32":
     # Windows delivers no SIGINT to a child; Ctrl+Break to its own process group does the job.
     STOP_SIGNAL = signal.CTRL_BREAK_EVENT
@@ -108,6 +111,7 @@ def supervise(
     backoff: Backoff = Backoff(),
     max_restarts: int | None = None,
     space: SpaceWatch | None = None,
+    alert: Alert | None = None,
 ) -> int:
     """Runs `soltrader-tui run --headless <run_args>` until it stops on purpose.
 
@@ -117,6 +121,7 @@ def supervise(
         backoff: Waits between restarts.
         max_restarts: Give up after this many restarts in a row (None: never).
         space: The ledger's disk, watched after an exit 3 (None: such an exit is final).
+        alert: Told of every crash, restart and giving up (None: the log only).
 
     Returns:
         The exit code to leave with.
@@ -127,24 +132,43 @@ def supervise(
     try:
         while True:
             code, ran = engine.run_once(log)
-            final = _exit_without_restart(code, engine, space, log)
+            final = _exit_without_restart(code, engine, space, _told(log, alert, code))
             if final is not None:
                 return final
             failures = 1 if ran >= backoff.healthy_after_s else failures + 1
             if max_restarts is not None and failures > max_restarts:
-                log(f"supervisor: {failures - 1} restarts in a row failed; giving up")
+                line = f"supervisor: {failures - 1} restarts in a row failed; giving up"
+                log(line)
+                if alert is not None:
+                    alert("critical", "Engine down: supervise gave up", line)
                 return 1
             wait = backoff.delay(failures)
-            log(
+            line = (
                 f"supervisor: engine died (exit {code}) after {ran:.1f} s; "
                 f"restart {failures} in {wait:g} s"
             )
+            log(line)
+            if alert is not None:
+                alert("critical", f"Engine crashed (exit {code}), restarting", line)
             engine.sleep(wait)
             if engine.interrupted:
                 return 0
     finally:
         signal.signal(signal.SIGINT, previous)
         engine.stop()
+
+
+def _told(log: Callable[[str], None], alert: Alert | None, code: int) -> Callable[[str], None]:
+    """The log for a final exit: an unplanned one (not 0, no Ctrl+C) is also an alert."""
+    if alert is None or code == 0:
+        return log
+
+    def both(line: str) -> None:
+        log(line)
+        if "not restarting" in line or "giving up" in line:
+            alert("critical", f"Engine stopped (exit {code}), not restarted", line)
+
+    return both
 
 
 class _Supervised:

@@ -46,6 +46,14 @@ class TestFolding:
         assert len(cooldown.offer(draft("stale:BONK"), 0.0)) == 1
         assert len(cooldown.offer(draft("stale:WIF"), 1.0)) == 1
 
+    def test_flush_sends_what_is_held_when_leaving(self) -> None:
+        cooldown = Cooldown(COOLDOWN)
+        cooldown.offer(draft(), 0.0)
+        cooldown.offer(draft(), 1.0)
+        [held] = cooldown.flush(2.0)
+        assert held.count == 1
+        assert cooldown.due(10 * COOLDOWN) == []
+
     def test_no_cooldown_sends_every_alert(self) -> None:
         cooldown = Cooldown(0.0)
         assert sum(len(cooldown.offer(draft(), float(i))) for i in range(5)) == 5
