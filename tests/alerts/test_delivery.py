@@ -8,6 +8,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,23 @@ class TestDeadServer:
         [(label, last)] = last_delivery_per_target(conn).items()
         conn.close()
         assert label.startswith("mailto://bot:****@example.com:") and last.status == "failed"
+
+
+class TestDailySummaryOfTheEngine:
+    """The daily summary carries the session's committed figures."""
+
+    async def test_summary_body(self, tmp_path: Path) -> None:
+        hour = datetime.now(UTC).hour
+        db = tmp_path / "l.sqlite"
+        ledger = open_ledger(db)
+        await halting_engine(ledger, AlertsConfig(daily_summary_utc_hour=hour)).run()
+        ledger.close()
+        if datetime.now(UTC).hour != hour:
+            pytest.skip("the UTC hour changed during the run")
+        [(title, body)] = rows(db, "SELECT title, body FROM alerts WHERE rule = 'daily_summary'")
+        assert str(title).startswith("Daily summary ")
+        lines = str(body).splitlines()
+        assert lines[0].startswith("equity ")
+        assert lines[2] == "round trips 0 (0 won), win rate —"
+        assert lines[3] == "trading state HALTED"
+        assert lines[5].startswith("API usage: ")
