@@ -56,9 +56,13 @@ def make_targets(configured: Sequence[AlertTarget]) -> list[Target]:
 
 
 def _label(url: str) -> str:
+    """The URL with its secret masked and its options dropped: the placeholder becomes ****;
+    a URL that carries a token itself is masked by apprise, which knows each scheme's secrets."""
+    if SECRET_PLACEHOLDER in url:
+        return url.replace(SECRET_PLACEHOLDER, MASK).split("?", 1)[0]
     import apprise
 
-    plugin = apprise.Apprise.instantiate(url.replace(SECRET_PLACEHOLDER, MASK))
+    plugin = apprise.Apprise.instantiate(url)
     if plugin is None:
         return url.split("://", 1)[0] + "://" + MASK
     masked: str = plugin.url(privacy=True)  # type: ignore[no-untyped-call]

@@ -520,7 +520,7 @@ class AlertTarget(_Section):
     @field_validator("url")
     @classmethod
     def _url_is_apprise(cls, url: str) -> str:
-        problem = apprise_url_problem(url.replace(SECRET_PLACEHOLDER, "secret"))
+        problem = apprise_url_problem(url)
         if problem is not None:
             raise ValueError(problem)
         return url
@@ -543,14 +543,21 @@ class AlertTarget(_Section):
 def apprise_url_problem(url: str) -> str | None:
     """Says why apprise cannot use `url`, or None when it can.
 
+    A URL with the secret's placeholder is checked for its scheme only: the secret's shape
+    (a Telegram token's digits and colon) is not known before it is read from the environment.
     apprise is imported here, not at the top, so a config without targets (and every
     read-only command) does not pay for its import.
     """
     import apprise
+    from apprise.manager_plugins import NotificationManager
 
-    scheme = url.split("://", 1)[0] if "://" in url else ""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if not scheme:
         return f"{url.split('?', 1)[0]!r} is not an apprise URL (scheme://...)"
+    if SECRET_PLACEHOLDER in url:
+        if scheme in NotificationManager():  # type: ignore[no-untyped-call]
+            return None
+        return f"apprise knows no {scheme}:// URL; see https://github.com/caronc/apprise/wiki"
     if apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
         return (
             f"apprise cannot use this {scheme}:// URL (unknown scheme, or a part is missing); "

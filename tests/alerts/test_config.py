@@ -65,3 +65,19 @@ class TestTargets:
         )
         [target] = load_config(path).config.alerts.targets
         assert (target.min_severity, target.password_env) == ("critical", "SMTP_PASSWORD")
+
+    def test_a_token_shaped_secret_is_checked_by_scheme_only(self, tmp_path: Path) -> None:
+        path = write_config(
+            tmp_path,
+            """
+            alerts:
+              targets:
+                - url: "tgram://{password}/123456789"
+                  password_env: TELEGRAM_TOKEN
+                - url: "nosuch://{password}/x"
+                  password_env: TELEGRAM_TOKEN
+            """,
+        )
+        problem = only_problem(path)
+        assert problem.key == ("alerts", "targets", "1", "url")
+        assert "apprise knows no nosuch:// URL" in problem.message

@@ -110,7 +110,7 @@ class TestEmail:
             db, "SELECT target, status, attempts, alert_id FROM alert_deliveries"
         )
         assert (status, attempts, delivered) == ("sent", 1, alert_id)
-        assert str(target).startswith("mailto://bot:****@example.com:")
+        assert target == "mailto://bot:****@example.com"
         assert SECRET not in str(target)
 
 
@@ -205,11 +205,11 @@ class TestDeadServer:
         assert (status, attempts) == ("failed", 2)
         assert error
         [line] = rows(db, "SELECT message FROM events WHERE kind = 'alert'")
-        assert str(line[0]).startswith("ALERT NOT DELIVERED to mailto://bot:****@example.com:")
+        assert str(line[0]).startswith("ALERT NOT DELIVERED to mailto://bot:****@example.com ")
         conn = sqlite3.connect(db)
         [(label, last)] = last_delivery_per_target(conn).items()
         conn.close()
-        assert label.startswith("mailto://bot:****@example.com:") and last.status == "failed"
+        assert label == "mailto://bot:****@example.com" and last.status == "failed"
 
 
 class TestDailySummaryOfTheEngine:
@@ -230,3 +230,20 @@ class TestDailySummaryOfTheEngine:
         assert lines[2] == "round trips 0 (0 won), win rate —"
         assert lines[3] == "trading state HALTED"
         assert lines[5].startswith("API usage: ")
+
+
+class TestLabels:
+    """A target is named by its URL with the secret masked, never with the secret."""
+
+    def test_labels(self) -> None:
+        targets = make_targets(
+            [
+                AlertTarget(url="tgram://{password}/123456789", password_env="T"),
+                AlertTarget(url="tgram://123456:AAHtokenpart/123456789"),
+                AlertTarget(url="tgram://{password}/123456789?format=text", password_env="T"),
+            ]
+        )
+        labels = [t.label for t in targets]
+        assert labels[0] == "tgram://****/123456789"
+        assert "AAHtokenpart" not in labels[1] and labels[1].startswith("tgram://")
+        assert labels[2] == "tgram://****/123456789 #2"
