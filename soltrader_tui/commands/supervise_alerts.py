@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from soltrader_tui.alerts.fold import AlertDraft, Cooldown, Severity
 from soltrader_tui.alerts.sender import AlertSender, make_sender
 from soltrader_tui.config.model import AlertsConfig
+from soltrader_tui.format import duration
+from soltrader_tui.ledger.connect import open_reader
+from soltrader_tui.ledger.errors import LedgerError
+from soltrader_tui.ledger.reads import read_heartbeat
 
 DRAIN_S = 10.0
 """Seconds the supervisor, leaving, gives the sender to deliver what is queued."""
@@ -57,3 +62,45 @@ class SupervisorAlerts:
                     f"supervisor: alert not delivered to {row.target} after {row.attempts} "
                     f"attempts: {row.error}"
                 )
+
+
+class HeartbeatWatch:
+    """Alerts once when the running engine's heartbeat is older than its limit (a hung engine:
+    alive, writing nothing), and once more when it beats again."""
+
+    def __init__(self, ledger: Path, limit_s: float, alert: Callable[[str, str, str], None]):
+        self._ledger = ledger
+        self._limit_s = limit_s
+        self._alert = alert
+        self._missed = False
+
+    def __call__(self, pid: int) -> None:
+        """Looks at the heartbeat of the engine `pid` (a heartbeat of another process, or none
+        yet, says nothing about it)."""
+        try:
+            conn = open_reader(self._ledger)
+        except LedgerError:
+            return
+        try:
+            beat = read_heartbeat(conn)
+        finally:
+            conn.close()
+        if beat is None or beat.pid != pid or not beat.running:
+            return
+        age = time.time() - beat.wall_ts
+        if age > self._limit_s and not self._missed:
+            self._missed = True
+            self._alert(
+                "critical",
+                "Heartbeat missed: the engine is hung",
+                f"supervisor: the engine (pid {pid}) wrote no heartbeat for {duration(age)} "
+                f"(limit {duration(self._limit_s)}, alerts.heartbeat_missed_s); it is running "
+                "but not trading",
+            )
+        elif age <= self._limit_s and self._missed:
+            self._missed = False
+            self._alert(
+                "warning",
+                "Heartbeat back",
+                f"supervisor: the engine (pid {pid}) writes its heartbeat again",
+            )

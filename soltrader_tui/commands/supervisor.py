@@ -24,6 +24,9 @@ from soltrader_tui.errors import EXIT_LEDGER_WRITE_FAILED, EXIT_NEEDS_HUMAN
 
 MB = 1024 * 1024
 
+WATCH_EVERY_S = 1.0
+"""Seconds between two looks at a running engine's heartbeat."""
+
 Alert = Callable[[str, str, str], None]
 """Tells the operator something about the engine: (severity, title, body)."""
 
@@ -112,6 +115,7 @@ def supervise(
     max_restarts: int | None = None,
     space: SpaceWatch | None = None,
     alert: Alert | None = None,
+    watch: Callable[[int], None] | None = None,
 ) -> int:
     """Runs `soltrader-tui run --headless <run_args>` until it stops on purpose.
 
@@ -122,11 +126,15 @@ def supervise(
         max_restarts: Give up after this many restarts in a row (None: never).
         space: The ledger's disk, watched after an exit 3 (None: such an exit is final).
         alert: Told of every crash, restart and giving up (None: the log only).
+        watch: Called with the engine's pid every `WATCH_EVERY_S` while it runs (the
+            heartbeat check).
 
     Returns:
         The exit code to leave with.
     """
-    engine = _Supervised([sys.executable, "-m", "soltrader_tui", "run", "--headless", *run_args])
+    engine = _Supervised(
+        [sys.executable, "-m", "soltrader_tui", "run", "--headless", *run_args], watch
+    )
     previous = signal.signal(signal.SIGINT, engine.on_interrupt)
     failures = 0
     try:
@@ -174,8 +182,9 @@ def _told(log: Callable[[str], None], alert: Alert | None, code: int) -> Callabl
 class _Supervised:
     """The engine process being supervised, and whether Ctrl+C has asked everything to stop."""
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], watch: Callable[[int], None] | None = None) -> None:
         self.command = command
+        self._watch = watch
         self.interrupted = False
         self.child: subprocess.Popen[bytes] | None = None
 
@@ -191,8 +200,14 @@ class _Supervised:
         started = time.monotonic()
         self.child = subprocess.Popen(self.command, creationflags=NEW_GROUP)
         log(f"supervisor: started engine (pid {self.child.pid})")
-        code = self.child.wait()
-        return code, time.monotonic() - started
+        while True:
+            try:
+                code = self.child.wait(timeout=None if self._watch is None else WATCH_EVERY_S)
+            except subprocess.TimeoutExpired:
+                if self._watch is not None:
+                    self._watch(self.child.pid)
+                continue
+            return code, time.monotonic() - started
 
     def sleep(self, seconds: float) -> None:
         """Waits before a restart, cut short by an interrupt."""

@@ -584,6 +584,9 @@ class AlertsConfig(_Section):
     """A provider's circuit open longer than this many minutes raises an alert."""
     stale_minutes: float = Field(default=5.0, gt=0)
     """A token's price stale for longer than this many minutes raises an alert."""
+    heartbeat_missed_s: float = Field(default=60.0, gt=0)
+    """Seconds without the engine's heartbeat (written every wall second) after which
+    `supervise` alerts that its engine is hung."""
     queue_size: int = Field(default=100, ge=1, le=10_000)
     """Alerts waiting for delivery at most; when full the oldest is dropped and counted."""
     retries: int = Field(default=3, ge=0, le=10)

@@ -87,3 +87,32 @@ class TestSupervise:
         payload = json.loads(request.body)
         assert payload["title"] == "Engine crashed (exit -9), restarting"
         assert "engine died (exit -9)" in payload["message"]
+
+    def test_a_hung_engine_is_an_alert(self, cli: Cli, tmp_path: Path) -> None:
+        db = tmp_path / "sup.sqlite"
+        with LoopbackServer() as hook:
+            hook.route("/hook", lambda _req: Reply.json({"ok": True}))
+            config = tmp_path / "config.yaml"
+            config.write_text(
+                "alerts:\n  heartbeat_missed_s: 2\n  targets:\n"
+                f'    - url: "json://127.0.0.1:{hook.port}/hook"\n',
+                encoding="utf-8",
+            )
+            sup = cli.start(
+                "supervise", "--seed", "3", "--speed", "20", "--db", db, "--config", config
+            )
+            try:
+                wait_for(lambda: owner_pid(db) is not None)
+                engine = psutil.Process(owner_pid(db))
+                time.sleep(1.5)  # a heartbeat or two
+                engine.suspend()  # alive, writing nothing: hung
+                wait_for(lambda: hook.count("/hook") >= 1)
+                engine.resume()
+                wait_for(lambda: hook.count("/hook") >= 2)
+            finally:
+                sup.send_signal(signal.SIGINT)
+                _, err = sup.communicate(timeout=30)
+            titles = [json.loads(r.body)["title"] for r in hook.requests("/hook")]
+        assert sup.returncode == 0, err[-2000:]
+        assert titles == ["Heartbeat missed: the engine is hung", "Heartbeat back"]
+        assert "wrote no heartbeat for" in err
