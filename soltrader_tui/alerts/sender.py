@@ -11,6 +11,7 @@ next flush: the engine's connection is the ledger's one writer.
 from __future__ import annotations
 
 import os
+import platform
 import threading
 import time
 from collections import deque
@@ -44,8 +45,11 @@ class AlertSender:
         retries: int = 3,
         backoff_s: float = 1.0,
         environ: Mapping[str, str] | None = None,
+        signature: str = "",
     ) -> None:
-        """`environ` is where secrets are read (the process environment by default)."""
+        """`environ` is where secrets are read (the process environment by default);
+        `signature` ends every message (which version on which machine sent it)."""
+        self._signature = signature
         self.targets = tuple(targets)
         self._size = queue_size
         self._retries = retries
@@ -128,13 +132,14 @@ class AlertSender:
         if item is None:
             return
         row = item.row
+        body = f"{row.body}\n\n{self._signature}" if self._signature else row.body
         for target in self.targets:
             if not target.wants(row.severity):
                 continue
             attempts, error = 0, None
             while True:
                 attempts += 1
-                error = deliver(target, row.title, row.body, row.severity, self._environ)
+                error = deliver(target, row.title, body, row.severity, self._environ)
                 if error is None or attempts > self._retries:
                     break
                 if self._stop.wait(self._backoff_s * 2 ** (attempts - 1)):
@@ -148,10 +153,14 @@ class AlertSender:
                 self._results.append(result)
 
 
-def make_sender(config: AlertsConfig) -> AlertSender | None:
-    """The sender for a config's targets, or None when it has none (alerts stay in the ledger)."""
+def make_sender(config: AlertsConfig, version: str) -> AlertSender | None:
+    """The sender for a config's targets, or None when it has none (alerts stay in the ledger);
+    each message is signed with `version` and the machine's name."""
     if not config.targets:
         return None
     return AlertSender(
-        make_targets(config.targets), queue_size=config.queue_size, retries=config.retries
+        make_targets(config.targets),
+        queue_size=config.queue_size,
+        retries=config.retries,
+        signature=f"soltrader-tui {version} on {platform.node()}",
     )

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from soltrader_tui import __version__
 from soltrader_tui.alerts.fold import AlertDraft, Cooldown, Severity
 from soltrader_tui.alerts.sender import AlertSender, make_sender
 from soltrader_tui.config.model import AlertsConfig
@@ -36,7 +37,7 @@ class SupervisorAlerts:
     @classmethod
     def start(cls, config: AlertsConfig, warn: Callable[[str], None]) -> SupervisorAlerts | None:
         """The supervisor's alerts for a config; None when it has no target."""
-        sender = make_sender(config)
+        sender = make_sender(config, __version__)
         return None if sender is None else cls(sender, config.cooldown_s, warn)
 
     def alert(self, severity: str, title: str, body: str) -> None:

@@ -214,7 +214,7 @@ def _build_engine(config: Config, paths: Paths, ledger: Ledger, market: MarketSe
         mode=market.mode,
         duration_s=market.duration_s,
         checkpointer=_checkpointer(paths, config),
-        alert_sender=make_sender(config.alerts),
+        alert_sender=make_sender(config.alerts, __version__),
     )
 
 

@@ -53,6 +53,7 @@ def sender_for(config: AlertsConfig) -> AlertSender:
         retries=config.retries,
         backoff_s=0.2,
         environ={SECRET_ENV: SECRET},
+        signature="soltrader-tui test on the test machine",
     )
 
 
@@ -101,6 +102,7 @@ class TestEmail:
         assert mail.subject == "Trading HALTED"
         assert "STATE ACTIVE -> HALTED" in mail.text
         assert "stop by test" in mail.text
+        assert mail.text.rstrip().endswith("soltrader-tui test on the test machine")
         assert smtp.logins == [("bot", SECRET)]
         [(alert_id, rule, severity, title)] = rows(
             db, "SELECT id, rule, severity, title FROM alerts"
