@@ -101,6 +101,11 @@ class AlertSender:
         if self._thread.is_alive():
             self._stop.set()  # cuts retry waits short; a send under way ends at its timeout
             with self._cond:
+                now = time.time()
+                self._results += [
+                    DeliveryRow(i.alert_id, QUEUE_LABEL, "dropped", 0, "not sent by shutdown", now)
+                    for i in self._queue
+                ]
                 self._queue.clear()
                 self._cond.notify()
             self._thread.join(0.5)

@@ -21,7 +21,7 @@ from soltrader_tui.engine.alerting import AlertDesk
 from soltrader_tui.engine.engine import Engine
 from soltrader_tui.engine.events import BreakerTripped, EngineEvent
 from soltrader_tui.ledger import Ledger
-from soltrader_tui.ledger.alert_rows import last_delivery_per_target, recent_alerts
+from soltrader_tui.ledger.alert_rows import AlertRow, last_delivery_per_target, recent_alerts
 from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket
 from tests.alerts.smtp import DeadSmtp, SmtpServer
@@ -249,3 +249,25 @@ class TestLabels:
         assert labels[0] == "tgram://****/123456789"
         assert "AAHtokenpart" not in labels[1] and labels[1].startswith("tgram://")
         assert labels[2] == "tgram://****/123456789 #2"
+
+
+class TestQueue:
+    """A full queue drops the oldest alert, records it, and says so once there is room."""
+
+    def test_drop_oldest_then_a_counted_notice(self) -> None:
+        with LoopbackServer() as server:
+            server.route("/hook", lambda _req: Reply.json({"ok": True}, delay_s=0.3))
+            config = alerts_config(f"json://127.0.0.1:{server.port}/hook")
+            sender = AlertSender(make_targets(config.targets), queue_size=2, retries=0)
+            for n in range(5):
+                sender.submit(n + 1, AlertRow(START, "breaker", "critical", f"alert {n}", "b"))
+            sender.close(10)
+            titles = [json.loads(r.body)["title"] for r in server.requests("/hook")]
+        results = sender.take_results()
+        dropped = sorted(r.alert_id or 0 for r in results if r.status == "dropped")
+        assert sender.dropped == len(dropped) >= 1
+        assert all(r.target == "(queue)" for r in results if r.status == "dropped")
+        sent = [t for t in titles if t.startswith("alert ")]
+        assert len(sent) + len(dropped) == 5
+        assert titles[-1] == f"{len(dropped)} alerts dropped: the queue was full (see the ledger)"
+        assert "alert 4" in sent  # the newest is kept; the oldest go
