@@ -314,6 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = cfg_sub.add_parser("check", help="validate a config file; exit 0 if valid, 2 if not")
     check.add_argument("--config", type=Path, help="config file to check")
+    alerts = sub.add_parser("alerts", help="alert delivery tools")
+    alerts_sub = alerts.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
+    test = alerts_sub.add_parser(
+        "test", help="send a test message to every alert target; exit 0 all sent, 1 some failed"
+    )
+    test.add_argument("--config", type=Path, help="config file (default: as `run` finds it)")
     _add_checkpoint_commands(sub)
     _add_research_commands(sub)
     _add_compare_command(sub)
@@ -416,6 +422,7 @@ _PLAIN = {
     "compare": ("compare", "compare"),
     "optimize": ("optimize", "optimize"),
     "download": ("download", "download_command"),
+    "alerts": ("alerts", "alerts_command"),
 }
 """Commands that take their parsed arguments and nothing else: (module, function)."""
 

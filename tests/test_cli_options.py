@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "stop": (("stop",), LEDGER_FLAGS),
     "resume": (("resume",), LEDGER_FLAGS),
     "config check": (("config", "check"), frozenset({"--config"})),
+    "alerts test": (("alerts", "test"), frozenset({"--config"})),
     "checkpoint": (("checkpoint",), LEDGER_FLAGS),
     "checkpoints": (("checkpoints",), LEDGER_FLAGS),
     "restore": (("restore", "NAME"), LEDGER_FLAGS),

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from soltrader_tui.commands.common import fail, fail_with
 from soltrader_tui.errors import SoltraderError
+
+if TYPE_CHECKING:
+    from soltrader_tui.commands.supervise_alerts import SupervisorAlerts
 
 
 def supervise(args: argparse.Namespace) -> int:
@@ -44,9 +50,35 @@ def supervise(args: argparse.Namespace) -> int:
         return fail_with(exc)
     except OSError as exc:
         return fail(str(exc))
-    return run_supervised(
-        flags,
-        log=logger.info,
-        max_restarts=args.max_restarts,
-        space=SpaceWatch(paths.ledger, config.storage.min_free_mb),
-    )
+    from soltrader_tui.commands.supervise_alerts import SupervisorAlerts
+
+    alerts = SupervisorAlerts.start(config.alerts, logger.warning)
+    try:
+        return run_supervised(
+            flags,
+            log=logger.info,
+            max_restarts=args.max_restarts,
+            space=SpaceWatch(paths.ledger, config.storage.min_free_mb),
+            alert=None if alerts is None else alerts.alert,
+            watch=_heartbeat_watch(paths.ledger, config.alerts.heartbeat_missed_s, alerts),
+        )
+    finally:
+        if alerts is not None:
+            alerts.close()
+
+
+def _heartbeat_watch(
+    ledger: Path, limit_s: float, alerts: SupervisorAlerts | None
+) -> Callable[[int], None] | None:
+    """The heartbeat check of the engine, logged always and also alerted when there are
+    targets."""
+    from soltrader_tui.commands.supervise_alerts import HeartbeatWatch
+
+    logger = logging.getLogger("soltrader_tui.supervisor")
+
+    def tell(severity: str, title: str, body: str) -> None:
+        logger.warning(body)
+        if alerts is not None:
+            alerts.alert(severity, title, body)
+
+    return HeartbeatWatch(ledger, limit_s, tell)

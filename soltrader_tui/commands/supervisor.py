@@ -24,6 +24,12 @@ from soltrader_tui.errors import EXIT_LEDGER_WRITE_FAILED, EXIT_NEEDS_HUMAN
 
 MB = 1024 * 1024
 
+WATCH_EVERY_S = 1.0
+"""Seconds between two looks at a running engine's heartbeat."""
+
+Alert = Callable[[str, str, str], None]
+"""Tells the operator something about the engine: (severity, title, body)."""
+
 if sys.platform == "win32":
     # Windows delivers no SIGINT to a child; Ctrl+Break to its own process group does the job.
     STOP_SIGNAL = signal.CTRL_BREAK_EVENT
@@ -108,6 +114,8 @@ def supervise(
     backoff: Backoff = Backoff(),
     max_restarts: int | None = None,
     space: SpaceWatch | None = None,
+    alert: Alert | None = None,
+    watch: Callable[[int], None] | None = None,
 ) -> int:
     """Runs `soltrader-tui run --headless <run_args>` until it stops on purpose.
 
@@ -117,28 +125,39 @@ def supervise(
         backoff: Waits between restarts.
         max_restarts: Give up after this many restarts in a row (None: never).
         space: The ledger's disk, watched after an exit 3 (None: such an exit is final).
+        alert: Told of every crash, restart and giving up (None: the log only).
+        watch: Called with the engine's pid every `WATCH_EVERY_S` while it runs (the
+            heartbeat check).
 
     Returns:
         The exit code to leave with.
     """
-    engine = _Supervised([sys.executable, "-m", "soltrader_tui", "run", "--headless", *run_args])
+    engine = _Supervised(
+        [sys.executable, "-m", "soltrader_tui", "run", "--headless", *run_args], watch
+    )
     previous = signal.signal(signal.SIGINT, engine.on_interrupt)
     failures = 0
     try:
         while True:
             code, ran = engine.run_once(log)
-            final = _exit_without_restart(code, engine, space, log)
+            final = _exit_without_restart(code, engine, space, _told(log, alert, code))
             if final is not None:
                 return final
             failures = 1 if ran >= backoff.healthy_after_s else failures + 1
             if max_restarts is not None and failures > max_restarts:
-                log(f"supervisor: {failures - 1} restarts in a row failed; giving up")
+                line = f"supervisor: {failures - 1} restarts in a row failed; giving up"
+                log(line)
+                if alert is not None:
+                    alert("critical", "Engine down: supervise gave up", line)
                 return 1
             wait = backoff.delay(failures)
-            log(
+            line = (
                 f"supervisor: engine died (exit {code}) after {ran:.1f} s; "
                 f"restart {failures} in {wait:g} s"
             )
+            log(line)
+            if alert is not None:
+                alert("critical", f"Engine crashed (exit {code}), restarting", line)
             engine.sleep(wait)
             if engine.interrupted:
                 return 0
@@ -147,11 +166,25 @@ def supervise(
         engine.stop()
 
 
+def _told(log: Callable[[str], None], alert: Alert | None, code: int) -> Callable[[str], None]:
+    """The log for a final exit: an unplanned one (not 0, no Ctrl+C) is also an alert."""
+    if alert is None or code == 0:
+        return log
+
+    def both(line: str) -> None:
+        log(line)
+        if "not restarting" in line or "giving up" in line:
+            alert("critical", f"Engine stopped (exit {code}), not restarted", line)
+
+    return both
+
+
 class _Supervised:
     """The engine process being supervised, and whether Ctrl+C has asked everything to stop."""
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], watch: Callable[[int], None] | None = None) -> None:
         self.command = command
+        self._watch = watch
         self.interrupted = False
         self.child: subprocess.Popen[bytes] | None = None
 
@@ -167,8 +200,14 @@ class _Supervised:
         started = time.monotonic()
         self.child = subprocess.Popen(self.command, creationflags=NEW_GROUP)
         log(f"supervisor: started engine (pid {self.child.pid})")
-        code = self.child.wait()
-        return code, time.monotonic() - started
+        while True:
+            try:
+                code = self.child.wait(timeout=None if self._watch is None else WATCH_EVERY_S)
+            except subprocess.TimeoutExpired:
+                if self._watch is not None:
+                    self._watch(self.child.pid)
+                continue
+            return code, time.monotonic() - started
 
     def sleep(self, seconds: float) -> None:
         """Waits before a restart, cut short by an interrupt."""

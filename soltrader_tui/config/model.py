@@ -535,11 +535,96 @@ class StorageConfig(_Section):
         return value
 
 
+SECRET_PLACEHOLDER = "{password}"
+"""Where an alert target's URL takes the secret named by its `password_env`."""
+
+
+class AlertTarget(_Section):
+    """One place alerts are delivered to: any apprise URL, its threshold and its secret."""
+
+    url: str
+    """An apprise URL (mailtos://, tgram://, discord://, json://, ntfy://, ...); write
+    `{password}` where the secret named by `password_env` goes."""
+    min_severity: Literal["info", "warning", "critical"] = "warning"
+    """Alerts below this severity are not sent to this target."""
+    password_env: str | None = None
+    """Environment variable holding the secret the URL needs (SMTP password, bot token); it is
+    put in place of `{password}` when sending, never stored or logged."""
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_apprise(cls, url: str) -> str:
+        problem = apprise_url_problem(url)
+        if problem is not None:
+            raise ValueError(problem)
+        return url
+
+    @model_validator(mode="after")
+    def _secret_has_its_place(self) -> Self:
+        has_placeholder = SECRET_PLACEHOLDER in self.url
+        if self.password_env is not None and not has_placeholder:
+            raise ValueError(
+                f"password_env is {self.password_env} but the url has no {SECRET_PLACEHOLDER} "
+                "to put its secret in"
+            )
+        if has_placeholder and self.password_env is None:
+            raise ValueError(
+                f"the url has {SECRET_PLACEHOLDER} but no password_env names where its secret is"
+            )
+        return self
+
+
+def apprise_url_problem(url: str) -> str | None:
+    """Says why apprise cannot use `url`, or None when it can.
+
+    A URL with the secret's placeholder is checked for its scheme only: the secret's shape
+    (a Telegram token's digits and colon) is not known before it is read from the environment.
+    apprise is imported here, not at the top, so a config without targets (and every
+    read-only command) does not pay for its import.
+    """
+    import apprise
+    from apprise.manager_plugins import NotificationManager
+
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if not scheme:
+        return f"{url.split('?', 1)[0]!r} is not an apprise URL (scheme://...)"
+    if SECRET_PLACEHOLDER in url:
+        if scheme in NotificationManager():  # type: ignore[no-untyped-call]
+            return None
+        return f"apprise knows no {scheme}:// URL; see https://github.com/caronc/apprise/wiki"
+    if apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
+        return (
+            f"apprise cannot use this {scheme}:// URL (unknown scheme, or a part is missing); "
+            "see https://github.com/caronc/apprise/wiki for its form"
+        )
+    return None
+
+
 class AlertsConfig(_Section):
-    """Which engine events reach the operator."""
+    """Which engine events reach the operator, and where alerts are delivered."""
 
     notify_level: Literal["info", "warning", "error"] = "warning"
     """Log events at or above this level also pop up as notifications in the TUI."""
+    targets: list[AlertTarget] = []
+    """Where alerts go, each `{url, min_severity, password_env}` (see docs/monitoring.md);
+    none by default: alerts are still recorded in the ledger."""
+    cooldown_s: float = Field(default=300.0, ge=0, le=86_400)
+    """Seconds after an alert during which repeats of it are folded into one later message
+    with their count."""
+    daily_summary_utc_hour: int | None = Field(default=None, ge=0, le=23)
+    """UTC hour at which a daily summary (P&L, round trips, win rate, risk trips, API usage)
+    is sent; empty: none."""
+    circuit_open_minutes: float = Field(default=5.0, gt=0)
+    """A provider's circuit open longer than this many minutes raises an alert."""
+    stale_minutes: float = Field(default=5.0, gt=0)
+    """A token's price stale for longer than this many minutes raises an alert."""
+    heartbeat_missed_s: float = Field(default=60.0, gt=0)
+    """Seconds without the engine's heartbeat (written every wall second) after which
+    `supervise` alerts that its engine is hung."""
+    queue_size: int = Field(default=100, ge=1, le=10_000)
+    """Alerts waiting for delivery at most; when full the oldest is dropped and counted."""
+    retries: int = Field(default=3, ge=0, le=10)
+    """Further attempts for a delivery that failed, with doubling waits (1 s, 2 s, 4 s, ...)."""
 
 
 class TuiConfig(_Section):

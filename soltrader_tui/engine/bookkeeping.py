@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from soltrader_tui.clock import Clock
 from soltrader_tui.domain import MarketTick, Mode
+from soltrader_tui.engine.alerting import AlertDesk
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.events import (
     FinalFlushFailed,
@@ -73,12 +74,14 @@ class Bookkeeper:
         restored: Restored,
         on_change: Callable[[], None],
         publish: Callable[[], None],
+        alerts: AlertDesk,
     ) -> None:
         """Takes over the curve a start rebuilt (`restored`) and what to check of its saved
         replay. `ticks`, `marks` and `scores` are the engine's (read only); `identity` is the
         version and mode each heartbeat carries; `on_change` tells the engine its screen is out
-        of date, `publish` shows a snapshot now."""
+        of date, `publish` shows a snapshot now; `alerts` commit with each flush."""
         self._ledger = ledger
+        self._alerts = alerts
         self._log = log
         self._clock = clock
         self._feed = feed
@@ -241,11 +244,13 @@ class Bookkeeper:
             ScoreRow(v.strategy, v.mint, v.symbol, v.score, v.reason, now or self._clock.now())
             for v in self._scores()
         ]
+        deliveries = self._alerts.take_deliveries(now or self._clock.now())
+        alerts = self._alerts.take(now)
         events = self._log.take_pending()
         equity, self._equity_buffer = self._equity_buffer, []
         saved_key = self._saved_key
         try:
-            self._ledger.flush(
+            ids = self._ledger.flush(
                 events=[*events, *closing],
                 marks=marks,
                 scores=scores,
@@ -261,12 +266,16 @@ class Bookkeeper:
                 ),
                 resume=self._resume_point(),
                 feed_status=self._prices.status(self._feed.usage(), now, time.time()).to_json(),
+                alerts=alerts,
+                deliveries=deliveries,
             )
         except BaseException:
             self._log.restore_pending(events)
+            self._alerts.restore(alerts, deliveries)
             self._equity_buffer[:0] = equity
             self._saved_key = saved_key
             raise
+        self._alerts.committed(alerts, ids)
 
     # -- the end of a session ---------------------------------------------------------------
 
@@ -283,6 +292,18 @@ class Bookkeeper:
             if not failing:
                 raise
             # The original failure is the one worth raising; this one goes to the log.
+            self._log.record(FinalFlushFailed(self._clock.now(), str(exc)))
+
+    async def close_alerts(self, market_ts: float | None, drain_s: float) -> None:
+        """Lets the sender deliver what is queued (off the loop), then records the outcomes;
+        a failure to record them is logged, never raised: the session is over."""
+        await asyncio.to_thread(self._alerts.close, drain_s)
+        deliveries = self._alerts.take_deliveries(market_ts or self._clock.now())
+        if not deliveries:
+            return
+        try:
+            self._ledger.flush(deliveries=deliveries, events=self._log.take_pending())
+        except Exception as exc:
             self._log.record(FinalFlushFailed(self._clock.now(), str(exc)))
 
     def _close_session(self, market_ts: float | None) -> None:

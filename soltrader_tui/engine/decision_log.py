@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from soltrader_tui.engine.events import EngineEvent
 from soltrader_tui.ledger.log import LOGGER
 from soltrader_tui.ledger.rows import EventRow
 from soltrader_tui.snapshot import LogLine
 
+_UNPUBLISHED_KEPT = 256
+"""Prepared lines remembered for the observer until they are published."""
 _LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
@@ -29,6 +31,11 @@ class DecisionLog:
         self._recent: deque[LogLine] = deque(maxlen=keep)
         self._seq = first_seq
         self._last_ts = float("-inf")
+        self.observer: Callable[[EngineEvent], None] | None = None
+        """Sees each event once its line is published (the alert desk)."""
+        self._unpublished: list[tuple[EventRow, EngineEvent]] = []
+        """Prepared rows not yet published, with their events: an observer hears of an event
+        only once its line is true (committed, for a line that says something is done)."""
 
     def record(self, event: EngineEvent) -> None:
         """Records an event that claims nothing done (a signal, a denial, a stale price):
@@ -48,9 +55,14 @@ class DecisionLog:
         before the previous one (market time never goes backwards).
         """
         ts = self._last_ts = max(event.ts, self._last_ts)
-        return EventRow(
+        row = EventRow(
             ts=ts, level=event.level, kind=event.kind, message=event.message, rule=event.rule
         )
+        if self.observer is not None:
+            if len(self._unpublished) >= _UNPUBLISHED_KEPT:
+                del self._unpublished[0]  # a line whose commit failed is never published
+            self._unpublished.append((row, event))
+        return row
 
     def publish(self, rows: Sequence[EventRow]) -> None:
         """Shows lines on screen and in the logs. For a line that says something is done (a
@@ -64,6 +76,17 @@ class DecisionLog:
             LOGGER.log(
                 _LEVELS.get(row.level, logging.INFO), row.message, extra={"market_ts": row.ts}
             )
+            self._observe(row)
+
+    def _observe(self, row: EventRow) -> None:
+        observer, waiting = self.observer, self._unpublished
+        if observer is None or not waiting:
+            return
+        for i, (prepared, event) in enumerate(waiting):
+            if prepared is row:
+                del waiting[i]
+                observer(event)
+                return
 
     def take_pending(self) -> list[EventRow]:
         """Hands over the lines not yet written to the ledger."""

@@ -12,9 +12,11 @@ import contextlib
 import time
 from collections.abc import Callable, Sequence
 
+from soltrader_tui.alerts.sender import AlertSender
 from soltrader_tui.clock import Clock
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import MarketTick, Mode, TradingState
+from soltrader_tui.engine.alerting import DAILY_SUMMARY_RULE, AlertDesk
 from soltrader_tui.engine.bookkeeping import VERIFY_AFTER_WALL_S, Bookkeeper
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.decisions import Decisions
@@ -29,6 +31,7 @@ from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
 from soltrader_tui.engine.strategy_switch import StrategySwitch
 from soltrader_tui.execution.paper import PaperExecutor
+from soltrader_tui.format import usd_micro
 from soltrader_tui.ledger.requests import Command
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed
@@ -50,6 +53,8 @@ YIELD_EVERY_WALL_S = 0.005
 """On a virtual clock, the longest the tick loop runs before letting the screen have a turn."""
 CONTROL_POLL_WALL_S = 0.1
 """Wall seconds between two looks for stop/pause/resume requests from other processes."""
+ALERT_DRAIN_WALL_S = 5.0
+"""Wall seconds the engine, when it stops, gives the alert sender to deliver what is queued."""
 SCREEN_LOG_LINES = LOG_LINES
 """Log lines carried in each snapshot; the log pane keeps its own longer history."""
 
@@ -82,9 +87,12 @@ class Engine:
         duration_s: float | None = None,
         strategies: Sequence[Strategy] | None = None,
         checkpointer: Callable[[str], str] | None = None,
+        alert_sender: AlertSender | None = None,
     ) -> None:
         """Builds the engine's parts from what `ledger` holds (the ledger is the truth);
-        `checkpointer` takes a checkpoint with a reason and returns its name (None: none)."""
+        `checkpointer` takes a checkpoint with a reason and returns its name (None: none);
+        `alert_sender` delivers the alerts (None: they are recorded in the ledger only); the
+        engine closes it when it stops."""
         self._config = config
         self._ledger = ledger
         self._feed = feed
@@ -108,6 +116,7 @@ class Engine:
         self._wake = asyncio.Event()
         self._risk = RiskDesk(config.risk, config.paper)
         self._log = DecisionLog(keep=SCREEN_LOG_LINES)
+        self._alerts = self._alert_desk(alert_sender)
         self._prices = PriceGate(config, feed, self._log)
         """Only prices it accepts reach a strategy, an exit or a mark."""
         self._stale = self._prices.stale
@@ -128,6 +137,39 @@ class Engine:
         self._operator = self._make_operator(checkpointer)
 
     # -- start-up: the ledger is the truth -----------------------------------------------------
+
+    def _alert_desk(self, sender: AlertSender | None) -> AlertDesk:
+        desk = AlertDesk(
+            self._config.alerts,
+            live=self._mode == "live",
+            sender=sender,
+            record=self._log.record,
+            summary=self._summary_text,
+            last_summary_ts=self._ledger.last_alert_ts(DAILY_SUMMARY_RULE),
+        )
+        self._log.observer = desk.observe
+        return desk
+
+    def _summary_text(self) -> str:
+        """The daily summary's body: the committed figures, as `status` would give them."""
+        p = self._orders.portfolio
+        win_rate = p.win_rate
+        trips = ", ".join(f"{rule} {n}" for rule, n in sorted(self._risk.rejections.items()))
+        api = ", ".join(
+            f"{u.provider} {u.calls:,} calls, {u.errors:,} errors, {u.rate_limited:,} rate-limited"
+            for u in self._feed.usage()
+        )
+        return "\n".join(
+            (
+                f"equity {usd_micro(p.equity_micro(self._marks))}, cash {usd_micro(p.cash_micro)}",
+                f"realized P&L {usd_micro(p.realized_micro)}",
+                f"round trips {p.round_trips} ({p.wins} won), win rate "
+                + ("—" if win_rate is None else f"{win_rate:.0%}"),
+                f"trading state {self._operator.state.value.upper()}",
+                f"risk denials: {trips or 'none'}",
+                f"API usage: {api or self._feed.api_note or 'none'}",
+            )
+        )
 
     def _order_manager(self, restored: Restored) -> OrderManager:
         return OrderManager(
@@ -156,6 +198,7 @@ class Engine:
             restored=restored,
             on_change=self._mark_dirty,
             publish=self._publish,
+            alerts=self._alerts,
         )
 
     def _restore_marks(self) -> None:
@@ -317,6 +360,7 @@ class Engine:
                 await self._operator.wait_checkpoint()
             finally:
                 self._books.finish(self._market_ts, failing=self._error is not None)
+                await self._books.close_alerts(self._market_ts, ALERT_DRAIN_WALL_S)
 
     async def _loop(self, start: float, end: float | None) -> None:
         dt = self._config.market.tick_seconds
@@ -350,7 +394,7 @@ class Engine:
             if operator.has_breaker_events:
                 await operator.apply_breakers(ts)
             wall = time.monotonic()
-            if wall >= next_flush:
+            if wall >= next_flush or self._alerts.waiting:
                 books.flush(self._market_ts, running=True)
                 next_flush = wall + FLUSH_EVERY_WALL_S
             if wall >= next_checkpoint:

@@ -557,3 +557,55 @@ class PriceRefused(EngineEvent):
     @property
     def message(self) -> str:
         return self.text
+
+
+# -- the machine and the alerts ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MachineSlept(EngineEvent):
+    """The machine slept (the wall clock jumped); positions were open while nobody watched."""
+
+    kind: ClassVar[str] = "machine"
+    LEVEL: ClassVar[str] = "warning"
+    asleep_s: float
+    open_positions: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"MACHINE SLEPT for {duration(self.asleep_s)} with {self.open_positions} open "
+            "positions: no exit could act meanwhile"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceLimit(EngineEvent):
+    """A resource of the machine is beyond its configured limit (disk free, memory)."""
+
+    kind: ClassVar[str] = "machine"
+    LEVEL: ClassVar[str] = "warning"
+    what: str
+    """What is measured, with its unit: "disk free MB", "memory MB"."""
+    value: float
+    limit: float
+
+    @property
+    def message(self) -> str:
+        return f"RESOURCE {self.what} is {self.value:,.1f}, beyond the limit {self.limit:,.1f}"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertDeliveryFailed(EngineEvent):
+    """An alert could not be delivered to a target (after its retries)."""
+
+    kind: ClassVar[str] = "alert"
+    LEVEL: ClassVar[str] = "warning"
+    target: str
+    """The target's label (secrets masked)."""
+    attempts: int
+    error: str
+
+    @property
+    def message(self) -> str:
+        return f"ALERT NOT DELIVERED to {self.target} after {self.attempts} attempts: {self.error}"

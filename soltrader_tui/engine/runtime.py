@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soltrader_tui import __version__
+from soltrader_tui.alerts.sender import make_sender
 from soltrader_tui.clock import WALL_CATCH_UP_S, Clock, continue_from
 from soltrader_tui.config.load import load_settings
 from soltrader_tui.config.model import Config
@@ -213,6 +214,7 @@ def _build_engine(config: Config, paths: Paths, ledger: Ledger, market: MarketSe
         mode=market.mode,
         duration_s=market.duration_s,
         checkpointer=_checkpointer(paths, config),
+        alert_sender=make_sender(config.alerts, __version__),
     )
 
 

@@ -234,7 +234,40 @@ def _v5(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE control_requests_v5 RENAME TO control_requests")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5)
+def _v6(conn: sqlite3.Connection) -> None:
+    # Each alert is recorded before it is sent, and each delivery attempt's outcome after, so
+    # `health` and the dashboard can say which target failed. A delivery names its target by
+    # a label with no secret in it: secrets live in the environment, never in the ledger.
+    conn.execute(
+        """
+        CREATE TABLE alerts (
+            id       INTEGER PRIMARY KEY,
+            ts       TEXT NOT NULL,
+            rule     TEXT NOT NULL,
+            severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+            title    TEXT NOT NULL,
+            body     TEXT NOT NULL,
+            count    INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1)
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE alert_deliveries (
+            id       INTEGER PRIMARY KEY,
+            alert_id INTEGER REFERENCES alerts (id),
+            target   TEXT NOT NULL,
+            status   TEXT NOT NULL CHECK (status IN ('sent', 'failed', 'dropped')),
+            attempts INTEGER NOT NULL CHECK (attempts >= 0),
+            error    TEXT NOT NULL DEFAULT '',
+            ts       TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX alert_deliveries_target ON alert_deliveries (target, id)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
 """MIGRATIONS[i] takes the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -256,7 +289,11 @@ REQUIRED_TABLES = frozenset(
 )
 """Tables of the first schema; later versions add to them (see `tables_at`)."""
 
-_ADDED_AT = {2: frozenset({"control_requests"}), 3: frozenset({"resume_point"})}
+_ADDED_AT = {
+    2: frozenset({"control_requests"}),
+    3: frozenset({"resume_point"}),
+    6: frozenset({"alerts", "alert_deliveries"}),
+}
 
 
 def tables_at(version: int) -> frozenset[str]:

@@ -16,6 +16,13 @@ from pathlib import Path
 from typing import cast
 
 from soltrader_tui.domain import Fill, Mode, Order, TradingState
+from soltrader_tui.ledger.alert_rows import (
+    AlertRow,
+    DeliveryRow,
+    insert_alerts,
+    insert_deliveries,
+    last_alert_ts,
+)
 from soltrader_tui.ledger.bookkeeping_writes import (
     Flush,
     write_flush,
@@ -302,8 +309,14 @@ class Ledger:
         usage: Iterable[UsageMinute] = (),
         resume: ResumePoint | None = None,
         feed_status: str | None = None,
-    ) -> None:
+        alerts: Sequence[AlertRow] = (),
+        deliveries: Iterable[DeliveryRow] = (),
+    ) -> list[int]:
         """Commits buffered bookkeeping in one transaction.
+
+        Returns:
+            The ids of `alerts`, in order: an alert is handed to the sender only once its row
+            is committed, and its deliveries name it by this id.
 
         Raises:
             MarketTimeWentBack: an equity point or a log line is stamped before the newest one
@@ -321,6 +334,8 @@ class Ledger:
                 c, equity=[p.ts for p in rows.equity], events=[e.ts for e in rows.events]
             )
             write_flush(c, rows)
+            insert_deliveries(c, deliveries)
+            return insert_alerts(c, alerts)
 
     def set_strategies(self, rows: Iterable[StrategyRow]) -> None:
         """Records which strategies this session runs, whether each may trade, and why."""
@@ -389,6 +404,10 @@ class Ledger:
     def market_times(self) -> MarketTimes:
         """Returns the newest time stamps of the fills, equity points and events."""
         return read_market_times(self._conn)
+
+    def last_alert_ts(self, rule: str) -> float | None:
+        """Returns when the newest alert of `rule` was raised (wall time), or None."""
+        return last_alert_ts(self._conn, rule)
 
     def day_start_equity(self, day_start_ts: float) -> EquityPoint | None:
         """Returns the last equity point before `day_start_ts`, else the first one, else None."""

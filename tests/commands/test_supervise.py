@@ -14,6 +14,7 @@ import pytest
 from soltrader_tui.commands.supervisor import Backoff
 from soltrader_tui.ledger.lock import owner_path
 from tests.conftest import Cli
+from tests.loopback import LoopbackServer, Reply
 
 
 def owner_pid(db: Path) -> int | None:
@@ -59,3 +60,59 @@ class TestSupervise:
         assert sup.returncode == 0, err[-2000:]
         assert "engine died" in err and "restart 1" in err
         assert not psutil.pid_exists(second) or psutil.Process(second).status() == "zombie"
+
+    def test_a_crash_is_an_alert(self, cli: Cli, tmp_path: Path) -> None:
+        db = tmp_path / "sup.sqlite"
+        with LoopbackServer() as hook:
+            hook.route("/hook", lambda _req: Reply.json({"ok": True}))
+            config = tmp_path / "config.yaml"
+            config.write_text(
+                f'alerts:\n  targets:\n    - url: "json://127.0.0.1:{hook.port}/hook"\n',
+                encoding="utf-8",
+            )
+            sup = cli.start(
+                "supervise", "--seed", "3", "--speed", "20", "--db", db, "--config", config
+            )
+            try:
+                wait_for(lambda: owner_pid(db) is not None)
+                first = owner_pid(db)
+                assert first is not None
+                psutil.Process(first).kill()
+                wait_for(lambda: hook.count("/hook") >= 1)
+            finally:
+                sup.send_signal(signal.SIGINT)
+                _, err = sup.communicate(timeout=30)
+            [request] = hook.requests("/hook")
+        assert sup.returncode == 0, err[-2000:]
+        payload = json.loads(request.body)
+        assert payload["title"] == "Engine crashed (exit -9), restarting"
+        assert "engine died (exit -9)" in payload["message"]
+
+    def test_a_hung_engine_is_an_alert(self, cli: Cli, tmp_path: Path) -> None:
+        db = tmp_path / "sup.sqlite"
+        with LoopbackServer() as hook:
+            hook.route("/hook", lambda _req: Reply.json({"ok": True}))
+            config = tmp_path / "config.yaml"
+            config.write_text(
+                "alerts:\n  heartbeat_missed_s: 2\n  targets:\n"
+                f'    - url: "json://127.0.0.1:{hook.port}/hook"\n',
+                encoding="utf-8",
+            )
+            sup = cli.start(
+                "supervise", "--seed", "3", "--speed", "20", "--db", db, "--config", config
+            )
+            try:
+                wait_for(lambda: owner_pid(db) is not None)
+                engine = psutil.Process(owner_pid(db))
+                time.sleep(1.5)  # a heartbeat or two
+                engine.suspend()  # alive, writing nothing: hung
+                wait_for(lambda: hook.count("/hook") >= 1)
+                engine.resume()
+                wait_for(lambda: hook.count("/hook") >= 2)
+            finally:
+                sup.send_signal(signal.SIGINT)
+                _, err = sup.communicate(timeout=30)
+            titles = [json.loads(r.body)["title"] for r in hook.requests("/hook")]
+        assert sup.returncode == 0, err[-2000:]
+        assert titles == ["Heartbeat missed: the engine is hung", "Heartbeat back"]
+        assert "wrote no heartbeat for" in err

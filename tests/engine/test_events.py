@@ -12,6 +12,7 @@ from soltrader_tui.domain import TradingState
 from soltrader_tui.engine import events
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.events import (
+    AlertDeliveryFailed,
     BreakerTripped,
     CheckpointFailed,
     CheckpointTaken,
@@ -20,6 +21,7 @@ from soltrader_tui.engine.events import (
     ExitWaitingForPrice,
     FeedNoticed,
     FinalFlushFailed,
+    MachineSlept,
     OrderDenied,
     OrderFilled,
     OrderRejected,
@@ -30,6 +32,7 @@ from soltrader_tui.engine.events import (
     PriceMoveBelieved,
     PriceRefused,
     PriceStale,
+    ResourceLimit,
     RestoreNoted,
     RoundTripClosed,
     SessionStarted,
@@ -336,6 +339,27 @@ CASES: list[tuple[EngineEvent, str, str, str | None, str]] = [
         "jump",
         "REFUSED WIF price 9.9: jumped 900%",
     ),
+    (
+        MachineSlept(T0, 3725.0, 2),
+        "warning",
+        "machine",
+        None,
+        "MACHINE SLEPT for 1h 02m with 2 open positions: no exit could act meanwhile",
+    ),
+    (
+        ResourceLimit(T0, "disk free MB", 42.5, 50.0),
+        "warning",
+        "machine",
+        None,
+        "RESOURCE disk free MB is 42.5, beyond the limit 50.0",
+    ),
+    (
+        AlertDeliveryFailed(T0, "mailto://bot:****@example.com", 4, "connection refused"),
+        "warning",
+        "alert",
+        None,
+        "ALERT NOT DELIVERED to mailto://bot:****@example.com after 4 attempts: connection refused",
+    ),
 ]
 
 
@@ -366,7 +390,7 @@ def test_every_event_class_has_a_case() -> None:
         for _, cls in inspect.getmembers(events, inspect.isclass)
         if issubclass(cls, EngineEvent) and cls is not EngineEvent
     }
-    assert len(declared) == 27
+    assert len(declared) == 30
     assert covered == declared
 
 

@@ -44,7 +44,7 @@ class TestMigration:
         Ledger.open(path, starting_cash_micro=START, mode="paper", version="t").close()
         conn = sqlite3.connect(path)
         try:
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
             assert read_strategy_rows(conn) == [
                 StrategyRow("ema_cross", False, None, None),
                 StrategyRow("momentum", True, None, None),
@@ -72,7 +72,7 @@ class TestMigration:
         path = tmp_path / "l.sqlite"
         v4_ledger(path)
         Ledger.open(path, starting_cash_micro=START, mode="paper", version="t").close()
-        [backup] = tmp_path.glob("l.v4-before-v5-*.sqlite")
+        [backup] = tmp_path.glob(f"l.v4-before-v{SCHEMA_VERSION}-*.sqlite")
         conn = sqlite3.connect(backup)
         try:
             assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
