@@ -245,8 +245,7 @@ class Breakout:
 
     @property
     def _timeframe(self) -> str:
-        tf = self._builder.timeframe_s
-        return f"{tf // 3600}h" if tf % 3600 == 0 else f"{tf // 60}m"
+        return self._builder.label
 
     def _filter_text(self, inputs: _Inputs) -> str:
         """The filter's inputs in words: "volume 2.3× avg" or "pool $25,310 (1.02× avg)"."""

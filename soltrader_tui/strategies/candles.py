@@ -73,6 +73,12 @@ class CandleBuilder:
             forming.liquidity,
         )
 
+    @property
+    def label(self) -> str:
+        """The timeframe as written in the config: `5m`, `1h`."""
+        tf = self.timeframe_s
+        return f"{tf // 3600}h" if tf % 3600 == 0 else f"{tf // 60}m"
+
     def forming_ts(self, mint: str) -> float | None:
         """Open time of the token's forming candle; None before its first tick."""
         forming = self._forming.get(mint)

@@ -137,8 +137,7 @@ class EmaCross:
 
     @property
     def _timeframe(self) -> str:
-        tf = self._builder.timeframe_s
-        return f"{tf // 3600}h" if tf % 3600 == 0 else f"{tf // 60}m"
+        return self._builder.label
 
     def _preview(self, state: _TokenState) -> tuple[float, float]:
         """The EMAs if the forming candle closed at the latest price."""
