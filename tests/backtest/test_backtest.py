@@ -189,3 +189,32 @@ class TestRiskLimits:
         assert states and states[0].value == "paused"
         paused_at = record.states[0][2]
         assert all(t.entry_ts <= paused_at for t in record.trips)
+
+
+class TestOnePositionAtATime:
+    def test_no_risk_holds_one_token_at_most(self) -> None:
+        (sol,) = series_of(SOL_5M)
+        (trump,) = series_of(TRUMP_5M)
+        record = run([sol, trump], config(), no_risk=True, stake_usd=STAKE)
+        held = 0
+        most = 0
+        symbols = set()
+        for _, fill, _ in record.fills:
+            held += 1 if fill.side == "buy" else -1
+            most = max(most, held)
+            symbols.add(fill.token.symbol)
+        assert symbols == {"SOL", "TRUMP"}, "both tokens traded"
+        assert most == 1
+
+
+class TestHalt:
+    def test_a_drawdown_halt_sells_at_the_next_open_and_ends_trading(self) -> None:
+        (trump,) = series_of(TRUMP_5M)
+        record = run([trump], config(max_drawdown_pct=0.5, stop_loss_pct=50, take_profit_pct=500))
+        halts = [(s, ts) for s, _, ts in record.states if s.value == "halted"]
+        assert len(halts) == 1
+        halted_at = halts[0][1]
+        sells = [(o, f) for o, f, _ in record.fills if f.side == "sell"]
+        assert any(o.reason == "halt_flatten" for o, _ in sells), "the halt sold what was held"
+        assert all(f.ts <= halted_at for _, f, _ in record.fills), "nothing after the halt"
+        assert record.closed_trips[-1].exit_reason != "end_of_data"
