@@ -73,11 +73,13 @@ class Bookkeeper:
         restored: Restored,
         on_change: Callable[[], None],
         publish: Callable[[], None],
+        resources: Callable[[float], str | None] | None = None,
     ) -> None:
         """Takes over the curve a start rebuilt (`restored`) and what to check of its saved
         replay. `ticks`, `marks` and `scores` are the engine's (read only); `identity` is the
         version and mode each heartbeat carries; `on_change` tells the engine its screen is out
-        of date, `publish` shows a snapshot now."""
+        of date, `publish` shows a snapshot now; `resources` gives the resource row to store
+        with a flush (None: nothing new)."""
         self._ledger = ledger
         self._log = log
         self._clock = clock
@@ -91,6 +93,7 @@ class Bookkeeper:
         self._version, self._mode = identity
         self._on_change = on_change
         self._publish = publish
+        self._resources = resources
         self.curve: EquityCurve = restored.curve
         """Peak and drawdown of the equity curve (the engine's snapshot reads them)."""
         self._last_equity_ts = restored.last_equity_ts
@@ -244,6 +247,7 @@ class Bookkeeper:
         events = self._log.take_pending()
         equity, self._equity_buffer = self._equity_buffer, []
         saved_key = self._saved_key
+        resources = None if self._resources is None else self._resources(now or self._clock.now())
         try:
             self._ledger.flush(
                 events=[*events, *closing],
@@ -261,6 +265,7 @@ class Bookkeeper:
                 ),
                 resume=self._resume_point(),
                 feed_status=self._prices.status(self._feed.usage(), now, time.time()).to_json(),
+                resources=resources,
             )
         except BaseException:
             self._log.restore_pending(events)

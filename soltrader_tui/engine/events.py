@@ -557,3 +557,54 @@ class PriceRefused(EngineEvent):
     @property
     def message(self) -> str:
         return self.text
+
+
+# -- the machine ------------------------------------------------------------------------------
+
+
+def spoken_span(seconds: float) -> str:
+    """Formats a span for a sentence, in its two largest units: "2 h 13 min", "4 min 10 s"."""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"
+
+
+@dataclass(frozen=True, slots=True)
+class MachineSlept(EngineEvent):
+    """The engine was away (the machine slept, or its loop stalled): every price is marked
+    stale and re-read before any entry or exit."""
+
+    kind: ClassVar[str] = "sleep"
+    LEVEL: ClassVar[str] = "warning"
+    asleep_s: float
+    open_positions: int
+
+    @property
+    def message(self) -> str:
+        away = f"asleep {spoken_span(self.asleep_s)}"
+        if self.open_positions == 0:
+            return f"{away} with no position open; prices are re-read before any trade"
+        held = "1 position" if self.open_positions == 1 else f"{self.open_positions} positions"
+        return f"{away} with {held} open; stops were not watched"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceLimit(EngineEvent):
+    """A sampled resource crossed its `monitor` limit (memory, disk, loop lag)."""
+
+    kind: ClassVar[str] = "resource"
+    LEVEL: ClassVar[str] = "warning"
+    what: str
+    """`rss_mb`, `disk_free_mb` or `loop_lag_ms`: the limit's key in the `monitor` section."""
+    value: float
+    limit: float
+
+    @property
+    def message(self) -> str:
+        side = "below" if self.what == "disk_free_mb" else "above"
+        return f"RESOURCE {self.what} {self.value:,.0f} is {side} its limit {self.limit:,.0f}"

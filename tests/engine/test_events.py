@@ -20,6 +20,7 @@ from soltrader_tui.engine.events import (
     ExitWaitingForPrice,
     FeedNoticed,
     FinalFlushFailed,
+    MachineSlept,
     OrderDenied,
     OrderFilled,
     OrderRejected,
@@ -30,6 +31,7 @@ from soltrader_tui.engine.events import (
     PriceMoveBelieved,
     PriceRefused,
     PriceStale,
+    ResourceLimit,
     RestoreNoted,
     RoundTripClosed,
     SessionStarted,
@@ -307,6 +309,41 @@ CASES: list[tuple[EngineEvent, str, str, str | None, str]] = [
         "STALE WIF: no fresh price accepted since 12:00:03 (1,234 s ago); no entries until one is",
     ),
     (
+        MachineSlept(T0, asleep_s=7_980.4, open_positions=2),
+        "warning",
+        "sleep",
+        None,
+        "asleep 2 h 13 min with 2 positions open; stops were not watched",
+    ),
+    (
+        MachineSlept(T0, asleep_s=45, open_positions=1),
+        "warning",
+        "sleep",
+        None,
+        "asleep 45 s with 1 position open; stops were not watched",
+    ),
+    (
+        MachineSlept(T0, asleep_s=3_600, open_positions=0),
+        "warning",
+        "sleep",
+        None,
+        "asleep 1 h with no position open; prices are re-read before any trade",
+    ),
+    (
+        ResourceLimit(T0, what="rss_mb", value=1_530.2, limit=1_024),
+        "warning",
+        "resource",
+        None,
+        "RESOURCE rss_mb 1,530 is above its limit 1,024",
+    ),
+    (
+        ResourceLimit(T0, what="disk_free_mb", value=120, limit=500),
+        "warning",
+        "resource",
+        None,
+        "RESOURCE disk_free_mb 120 is below its limit 500",
+    ),
+    (
         PriceFresh(T0, "WIF"),
         "info",
         "stale",
@@ -366,7 +403,7 @@ def test_every_event_class_has_a_case() -> None:
         for _, cls in inspect.getmembers(events, inspect.isclass)
         if issubclass(cls, EngineEvent) and cls is not EngineEvent
     }
-    assert len(declared) == 27
+    assert len(declared) == 29
     assert covered == declared
 
 
