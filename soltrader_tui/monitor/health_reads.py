@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from soltrader_tui.ledger.connect import open_reader, read_transaction
 from soltrader_tui.ledger.lock import lock_owner, owner_path
 from soltrader_tui.ledger.log_reads import recent_events
+from soltrader_tui.ledger.reads import read_resources
 from soltrader_tui.ledger.rows import iso
 from soltrader_tui.ledger.usage_reads import api_usage, minute_key
 from soltrader_tui.monitor.health import (
@@ -21,10 +22,14 @@ from soltrader_tui.monitor.health import (
     RATE_LIMIT_WINDOW_MINUTES,
     RECENT_WINDOW_S,
     EngineOwner,
+    Limits,
     RecentActivity,
     RecentProviderUsage,
+    StorageFigures,
     engine_now,
 )
+from soltrader_tui.monitor.resources import disk_free, wal_size
+from soltrader_tui.monitor.resources import from_json as resources_from_json
 from soltrader_tui.snapshot import LogLine
 
 if TYPE_CHECKING:
@@ -38,7 +43,14 @@ LOG_ORDER_SLACK_S = 60.0
 time of the price it is about), so the backward scan stops only this far past the window."""
 
 
-def read_recent(path: Path, report: StatusReport, *, now_wall: float) -> RecentActivity:
+def read_recent(
+    path: Path,
+    report: StatusReport,
+    *,
+    now_wall: float,
+    newest_checkpoint_wall: float | None = None,
+    limits: Limits | None = None,
+) -> RecentActivity:
     """Reads the recent figures `health.assess` needs that a status report lacks.
 
     Args:
@@ -46,6 +58,8 @@ def read_recent(path: Path, report: StatusReport, *, now_wall: float) -> RecentA
         report: The status report just read from it (for the engine's clock and whether an
             engine runs).
         now_wall: Wall time of the check, unix seconds.
+        newest_checkpoint_wall: When the ledger's newest checkpoint was taken (None: none).
+        limits: The config's resource and storage limits (None: the defaults).
 
     Raises:
         LedgerError: the file is missing, not a ledger, damaged, or newer.
@@ -57,10 +71,19 @@ def read_recent(path: Path, report: StatusReport, *, now_wall: float) -> RecentA
         with read_transaction(conn):  # one consistent view of both tables
             api = read_api_usage(conn, now_wall)
             errors, newest = read_recent_errors(conn, since=since)
+            resources = resources_from_json(read_resources(conn))
     finally:
         conn.close()
     owner = read_owner(path) if report.snapshot.running else None
-    return RecentActivity(api=api, errors=errors, newest_error=newest, owner=owner)
+    return RecentActivity(
+        api=api,
+        errors=errors,
+        newest_error=newest,
+        owner=owner,
+        resources=resources,
+        storage=StorageFigures(wal_size(path), disk_free(path), newest_checkpoint_wall),
+        limits=limits,
+    )
 
 
 def read_api_usage(conn: sqlite3.Connection, now_wall: float) -> tuple[RecentProviderUsage, ...]:
