@@ -333,6 +333,8 @@ class Engine:
                 await self._operator.wait_checkpoint()
             finally:
                 self._books.finish(self._market_ts, failing=self._error is not None)
+                if self.monitoring.serving:
+                    self.monitoring.publish(self.snapshot())
 
     async def _loop(self, start: float, end: float | None) -> None:
         dt = self._config.market.tick_seconds
@@ -374,6 +376,8 @@ class Engine:
             if wall >= next_flush:
                 books.flush(self._market_ts, running=True)
                 next_flush = wall + FLUSH_EVERY_WALL_S
+                if self.monitoring.serving:
+                    self.monitoring.publish(self.snapshot())
             if wall >= next_checkpoint:
                 next_checkpoint = wall + checkpoint_every
                 operator.start_checkpoint("periodic")

@@ -20,7 +20,10 @@ from soltrader_tui.config.model import MonitorConfig
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.events import MachineSlept, ResourceLimit
 from soltrader_tui.engine.prices import PriceGate
+from soltrader_tui.monitor.endpoints import EndpointServer
+from soltrader_tui.monitor.metrics import ProcessFigures, Published
 from soltrader_tui.monitor.resources import MB, ResourceSample, ResourceSampler, ResourceStatus
+from soltrader_tui.snapshot import EngineSnapshot
 
 
 class Monitoring:
@@ -54,6 +57,31 @@ class Monitoring:
         self._taken: ResourceSample | None = None
         self._over: set[str] = set()
         """Limits crossed and said, so each is said once until it clears."""
+        self._endpoints: EndpointServer | None = None
+
+    def serve(self, endpoints: EndpointServer) -> None:
+        """Publishes to `endpoints` from now on (once a flush, and at the end)."""
+        self._endpoints = endpoints
+
+    @property
+    def serving(self) -> bool:
+        """True when endpoints take the engine's pictures."""
+        return self._endpoints is not None
+
+    def publish(self, snapshot: EngineSnapshot) -> None:
+        """Hands the endpoints an immutable picture: the snapshot and the process figures."""
+        if self._endpoints is None:
+            return
+        s = self.sampler.latest
+        figures = ProcessFigures(
+            rss_bytes=None if s is None else s.rss_bytes,
+            cpu_percent=None if s is None else s.cpu_percent,
+            loop_lag_s=self.last_lag_s,
+            sleeps=self.sleeps,
+            disk_free_bytes=None if s is None else s.disk_free_bytes,
+            wal_bytes=None if s is None else s.wal_bytes,
+        )
+        self._endpoints.publish(Published(snapshot, figures))
 
     def start(self) -> None:
         """Starts the sampler thread."""

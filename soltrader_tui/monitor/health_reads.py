@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from soltrader_tui.errors import SoltraderError
 from soltrader_tui.ledger.connect import open_reader, read_transaction
 from soltrader_tui.ledger.lock import lock_owner, owner_path
 from soltrader_tui.ledger.log_reads import recent_events
@@ -22,11 +23,14 @@ from soltrader_tui.monitor.health import (
     RATE_LIMIT_WINDOW_MINUTES,
     RECENT_WINDOW_S,
     EngineOwner,
+    HealthReport,
     Limits,
     RecentActivity,
     RecentProviderUsage,
     StorageFigures,
+    assess,
     engine_now,
+    unreadable,
 )
 from soltrader_tui.monitor.resources import disk_free, wal_size
 from soltrader_tui.monitor.resources import from_json as resources_from_json
@@ -125,3 +129,32 @@ def read_owner(path: Path) -> EngineOwner | None:
     """Returns who holds the ledger's engine lock, as its owner file says (None if unknown)."""
     owner = lock_owner(owner_path(path))
     return None if owner is None else EngineOwner(owner.pid, owner.since_wall)
+
+
+def check_ledger(
+    path: Path, *, now_wall: float, limits: Limits, newest_checkpoint_wall: float | None
+) -> HealthReport:
+    """Judges a ledger as `health` does (read-only); a ledger that cannot be read is failing.
+
+    Args:
+        path: The ledger file.
+        now_wall: Wall time of the check, unix seconds.
+        limits: The config's resource and storage limits.
+        newest_checkpoint_wall: When the newest checkpoint was taken (None: none).
+    """
+    from soltrader_tui.monitor.ledger_view import read_status
+
+    try:
+        report = read_status(path, now_wall=now_wall)
+        recent = read_recent(
+            path,
+            report,
+            now_wall=now_wall,
+            newest_checkpoint_wall=newest_checkpoint_wall,
+            limits=limits,
+        )
+    except SoltraderError as exc:
+        return unreadable(path, str(exc), now_wall)
+    except sqlite3.Error as exc:
+        return unreadable(path, f"cannot read {path}: {exc}", now_wall)
+    return assess(report, recent, now_wall)

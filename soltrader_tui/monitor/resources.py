@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 META_KEY = "resources"
 """The `meta` row that holds the newest `ResourceStatus`."""
 MB = 1024 * 1024
@@ -64,8 +62,11 @@ class ResourceSampler:
     """Samples the process every `every_s` wall seconds on a daemon thread."""
 
     def __init__(self, ledger: Path, every_s: float) -> None:
+        import psutil  # here: `health` reads the stored rows and never pays for it
+
         self._ledger = ledger
         self._every_s = every_s
+        self._errors: tuple[type[Exception], ...] = (psutil.Error, OSError)
         self._process = psutil.Process(os.getpid())
         self._process.cpu_percent(None)  # the first call only starts the measurement
         self._stop = threading.Event()
@@ -103,7 +104,7 @@ class ResourceSampler:
     def _run(self) -> None:
         while True:
             # One missed sample: the previous one stays until the next succeeds.
-            with contextlib.suppress(psutil.Error, OSError):
+            with contextlib.suppress(*self._errors):
                 self.sample()
             if self._stop.wait(self._every_s):
                 return
