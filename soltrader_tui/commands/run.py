@@ -18,6 +18,7 @@ from soltrader_tui.ledger.errors import LedgerDamaged
 if TYPE_CHECKING:
     from soltrader_tui.engine.engine import Engine
     from soltrader_tui.engine.runtime import Session
+    from soltrader_tui.tui.app import SolTraderApp
     from soltrader_tui.tui.checkpoint_key import CheckpointTarget
 
 
@@ -100,8 +101,22 @@ def _run_dashboard(session: Session) -> int:
     if interrupts.requested():  # Ctrl+C while the dashboard was being built
         return interrupts.interrupted_exit("before the session started; nothing was traded")
     interrupts.undefer()
-    code = app.run()
+    interrupts.on_close(lambda: _quit_soon(app))
+    try:
+        code = app.run()
+    finally:
+        interrupts.on_close(None)
     return int(code or 0)
+
+
+def _quit_soon(app: SolTraderApp) -> None:
+    """Quits the dashboard as its `q` does (the engine stops and commits first); called from a
+    signal handler, so it only schedules the quit on the app's loop, the one safe call there."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return  # the app is not running yet or any more: nothing to stop
+    loop.call_soon_threadsafe(lambda: loop.create_task(app.action_quit()))
 
 
 def _import_dashboard() -> None:
@@ -123,8 +138,11 @@ def _checkpoint_target(session: Session) -> CheckpointTarget:
 
 def _run_headless(engine: Engine) -> int:
     interrupts.defer(engine.request_stop)  # Ctrl+C: stop after this tick, all committed
+    interrupts.on_close(engine.request_stop)  # the console window closing: the same
     try:
         asyncio.run(engine.run())
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED  # a second Ctrl+C: commits are already durable
+    finally:
+        interrupts.on_close(None)
     return EXIT_OK
