@@ -254,6 +254,7 @@ class Engine:
             day_start_equity_micro=self._risk.breakers.day_start_micro,
             peak_equity_micro=self._books.curve.peak_micro,
             api_note=self._feed.api_note,
+            machine=self.monitoring.machine_line() if self._running else "",
         )
         return build_snapshot(
             ctx,

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from soltrader_tui.domain import TradingState, micro_to_usd
-from soltrader_tui.format import duration, usd_micro
+from soltrader_tui.format import duration, spoken_span, usd_micro
 from soltrader_tui.market.plausibility import value_text
 
 
@@ -560,18 +560,6 @@ class PriceRefused(EngineEvent):
 
 
 # -- the machine ------------------------------------------------------------------------------
-
-
-def spoken_span(seconds: float) -> str:
-    """Formats a span for a sentence, in its two largest units: "2 h 13 min", "4 min 10 s"."""
-    total = max(0, round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    if minutes:
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
-    return f"{secs} s"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,13 @@ from soltrader_tui.engine.events import MachineSlept, ResourceLimit
 from soltrader_tui.engine.prices import PriceGate
 from soltrader_tui.monitor.endpoints import EndpointServer
 from soltrader_tui.monitor.metrics import ProcessFigures, Published
-from soltrader_tui.monitor.resources import MB, ResourceSample, ResourceSampler, ResourceStatus
+from soltrader_tui.monitor.resources import (
+    MB,
+    ResourceSample,
+    ResourceSampler,
+    ResourceStatus,
+    machine_line,
+)
 from soltrader_tui.snapshot import EngineSnapshot
 
 
@@ -67,6 +73,13 @@ class Monitoring:
     def serving(self) -> bool:
         """True when endpoints take the engine's pictures."""
         return self._endpoints is not None
+
+    def machine_line(self) -> str:
+        """The header's health line now: memory, CPU, loop lag and a recent sleep."""
+        lag = self._lag_s if self.last_lag_s is None else self.last_lag_s
+        return machine_line(
+            self.sampler.latest, None if lag is None else lag * 1000, self.last_sleep, self._wall()
+        )
 
     def publish(self, snapshot: EngineSnapshot) -> None:
         """Hands the endpoints an immutable picture: the snapshot and the process figures."""

@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from soltrader_tui import format as fmt
+
+SLEEP_SHOWN_S = 600.0
+"""Wall seconds a sleep stays on the dashboard's header after the wake."""
 META_KEY = "resources"
 """The `meta` row that holds the newest `ResourceStatus`."""
 MB = 1024 * 1024
@@ -177,3 +181,30 @@ def from_json(text: str | None) -> ResourceStatus | None:
         )
     except (ValueError, TypeError, KeyError, AttributeError):
         return None  # written by another version: as if absent, never a crash
+
+
+def machine_line(
+    sample: ResourceSample | None,
+    loop_lag_ms: float | None,
+    last_sleep: tuple[float, float] | None,
+    now_wall: float,
+) -> str:
+    """The header's health line: "RSS 84 MB · CPU 3.1 % · lag 2 ms", and a sleep woken from in
+    the last `SLEEP_SHOWN_S` ("asleep 2 h 13 min until 14:02:10 UTC: prices re-read"); "" when
+    nothing is known.
+
+    Args:
+        sample: The newest resource sample.
+        loop_lag_ms: The worst loop lag of the last window.
+        last_sleep: (wall time woken, seconds away) of the newest sleep.
+        now_wall: Unix time now.
+    """
+    parts = []
+    if sample is not None:
+        parts += [f"RSS {sample.rss_bytes / MB:,.0f} MB", f"CPU {sample.cpu_percent:.1f} %"]
+    if loop_lag_ms is not None:
+        parts.append(f"lag {loop_lag_ms:,.0f} ms")
+    if last_sleep is not None and now_wall - last_sleep[0] <= SLEEP_SHOWN_S:
+        woke, away = last_sleep
+        parts.append(f"asleep {fmt.spoken_span(away)} until {fmt.ts(woke)} UTC: prices re-read")
+    return " · ".join(parts)

@@ -98,8 +98,12 @@ class TestMachineSlept:
         feed = SleepyFeed(clock, holder)
         engine = Engine(config=config, ledger=ledger, feed=feed, clock=clock, version="t")
         holder.append(engine)
+        headers: list[str] = []
+        engine.on_snapshot = lambda snapshot: headers.append(snapshot.machine)
         await engine.run()
         assert engine.snapshot().error is None
+        # The header's health line says it too, for ten minutes after the wake.
+        assert any("asleep 2 h 13 min until " in line for line in headers), headers[-3:]
         ledger.close()
 
         conn = sqlite3.connect(tmp_path / "z.sqlite")
