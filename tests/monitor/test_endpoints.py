@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +23,7 @@ from soltrader_tui.monitor.health_reads import check_ledger
 from tests.conftest import Cli
 
 TOKEN_ENV = "SOLTRADER_TEST_ENDPOINT_TOKEN"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def write_config(tmp_path: Path, monitor: str) -> Path:
@@ -165,6 +167,31 @@ class TestMetricsEqualStatus:
         assert code == 503
         assert json.loads(text)["status"] == "failing"
         assert early == 503  # no engine has published a snapshot
+
+
+class TestGrafanaDashboard:
+    """docs/grafana-dashboard.json plots only metrics the endpoint serves."""
+
+    def test_every_metric_the_dashboard_queries_is_served(self, tmp_path: Path) -> None:
+        session = ran(tmp_path)  # long enough for round trips: a win rate is known
+        try:
+            assert session.endpoints is not None
+            _, text, _ = get(session.endpoints.url + "/metrics")
+        finally:
+            session.close()
+        served = set()
+        for family in text_string_to_metric_families(text):
+            served |= {family.name, family.name + "_total"}
+        dashboard = json.loads((DOCS / "grafana-dashboard.json").read_text(encoding="utf-8"))
+        queried = {
+            name
+            for panel in dashboard["panels"]
+            for target in panel["targets"]
+            for name in re.findall(r"soltrader_[a-z0-9_]+", target["expr"])
+        }
+        queried |= set(re.findall(r"soltrader_[a-z0-9_]+", json.dumps(dashboard["templating"])))
+        assert len(queried) > 15
+        assert queried - served == set()
 
 
 class TestBearerToken:
