@@ -244,10 +244,11 @@ class Bookkeeper:
             ScoreRow(v.strategy, v.mint, v.symbol, v.score, v.reason, now or self._clock.now())
             for v in self._scores()
         ]
+        # Taken first: a limit it finds crossed is logged, and its line rides on this flush.
+        resources = None if self._resources is None else self._resources(now or self._clock.now())
         events = self._log.take_pending()
         equity, self._equity_buffer = self._equity_buffer, []
         saved_key = self._saved_key
-        resources = None if self._resources is None else self._resources(now or self._clock.now())
         try:
             self._ledger.flush(
                 events=[*events, *closing],

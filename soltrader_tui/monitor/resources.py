@@ -92,9 +92,12 @@ class ResourceSampler:
         return found
 
     def start(self) -> None:
-        """Starts sampling on a daemon thread: one sample at once, then every `every_s`."""
+        """Takes one sample now (so the first flush has one), then samples every `every_s`
+        on a daemon thread."""
         if self._thread is not None:
             return
+        with contextlib.suppress(*self._errors):
+            self.sample()
         self._thread = threading.Thread(target=self._run, name="resource-sampler", daemon=True)
         self._thread.start()
 
@@ -106,12 +109,10 @@ class ResourceSampler:
             thread.join(timeout=2.0)
 
     def _run(self) -> None:
-        while True:
+        while not self._stop.wait(self._every_s):
             # One missed sample: the previous one stays until the next succeeds.
             with contextlib.suppress(*self._errors):
                 self.sample()
-            if self._stop.wait(self._every_s):
-                return
 
 
 @dataclass(frozen=True, slots=True)

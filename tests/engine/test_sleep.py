@@ -7,16 +7,19 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from soltrader_tui.clock import WallClock
+from soltrader_tui.clock import VirtualClock, WallClock
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import MarketTick, Side, SwapQuote, Token
 from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.amm import Pool
-from soltrader_tui.market.feed import OfflineFeed
+from soltrader_tui.market.feed import OfflineFeed, SimFeed
+from soltrader_tui.market.sim import SimMarket
+from soltrader_tui.monitor.resources import from_json
 from tests.factories import make_token, record_buy
 
 TOKENS = (make_token("NAPA", 6), make_token("NAPB", 6))
+START = 1_767_225_600.0
 SLEEP_S = 2 * 3600 + 13 * 60
 """2 h 13 min."""
 
@@ -127,3 +130,33 @@ class TestMachineSlept:
         assert any(m.startswith("stop-loss for NAPA needs a price") for m in lines), lines
         assert "FRESH NAPA: prices are current again" in lines
         assert "FRESH NAPB: prices are current again" in lines
+
+
+class TestResourceLimits:
+    """A sample past a `monitor` limit is logged once, and stored for `health`."""
+
+    async def test_memory_over_its_limit_is_logged_and_stored(self, tmp_path: Path) -> None:
+        ledger = Ledger.open(
+            tmp_path / "r.sqlite", starting_cash_micro=500_000_000, mode="paper", version="t"
+        )
+        config = Config.model_validate({"monitor": {"rss_mb": 1}})
+        market = SimMarket(7, START, tick_seconds=config.market.tick_seconds)
+        engine = Engine(
+            config=config,
+            ledger=ledger,
+            feed=SimFeed(market),
+            clock=VirtualClock(START),
+            version="t",
+            duration_s=600,
+        )
+        await engine.run()
+        ledger.close()
+        conn = sqlite3.connect(tmp_path / "r.sqlite")
+        lines = conn.execute("SELECT level, message FROM events WHERE kind = 'resource'").fetchall()
+        assert len(lines) == 1, lines
+        assert lines[0][0] == "warning"
+        assert lines[0][1].startswith("RESOURCE rss_mb ")
+        assert lines[0][1].endswith(" is above its limit 1")
+        (row,) = conn.execute("SELECT value FROM meta WHERE key = 'resources'").fetchone()
+        status = from_json(row)
+        assert status is not None and status.sample.rss_bytes > 1024 * 1024
