@@ -49,6 +49,9 @@ def resolve_token(config: MonitorConfig, environ: Mapping[str, str] = os.environ
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # On Windows SO_REUSEADDR lets a second program bind a port already listened on: a taken
+    # port must fail there too. Elsewhere it only lets a restarted engine rebind at once.
+    allow_reuse_address = os.name != "nt"
     endpoints: EndpointServer
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -224,3 +225,15 @@ class TestBearerToken:
         config = MonitorConfig(http_port=0, bind="0.0.0.0", token_env=TOKEN_ENV)
         with pytest.raises(EndpointError, match=TOKEN_ENV):
             resolve_token(config)
+
+
+class TestPortTaken:
+    """A port another program holds stops the start with the key and the address."""
+
+    def test_a_taken_port_is_an_endpoint_error(self) -> None:
+        with socket.socket() as holder:
+            holder.bind(("127.0.0.1", 0))
+            holder.listen()
+            port = holder.getsockname()[1]
+            with pytest.raises(EndpointError, match=f"monitor.http_port {port} on 127.0.0.1"):
+                EndpointServer(bind="127.0.0.1", port=port, token=None, health=dict)
