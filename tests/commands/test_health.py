@@ -25,9 +25,10 @@ CHECK_NAMES = (
 )
 
 
-def health(cli: Cli, db: Path) -> tuple[int, dict[str, Any]]:
+def health(cli: Cli, db: Path, config: Path | None = None) -> tuple[int, dict[str, Any]]:
     """Runs `health --json`; returns its exit code and its object (checks keyed by name)."""
-    proc = cli.run("health", "--json", "--db", db, timeout=60)
+    more = () if config is None else ("--config", config)
+    proc = cli.run("health", "--json", "--db", db, *more, timeout=60)
     obj = json.loads(proc.stdout)
     assert obj["exit_code"] == proc.returncode, proc.stderr
     obj["by_name"] = {c["name"]: c for c in obj["checks"]}
@@ -127,7 +128,9 @@ class TestResourceAndStorageChecks:
 
     def test_exit_0_1_2_by_the_limits_the_config_sets(self, cli: Cli, tmp_path: Path) -> None:
         db = tmp_path / "res.sqlite"
-        tight = config_file(tmp_path, "tight.yaml", "monitor:\n  rss_mb: 1\n")
+        # No disk limit for the ok case: a small test machine's disk is not what it tests.
+        relaxed = config_file(tmp_path, "relaxed.yaml", "monitor:\n  disk_free_mb: 0\n")
+        tight = config_file(tmp_path, "tight.yaml", "monitor:\n  rss_mb: 1\n  disk_free_mb: 0\n")
         full = config_file(tmp_path, "full.yaml", "storage:\n  min_free_mb: 1000000000000\n")
         engine = cli.start("run", "--headless", "--speed", "100", "--db", db)
         drain(engine)
@@ -135,7 +138,7 @@ class TestResourceAndStorageChecks:
             wait_until_beating(cli, db)
             deadline = time.monotonic() + 30
             while True:  # the first sample is flushed within a second or two of the start
-                code, obj = health(cli, db)
+                code, obj = health(cli, db, relaxed)
                 if "RSS" in obj["by_name"]["resources"]["detail"] or time.monotonic() > deadline:
                     break
                 time.sleep(0.2)
