@@ -27,22 +27,39 @@ class Clock(Protocol):
         """True when market time does not follow the wall clock one-to-one."""
         ...
 
+    def wall(self) -> float:
+        """Returns unix time as the machine's clock says it: the sleep watch compares its steps
+        with `time.monotonic()`'s."""
+        ...
+
 
 class WallClock:
     """Market time is wall time."""
 
     is_virtual = False
 
+    def __init__(self) -> None:
+        self._skew = 0.0
+        """Seconds added to `time.time()`: a test's stand-in for a machine that slept."""
+
     def now(self) -> float:
-        return time.time()
+        return time.time() + self._skew
+
+    def wall(self) -> float:
+        return time.time() + self._skew
 
     def wall_delay(self, ts: float) -> float:
-        return ts - time.time()
+        return ts - self.now()
 
     async def sleep_until(self, ts: float) -> None:
-        delay = ts - time.time()
+        delay = ts - self.now()
         if delay > 0:
             await asyncio.sleep(delay)
+
+    def jump(self, seconds: float) -> None:
+        """Moves wall (and market) time `seconds` ahead at once while monotonic time stands
+        still: what a process sees when the machine wakes from sleep (the tests' seam)."""
+        self._skew += seconds
 
 
 class ScaledClock:
@@ -56,6 +73,9 @@ class ScaledClock:
         self.start = start
         self.speed = speed
         self._wall0 = time.monotonic()
+
+    def wall(self) -> float:
+        return time.time()
 
     def now(self) -> float:
         return self.start + (time.monotonic() - self._wall0) * self.speed
@@ -79,6 +99,9 @@ class VirtualClock:
 
     def now(self) -> float:
         return self._now
+
+    def wall(self) -> float:
+        return time.time()
 
     def wall_delay(self, ts: float) -> float:
         return 0.0

@@ -219,6 +219,18 @@ def duration(seconds: float | None) -> str:
     return f"{secs}s"
 
 
+def spoken_span(seconds: float) -> str:
+    """Formats a span for a sentence, in its two largest units: "2 h 13 min", "4 min 10 s"."""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"
+
+
 def elapsed(seconds: float | None) -> str:
     """Formats a span in one unit, for a sentence ("last heartbeat 4.2 s ago").
 

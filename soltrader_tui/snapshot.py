@@ -172,3 +172,6 @@ class EngineSnapshot:
     WIFX (momentum), entry at 0.75", "max open positions reached (3/3)"); "" once stopped."""
     error: str | None = None
     """The engine's failure, when it failed."""
+    machine: str = ""
+    """The process and the machine in one line for the header ("RSS 84 MB · CPU 3.1 % · lag
+    2 ms", and a recent sleep); "" when not known."""

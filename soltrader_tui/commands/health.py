@@ -16,9 +16,19 @@ from pathlib import Path
 from typing import TextIO
 
 from soltrader_tui import __version__
-from soltrader_tui.commands.common import fail, ledger_error_message, ledger_path
+from soltrader_tui.commands.common import fail, ledger_error_message
+from soltrader_tui.config.load import load_settings
+from soltrader_tui.config.model import Config
+from soltrader_tui.config.paths import Paths
 from soltrader_tui.errors import SoltraderError
-from soltrader_tui.monitor.health import HealthReport, Level, assess, health_json, unreadable
+from soltrader_tui.monitor.health import (
+    HealthReport,
+    Level,
+    Limits,
+    assess,
+    health_json,
+    unreadable,
+)
 from soltrader_tui.monitor.health_reads import read_recent
 from soltrader_tui.monitor.ledger_view import read_status
 
@@ -41,12 +51,21 @@ def health(args: argparse.Namespace) -> int:
     now = time.time()
     given = args.db is not None
     try:
-        db = (args.db if given else ledger_path(args.config)).resolve()
-    except SoltraderError as exc:  # the config that names the ledger is invalid
-        return _cannot_check(args, None, str(exc), now)
+        config, paths, _ = load_settings(args.config, args.db)
+    except SoltraderError as exc:  # the config is invalid
+        if not given:  # it names the ledger: nothing to check
+            return _cannot_check(args, None, str(exc), now)
+        config, paths = Config(), None  # the ledger is given: judged on the default limits
+    db = (args.db if given or paths is None else paths.ledger).resolve()
     try:
         report = read_status(db, now_wall=now)
-        recent = read_recent(db, report, now_wall=now)
+        recent = read_recent(
+            db,
+            report,
+            now_wall=now,
+            newest_checkpoint_wall=None if paths is None else newest_checkpoint(paths),
+            limits=Limits.of(config),
+        )
     except SoltraderError as exc:  # health reports failing (2) whatever the kind
         return _cannot_check(args, db, ledger_error_message(exc, given=given), now)
     except sqlite3.Error as exc:
@@ -54,6 +73,14 @@ def health(args: argparse.Namespace) -> int:
     result = assess(report, recent, now)
     _print(args, result)
     return result.exit_code
+
+
+def newest_checkpoint(paths: Paths) -> float | None:
+    """When the newest checkpoint in the session's checkpoints folder was taken (None: none)."""
+    from soltrader_tui.checkpoints.store import list_checkpoints
+
+    found = list_checkpoints(paths.checkpoints_dir)
+    return found[0].ts if found else None
 
 
 def _cannot_check(args: argparse.Namespace, db: Path | None, message: str, now: float) -> int:

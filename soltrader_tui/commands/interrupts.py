@@ -5,7 +5,10 @@ imported or opened. For a trading session the first Ctrl+C is a request: a sessi
 starting does not start trading and exits once its files are closed; a running one stops after
 the current tick, with everything committed. A second Ctrl+C leaves at once (commits are
 already durable). `signal.signal` works on Windows too, unlike `loop.add_signal_handler`;
-Ctrl+Break (SIGBREAK, Windows only) is how `supervise` asks a child engine to stop there.
+Ctrl+Break (SIGBREAK, Windows only) is how `supervise` asks a child engine to stop there, and
+how Windows tells a console program its window is being closed: a running session given
+`on_close` then stops cleanly (everything committed) within the few seconds Windows waits,
+on the dashboard too, where Ctrl+C is the dashboard's own key.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ if TYPE_CHECKING:  # `signal`, `sys` and the exit codes at run time: this module
 
 
 class _Interrupts:
-    __slots__ = ("count", "deferred", "on_stop")
+    __slots__ = ("count", "deferred", "on_close", "on_stop")
 
     def __init__(self) -> None:
         self.count = 0
@@ -32,6 +35,8 @@ class _Interrupts:
         """The first Ctrl+C is a request to stop, not an immediate exit."""
         self.on_stop: Callable[[], None] | None = None
         """Asks the running session to stop; None while it is starting."""
+        self.on_close: Callable[[], None] | None = None
+        """Stops the running session when its console window closes (SIGBREAK)."""
 
 
 _STATE = _Interrupts()
@@ -39,6 +44,13 @@ _STATE = _Interrupts()
 
 def _handler(signum: int, frame: FrameType | None) -> None:
     _STATE.count += 1
+    close = _STATE.on_close
+    if close is not None and signum == getattr(signal, "SIGBREAK", None):
+        if _STATE.count > 1:
+            raise KeyboardInterrupt  # a second one: leave at once, commits are durable
+        _say("console closing: stopping after this tick, everything committed")
+        close()
+        return
     if _STATE.count > 1 or not _STATE.deferred:
         raise KeyboardInterrupt
     if _STATE.on_stop is None:
@@ -75,6 +87,12 @@ def defer(on_stop: Callable[[], None] | None = None) -> None:
     _STATE.on_stop = on_stop
     if on_stop is not None and requested():
         on_stop()
+
+
+def on_close(stop: Callable[[], None] | None) -> None:
+    """Makes the console's close event (SIGBREAK, where the platform has it) stop the session
+    cleanly with `stop` rather than interrupt it; None forgets it."""
+    _STATE.on_close = stop
 
 
 def undefer() -> None:

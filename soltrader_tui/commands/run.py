@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from typing import TYPE_CHECKING
 
 from soltrader_tui import __version__
-from soltrader_tui.commands import interrupts
+from soltrader_tui.commands import console_close, interrupts
 from soltrader_tui.commands.common import EXIT_OK, fail, fail_with
 from soltrader_tui.errors import EXIT_INTERRUPTED, SoltraderError, StorageFailed
 from soltrader_tui.ledger.errors import LedgerDamaged
@@ -18,6 +19,7 @@ from soltrader_tui.ledger.errors import LedgerDamaged
 if TYPE_CHECKING:
     from soltrader_tui.engine.engine import Engine
     from soltrader_tui.engine.runtime import Session
+    from soltrader_tui.tui.app import SolTraderApp
     from soltrader_tui.tui.checkpoint_key import CheckpointTarget
 
 
@@ -100,8 +102,30 @@ def _run_dashboard(session: Session) -> int:
     if interrupts.requested():  # Ctrl+C while the dashboard was being built
         return interrupts.interrupted_exit("before the session started; nothing was traded")
     interrupts.undefer()
-    code = app.run()
+    interrupts.on_close(lambda: _quit_soon(app))
+    closing = console_close.guard(lambda: _quit_from_thread(app))
+    try:
+        code = app.run()
+    finally:
+        interrupts.on_close(None)
+        closing.release()
     return int(code or 0)
+
+
+def _quit_from_thread(app: SolTraderApp) -> None:
+    """Quits the dashboard from the console's close handler (a thread of Windows')."""
+    with contextlib.suppress(RuntimeError):  # the app is not running (yet, or any more)
+        app.call_from_thread(app.call_later, app.action_quit)
+
+
+def _quit_soon(app: SolTraderApp) -> None:
+    """Quits the dashboard as its `q` does (the engine stops and commits first); called from a
+    signal handler, so it only schedules the quit on the app's loop, the one safe call there."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return  # the app is not running yet or any more: nothing to stop
+    loop.call_soon_threadsafe(lambda: loop.create_task(app.action_quit()))
 
 
 def _import_dashboard() -> None:
@@ -123,8 +147,26 @@ def _checkpoint_target(session: Session) -> CheckpointTarget:
 
 def _run_headless(engine: Engine) -> int:
     interrupts.defer(engine.request_stop)  # Ctrl+C: stop after this tick, all committed
+    interrupts.on_close(engine.request_stop)  # the console window closing: the same
+    closing: list[console_close.Guard] = []
+
+    async def trade() -> None:
+        loop = asyncio.get_running_loop()
+        closing.append(console_close.guard(lambda: _stop_from_thread(loop, engine)))
+        await engine.run()
+
     try:
-        asyncio.run(engine.run())
+        asyncio.run(trade())
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED  # a second Ctrl+C: commits are already durable
+    finally:
+        interrupts.on_close(None)
+        for guard in closing:
+            guard.release()  # the engine has committed: a waiting close may end the process
     return EXIT_OK
+
+
+def _stop_from_thread(loop: asyncio.AbstractEventLoop, engine: Engine) -> None:
+    """Asks the engine to stop from another thread (the console's close handler)."""
+    with contextlib.suppress(RuntimeError):  # the loop has closed: the engine has stopped
+        loop.call_soon_threadsafe(engine.request_stop)

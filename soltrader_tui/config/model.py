@@ -627,6 +627,44 @@ class AlertsConfig(_Section):
     """Further attempts for a delivery that failed, with doubling waits (1 s, 2 s, 4 s, ...)."""
 
 
+LOOPBACK_BINDS = ("127.0.0.1", "::1", "localhost")
+"""Addresses only this machine can reach: no token needed there."""
+
+
+class MonitorConfig(_Section):
+    """Resource and sleep monitoring, and the optional HTTP endpoints (`/health`, `/metrics`)."""
+
+    http_port: int | None = Field(default=None, ge=0, le=65535)
+    """Port of the `/health` and `/metrics` endpoints inside the engine process; null: no
+    endpoints (0: any free port, named in the log)."""
+    bind: str = "127.0.0.1"
+    """Address the endpoints listen on; any address but loopback needs `token_env`."""
+    token_env: str | None = None
+    """Environment variable holding the bearer token every request must carry
+    (`Authorization: Bearer ...`); required when `bind` is not loopback."""
+    sample_every_s: float = Field(default=5.0, ge=1, le=300)
+    """Wall seconds between two samples of the process's memory, CPU and disk."""
+    rss_mb: float = Field(default=1024.0, gt=0)
+    """Resident memory (MB) above which `health` says degraded."""
+    disk_free_mb: float = Field(default=500.0, ge=0)
+    """Free space (MB) on the ledger's disk below which `health` says degraded (below
+    `storage.min_free_mb` it says failing)."""
+    loop_lag_ms: float = Field(default=500.0, gt=0)
+    """Event-loop lag (ms: how late the engine woke) above which `health` says degraded."""
+    sleep_gap_s: float = Field(default=30.0, gt=0)
+    """A gap this long between two engine steps means the machine slept (or the loop stalled):
+    every price is marked stale and re-read before any entry or exit."""
+
+    @model_validator(mode="after")
+    def _token_off_loopback(self) -> Self:
+        if self.http_port is not None and self.bind not in LOOPBACK_BINDS and not self.token_env:
+            raise ValueError(
+                f"bind {self.bind} is reachable from other machines: set token_env to the "
+                "environment variable holding a bearer token, or bind 127.0.0.1"
+            )
+        return self
+
+
 class TuiConfig(_Section):
     """The dashboard."""
 
@@ -650,6 +688,7 @@ class Config(_Section):
     research: ResearchConfig = ResearchConfig()
     storage: StorageConfig = StorageConfig()
     alerts: AlertsConfig = AlertsConfig()
+    monitor: MonitorConfig = MonitorConfig()
     tui: TuiConfig = TuiConfig()
 
     @field_validator("mode")
@@ -703,12 +742,18 @@ def _allowed(field: FieldInfo) -> str:
         return "text"
     if annotation == str | None:
         return "text, or empty"
+    if annotation == int | None:
+        return ", ".join(["whole number, or empty", *_bounds(field)])
     if get_origin(annotation) is list:
         (item,) = get_args(annotation)
         if isinstance(item, type) and issubclass(item, BaseModel):
             return f"list of `{{{', '.join(item.model_fields)}}}`"
         return "list"
     kind = "whole number" if annotation is int else "number"
+    return ", ".join([kind, *_bounds(field)])
+
+
+def _bounds(field: FieldInfo) -> list[str]:
     bounds = []
     for item in field.metadata:
         for attr, sign in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
@@ -719,7 +764,7 @@ def _allowed(field: FieldInfo) -> str:
         low, high, log = searched
         scale = " (log scale)" if log else ""
         bounds.append(f"tuned over {format_value(low)}–{format_value(high)}{scale}")
-    return ", ".join([kind, *bounds])
+    return bounds
 
 
 def format_value(value: object) -> str:

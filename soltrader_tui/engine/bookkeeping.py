@@ -75,11 +75,13 @@ class Bookkeeper:
         on_change: Callable[[], None],
         publish: Callable[[], None],
         alerts: AlertDesk,
+        resources: Callable[[float], str | None] | None = None,
     ) -> None:
         """Takes over the curve a start rebuilt (`restored`) and what to check of its saved
         replay. `ticks`, `marks` and `scores` are the engine's (read only); `identity` is the
         version and mode each heartbeat carries; `on_change` tells the engine its screen is out
-        of date, `publish` shows a snapshot now; `alerts` commit with each flush."""
+        of date, `publish` shows a snapshot now; `alerts` commit with each flush; `resources`
+        gives the resource row to store with a flush (None: nothing new)."""
         self._ledger = ledger
         self._alerts = alerts
         self._log = log
@@ -94,6 +96,7 @@ class Bookkeeper:
         self._version, self._mode = identity
         self._on_change = on_change
         self._publish = publish
+        self._resources = resources
         self.curve: EquityCurve = restored.curve
         """Peak and drawdown of the equity curve (the engine's snapshot reads them)."""
         self._last_equity_ts = restored.last_equity_ts
@@ -244,6 +247,8 @@ class Bookkeeper:
             ScoreRow(v.strategy, v.mint, v.symbol, v.score, v.reason, now or self._clock.now())
             for v in self._scores()
         ]
+        # Taken first: a limit it finds crossed is logged, and its line rides on this flush.
+        resources = None if self._resources is None else self._resources(now or self._clock.now())
         deliveries = self._alerts.take_deliveries(now or self._clock.now())
         alerts = self._alerts.take(now)
         events = self._log.take_pending()
@@ -268,6 +273,7 @@ class Bookkeeper:
                 feed_status=self._prices.status(self._feed.usage(), now, time.time()).to_json(),
                 alerts=alerts,
                 deliveries=deliveries,
+                resources=resources,
             )
         except BaseException:
             self._log.restore_pending(events)

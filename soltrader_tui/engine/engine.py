@@ -26,6 +26,7 @@ from soltrader_tui.engine.events import (
     SessionStarted,
     StrategiesWarmed,
 )
+from soltrader_tui.engine.monitoring import Monitoring
 from soltrader_tui.engine.operator import Operator
 from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
@@ -123,6 +124,8 @@ class Engine:
         """Tokens without a fresh accepted price (owned by the gate)."""
         restored = restore(ledger)
         self._orders = self._order_manager(restored)
+        self.monitoring = self._monitoring()
+        """Sleep watch, loop lag and the resource sampler (the endpoints read its figures)."""
         self._books = self._bookkeeper(restored)
         self._restore_marks()
         self._decisions = self._make_decisions()
@@ -182,6 +185,16 @@ class Engine:
             last_fill_id=restored.last_fill_id,
         )
 
+    def _monitoring(self) -> Monitoring:
+        return Monitoring(
+            self._config.monitor,
+            clock=self._clock,
+            ledger=self._ledger.path,
+            log=self._log,
+            prices=self._prices,
+            open_positions=lambda: len(self._orders.portfolio.positions),
+        )
+
     def _bookkeeper(self, restored: Restored) -> Bookkeeper:
         return Bookkeeper(
             ledger=self._ledger,
@@ -199,6 +212,7 @@ class Engine:
             on_change=self._mark_dirty,
             publish=self._publish,
             alerts=self._alerts,
+            resources=self.monitoring.take_status,
         )
 
     def _restore_marks(self) -> None:
@@ -283,6 +297,7 @@ class Engine:
             day_start_equity_micro=self._risk.breakers.day_start_micro,
             peak_equity_micro=self._books.curve.peak_micro,
             api_note=self._feed.api_note,
+            machine=self.monitoring.machine_line() if self._running else "",
         )
         return build_snapshot(
             ctx,
@@ -340,6 +355,7 @@ class Engine:
             )
         )
         self._books.start_verify(self.verify_after_wall_s)
+        self.monitoring.start()
         try:
             await self._warm(start)
             await self._loop(start, end)
@@ -354,6 +370,7 @@ class Engine:
             raise
         finally:
             self._running = False
+            self.monitoring.stop()
             try:
                 await self._feed.aclose()
                 await self._books.stop_verify(self._market_ts)
@@ -361,6 +378,8 @@ class Engine:
             finally:
                 self._books.finish(self._market_ts, failing=self._error is not None)
                 await self._books.close_alerts(self._market_ts, ALERT_DRAIN_WALL_S)
+                if self.monitoring.serving:
+                    self.monitoring.publish(self.snapshot())
 
     async def _loop(self, start: float, end: float | None) -> None:
         dt = self._config.market.tick_seconds
@@ -373,8 +392,13 @@ class Engine:
         checkpoint_every = self._config.storage.checkpoint_every_minutes * 60
         next_checkpoint = wall + checkpoint_every
         ts = start
+        self.monitoring.rebase()
         while not self._stop_requested and (end is None or ts <= end):
-            await self._wait_for(ts)
+            waited = await self._wait_for(ts)
+            if self.monitoring.step(waited, ts):
+                if not clock.is_virtual:
+                    ts = max(ts, clock.now())  # the step after a sleep is now, not the backlog
+                continue  # every price is stale: the next tick re-reads them before any trade
             wall = time.monotonic()
             if wall >= next_poll:
                 operator.poll_requests()
@@ -397,6 +421,8 @@ class Engine:
             if wall >= next_flush or self._alerts.waiting:
                 books.flush(self._market_ts, running=True)
                 next_flush = wall + FLUSH_EVERY_WALL_S
+                if self.monitoring.serving:
+                    self.monitoring.publish(self.snapshot())
             if wall >= next_checkpoint:
                 next_checkpoint = wall + checkpoint_every
                 operator.start_checkpoint("periodic")
@@ -406,6 +432,7 @@ class Engine:
             if clock.is_virtual and wall - last_yield >= YIELD_EVERY_WALL_S:
                 await asyncio.sleep(0)
                 last_yield = time.monotonic()
+                self.monitoring.note_lag(last_yield - wall)
             ts += dt
             if not clock.is_virtual and clock.now() - ts > 5 * dt:
                 ts = clock.now()  # fell behind the wall clock: skip to now, not the backlog
@@ -444,15 +471,21 @@ class Engine:
         wall = time.monotonic() - began
         self._log.record(StrategiesWarmed(start, self._feed.source, span, len(tokens), fed, wall))
 
-    async def _wait_for(self, ts: float) -> None:
-        """Waits for market time `ts`, or less when a command arrives or a poll is due."""
+    async def _wait_for(self, ts: float) -> float:
+        """Waits for market time `ts`, or less when a command arrives or a poll is due;
+        returns the wall seconds it meant to wait (how late it woke is the loop's lag)."""
         delay = self._clock.wall_delay(ts)
         if delay <= 0:
             await self._clock.sleep_until(ts)
-            return
+            return 0.0
+        asked = min(delay, CONTROL_POLL_WALL_S)
+        began = time.monotonic()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), min(delay, CONTROL_POLL_WALL_S))
+            await asyncio.wait_for(self._wake.wait(), asked)
+        if not self._wake.is_set():  # a command's early wake is not lag
+            self.monitoring.note_lag(time.monotonic() - began - asked)
         self._wake.clear()
+        return asked
 
     async def _tick(self, ts: float) -> None:
         self._market_ts = ts

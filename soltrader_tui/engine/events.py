@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from soltrader_tui.domain import TradingState, micro_to_usd
-from soltrader_tui.format import duration, usd_micro
+from soltrader_tui.format import duration, spoken_span, usd_micro
 from soltrader_tui.market.plausibility import value_text
 
 
@@ -564,35 +564,38 @@ class PriceRefused(EngineEvent):
 
 @dataclass(frozen=True, slots=True)
 class MachineSlept(EngineEvent):
-    """The machine slept (the wall clock jumped); positions were open while nobody watched."""
+    """The engine was away (the machine slept, or its loop stalled): every price is marked
+    stale and re-read before any entry or exit."""
 
-    kind: ClassVar[str] = "machine"
+    kind: ClassVar[str] = "sleep"
     LEVEL: ClassVar[str] = "warning"
     asleep_s: float
     open_positions: int
 
     @property
     def message(self) -> str:
-        return (
-            f"MACHINE SLEPT for {duration(self.asleep_s)} with {self.open_positions} open "
-            "positions: no exit could act meanwhile"
-        )
+        away = f"asleep {spoken_span(self.asleep_s)}"
+        if self.open_positions == 0:
+            return f"{away} with no position open; prices are re-read before any trade"
+        held = "1 position" if self.open_positions == 1 else f"{self.open_positions} positions"
+        return f"{away} with {held} open; stops were not watched"
 
 
 @dataclass(frozen=True, slots=True)
 class ResourceLimit(EngineEvent):
-    """A resource of the machine is beyond its configured limit (disk free, memory)."""
+    """A sampled resource crossed its `monitor` limit (memory, disk, loop lag)."""
 
-    kind: ClassVar[str] = "machine"
+    kind: ClassVar[str] = "resource"
     LEVEL: ClassVar[str] = "warning"
     what: str
-    """What is measured, with its unit: "disk free MB", "memory MB"."""
+    """`rss_mb`, `disk_free_mb` or `loop_lag_ms`: the limit's key in the `monitor` section."""
     value: float
     limit: float
 
     @property
     def message(self) -> str:
-        return f"RESOURCE {self.what} is {self.value:,.1f}, beyond the limit {self.limit:,.1f}"
+        side = "below" if self.what == "disk_free_mb" else "above"
+        return f"RESOURCE {self.what} {self.value:,.0f} is {side} its limit {self.limit:,.0f}"
 
 
 @dataclass(frozen=True, slots=True)

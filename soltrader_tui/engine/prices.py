@@ -154,6 +154,12 @@ class PriceGate:
             self.stale.discard(mint)
             self._log.record(PriceFresh(now, symbol))
 
+    def slept(self, now: float) -> None:
+        """Marks every price stale after the machine slept: no entry or exit on a token until
+        a price observed after `now` (market time) is accepted (one `FRESH` line each)."""
+        self.screen.mark_all_stale(now)
+        self.stale.update(self.screen.symbols())
+
     def trusted(self, mint: str, now: float) -> float | None:
         """Returns the token's last accepted price while it is fresh, else None."""
         last = self.screen.last_accepted(mint)

@@ -30,6 +30,9 @@ from soltrader_tui.ledger.timeorder import LedgerAhead
 from soltrader_tui.ledger.write_failure import check_free_space
 from soltrader_tui.market.sources import MarketSetup, build_market
 from soltrader_tui.market.sources import preload as preload_market
+from soltrader_tui.monitor.endpoints import EndpointServer, resolve_token
+from soltrader_tui.monitor.health import Limits, health_json
+from soltrader_tui.monitor.health_reads import check_ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +66,14 @@ class Session:
     """Log lines for the checkpoints taken while opening (before a migration or a mode switch),
     and for lost fills accepted (`--accept-lost-fills`).
     Logging is configured only once the session's paths are known, so the caller logs them."""
+    endpoints: EndpointServer | None = None
+    """The `/health` and `/metrics` endpoints (None: `monitor.http_port` is not set)."""
 
     def close(self) -> None:
-        """Stops the market, closes the ledger and lets the next engine have it."""
+        """Stops the endpoints and the market, closes the ledger and lets the next engine
+        have it."""
+        if self.endpoints is not None:
+            self.endpoints.close()
         self.market.close()
         self.ledger.close()
         self.lock.release()
@@ -105,6 +113,7 @@ def open_session(
     taken: list[str] = []
     market: MarketSetup | None = None
     ledger: Ledger | None = None
+    endpoints: EndpointServer | None = None
     # quick_check reads the whole file in C with the GIL released: imports run beside it.
     checking = IntegrityCheck(paths.ledger)
     try:
@@ -118,10 +127,50 @@ def open_session(
         _keep_high_water(ledger, opts, market, taken)
         _mode_switch_checkpoint(paths, config, ledger, market.mode, taken)
         engine = _build_engine(config, paths, ledger, market)
+        endpoints = start_endpoints(config, paths, engine, taken)
     except BaseException:
+        if endpoints is not None:
+            endpoints.close()
         _abandon(market, ledger, checking, lock)
         raise
-    return Session(config, paths, ledger, engine, notices, seed, lock, market, tuple(taken))
+    return Session(
+        config, paths, ledger, engine, notices, seed, lock, market, tuple(taken), endpoints
+    )
+
+
+def start_endpoints(
+    config: Config, paths: Paths, engine: Engine, taken: list[str]
+) -> EndpointServer | None:
+    """Starts the `/health` and `/metrics` endpoints when `monitor.http_port` is set, fed by
+    `engine`; says where in a log line (`taken`).
+
+    Raises:
+        EndpointError: the token's variable is unset, or the port cannot be bound.
+    """
+    monitor = config.monitor
+    if monitor.http_port is None:
+        return None
+    limits = Limits.of(config)
+
+    def health() -> dict[str, object]:
+        from soltrader_tui.checkpoints.store import list_checkpoints
+
+        found = list_checkpoints(paths.checkpoints_dir)
+        report = check_ledger(
+            paths.ledger,
+            now_wall=time.time(),
+            limits=limits,
+            newest_checkpoint_wall=found[0].ts if found else None,
+        )
+        return health_json(report)
+
+    server = EndpointServer(
+        bind=monitor.bind, port=monitor.http_port, token=resolve_token(monitor), health=health
+    )
+    engine.monitoring.serve(server)
+    server.start()
+    taken.append(f"monitor endpoints at {server.url}/health and {server.url}/metrics")
+    return server
 
 
 def _lock_ledger_file(paths: Paths, config: Config, opts: RunOptions, command: str) -> EngineLock:

@@ -48,6 +48,8 @@ class Flush:
     usage: Iterable[UsageMinute] = ()
     resume: ResumePoint | None = None
     feed_status: str | None = None
+    resources: str | None = None
+    """The JSON of `monitor.resources.ResourceStatus` (the `meta` row `resources`)."""
 
 
 def write_flush(c: sqlite3.Connection, flush: Flush) -> None:
@@ -97,6 +99,11 @@ def _write_latest(c: sqlite3.Connection, flush: Flush) -> None:
         c.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('feed_status', ?)",
             (flush.feed_status,),
+        )
+    if flush.resources is not None:
+        c.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('resources', ?)",
+            (flush.resources,),
         )
     if beat is not None:
         c.execute(

@@ -145,6 +145,13 @@ def read_feed_status(conn: sqlite3.Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
+def read_resources(conn: sqlite3.Connection) -> str | None:
+    """Returns the JSON the engine last wrote about its resources
+    (`monitor.resources.ResourceStatus`), or None when no session wrote one."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'resources'").fetchone()
+    return None if row is None else str(row[0])
+
+
 def read_marks(conn: sqlite3.Connection) -> dict[str, MarkRow]:
     """Returns the last recorded mark of each token, by mint."""
     return {

@@ -309,6 +309,7 @@ class Ledger:
         usage: Iterable[UsageMinute] = (),
         resume: ResumePoint | None = None,
         feed_status: str | None = None,
+        resources: str | None = None,
         alerts: Sequence[AlertRow] = (),
         deliveries: Iterable[DeliveryRow] = (),
     ) -> list[int]:
@@ -324,10 +325,19 @@ class Ledger:
 
         `resume` may ride here, not with the fills: it is a cache of them, and losing the
         newest one costs only a longer replay at the next start. `feed_status` (the JSON of
-        `feed_status.FeedStatus`) replaces the `meta` row `health` and `status` read it from.
+        `feed_status.FeedStatus`) replaces the `meta` row `health` and `status` read it from;
+        `resources` (the JSON of `monitor.resources.ResourceStatus`) likewise.
         """
         rows = Flush(
-            list(events), marks, scores, list(equity), heartbeat, usage, resume, feed_status
+            list(events),
+            marks,
+            scores,
+            list(equity),
+            heartbeat,
+            usage,
+            resume,
+            feed_status,
+            resources,
         )
         with self._tx.transaction(durable=False) as c:
             check_in_order(

@@ -313,6 +313,15 @@ class PriceScreen:
         """Takes a tick's price as accepted (after `judge`, or a jump a quote confirmed)."""
         self._accepted[tick.token.mint] = self._last_good[tick.token.mint] = tick
 
+    def mark_all_stale(self, through_ts: float) -> None:
+        """Marks every token's last accepted price stale until an observation newer than
+        `through_ts` is accepted (after the machine slept: what was seen before, even an answer
+        that arrives late, says nothing now). Costs the hot path nothing: an observation not
+        newer than the last judged one is not judged again."""
+        for mint, tick in self._last_good.items():
+            self._last_good[mint] = dataclasses.replace(tick, stale=True)
+            self._judged[mint] = max(self._judged.get(mint, through_ts), through_ts)
+
     def forget(self, mint: str) -> None:
         """Drops a price found untrustworthy after it was accepted (a quote disagreed)."""
         self._accepted.pop(mint, None)

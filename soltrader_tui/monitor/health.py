@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from soltrader_tui import __version__
 from soltrader_tui import format as fmt
+from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
 from soltrader_tui.market.feed_status import FeedStatus
 from soltrader_tui.monitor.health_feed import (
@@ -25,6 +26,7 @@ from soltrader_tui.monitor.health_feed import (
     refusals_text,
     stale_text,
 )
+from soltrader_tui.monitor.resources import MB, ResourceStatus
 from soltrader_tui.snapshot import STALE_PRICE
 
 if TYPE_CHECKING:
@@ -57,6 +59,13 @@ RATE_LIMIT_WINDOW_MINUTES = 2
 """Minutes (the current one and the one before) in which any 429 degrades a provider: the
 client keeps under the configured limit, so a 429 means the limit is set above what the
 provider allows (or something else shares the key)."""
+WAL_DEGRADED_MB = 512.0
+"""A write-ahead log this large is not being checkpointed back into the ledger (a reader that
+never lets go, such as a backup or sync tool holding the file): every read gets slower."""
+SAMPLE_FRESH_S = 60.0
+"""A resource sample older than this (wall seconds) says nothing about the engine now."""
+SLEEP_RECENT_S = RECENT_WINDOW_S
+"""How long after a wake the sleep keeps `resources` degraded: its stops were not watched."""
 DETAIL_QUOTE_CHARS = 160
 """Longest quoted log line in a detail, so one check stays on one line."""
 
@@ -85,6 +94,38 @@ class EngineOwner:
 
 
 @dataclass(frozen=True, slots=True)
+class Limits:
+    """The thresholds the config sets for the resource and storage checks."""
+
+    rss_mb: float
+    loop_lag_ms: float
+    disk_free_mb: float
+    """Below it: degraded."""
+    min_free_mb: float
+    """Below it: failing (a session would be refused the start)."""
+    checkpoint_every_s: float
+
+    @classmethod
+    def of(cls, config: Config) -> Limits:
+        """The limits `config` sets."""
+        m, s = config.monitor, config.storage
+        return cls(
+            m.rss_mb, m.loop_lag_ms, m.disk_free_mb, s.min_free_mb, s.checkpoint_every_minutes * 60
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StorageFigures:
+    """The ledger's files and disk as the checking process sees them now."""
+
+    wal_bytes: int
+    disk_free_bytes: int | None
+    """None when the ledger's folder cannot be read."""
+    newest_checkpoint_wall: float | None
+    """When the newest checkpoint was taken, unix seconds; None when there is none."""
+
+
+@dataclass(frozen=True, slots=True)
 class RecentActivity:
     """What the status report lacks: recent errors and API usage, and the lock's owner."""
 
@@ -94,6 +135,12 @@ class RecentActivity:
     newest_error: LogLine | None = None
     owner: EngineOwner | None = None
     """None when no engine holds the lock, or its owner file is unreadable."""
+    resources: ResourceStatus | None = None
+    """The engine's newest resource row (None: none written)."""
+    storage: StorageFigures | None = None
+    """None when not measured (a report built without the files)."""
+    limits: Limits | None = None
+    """None: the default config's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +222,7 @@ def assess(report: StatusReport, recent: RecentActivity, now_wall: float) -> Hea
         _prices(report, feed),
         _api(recent.api, feed, now_wall),
         _errors(recent),
+        *resource_checks(recent, report.snapshot.running, now_wall),
     )
     return HealthReport(report.ledger, now_wall, checks)
 
@@ -353,3 +401,78 @@ def health_json(health: HealthReport) -> dict[str, Any]:
         "version": __version__,
         "checks": [{"name": c.name, "status": c.level, "detail": c.detail} for c in health.checks],
     }
+
+
+def resource_checks(recent: RecentActivity, running: bool, now_wall: float) -> tuple[Check, ...]:
+    """The checks of the process, the disk and the alerts: `resources`, `storage`, `alerts`."""
+    limits = recent.limits or Limits.of(Config())
+    return (
+        _resources(recent.resources, limits, running, now_wall),
+        _storage(recent.storage, limits, running, now_wall),
+        # Alert deliveries are not recorded yet: the row says so rather than guess.
+        Check("alerts", "ok", fmt.MISSING),
+    )
+
+
+def _resources(
+    status: ResourceStatus | None, limits: Limits, running: bool, now_wall: float
+) -> Check:
+    if not running:
+        return Check("resources", "ok", f"{fmt.MISSING} (no engine runs)")
+    if status is None or now_wall - status.sample.wall_ts > SAMPLE_FRESH_S:
+        return Check("resources", "ok", f"{fmt.MISSING} (no recent sample from the engine)")
+    s = status.sample
+    rss_mb, lag = s.rss_bytes / MB, status.loop_lag_ms
+    lag_text = fmt.MISSING if lag is None else f"{lag:,.0f} ms"
+    parts = [f"RSS {rss_mb:,.0f} MB, CPU {s.cpu_percent:.1f} %, loop lag {lag_text}"]
+    level: Level = "ok"
+    if rss_mb > limits.rss_mb:
+        level = "degraded"
+        parts.append(f"memory above its limit of {limits.rss_mb:,.0f} MB")
+    if lag is not None and lag > limits.loop_lag_ms:
+        level = "degraded"
+        parts.append(f"loop lag above its limit of {limits.loop_lag_ms:,.0f} ms")
+    woke, away = status.last_sleep_wall, status.last_sleep_s
+    if woke is not None and away is not None and now_wall - woke <= SLEEP_RECENT_S:
+        level = "degraded"
+        parts.append(
+            f"the machine slept {fmt.elapsed(away)} until {fmt.ts(woke)} UTC: stops were not "
+            "watched; prices are re-read before any trade"
+        )
+    return Check("resources", level, "; ".join(parts))
+
+
+def _storage(
+    figures: StorageFigures | None, limits: Limits, running: bool, now_wall: float
+) -> Check:
+    if figures is None:
+        return Check("storage", "ok", fmt.MISSING)
+    free = figures.disk_free_bytes
+    free_text = fmt.MISSING if free is None else f"{free / MB:,.0f} MB"
+    ckpt = figures.newest_checkpoint_wall
+    ckpt_age = None if ckpt is None else max(0.0, now_wall - ckpt)
+    ckpt_text = "none yet" if ckpt_age is None else f"{fmt.elapsed(ckpt_age)} ago"
+    detail = (
+        f"disk free {free_text}, WAL {figures.wal_bytes / MB:,.1f} MB, "
+        f"newest checkpoint {ckpt_text}"
+    )
+    if free is not None and limits.min_free_mb > 0 and free / MB < limits.min_free_mb:
+        return Check(
+            "storage",
+            "failing",
+            f"{detail}: below storage.min_free_mb ({limits.min_free_mb:,.0f} MB); a full disk "
+            "halts the engine",
+        )
+    problems = []
+    if free is not None and free / MB < limits.disk_free_mb:
+        problems.append(f"disk free below monitor.disk_free_mb ({limits.disk_free_mb:,.0f} MB)")
+    if figures.wal_bytes / MB > WAL_DEGRADED_MB:
+        problems.append("the WAL is not being checkpointed (a reader holding the ledger open?)")
+    if running and ckpt_age is not None and ckpt_age > 2 * limits.checkpoint_every_s:
+        problems.append(
+            f"no checkpoint for over twice storage.checkpoint_every_minutes "
+            f"({limits.checkpoint_every_s / 60:,.0f} min)"
+        )
+    if problems:
+        return Check("storage", "degraded", f"{detail}: {'; '.join(problems)}")
+    return Check("storage", "ok", detail)

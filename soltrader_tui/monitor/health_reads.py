@@ -11,9 +11,11 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from soltrader_tui.errors import SoltraderError
 from soltrader_tui.ledger.connect import open_reader, read_transaction
 from soltrader_tui.ledger.lock import lock_owner, owner_path
 from soltrader_tui.ledger.log_reads import recent_events
+from soltrader_tui.ledger.reads import read_resources
 from soltrader_tui.ledger.rows import iso
 from soltrader_tui.ledger.usage_reads import api_usage, minute_key
 from soltrader_tui.monitor.health import (
@@ -21,10 +23,17 @@ from soltrader_tui.monitor.health import (
     RATE_LIMIT_WINDOW_MINUTES,
     RECENT_WINDOW_S,
     EngineOwner,
+    HealthReport,
+    Limits,
     RecentActivity,
     RecentProviderUsage,
+    StorageFigures,
+    assess,
     engine_now,
+    unreadable,
 )
+from soltrader_tui.monitor.resources import disk_free, wal_size
+from soltrader_tui.monitor.resources import from_json as resources_from_json
 from soltrader_tui.snapshot import LogLine
 
 if TYPE_CHECKING:
@@ -38,7 +47,14 @@ LOG_ORDER_SLACK_S = 60.0
 time of the price it is about), so the backward scan stops only this far past the window."""
 
 
-def read_recent(path: Path, report: StatusReport, *, now_wall: float) -> RecentActivity:
+def read_recent(
+    path: Path,
+    report: StatusReport,
+    *,
+    now_wall: float,
+    newest_checkpoint_wall: float | None = None,
+    limits: Limits | None = None,
+) -> RecentActivity:
     """Reads the recent figures `health.assess` needs that a status report lacks.
 
     Args:
@@ -46,6 +62,8 @@ def read_recent(path: Path, report: StatusReport, *, now_wall: float) -> RecentA
         report: The status report just read from it (for the engine's clock and whether an
             engine runs).
         now_wall: Wall time of the check, unix seconds.
+        newest_checkpoint_wall: When the ledger's newest checkpoint was taken (None: none).
+        limits: The config's resource and storage limits (None: the defaults).
 
     Raises:
         LedgerError: the file is missing, not a ledger, damaged, or newer.
@@ -57,10 +75,19 @@ def read_recent(path: Path, report: StatusReport, *, now_wall: float) -> RecentA
         with read_transaction(conn):  # one consistent view of both tables
             api = read_api_usage(conn, now_wall)
             errors, newest = read_recent_errors(conn, since=since)
+            resources = resources_from_json(read_resources(conn))
     finally:
         conn.close()
     owner = read_owner(path) if report.snapshot.running else None
-    return RecentActivity(api=api, errors=errors, newest_error=newest, owner=owner)
+    return RecentActivity(
+        api=api,
+        errors=errors,
+        newest_error=newest,
+        owner=owner,
+        resources=resources,
+        storage=StorageFigures(wal_size(path), disk_free(path), newest_checkpoint_wall),
+        limits=limits,
+    )
 
 
 def read_api_usage(conn: sqlite3.Connection, now_wall: float) -> tuple[RecentProviderUsage, ...]:
@@ -102,3 +129,32 @@ def read_owner(path: Path) -> EngineOwner | None:
     """Returns who holds the ledger's engine lock, as its owner file says (None if unknown)."""
     owner = lock_owner(owner_path(path))
     return None if owner is None else EngineOwner(owner.pid, owner.since_wall)
+
+
+def check_ledger(
+    path: Path, *, now_wall: float, limits: Limits, newest_checkpoint_wall: float | None
+) -> HealthReport:
+    """Judges a ledger as `health` does (read-only); a ledger that cannot be read is failing.
+
+    Args:
+        path: The ledger file.
+        now_wall: Wall time of the check, unix seconds.
+        limits: The config's resource and storage limits.
+        newest_checkpoint_wall: When the newest checkpoint was taken (None: none).
+    """
+    from soltrader_tui.monitor.ledger_view import read_status
+
+    try:
+        report = read_status(path, now_wall=now_wall)
+        recent = read_recent(
+            path,
+            report,
+            now_wall=now_wall,
+            newest_checkpoint_wall=newest_checkpoint_wall,
+            limits=limits,
+        )
+    except SoltraderError as exc:
+        return unreadable(path, str(exc), now_wall)
+    except sqlite3.Error as exc:
+        return unreadable(path, f"cannot read {path}: {exc}", now_wall)
+    return assess(report, recent, now_wall)

@@ -27,6 +27,7 @@ from soltrader_tui.ledger.reads import (
     read_last_equity_before,
     read_marks,
     read_meta,
+    read_resources,
     read_resume,
     read_scores,
     read_session,
@@ -37,6 +38,8 @@ from soltrader_tui.ledger.rows import EquityPoint, Heartbeat, MarkRow, iso
 from soltrader_tui.ledger.usage_reads import api_usage, minute_key
 from soltrader_tui.market.feed_status import FeedStatus
 from soltrader_tui.market.feed_status import from_json as feed_from_json
+from soltrader_tui.monitor.resources import from_json as resources_from_json
+from soltrader_tui.monitor.resources import machine_line
 from soltrader_tui.monitor.views import SnapshotContext, build_snapshot, fill_view
 from soltrader_tui.portfolio.codec import CodecError, decode_portfolio
 from soltrader_tui.portfolio.portfolio import Portfolio
@@ -193,6 +196,21 @@ def _context(
         api_note=NO_API_CALLS if session is None else session.api_note or NO_CALLS_YET,
         day_start_equity_micro=None if day_start is None else day_start.equity_micro,
         peak_equity_micro=replayed.curve.peak_micro,
+        machine=_machine(conn, alive),
+    )
+
+
+def _machine(conn: sqlite3.Connection, alive: bool | None) -> str:
+    """The header's health line from the engine's last resource row (`watch`'s header)."""
+    status = resources_from_json(read_resources(conn)) if alive else None
+    if status is None:
+        return ""
+    woke, away = status.last_sleep_wall, status.last_sleep_s
+    return machine_line(
+        status.sample,
+        status.loop_lag_ms,
+        None if woke is None or away is None else (woke, away),
+        time.time(),
     )
 
 

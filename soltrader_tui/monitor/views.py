@@ -54,6 +54,8 @@ class SnapshotContext:
     """The equity curve's peak, which the current drawdown is measured from."""
     entry_thresholds: Mapping[str, float] = field(default_factory=dict)
     """Each strategy's entry threshold, where known: what its best score is measured against."""
+    machine: str = ""
+    """The header's health line (`monitor.resources.machine_line`)."""
 
 
 def api_view(usage: ProviderUsage) -> ApiView:
@@ -198,7 +200,7 @@ def build_snapshot(
         running=ctx.running,
         error=ctx.error,
     )
-    return replace(snapshot, no_entry_reason=why_no_entry(snapshot, risk))
+    return replace(snapshot, no_entry_reason=why_no_entry(snapshot, risk), machine=ctx.machine)
 
 
 def _ordered_scores(

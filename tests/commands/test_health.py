@@ -12,12 +12,23 @@ from typing import Any
 
 from tests.conftest import Cli
 
-CHECK_NAMES = ("engine", "heartbeat", "trading state", "prices", "api", "errors")
+CHECK_NAMES = (
+    "engine",
+    "heartbeat",
+    "trading state",
+    "prices",
+    "api",
+    "errors",
+    "resources",
+    "storage",
+    "alerts",
+)
 
 
-def health(cli: Cli, db: Path) -> tuple[int, dict[str, Any]]:
+def health(cli: Cli, db: Path, config: Path | None = None) -> tuple[int, dict[str, Any]]:
     """Runs `health --json`; returns its exit code and its object (checks keyed by name)."""
-    proc = cli.run("health", "--json", "--db", db, timeout=60)
+    more = () if config is None else ("--config", config)
+    proc = cli.run("health", "--json", "--db", db, *more, timeout=60)
     obj = json.loads(proc.stdout)
     assert obj["exit_code"] == proc.returncode, proc.stderr
     obj["by_name"] = {c["name"]: c for c in obj["checks"]}
@@ -102,3 +113,57 @@ class TestHealthOfARealEngine:
         assert checked.stderr == status.stderr
         assert "not an SQLite database" in checked.stderr
         assert db.read_text(encoding="utf-8") == "not a ledger"
+
+
+def config_file(folder: Path, name: str, text: str) -> Path:
+    """Writes a config file for `health --config` (the ledger is given with `--db`)."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class TestResourceAndStorageChecks:
+    """The process, its disk and its alerts are judged too: ok within the limits, degraded past
+    a `monitor` limit, failing once the disk is below what a session needs to start."""
+
+    def test_exit_0_1_2_by_the_limits_the_config_sets(self, cli: Cli, tmp_path: Path) -> None:
+        db = tmp_path / "res.sqlite"
+        # No disk limit for the ok case: a small test machine's disk is not what it tests.
+        relaxed = config_file(tmp_path, "relaxed.yaml", "monitor:\n  disk_free_mb: 0\n")
+        tight = config_file(tmp_path, "tight.yaml", "monitor:\n  rss_mb: 1\n  disk_free_mb: 0\n")
+        full = config_file(tmp_path, "full.yaml", "storage:\n  min_free_mb: 1000000000000\n")
+        engine = cli.start("run", "--headless", "--speed", "100", "--db", db)
+        drain(engine)
+        try:
+            wait_until_beating(cli, db)
+            deadline = time.monotonic() + 30
+            while True:  # the first sample is flushed within a second or two of the start
+                code, obj = health(cli, db, relaxed)
+                if "RSS" in obj["by_name"]["resources"]["detail"] or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            assert (code, obj["status"]) == (0, "ok"), obj["checks"]
+            assert tuple(c["name"] for c in obj["checks"]) == CHECK_NAMES
+            resources = obj["by_name"]["resources"]["detail"]
+            assert "MB, CPU" in resources and "loop lag" in resources
+            storage = obj["by_name"]["storage"]["detail"]
+            assert storage.startswith("disk free ") and "WAL" in storage
+            assert obj["by_name"]["alerts"] == {"name": "alerts", "status": "ok", "detail": "—"}
+
+            proc = cli.run("health", "--json", "--db", db, "--config", tight, timeout=60)
+            obj = json.loads(proc.stdout)
+            by_name = {c["name"]: c for c in obj["checks"]}
+            assert (proc.returncode, obj["status"]) == (1, "degraded"), obj["checks"]
+            assert by_name["resources"]["status"] == "degraded"
+            assert "memory above its limit of 1 MB" in by_name["resources"]["detail"]
+
+            proc = cli.run("health", "--json", "--db", db, "--config", full, timeout=60)
+            obj = json.loads(proc.stdout)
+            by_name = {c["name"]: c for c in obj["checks"]}
+            assert (proc.returncode, obj["status"]) == (2, "failing"), obj["checks"]
+            assert by_name["storage"]["status"] == "failing"
+            assert "below storage.min_free_mb" in by_name["storage"]["detail"]
+            assert by_name["engine"]["status"] == "ok"
+        finally:
+            engine.kill()
+            engine.wait(timeout=30)

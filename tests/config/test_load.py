@@ -26,6 +26,7 @@ SECTION_ORDER = [
     "research",
     "storage",
     "alerts",
+    "monitor",
     "tui",
 ]
 
@@ -440,3 +441,18 @@ class TestUnusableFiles:
             assert all(line.startswith(str(path)) for line in str(error).splitlines())
         else:
             assert isinstance(loaded.config, Config)
+
+
+class TestMonitorSection:
+    """The endpoints refuse to listen beyond this machine without a bearer token."""
+
+    def test_non_loopback_bind_without_token_is_refused_by_key(self, tmp_path: Path) -> None:
+        path = write_config(tmp_path, "monitor:\n  http_port: 9108\n  bind: 0.0.0.0\n")
+        problem = only_problem(path)
+        assert "0.0.0.0" in str(problem)
+        assert "token_env" in str(problem)
+
+    def test_non_loopback_bind_with_token_env_loads(self, tmp_path: Path) -> None:
+        text = "monitor:\n  http_port: 9108\n  bind: 0.0.0.0\n  token_env: SOLTRADER_TOKEN\n"
+        config = load_config(write_config(tmp_path, text)).config
+        assert config.monitor.token_env == "SOLTRADER_TOKEN"

@@ -53,7 +53,17 @@ from soltrader_tui.snapshot import EngineSnapshot, LogLine, ScoreView
 NOW = 1_800_000_000.0
 LEDGER = Path("ledger.sqlite")
 LEVELS: tuple[Level, ...] = ("ok", "degraded", "failing")
-CHECK_NAMES = ("engine", "heartbeat", "trading state", "prices", "api", "errors")
+CHECK_NAMES = (
+    "engine",
+    "heartbeat",
+    "trading state",
+    "prices",
+    "api",
+    "errors",
+    "resources",
+    "storage",
+    "alerts",
+)
 ALL_OK: dict[str, Level] = dict.fromkeys(CHECK_NAMES, "ok")
 
 

@@ -47,9 +47,13 @@ class _Form:
     """"market … UTC" around the market time."""
     dot: bool = False
     """The engine's status as its coloured dot only, while it runs."""
+    machine: bool = False
+    """The health line (memory, CPU, loop lag, a recent sleep) at the end."""
 
 
 _FITS = (
+    _Form(wide=True, version=True, words=True, machine=True),
+    _Form(wide=False, version=True, words=True, machine=True),
     _Form(wide=True, version=True, words=True),
     _Form(wide=False, version=True, words=True),
     _Form(wide=False, version=False, words=True),
@@ -104,6 +108,9 @@ def _line(s: EngineSnapshot, form: _Form, doing: str | None = None) -> Text:
         text.append("■ engine stopped", style="bold yellow")
     else:
         text.append("●" if form.dot else "● running", style="green")
+    if form.machine and s.machine:
+        style = "bold yellow" if "asleep" in s.machine else "dim"
+        text.append(f"{bar}{s.machine}", style=style)
     return text
 
 
