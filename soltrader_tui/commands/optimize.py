@@ -80,15 +80,31 @@ def _spec(args: argparse.Namespace) -> StudySpec:
     )
 
 
+OPEN_ATTEMPTS = 5
+"""Tries to create a study whose storage another worker is creating at the same moment."""
+
+
 def _open(spec: StudySpec) -> None:
     """Opens the storage and the study, or says plainly why it cannot be opened."""
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-    try:
-        prepare(spec)
-    except (SQLAlchemyError, ImportError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise OptimizeInputError(f"--storage {spec.storage}: cannot open it: {first}") from None
+    for attempt in range(1, OPEN_ATTEMPTS + 1):
+        try:
+            prepare(spec)
+            return
+        except IntegrityError as exc:
+            # Workers started together (two machines, one new database) race to create the
+            # storage's tables and the study: the loser finds them made a moment later.
+            if attempt == OPEN_ATTEMPTS:
+                raise _cannot_open(spec, exc) from None
+            time.sleep(0.2 * attempt)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise _cannot_open(spec, exc) from None
+
+
+def _cannot_open(spec: StudySpec, exc: Exception) -> OptimizeInputError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return OptimizeInputError(f"--storage {spec.storage}: cannot open it: {first}")
 
 
 def _run_workers(spec: StudySpec, jobs: int, started: float) -> None:

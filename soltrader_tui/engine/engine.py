@@ -129,17 +129,20 @@ class Engine:
         self._books = self._bookkeeper(restored)
         self._restore_marks()
         self._decisions = self._make_decisions()
-        self._switch = StrategySwitch(
-            ledger=ledger,
+        self._switch = self._strategy_switch()
+        self._operator = self._make_operator(checkpointer)
+
+    # -- start-up: the ledger is the truth -----------------------------------------------------
+
+    def _strategy_switch(self) -> StrategySwitch:
+        return StrategySwitch(
+            ledger=self._ledger,
             log=self._log,
             strategies=self._strategies,
             on_change=self._mark_dirty,
             publish=self._publish,
-            ts=clock.now(),
+            ts=self._clock.now(),
         )
-        self._operator = self._make_operator(checkpointer)
-
-    # -- start-up: the ledger is the truth -----------------------------------------------------
 
     def _alert_desk(self, sender: AlertSender | None) -> AlertDesk:
         desk = AlertDesk(
