@@ -19,7 +19,13 @@ _UNIT_S = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 GLOBAL_OPTIONS = ("config", "db", "seed", "speed", "duration")
 """Options that may also come before the command; each is applied to the command that takes
 it, and refused (exit 2, naming the command) by one that does not."""
-_AFTER_ONLY = {"--json": 0, "--headless": 0, "--timeout": 1, "--max-restarts": 1}
+_AFTER_ONLY = {
+    "--json": 0,
+    "--headless": 0,
+    "--timeout": 1,
+    "--max-restarts": 1,
+    "--alert": 0,
+}
 """Options of one command; before the command they are refused with where they go."""
 
 
@@ -159,6 +165,12 @@ def _add_reading_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
         reader.add_argument("--json", action="store_true", help="one JSON object")
         reader.add_argument("--db", type=Path, help="ledger file")
         reader.add_argument("--config", type=Path, help="config file (to find the ledger)")
+        if name == "health":
+            reader.add_argument(
+                "--alert",
+                action="store_true",
+                help="send a verdict that is not ok (and the return to ok) to alerts.targets",
+            )
     watch = sub.add_parser(
         "watch", help="read-only dashboard of an engine running elsewhere (its keys still work)"
     )

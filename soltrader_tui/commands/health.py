@@ -72,6 +72,10 @@ def health(args: argparse.Namespace) -> int:
         return _cannot_check(args, db, f"cannot read {db}: {exc}", now)
     result = assess(report, recent, now)
     _print(args, result)
+    if getattr(args, "alert", False):
+        from soltrader_tui.commands.health_alert import alert_on
+
+        alert_on(result, db, config.alerts, now)
     return result.exit_code
 
 

@@ -69,15 +69,23 @@ class HeartbeatWatch:
     """Alerts once when the running engine's heartbeat is older than its limit (a hung engine:
     alive, writing nothing), and once more when it beats again."""
 
-    def __init__(self, ledger: Path, limit_s: float, alert: Callable[[str, str, str], None]):
+    def __init__(
+        self,
+        ledger: Path,
+        limit_s: float,
+        alert: Callable[[str, str, str], None],
+        who: str = "supervisor",
+    ):
+        """`who` names the watcher in the message: `supervisor`, `watch`."""
         self._ledger = ledger
         self._limit_s = limit_s
         self._alert = alert
+        self._who = who
         self._missed = False
 
-    def __call__(self, pid: int) -> None:
+    def __call__(self, pid: int | None = None) -> None:
         """Looks at the heartbeat of the engine `pid` (a heartbeat of another process, or none
-        yet, says nothing about it)."""
+        yet, says nothing about it); None: of whichever engine says it runs."""
         try:
             conn = open_reader(self._ledger)
         except LedgerError:
@@ -86,15 +94,16 @@ class HeartbeatWatch:
             beat = read_heartbeat(conn)
         finally:
             conn.close()
-        if beat is None or beat.pid != pid or not beat.running:
+        if beat is None or (pid is not None and beat.pid != pid) or not beat.running:
             return
+        pid = beat.pid
         age = time.time() - beat.wall_ts
         if age > self._limit_s and not self._missed:
             self._missed = True
             self._alert(
                 "critical",
                 "Heartbeat missed: the engine is hung",
-                f"supervisor: the engine (pid {pid}) wrote no heartbeat for {duration(age)} "
+                f"{self._who}: the engine (pid {pid}) wrote no heartbeat for {duration(age)} "
                 f"(limit {duration(self._limit_s)}, alerts.heartbeat_missed_s); it is running "
                 "but not trading",
             )
@@ -103,5 +112,5 @@ class HeartbeatWatch:
             self._alert(
                 "warning",
                 "Heartbeat back",
-                f"supervisor: the engine (pid {pid}) writes its heartbeat again",
+                f"{self._who}: the engine (pid {pid}) writes its heartbeat again",
             )

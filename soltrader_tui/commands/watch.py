@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from soltrader_tui import __version__
 from soltrader_tui.commands.common import fail_with, ledger_error_message
 from soltrader_tui.errors import SoltraderError
+
+if TYPE_CHECKING:
+    from soltrader_tui.commands.supervise_alerts import SupervisorAlerts
+    from soltrader_tui.config.model import AlertsConfig
+    from soltrader_tui.monitor.watcher import LedgerWatcher
 
 
 def watch(args: argparse.Namespace) -> int:
@@ -37,4 +45,36 @@ def watch(args: argparse.Namespace) -> int:
         ),
     )
     app.title = f"soltrader-tui {__version__} · watching {ledger}"
-    return int(app.run() or 0)
+    alerts = _heartbeat_alerts(watcher, ledger, config.alerts)
+    try:
+        return int(app.run() or 0)
+    finally:
+        if alerts is not None:
+            alerts.close()
+
+
+HEARTBEAT_EVERY_S = 5.0
+"""Wall seconds between two looks at the engine's heartbeat for its alert."""
+
+
+def _heartbeat_alerts(
+    watcher: LedgerWatcher, ledger: Path, config: AlertsConfig
+) -> SupervisorAlerts | None:
+    """While `watch` runs, alerts when the watched engine's heartbeat stops (and comes back),
+    delivered straight to the targets as `supervise`'s alerts are."""
+    from soltrader_tui.commands.supervise_alerts import HeartbeatWatch, SupervisorAlerts
+
+    alerts = SupervisorAlerts.start(config, lambda line: None)  # failures: in the engine's log
+    if alerts is None:
+        return None
+    check = HeartbeatWatch(ledger, config.heartbeat_missed_s, alerts.alert, who="watch")
+    due = [0.0]
+
+    def look() -> None:
+        now = time.monotonic()
+        if now >= due[0]:
+            due[0] = now + HEARTBEAT_EVERY_S
+            check()
+
+    watcher.after_read = look
+    return alerts

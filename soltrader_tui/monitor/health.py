@@ -18,7 +18,9 @@ from soltrader_tui import __version__
 from soltrader_tui import format as fmt
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
+from soltrader_tui.ledger.alert_rows import DeliveryRow
 from soltrader_tui.market.feed_status import FeedStatus
+from soltrader_tui.monitor.health_alerts import alert_delivery
 from soltrader_tui.monitor.health_feed import (
     live_feed,
     provider_problem,
@@ -141,6 +143,8 @@ class RecentActivity:
     """None when not measured (a report built without the files)."""
     limits: Limits | None = None
     """None: the default config's."""
+    deliveries: tuple[DeliveryRow, ...] = ()
+    """Each alert target's newest delivery."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,9 +413,13 @@ def resource_checks(recent: RecentActivity, running: bool, now_wall: float) -> t
     return (
         _resources(recent.resources, limits, running, now_wall),
         _storage(recent.storage, limits, running, now_wall),
-        # Alert deliveries are not recorded yet: the row says so rather than guess.
-        Check("alerts", "ok", fmt.MISSING),
+        _alerts(recent, now_wall),
     )
+
+
+def _alerts(recent: RecentActivity, now_wall: float) -> Check:
+    degraded, detail = alert_delivery(recent.deliveries, now_wall)
+    return Check("alerts", "degraded" if degraded else "ok", detail)
 
 
 def _resources(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from soltrader_tui.errors import SoltraderError
+from soltrader_tui.ledger.alert_rows import last_delivery_per_target
 from soltrader_tui.ledger.connect import open_reader, read_transaction
 from soltrader_tui.ledger.lock import lock_owner, owner_path
 from soltrader_tui.ledger.log_reads import recent_events
@@ -76,6 +77,7 @@ def read_recent(
             api = read_api_usage(conn, now_wall)
             errors, newest = read_recent_errors(conn, since=since)
             resources = resources_from_json(read_resources(conn))
+            deliveries = tuple(last_delivery_per_target(conn).values())
     finally:
         conn.close()
     owner = read_owner(path) if report.snapshot.running else None
@@ -87,6 +89,7 @@ def read_recent(
         resources=resources,
         storage=StorageFigures(wal_size(path), disk_free(path), newest_checkpoint_wall),
         limits=limits,
+        deliveries=deliveries,
     )
 
 

@@ -74,6 +74,8 @@ class LedgerWatcher:
         self._replayed = first.replayed
         self.on_snapshot: Callable[[EngineSnapshot], None] | None = None
         self.actor = f"watch (pid {os.getpid()})"
+        self.after_read: Callable[[], None] | None = None
+        """Called on a worker thread after each read (e.g. a heartbeat check); its own pace."""
 
     def snapshot(self) -> EngineSnapshot:
         """Returns the latest snapshot read from the ledger."""
@@ -107,9 +109,12 @@ class LedgerWatcher:
 
     def _read(self) -> StatusReport:
         # Only what was committed since the last read is replayed: a large ledger stays cheap.
-        return read_status(
+        report = read_status(
             self._path, since=self._replayed, risk=self._risk, recent_fills=self._recent_fills
         )
+        if self.after_read is not None:
+            self.after_read()
+        return report
 
     def request_stop(self) -> None:
         """Ends `run` soon; the watched engine is not affected."""

@@ -148,7 +148,11 @@ class TestResourceAndStorageChecks:
             assert "MB, CPU" in resources and "loop lag" in resources
             storage = obj["by_name"]["storage"]["detail"]
             assert storage.startswith("disk free ") and "WAL" in storage
-            assert obj["by_name"]["alerts"] == {"name": "alerts", "status": "ok", "detail": "—"}
+            assert obj["by_name"]["alerts"] == {
+                "name": "alerts",
+                "status": "ok",
+                "detail": "no alert delivered yet",
+            }
 
             proc = cli.run("health", "--json", "--db", db, "--config", tight, timeout=60)
             obj = json.loads(proc.stdout)
