@@ -7,7 +7,6 @@ strategy's own section, so a search can never run what a config file could not s
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -99,6 +98,6 @@ def score_run(
     except ValidationError:
         return Scored(None, WORST)
     settings = settings_from(tuned, strategy, from_ts=from_ts, to_ts=to_ts)
-    record = asyncio.run(Backtest(settings, series).run())
+    record = Backtest(settings, series).run_now()
     result = record_figures(record, series[0].interval_s)
     return Scored(result, objective(result, config.research))

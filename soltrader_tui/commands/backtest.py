@@ -8,7 +8,6 @@ does not hold. `status`, `watch` and the dashboard read the ledger as they read 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from datetime import UTC, datetime
@@ -51,7 +50,7 @@ def backtest(args: argparse.Namespace) -> int:
         progress = LateProgress("backtest", started)
         try:
             runner = Backtest(settings, series, progress=progress.update)
-            record = asyncio.run(runner.run())
+            record = runner.run_now()
         finally:
             progress.close()
         _commit(record, db, series)

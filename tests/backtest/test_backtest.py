@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from soltrader_tui.backtest.record import BacktestRecord
-from soltrader_tui.backtest.runner import Backtest, BacktestDataError
+from soltrader_tui.backtest.runner import Backtest, BacktestDataError, complete
 from soltrader_tui.backtest.settings import settings_from
 from soltrader_tui.config.model import Config
 from soltrader_tui.market import samples
@@ -218,3 +218,23 @@ class TestHalt:
         assert any(o.reason == "halt_flatten" for o, _ in sells), "the halt sold what was held"
         assert all(f.ts <= halted_at for _, f, _ in record.fills), "nothing after the halt"
         assert record.closed_trips[-1].exit_reason != "end_of_data"
+
+
+class TestWithoutAnEventLoop:
+    def test_run_now_records_what_the_async_run_records(self) -> None:
+        (sol,) = series_of(SOL_5M)
+        settings = settings_from(config(), "ema_cross", no_risk=True)
+        now = Backtest(settings, [sol]).run_now()
+        looped = asyncio.run(Backtest(settings, [sol]).run())
+        assert [(f.ts, f.qty, f.price_usd) for _, f, _ in now.fills] == [
+            (f.ts, f.qty, f.price_usd) for _, f, _ in looped.fills
+        ]
+        assert now.equity_micro == looped.equity_micro
+
+    def test_a_coroutine_that_waits_is_refused(self) -> None:
+        async def waits() -> int:
+            await asyncio.sleep(0)
+            return 1
+
+        with pytest.raises(RuntimeError, match="waited on something"):
+            complete(waits())
