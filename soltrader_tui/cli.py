@@ -211,8 +211,12 @@ def _add_research_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     p.add_argument(
         "--data", nargs="+", type=Path, required=True, metavar="FILE", help="candle files"
     )
-    p.add_argument("--from", dest="from_ts", type=parse_utc, help="first candle traded (UTC)")
-    p.add_argument("--to", dest="to_ts", type=parse_utc, help="candles from here on are not used")
+    p.add_argument(
+        "--from", dest="from_ts", type=parse_utc, metavar="TIME", help="first candle traded (UTC)"
+    )
+    p.add_argument(
+        "--to", dest="to_ts", type=parse_utc, metavar="TIME", help="candles from here on unused"
+    )
     p.add_argument(
         "--db", type=Path, help="new ledger file (default: backtests/ in the data folder)"
     )
@@ -220,9 +224,15 @@ def _add_research_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
         "--json", dest="json_out", type=Path, metavar="OUT", help="write figures and trips"
     )
     p.add_argument("--config", type=Path, help="config file (strategy parameters, limits, costs)")
-    p.add_argument("--stake-usd", type=float, help="fixed USD per entry (risk.order_usd)")
-    p.add_argument("--fee-bps", type=float, help="swap fee per side, bps (paper.swap_fee_bps)")
-    p.add_argument("--stop-loss-pct", type=float, help="stop loss, percent below entry cost")
+    p.add_argument(
+        "--stake-usd", type=float, metavar="USD", help="fixed USD per entry (risk.order_usd)"
+    )
+    p.add_argument(
+        "--fee-bps", type=float, metavar="BPS", help="swap fee per side (paper.swap_fee_bps)"
+    )
+    p.add_argument(
+        "--stop-loss-pct", type=float, metavar="PCT", help="stop loss, percent below entry cost"
+    )
     p.add_argument("--impact", choices=("pool", "none"), default="pool", help="price impact model")
     p.add_argument(
         "--no-risk",
@@ -288,8 +298,12 @@ def _add_optimize_command(sub: argparse._SubParsersAction[argparse.ArgumentParse
     p.add_argument("--study", help="study name; the same name joins a study (default: new)")
     p.add_argument("--data", nargs="+", type=Path, required=True, metavar="FILE",
                    help="candle files")  # fmt: skip
-    p.add_argument("--from", dest="from_ts", type=parse_utc, help="first candle used (UTC)")
-    p.add_argument("--to", dest="to_ts", type=parse_utc, help="candles from here on are not used")
+    p.add_argument(
+        "--from", dest="from_ts", type=parse_utc, metavar="TIME", help="first candle used (UTC)"
+    )
+    p.add_argument(
+        "--to", dest="to_ts", type=parse_utc, metavar="TIME", help="candles from here on unused"
+    )
     p.add_argument(
         "--sampler-seed", type=int, help="TPE sampler seed (worker k uses it + k; default random)"
     )

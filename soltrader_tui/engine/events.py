@@ -118,9 +118,10 @@ class StrategiesWarmed(EngineEvent):
                 f"no past before the start from {self.source}: strategies warm up on live "
                 f"prices ({wanted} needed)"
             )
+        tokens = "1 token" if self.tokens == 1 else f"{self.tokens} tokens"
         return (
             f"strategies warmed on {wanted} of {self.source} history before the start: "
-            f"{self.tokens} tokens, {self.ticks:,} ticks, {self.wall_s:.2f} s; no trade on it"
+            f"{tokens}, {self.ticks:,} ticks, {self.wall_s:.2f} s; no trade on it"
         )
 
 

@@ -167,7 +167,7 @@ class TestReplayPast:
         warm = {name: v.score is not None for name, v in scores.items()}
         assert warm == {**dict.fromkeys(scores, True), "fresh_memecoin": False}
         (line,) = [m for _, m in engine_lines(tmp_path / "l.sqlite") if "history" in m]
-        assert "of replay history before the start: 1 tokens, 108 ticks" in line
+        assert "of replay history before the start: 1 token, 108 ticks" in line
 
     async def test_at_the_datas_start_it_warms_on_live_prices(self, tmp_path: Path) -> None:
         config = Config()
