@@ -41,9 +41,9 @@ def tune_range(field: FieldInfo) -> tuple[float, float, bool] | None:
 class _Section(BaseModel):
     # allow_inf_nan=False: YAML reads `.inf` and `.nan` as floats, and an infinite order size
     # or tick would pass every `gt=0` bound.
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
-    )
+    # Each key's description is the docstring under it, read when the docs or `config check`
+    # ask (`attribute_docs`), not by pydantic at import: that costs every command ~30 ms.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class OutageWindow(_Section):
@@ -723,13 +723,42 @@ def iter_settings(model: type[BaseModel] = Config, prefix: str = "") -> Iterator
     Returns:
         An iterator of settings, sections expanded into their keys.
     """
+    docs = attribute_docs(model)
     for name, field in model.model_fields.items():
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             yield from iter_settings(annotation, f"{prefix}{name}.")
         else:
-            description = field.description or ""
+            description = field.description or docs.get(name, "")
             yield Setting(f"{prefix}{name}", field.default, description, _allowed(field))
+
+
+def attribute_docs(model: type[BaseModel]) -> dict[str, str]:
+    """The docstring written under each field of `model` (and of its bases), by field name."""
+    import ast
+    import inspect
+    import itertools
+    import textwrap
+
+    docs: dict[str, str] = {}
+    for cls in reversed(model.__mro__):
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or cls is BaseModel:
+            continue
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+        except (OSError, TypeError, SyntaxError):
+            continue  # no source at hand (a frozen build): descriptions stay empty
+        body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+        for node, after in itertools.pairwise(body):
+            if (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
+                docs[node.target.id] = inspect.cleandoc(after.value.value)
+    return docs
 
 
 def _allowed(field: FieldInfo) -> str:

@@ -33,6 +33,7 @@ from soltrader_tui.strategies.candles import CandleBuilder
 
 SCORE_GAIN = 0.5
 """tanh slope per σ of gap: a gap of one typical candle move scores 0.73, two score 0.88."""
+_INF = float("inf")
 MIN_SIGMA = 1e-4
 """Floor on σ (1 bp per candle), so a token that never moves does not score ±1 on rounding."""
 
@@ -75,7 +76,7 @@ class EmaCross:
     def on_tick(self, tick: MarketTick, holding: bool) -> Signal | None:
         """Builds candles from ticks; decides when a tick closes one (see the module doc)."""
         price = tick.price_usd
-        if not 0.0 < price < float("inf"):  # also false for NaN
+        if not 0.0 < price < _INF:  # also false for NaN
             return None
         closed = self._builder.add(tick)
         signal = None if closed is None else self.on_candle(tick.token, closed, holding)
@@ -87,7 +88,7 @@ class EmaCross:
     def on_candle(self, token: Token, candle: Candle, holding: bool) -> Signal | None:
         """Steps both EMAs and the volatility with the candle's close; signals on a cross."""
         close = candle.close
-        if not 0.0 < close < float("inf"):
+        if not 0.0 < close < _INF:
             return None
         mint = token.mint
         state = self._states.get(mint)
