@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from soltrader_tui.alerts.fold import rank
-from soltrader_tui.config.model import SECRET_PLACEHOLDER, AlertTarget
+from soltrader_tui.config.model import SECRET_SLOT, AlertTarget
 
 MASK = "****"
 
@@ -56,10 +56,10 @@ def make_targets(configured: Sequence[AlertTarget]) -> list[Target]:
 
 
 def _label(url: str) -> str:
-    """The URL with its secret masked and its options dropped: the placeholder becomes ****;
+    """The URL with its secret masked and its options dropped: the slot becomes ****;
     a URL that carries a token itself is masked by apprise, which knows each scheme's secrets."""
-    if SECRET_PLACEHOLDER in url:
-        return url.replace(SECRET_PLACEHOLDER, MASK).split("?", 1)[0]
+    if SECRET_SLOT in url:
+        return url.replace(SECRET_SLOT, MASK).split("?", 1)[0]
     import apprise
 
     plugin = apprise.Apprise.instantiate(url)
@@ -110,7 +110,7 @@ def deliver(
         return str(exc)
     url = target.url
     if secret is not None:
-        url = url.replace(SECRET_PLACEHOLDER, quote(secret, safe=""))
+        url = url.replace(SECRET_SLOT, quote(secret, safe=""))
     notes: list[str] = []
     try:
         sender = apprise.Apprise()

@@ -535,7 +535,7 @@ class StorageConfig(_Section):
         return value
 
 
-SECRET_PLACEHOLDER = "{password}"
+SECRET_SLOT = "{password}"
 """Where an alert target's URL takes the secret named by its `password_env`."""
 
 
@@ -561,15 +561,15 @@ class AlertTarget(_Section):
 
     @model_validator(mode="after")
     def _secret_has_its_place(self) -> Self:
-        has_placeholder = SECRET_PLACEHOLDER in self.url
-        if self.password_env is not None and not has_placeholder:
+        has_slot = SECRET_SLOT in self.url
+        if self.password_env is not None and not has_slot:
             raise ValueError(
-                f"password_env is {self.password_env} but the url has no {SECRET_PLACEHOLDER} "
+                f"password_env is {self.password_env} but the url has no {SECRET_SLOT} "
                 "to put its secret in"
             )
-        if has_placeholder and self.password_env is None:
+        if has_slot and self.password_env is None:
             raise ValueError(
-                f"the url has {SECRET_PLACEHOLDER} but no password_env names where its secret is"
+                f"the url has {SECRET_SLOT} but no password_env names where its secret is"
             )
         return self
 
@@ -577,7 +577,7 @@ class AlertTarget(_Section):
 def apprise_url_problem(url: str) -> str | None:
     """Says why apprise cannot use `url`, or None when it can.
 
-    A URL with the secret's placeholder is checked for its scheme only: the secret's shape
+    A URL with the secret's slot is checked for its scheme only: the secret's shape
     (a Telegram token's digits and colon) is not known before it is read from the environment.
     apprise is imported here, not at the top, so a config without targets (and every
     read-only command) does not pay for its import.
@@ -588,7 +588,7 @@ def apprise_url_problem(url: str) -> str | None:
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if not scheme:
         return f"{url.split('?', 1)[0]!r} is not an apprise URL (scheme://...)"
-    if SECRET_PLACEHOLDER in url:
+    if SECRET_SLOT in url:
         if scheme in NotificationManager():  # type: ignore[no-untyped-call]
             return None
         return f"apprise knows no {scheme}:// URL; see https://github.com/caronc/apprise/wiki"

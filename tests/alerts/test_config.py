@@ -1,5 +1,5 @@
 """Tests the alerts section of the config: a target's URL is checked by apprise at load, and its
-secret's placeholder and variable must come together; each problem names the key and line."""
+secret's slot and variable must come together; each problem names the key and line."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class TestTargets:
         assert (problem.key, problem.line) == (("alerts", "targets", "0", "url"), 3)
         assert "apprise cannot use this nosuch:// URL" in problem.message
 
-    def test_placeholder_without_variable(self, tmp_path: Path) -> None:
+    def test_slot_without_variable(self, tmp_path: Path) -> None:
         path = write_config(
             tmp_path,
             """
@@ -39,7 +39,7 @@ class TestTargets:
         assert problem.key == ("alerts", "targets", "1")
         assert "no password_env" in problem.message
 
-    def test_variable_without_placeholder(self, tmp_path: Path) -> None:
+    def test_variable_without_slot(self, tmp_path: Path) -> None:
         path = write_config(
             tmp_path,
             """
