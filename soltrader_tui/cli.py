@@ -311,6 +311,18 @@ def _add_optimize_command(sub: argparse._SubParsersAction[argparse.ArgumentParse
     p.add_argument("--json", dest="json_out", type=Path, metavar="OUT", help="write the result")
 
 
+def _add_devnet_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "devnet",
+        help="a local Solana chain (LiteSVM) with demo mints and a funded wallet, for tests",
+        description="Serves Solana JSON-RPC on 127.0.0.1 until Ctrl+C. See docs/devnet.md.",
+    )
+    p.add_argument("--port", type=int, default=8899, help="port to listen on; 0 picks one (8899)")
+    p.add_argument(
+        "--keypair-out", type=Path, metavar="PATH", help="write the demo wallet's keypair here"
+    )
+
+
 def _names(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
@@ -354,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     paths.add_argument("--config", type=Path, help="config file")
     paths.add_argument("--db", type=Path, help="ledger file")
     _add_download_command(sub)
+    _add_devnet_command(sub)
     return parser
 
 
@@ -449,6 +462,7 @@ _PLAIN = {
     "optimize": ("optimize", "optimize"),
     "download": ("download", "download_command"),
     "alerts": ("alerts", "alerts_command"),
+    "devnet": ("devnet", "devnet_command"),
 }
 """Commands that take their parsed arguments and nothing else: (module, function)."""
 
