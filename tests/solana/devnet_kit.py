@@ -7,7 +7,7 @@ import urllib.request
 
 from solders.hash import Hash
 from solders.keypair import Keypair
-from solders.message import Message
+from solders.message import Message, MessageV0
 from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
 from spl.token.instructions import (
@@ -47,8 +47,11 @@ def token_transfer(
     mint: WorldMint,
     amount: int,
     blockhash: Hash,
+    *,
+    v0: bool = False,
 ) -> VersionedTransaction:
-    """A signed legacy transaction: create the recipient's token account, transfer to it."""
+    """A signed transaction (legacy, or v0 with `v0`): create the recipient's token account,
+    transfer to it."""
     source = get_associated_token_address(sender.pubkey(), mint.mint, mint.program)
     dest = get_associated_token_address(recipient, mint.mint, mint.program)
     create = create_associated_token_account(sender.pubkey(), recipient, mint.mint, mint.program)
@@ -63,5 +66,8 @@ def token_transfer(
             decimals=mint.decimals,
         )
     )
+    if v0:
+        compiled = MessageV0.try_compile(sender.pubkey(), [create, move], [], blockhash)
+        return VersionedTransaction(compiled, [sender])
     message = Message.new_with_blockhash([create, move], sender.pubkey(), blockhash)
     return VersionedTransaction(message, [sender])

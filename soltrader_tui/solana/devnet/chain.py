@@ -67,8 +67,8 @@ class Chain:
     landed: dict[Signature, LandedTx] = field(default_factory=dict)
     drop_next: int = 0
     """Transactions still to be answered with a signature and then lost (devnet_dropNext)."""
-    _last_valid: dict[Hash, int] = field(default_factory=dict)
-    _height: int = 0
+    _last_valid: dict[Hash, int] = field(init=False, default_factory=dict)
+    _height: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self._height = self.svm.get_clock().slot
