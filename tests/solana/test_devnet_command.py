@@ -10,6 +10,7 @@ import sys
 import pytest
 from solders.keypair import Keypair
 
+from soltrader_tui.cli import main
 from tests.conftest import Cli
 from tests.solana.devnet_kit import result
 
@@ -54,3 +55,11 @@ def test_devnet_port_taken(cli: Cli) -> None:
         done = cli.run("devnet", "--port", str(port), timeout=60)
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "http"])
+def test_devnet_bad_port_named(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["devnet", "--port", port])
+    assert exited.value.code == 2
+    assert f"invalid port {port!r}" in capsys.readouterr().err

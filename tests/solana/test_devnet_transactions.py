@@ -9,6 +9,9 @@ from solana.rpc.async_api import AsyncClient
 from solana.rpc.core import RPCException
 from solana.rpc.models import TxOpts
 from solders.keypair import Keypair
+from solders.rpc.errors import RpcCustomErrorFieldless
+from solders.signature import Signature
+from solders.transaction import VersionedTransaction
 from spl.token.instructions import get_associated_token_address
 
 from soltrader_tui.solana.devnet.server import DevnetServer
@@ -98,3 +101,13 @@ async def test_concurrent_sends_each_land_in_their_own_block(
     statuses = (await client.get_signature_statuses([s.value for s in sent])).value
     slots = sorted(s.slot for s in statuses if s is not None and s.err is None)
     assert slots == [height + i for i in range(1, 6)]
+
+
+async def test_bad_signature_refused(client: AsyncClient, world: World) -> None:
+    blockhash = (await client.get_latest_blockhash()).value.blockhash
+    signed = token_transfer(world.wallet, Keypair().pubkey(), world.mint("CLEAN"), 1, blockhash)
+    forged = VersionedTransaction.populate(signed.message, [Signature.new_unique()])
+    with pytest.raises(RPCException) as raised:
+        await client.send_raw_transaction(bytes(forged))
+    # solders recognises the code as Solana's own -32003.
+    assert raised.value.args[0] == RpcCustomErrorFieldless.TransactionSignatureVerificationFailure

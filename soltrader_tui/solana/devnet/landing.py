@@ -23,7 +23,7 @@ from solders.transaction_metadata import FailedTransactionMetadata, TransactionM
 from soltrader_tui.solana.devnet.accounts import read_holding, read_mint
 from soltrader_tui.solana.devnet.chain import Chain, LandedTx, TokenBalance, block_time
 from soltrader_tui.solana.devnet.encoding import account_json, error_json
-from soltrader_tui.solana.devnet.params import PREFLIGHT_FAILED, RpcError
+from soltrader_tui.solana.devnet.params import PREFLIGHT_FAILED, SIGNATURE_FAILED, RpcError
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +129,14 @@ def send(chain: Chain, tx: VersionedTransaction, *, preflight: bool) -> Signatur
     """Sends a transaction; returns its signature once it has landed (or been lost on purpose).
 
     Raises:
-        RpcError: -32002 with the simulation as its data when preflight is on and fails.
+        RpcError: -32002 with the simulation as its data when preflight is on and fails;
+            -32003 when a signature does not verify.
     """
     signature = tx.signatures[0]
     if preflight:
         simulation = simulate(chain, tx, sig_verify=True, replace_blockhash=False)
+        if simulation.err == "SignatureFailure":
+            raise RpcError(SIGNATURE_FAILED, "Transaction signature verification failure")
         if simulation.err is not None:
             message = f"Transaction simulation failed: {describe(simulation.err)}"
             raise RpcError(PREFLIGHT_FAILED, message, simulation.value())

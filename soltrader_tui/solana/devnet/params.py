@@ -19,6 +19,8 @@ INVALID_PARAMS: Final = -32602
 PARSE_ERROR: Final = -32700
 PREFLIGHT_FAILED: Final = -32002
 """Solana's "Transaction simulation failed" (its data is the simulation result)."""
+SIGNATURE_FAILED: Final = -32003
+"""Solana's "Transaction signature verification failure"."""
 VERSION_UNSUPPORTED: Final = -32015
 """Solana's "Transaction version (0) is not supported by the requesting client"."""
 
