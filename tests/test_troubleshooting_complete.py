@@ -5,10 +5,18 @@ docs say what to do about it:
 
 - every construction of an error the operator must act on: a subclass of `UserInputError`,
   `LedgerUnusable` or `OperationalError` (the hierarchy is read from the class definitions),
-  and every `ConfigProblem`, the lines a `ConfigError` is made of;
+  and every `ConfigProblem`, the lines a `ConfigError` is made of, with the config's own
+  cross-key checks (`ValueError` in its validators);
+- every line a command prints on stderr itself (`fail`, `print(..., file=sys.stderr)`), but for
+  the few that only inform (`NOT_ASKING`);
 - every `health` check name, and the text of every check that can be degraded or failing;
 - every line of the dashboard's "why nothing is being bought" header;
 - every alert title.
+
+Where a message is built by a helper, the scan follows the call to the helper's returns, and a
+name to what was assigned to it; the sites it cannot read are listed in `UNREAD` with a reason.
+Other sessions' code (a wallet, devnet) is covered when it is merged: the failure message is then
+the list of what to add, each with its file:line and the fragment to write.
 
 A message is found by its longest literal fragment (the longest constant piece of an f-string,
 whitespace normalised), when one is at least `MIN_FRAGMENT` characters long; otherwise all its
@@ -48,6 +56,15 @@ TEXT_FUNCTIONS = {
     "monitor/why_no_entry.py": ("why_no_entry", "_risk_limit", "_scores_line", "_warming"),
 }
 """Helpers that return the words of a check or the header; every text they return counts."""
+TERMINAL = ("commands/", "cli.py")
+"""Where commands print a line of their own on stderr (`fail`, `print(..., file=sys.stderr)`)."""
+NOT_ASKING = {
+    "candles written, last": "a download's progress line",
+    "study … in … : … trials": "the study `optimize` starts",
+}
+"""Stderr lines that only inform (by the fragment the test searches for), and what they are."""
+PREFIX = "soltrader-tui:"
+"""Every refusal's start: says nothing about which one it is."""
 CONFIG_CHECKS = "config/model.py"
 """Where the config's cross-key checks raise `ValueError`: each becomes a `ConfigProblem`."""
 TITLE_ARGS = {
@@ -182,7 +199,11 @@ class Texts:
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
             return [(expr.value,)]
         if isinstance(expr, ast.JoinedStr):
-            return [tuple(self._piece(v) for v in expr.values)]
+            variants: list[Variant] = [()]
+            for value in expr.values:
+                parts = self._piece(value, depth)
+                variants = [a + b for a, b in product(variants, parts)]
+            return variants
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
             return [
                 a + b for a, b in product(self.of(expr.left, depth), self.of(expr.right, depth))
@@ -195,36 +216,73 @@ class Texts:
             return self._returned(expr, depth)
         return [(None,)]
 
-    def _piece(self, value: ast.expr) -> str | None:
+    def _piece(self, value: ast.expr, depth: int) -> list[Variant]:
+        """A part of an f-string: its text, a local name's texts when it holds only text (a
+        hint kept in a constant), else a hole."""
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            return value.value
-        return None
+            return [(value.value,)]
+        if (
+            isinstance(value, ast.FormattedValue)
+            and isinstance(value.value, ast.Name)
+            and value.conversion == -1
+            and value.format_spec is None
+        ):
+            held = self._plain(value.value, depth + 1)
+            if held is not None:
+                return [(text,) for text in held]
+        return [(None,)]
+
+    def _plain(self, expr: ast.expr, depth: int) -> list[str] | None:
+        """The texts of a name bound only to literal text (directly or by `a if c else b`);
+        None when anything else can reach it (a number, a call's result)."""
+        if depth > 4:
+            return None
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return [expr.value]
+        if isinstance(expr, ast.IfExp):
+            body, orelse = self._plain(expr.body, depth + 1), self._plain(expr.orelse, depth + 1)
+            return None if body is None or orelse is None else body + orelse
+        if not isinstance(expr, ast.Name):
+            return None
+        texts: list[str] = []
+        for write in self._writes(expr):
+            found = None if write.value is None else self._plain(write.value, depth + 1)
+            if found is None:
+                return None
+            texts += found
+        return texts or None
 
     def _assigned(self, name: ast.Name, depth: int) -> list[Variant]:
-        """What a local name holds where it is used: its latest assignment before the use, and
-        each `+=` after that one (a variant each)."""
+        """What a name holds where it is used: its latest assignment before the use, and each
+        `+=` after that one (a variant each); a module's constant when the function has none."""
+        found: list[Variant] = []
+        for write in self._writes(name):
+            if write.value is not None:
+                found += self.of(write.value, depth + 1)
+        return found or [(None,)]
+
+    def _writes(self, name: ast.Name) -> list[ast.Assign | ast.AugAssign | ast.AnnAssign]:
+        """The assignments that reach a use of `name` (see `_assigned`)."""
         function = self.mod.enclosing(name)
-        if function is None:
-            return [(None,)]
-        writes: list[ast.Assign | ast.AugAssign | ast.AnnAssign] = []
-        for node in ast.walk(function):
-            if isinstance(node, ast.Assign):
-                targets = node.targets
-            elif isinstance(node, ast.AugAssign | ast.AnnAssign) and node.value is not None:
-                targets = [node.target]
-            else:
-                continue
-            hit = any(isinstance(t, ast.Name) and t.id == name.id for t in targets)
-            if hit and node.lineno < name.lineno:
-                writes.append(node)
+        scope = [] if function is None else list(ast.walk(function))
+        writes = [
+            n
+            for n in scope
+            if isinstance(n, ast.Assign | ast.AugAssign | ast.AnnAssign)
+            and n.lineno < name.lineno
+            and any(isinstance(t, ast.Name) and t.id == name.id for t in assigned_to(n))
+        ]
+        if not writes:
+            writes = [
+                n
+                for n in self.mod.tree.body
+                if isinstance(n, ast.Assign | ast.AnnAssign)
+                and any(isinstance(t, ast.Name) and t.id == name.id for t in assigned_to(n))
+            ]
         writes.sort(key=lambda w: w.lineno)
         plain = [w for w in writes if not isinstance(w, ast.AugAssign)]
         start = plain[-1].lineno if plain else 0
-        found: list[Variant] = []
-        for write in (w for w in writes if w.lineno >= start and w.value is not None):
-            assert write.value is not None
-            found += self.of(write.value, depth + 1)
-        return found or [(None,)]
+        return [w for w in writes if w.lineno >= start]
 
     def _returned(self, call: ast.Call, depth: int) -> list[Variant]:
         """What a helper of the package returns (same module first, else a unique name)."""
@@ -343,6 +401,30 @@ class Scan:
             found += self.texts(mod, helper, "config check")
         return found
 
+    def terminal(self) -> list[Message]:
+        """The lines commands print on stderr themselves; a line joined from parts (the
+        damaged-ledger advice) is read from every text of its function."""
+        found: list[Message] = []
+        for mod in (m for m in self.mods if m.name.startswith(TERMINAL)):
+            for call in (n for n in ast.walk(mod.tree) if isinstance(n, ast.Call)):
+                said = stderr_line(call)
+                if said is None:
+                    continue
+                texts = [
+                    t
+                    for t in map(
+                        unprefixed,
+                        # A line that passes an error's message on is read where it is made.
+                        self.messages(mod, call, said, "stderr line", must_read=False),
+                    )
+                    if t is not None and (t.fragment or " … ".join(t.pieces)) not in NOT_ASKING
+                ]
+                scope = mod.enclosing(call)
+                if not texts and isinstance(said, ast.BinOp) and scope is not None:
+                    texts = self.texts(mod, scope, "stderr line")
+                found += texts
+        return found
+
     def _built(self, mod: Module, cls: ast.ClassDef) -> list[Message]:
         init = next(f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__")
         given = super_init_arg(init)
@@ -436,6 +518,38 @@ class Scan:
         return found
 
 
+def unprefixed(message: Message) -> Message | None:
+    """The message without the `soltrader-tui:` every refusal starts with; None if nothing is
+    left to search for."""
+    first, *rest = message.pieces
+    first = first.removeprefix(PREFIX).strip()
+    runs = tuple(r for r in (first, *rest) if r)
+    if sum(len(r) for r in runs) < MIN_TEXT:
+        return None
+    return Message(message.where, message.function, message.kind, runs)
+
+
+def assigned_to(node: ast.Assign | ast.AugAssign | ast.AnnAssign) -> list[ast.expr]:
+    return node.targets if isinstance(node, ast.Assign) else [node.target]
+
+
+def stderr_line(call: ast.Call) -> ast.expr | None:
+    """The line a call prints on stderr: `fail(line)`, `fail_with(exc, line)`, `print(line,
+    file=sys.stderr)`; None for any other call."""
+    name = callee(call)
+    if name == "fail" and call.args:
+        return call.args[0]
+    if name == "fail_with" and len(call.args) > 1:
+        return call.args[1]
+    to_stderr = any(
+        k.arg == "file" and isinstance(k.value, ast.Attribute) and k.value.attr == "stderr"
+        for k in call.keywords
+    )
+    if name == "print" and to_stderr and call.args:
+        return call.args[0]
+    return None
+
+
 def super_init_arg(init: ast.FunctionDef) -> ast.expr | None:
     """The message an `__init__` hands to `super().__init__(...)`."""
     for node in ast.walk(init):
@@ -500,7 +614,7 @@ class Found:
 @cache
 def found() -> Found:
     scan = Scan()
-    errors = scan.errors() + scan.config_checks()
+    errors = scan.errors() + scan.config_checks() + scan.terminal()
     names, texts = scan.health()
     return Found(errors, names, texts, scan.titles(), scan.unread)
 
