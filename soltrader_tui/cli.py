@@ -354,6 +354,13 @@ def build_parser() -> argparse.ArgumentParser:
     paths.add_argument("--config", type=Path, help="config file")
     paths.add_argument("--db", type=Path, help="ledger file")
     _add_download_command(sub)
+    wallet = sub.add_parser(
+        "wallet",
+        help="the trading wallet's public key and balances, read over RPC (docs/wallet.md)",
+        epilog="Exit status: 0 read, 1 the RPC node did not answer, 2 a bad config or key.",
+    )
+    wallet.add_argument("--config", type=Path, help="config file (default: as `run` finds it)")
+    wallet.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
 
 
@@ -449,6 +456,7 @@ _PLAIN = {
     "optimize": ("optimize", "optimize"),
     "download": ("download", "download_command"),
     "alerts": ("alerts", "alerts_command"),
+    "wallet": ("wallet", "wallet_command"),
 }
 """Commands that take their parsed arguments and nothing else: (module, function)."""
 

@@ -271,7 +271,7 @@ class SolanaConfig(_Section):
     used when `keypair_path` is empty. Its value is never logged or stored."""
     pubkey: str | None = None
     """The wallet's public key, if pinned: a key that does not match is refused."""
-    usdc_mint: str = "EPjFWdd5AufqSSqLmWUm6bQ8oF3f4vHcyA1TDT7RzTwq"
+    usdc_mint: str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
     """Mint of the USDC token the wallet holds its cash in (mainnet USDC)."""
 
     @field_validator("pubkey", "usdc_mint")

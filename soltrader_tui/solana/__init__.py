@@ -1,0 +1,1 @@
+"""Provides Solana access: the wallet, the RPC client and the local chain."""
