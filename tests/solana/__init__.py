@@ -46,9 +46,9 @@ class FakeNode:
     methods: list[str] = field(default_factory=list)
     """Every method called, in order."""
 
-    def add_mint(self, decimals: int, supply: int = 10**15) -> str:
-        """Creates a mint; returns its address."""
-        address = new_address()
+    def add_mint(self, decimals: int, supply: int = 10**15, address: str | None = None) -> str:
+        """Creates a mint (at `address`, or a new one); returns its address."""
+        address = address or new_address()
         self.data[address] = (TOKEN_PROGRAM, mint_data(decimals, supply))
         return address
 
