@@ -311,11 +311,46 @@ def _add_optimize_command(sub: argparse._SubParsersAction[argparse.ArgumentParse
     p.add_argument("--json", dest="json_out", type=Path, metavar="OUT", help="write the result")
 
 
+def parse_port(text: str) -> int:
+    """Parses `--port`: 0 (pick a free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: use a whole number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: must be 0 to 65535")
+    return port
+
+
+def _add_devnet_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "devnet",
+        help="a local Solana chain (LiteSVM) with demo mints and a funded wallet, for tests",
+        description="Serves Solana JSON-RPC on 127.0.0.1 until Ctrl+C. See docs/devnet.md.",
+    )
+    p.add_argument(
+        "--port", type=parse_port, default=8899, help="port to listen on; 0 picks one (8899)"
+    )
+    p.add_argument(
+        "--keypair-out", type=Path, metavar="PATH", help="write the demo wallet's keypair here"
+    )
+
+
 def _names(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
         raise argparse.ArgumentTypeError("name at least one strategy")
     return names
+
+
+def _add_wallet_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    wallet = sub.add_parser(
+        "wallet",
+        help="the trading wallet's public key and balances, read over RPC (docs/wallet.md)",
+        epilog="Exit status: 0 read, 1 the RPC node did not answer, 2 a bad config or key.",
+    )
+    wallet.add_argument("--config", type=Path, help="config file (default: as `run` finds it)")
+    wallet.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -354,13 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
     paths.add_argument("--config", type=Path, help="config file")
     paths.add_argument("--db", type=Path, help="ledger file")
     _add_download_command(sub)
-    wallet = sub.add_parser(
-        "wallet",
-        help="the trading wallet's public key and balances, read over RPC (docs/wallet.md)",
-        epilog="Exit status: 0 read, 1 the RPC node did not answer, 2 a bad config or key.",
-    )
-    wallet.add_argument("--config", type=Path, help="config file (default: as `run` finds it)")
-    wallet.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _add_devnet_command(sub)
+    _add_wallet_command(sub)
     return parser
 
 
@@ -456,6 +486,7 @@ _PLAIN = {
     "optimize": ("optimize", "optimize"),
     "download": ("download", "download_command"),
     "alerts": ("alerts", "alerts_command"),
+    "devnet": ("devnet", "devnet_command"),
     "wallet": ("wallet", "wallet_command"),
 }
 """Commands that take their parsed arguments and nothing else: (module, function)."""

@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
         frozenset({"--config"}),
     ),
     "download binance": (("download", "binance", "SOLUSDT"), frozenset()),
+    "devnet": (("devnet",), frozenset()),
     "wallet": (("wallet",), frozenset({"--config"})),
 }
 # flag: (what is typed, what the command receives)

@@ -1,1 +1,1 @@
-"""Provides Solana access: the wallet, the RPC client and the local chain."""
+"""Provides the Solana side of the bot: wallet, RPC client, local chain for tests and demos."""

@@ -1,0 +1,1 @@
+"""Provides the devnet: a local Solana chain (LiteSVM) served over JSON-RPC for tests and demos."""
