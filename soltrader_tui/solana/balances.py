@@ -16,6 +16,16 @@ KNOWN_SYMBOLS = {
     "EKpQGSJtjMFqKZ9KQanSqYXRcF8fBopzLHYxdM65zcjm": "WIF",
 }
 """Mainnet mints shown by symbol; any other is shown as its shortened address."""
+DEVNET_SYMBOLS = {
+    "Gu7ar2HQ9MzAav9ceoEt9GYBxCc9BkcPS7Seb88j7QQY": "dUSDC",
+    "6jSvhkizYejafZUP67GgK7X7MwWoycvMa6y5Z5vFHp3c": "CLEAN",
+    "FwKgBvjy6ihsSyLhiMiBjsEFacsVJCvv3qu42a4mGnUe": "MINTY",
+    "5ciFofDwPd5wPgHSSLs8p56ii6YEHFMTysJFKsGttKC4": "FROST",
+    "3qRJEMqZj4pdePk8sxoKbv7MkF8aCBQ7NxiZLccBxQqU": "WHALE",
+    "EerbLAEi6n7i6vNbmMQRTDiLeLQK4TWU1qFC1DJAH79Y": "FEE22",
+}
+"""The local devnet's demo mints (fixed addresses; a test checks them against the world), so
+the demo shows symbols without loading the chain."""
 USDC_DECIMALS = 6
 SOL_DECIMALS = 9
 
@@ -50,7 +60,7 @@ def symbol_of(mint: str, usdc_mint: str) -> str:
     """The mint's symbol when known, else its address shortened (`AbCd…WxYz`)."""
     if mint == usdc_mint:
         return "USDC"
-    return KNOWN_SYMBOLS.get(mint) or f"{mint[:4]}…{mint[-4:]}"
+    return KNOWN_SYMBOLS.get(mint) or DEVNET_SYMBOLS.get(mint) or f"{mint[:4]}…{mint[-4:]}"
 
 
 def exact(amount: TokenAmount) -> str:
