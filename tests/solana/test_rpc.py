@@ -13,6 +13,7 @@ from soltrader_tui.solana.accounts import LatestBlockhash, TokenAmount, TokenBal
 from soltrader_tui.solana.endpoint import SOLANA_RPC, RpcEndpoint, rpc_endpoint
 from soltrader_tui.solana.errors import RpcError, RpcSetupError
 from soltrader_tui.solana.rpc import SolanaRpc
+from soltrader_tui.solana.transport import is_read_only
 from tests.loopback import LoopbackServer, Reply
 from tests.net import make_policy
 from tests.solana import FakeNode, new_address
@@ -173,3 +174,23 @@ class TestEndpoint:
         with pytest.raises(RpcSetupError) as refused:
             rpc_endpoint(SolanaConfig(rpc_url_env="MY_RPC"), {"MY_RPC": bad})
         assert "MY_RPC" in str(refused.value) and bad not in str(refused.value)
+
+
+class TestWhatIsRetried:
+    """Only calls that read are sent again after a failure; anything else gets one attempt."""
+
+    @pytest.mark.parametrize(
+        ("body", "read_only"),
+        [
+            (b'{"jsonrpc":"2.0","id":1,"method":"getBalance","params":[]}', True),
+            (b'{"jsonrpc":"2.0","id":1,"method":"simulateTransaction","params":[]}', True),
+            (b'[{"method":"getSlot"},{"method":"getHealth"}]', True),
+            (b'{"jsonrpc":"2.0","id":1,"method":"sendTransaction","params":[]}', False),
+            (b'{"jsonrpc":"2.0","id":1,"method":"requestAirdrop","params":[]}', False),
+            (b'[{"method":"getSlot"},{"method":"sendTransaction"}]', False),
+            (b"[]", False),
+            (b"not json", False),
+        ],
+    )
+    def test_read_only(self, body: bytes, read_only: bool) -> None:
+        assert is_read_only(body) is read_only
