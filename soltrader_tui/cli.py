@@ -343,6 +343,16 @@ def _names(text: str) -> list[str]:
     return names
 
 
+def _add_wallet_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    wallet = sub.add_parser(
+        "wallet",
+        help="the trading wallet's public key and balances, read over RPC (docs/wallet.md)",
+        epilog="Exit status: 0 read, 1 the RPC node did not answer, 2 a bad config or key.",
+    )
+    wallet.add_argument("--config", type=Path, help="config file (default: as `run` finds it)")
+    wallet.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Returns the argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -380,6 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     paths.add_argument("--db", type=Path, help="ledger file")
     _add_download_command(sub)
     _add_devnet_command(sub)
+    _add_wallet_command(sub)
     return parser
 
 
@@ -476,6 +487,7 @@ _PLAIN = {
     "download": ("download", "download_command"),
     "alerts": ("alerts", "alerts_command"),
     "devnet": ("devnet", "devnet_command"),
+    "wallet": ("wallet", "wallet_command"),
 }
 """Commands that take their parsed arguments and nothing else: (module, function)."""
 

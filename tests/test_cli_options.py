@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     ),
     "download binance": (("download", "binance", "SOLUSDT"), frozenset()),
     "devnet": (("devnet",), frozenset()),
+    "wallet": (("wallet",), frozenset({"--config"})),
 }
 # flag: (what is typed, what the command receives)
 OPTIONS: dict[str, tuple[str, object]] = {

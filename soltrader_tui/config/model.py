@@ -235,6 +235,57 @@ class PaperConfig(_Section):
     """Network (transaction) fee charged on every fill, USD."""
 
 
+_BASE58 = frozenset("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
+"""Bitcoin's base58 alphabet, which Solana addresses are written in."""
+
+
+def _check_address(value: str | None) -> str | None:
+    # A shape check only (solders is not imported by the config, to keep every command's
+    # start cheap); the RPC client decodes it and refuses a wrong length by key.
+    if value is not None and not (32 <= len(value) <= 44 and set(value) <= _BASE58):
+        raise ValueError(f"{value!r} is not a Solana address (32 to 44 base58 characters)")
+    return value
+
+
+class SolanaConfig(_Section):
+    """The Solana RPC node and the trading wallet (read by `soltrader-tui wallet`; paper
+    trading needs neither)."""
+
+    rpc_url: str = "https://api.mainnet-beta.solana.com"
+    """JSON-RPC endpoint of a Solana node. The public one allows about 100 requests per 10
+    seconds per IP (40 for one method) and serves no heavy calls; a keyed provider's URL goes in
+    `rpc_url_env`."""
+    rpc_url_env: str = "SOLANA_RPC_URL"
+    """Environment variable holding a key-bearing RPC URL; when it is set and not empty it wins
+    over `rpc_url`. Its value is never logged or stored."""
+    requests_per_minute: int = Field(default=120, gt=0, le=60_000)
+    """Calls allowed to the RPC node in any 60 seconds."""
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+    """Bound on one RPC call (connect, send, read the whole answer), seconds."""
+    keypair_path: str | None = None
+    """The trading wallet's key: a Solana CLI keypair file (a JSON array of 64 integers, as
+    `solana-keygen new -o` writes it); relative paths are taken from the folder of this config
+    file. Keep it outside the repository, readable by you alone (docs/wallet.md)."""
+    keypair_env: str | None = None
+    """Environment variable holding the wallet's secret key in base58 (as wallets export it),
+    used when `keypair_path` is empty. Its value is never logged or stored."""
+    pubkey: str | None = None
+    """The wallet's public key, if pinned: a key that does not match is refused."""
+    usdc_mint: str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+    """Mint of the USDC token the wallet holds its cash in (mainnet USDC)."""
+
+    @field_validator("pubkey", "usdc_mint")
+    @classmethod
+    def _is_address(cls, value: str | None) -> str | None:
+        return _check_address(value)
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> Self:
+        if self.keypair_path is not None and self.keypair_env is not None:
+            raise ValueError("set keypair_path or keypair_env, not both")
+        return self
+
+
 class RiskConfig(_Section):
     """Limits checked before every order, exits checked every tick, and circuit breakers."""
 
@@ -683,6 +734,7 @@ class Config(_Section):
     """`paper` simulates fills; `live` is not available yet and is refused."""
     market: MarketConfig = MarketConfig()
     paper: PaperConfig = PaperConfig()
+    solana: SolanaConfig = SolanaConfig()
     risk: RiskConfig = RiskConfig()
     strategies: StrategiesConfig = StrategiesConfig()
     research: ResearchConfig = ResearchConfig()

@@ -32,6 +32,8 @@ How failures are handled:
   provider's limiter. If the provider asks for longer than `backoff_max_s`, the call fails at
   once and the circuit is held open for that long, so no caller blocks and nobody hammers.
 * other 4xx: no retry. Invalid JSON: an error, no retry.
+* a POST (`post_json`, e.g. JSON-RPC) is retried only when the caller says it is idempotent:
+  a lost answer to `sendTransaction` does not mean it did not land.
 * The breaker counts failed *calls* (after retries). A 4xx other than 401/403/429 is the
   provider answering about this request, so it counts as the provider being up.
 * Header values of a policy (API keys) never appear in `repr`, exception text, usage or logs.
@@ -44,23 +46,23 @@ import json
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 import httpx2
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from soltrader_tui.ledger.rows import UsageMinute
-from soltrader_tui.net.breaker import CircuitBreaker, CircuitOpen
+from soltrader_tui.net.breaker import CircuitOpen
 from soltrader_tui.net.errors import (
     ClientStopping,
     ProviderUnavailable,
     RequestFailed,
 )
 from soltrader_tui.net.policy import ProviderPolicy
-from soltrader_tui.net.ratelimit import SlidingWindowLimiter
+from soltrader_tui.net.provider import ProviderState, redact
 from soltrader_tui.net.usage import (
     FailureKind,
     ProviderUsage,
-    UsageTally,
     parse_budget,
     parse_reset,
     parse_retry_after,
@@ -87,41 +89,15 @@ def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, _AttemptFailed) and exc.retryable
 
 
-def _redact(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One HTTP request as every attempt of a call sends it."""
 
-
-class _Provider:
-    """Everything kept per provider."""
-
-    __slots__ = ("breaker", "headers", "limiter", "policy", "secrets", "tally", "timeout")
-
-    def __init__(
-        self,
-        policy: ProviderPolicy,
-        monotonic: Callable[[], float],
-        sleep: Callable[[float], Awaitable[None]],
-    ) -> None:
-        self.policy = policy
-        self.limiter = SlidingWindowLimiter(
-            policy.max_requests,
-            policy.per_seconds,
-            min_interval_s=policy.min_interval_s,
-            monotonic=monotonic,
-            sleep=sleep,
-        )
-        self.breaker = CircuitBreaker(
-            policy.breaker_failures,
-            policy.breaker_cooldown_s,
-            first_cooldown_s=min(policy.breaker_first_cooldown_s, policy.breaker_cooldown_s),
-            monotonic=monotonic,
-        )
-        self.tally = UsageTally(policy.name)
-        self.headers = dict(policy.default_headers)
-        self.secrets = tuple(value for value in policy.default_headers.values() if value)
-        self.timeout = httpx2.Timeout(policy.timeout_s)
+    method: str
+    url: str
+    params: Mapping[str, str] | None = None
+    content: bytes | None = None
+    content_type: str | None = None
 
 
 LOOPBACK_PREFIX = "http://127.0.0.1:"
@@ -129,7 +105,7 @@ LOOPBACK_PREFIX = "http://127.0.0.1:"
 
 
 class MeteredClient:
-    """Rate-limited, retried, circuit-broken, metered GETs of JSON, per provider."""
+    """Rate-limited, retried, circuit-broken, metered GETs and POSTs of JSON, per provider."""
 
     def __init__(
         self,
@@ -159,7 +135,7 @@ class MeteredClient:
             if key != policy.name:
                 raise ValueError(f"policy {policy.name!r} is registered under {key!r}")
         self._providers = {
-            name: _Provider(policy, monotonic, sleep) for name, policy in policies.items()
+            name: ProviderState(policy, monotonic, sleep) for name, policy in policies.items()
         }
         self._monotonic = monotonic
         self._wall = wall
@@ -177,7 +153,7 @@ class MeteredClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    def _get(self, provider: str) -> _Provider:
+    def _get(self, provider: str) -> ProviderState:
         try:
             return self._providers[provider]
         except KeyError:
@@ -204,31 +180,76 @@ class MeteredClient:
             ValueError: `provider` is not configured, or a loopback-only client was given a
                 URL that is not http:// on 127.0.0.1.
         """
+        return await self._call(provider, _Request("GET", url, params), retry=True)
+
+    async def post_json(
+        self,
+        provider: str,
+        url: str,
+        body: bytes,
+        *,
+        idempotent: bool = False,
+        content_type: str = "application/json",
+    ) -> object:
+        """POSTs `body` to `url` as `provider` (a JSON-RPC call) and returns the parsed JSON.
+
+        The limit, breaker and usage tally are the provider's, exactly as for `get_json`.
+        Retries are opt-in: a POST that changes state (`sendTransaction`) may have landed
+        although its answer was lost, and sending it again could, say, swap twice. So unless
+        the caller says the request is `idempotent` (a read such as `getBalance`), it gets
+        exactly one attempt, and any failure is raised for the caller to judge.
+
+        Args:
+            provider: The name of a configured policy.
+            url: Absolute URL.
+            body: The request body, sent as is.
+            idempotent: Sending it twice does no harm: failed attempts are retried.
+            content_type: The body's media type.
+
+        Returns:
+            The parsed JSON (dict, list, str, number, bool or None).
+
+        Raises:
+            ProviderUnavailable: The circuit is open; no request was sent.
+            RequestFailed: The attempts failed (one attempt unless `idempotent`).
+            ClientStopping: `wind_down` was called before an attempt could start.
+            ValueError: As for `get_json`.
+        """
+        request = _Request("POST", url, content=body, content_type=content_type)
+        return await self._call(provider, request, retry=idempotent)
+
+    async def _call(self, provider: str, request: _Request, *, retry: bool) -> object:
+        """One metered call: breaker, attempts with backoff, and the breaker's verdict."""
         p = self._get(provider)
-        if self._loopback_only and not url.startswith(LOOPBACK_PREFIX):
-            raise ValueError(f"{url} is not {LOOPBACK_PREFIX}…: this client is loopback-only")
+        if self._loopback_only and not request.url.startswith(LOOPBACK_PREFIX):
+            raise ValueError(
+                f"{redact(request.url, p.secrets)} is not {LOOPBACK_PREFIX}…: "
+                "this client is loopback-only"
+            )
         try:
             probe = p.breaker.before_call()
         except CircuitOpen as refused:
             raise ProviderUnavailable(provider, refused.retry_in_s) from None
         # A half-open probe is a single attempt: the point is to learn, not to insist.
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(1 if probe else p.policy.max_attempts),
+            stop=stop_after_attempt(p.policy.max_attempts if retry and not probe else 1),
             wait=lambda state: self._backoff(p.policy, state),
             retry=retry_if_exception(_is_retryable),
             sleep=self._sleep,
             reraise=True,
         )
         try:
-            result: object = await retrying(self._attempt, p, url, params)
+            result: object = await retrying(self._attempt, p, request)
         except _AttemptFailed as failed:
             if failed.provider_fault:
                 p.breaker.record_failure()
             else:
                 p.breaker.record_success()
             attempts = int(retrying.statistics.get("attempt_number", 1))
-            path = _redact(httpx2.URL(url).path, p.secrets)
-            raise RequestFailed(provider, path, attempts, failed.reason) from None
+            path = p.path_of(request.url)
+            raise RequestFailed(
+                provider, path, attempts, failed.reason, method=request.method
+            ) from None
         except BaseException:
             if probe:
                 p.breaker.abandon_probe()
@@ -244,7 +265,8 @@ class MeteredClient:
         step = min(policy.backoff_max_s, policy.backoff_base_s * 2.0 ** (state.attempt_number - 1))
         return step / 2 + self._rng.uniform(0, step / 2)
 
-    async def _attempt(self, p: _Provider, url: str, params: Mapping[str, str] | None) -> object:
+    async def _attempt(self, p: ProviderState, request: _Request) -> object:
+        url = request.url
         await p.limiter.acquire()
         if self._winding_down:
             raise ClientStopping(p.policy.name)  # not a call: nothing is sent, nothing counted
@@ -252,9 +274,7 @@ class MeteredClient:
         started = self._monotonic()
         try:
             async with asyncio.timeout(p.policy.timeout_s):
-                response = await self._http.get(
-                    url, params=params, headers=p.headers, timeout=p.timeout
-                )
+                response = await self._send(p, request)
         except (httpx2.TimeoutException, TimeoutError):
             raise self._failure(
                 p, url, f"timeout after {p.policy.timeout_s:g}s", kind="timeout"
@@ -278,9 +298,22 @@ class MeteredClient:
                 p, url, f"malformed JSON (HTTP {status})", retryable=False, kind="invalid"
             ) from None
 
+    async def _send(self, p: ProviderState, request: _Request) -> httpx2.Response:
+        headers = p.headers
+        if request.content_type is not None:
+            headers = {**headers, "content-type": request.content_type}
+        return await self._http.request(
+            request.method,
+            request.url,
+            params=request.params,
+            content=request.content,
+            headers=headers,
+            timeout=p.timeout,
+        )
+
     def _failure(
         self,
-        p: _Provider,
+        p: ProviderState,
         url: str,
         reason: str,
         *,
@@ -291,8 +324,8 @@ class MeteredClient:
         kind: FailureKind,
     ) -> _AttemptFailed:
         """Counts a failed attempt and builds what the retry loop sees."""
-        reason = _redact(reason, p.secrets)
-        path = _redact(httpx2.URL(url).path, p.secrets)
+        reason = redact(reason, p.secrets)
+        path = p.path_of(url)
         p.tally.count_error(
             self._wall(), f"{reason} on {path}", rate_limited=rate_limited, kind=kind
         )
@@ -301,7 +334,7 @@ class MeteredClient:
         )
 
     def _status_failure(
-        self, p: _Provider, url: str, response: httpx2.Response, wall: float
+        self, p: ProviderState, url: str, response: httpx2.Response, wall: float
     ) -> _AttemptFailed:
         status = response.status_code
         reason = f"HTTP {status}"
@@ -350,7 +383,7 @@ class MeteredClient:
         """
         p = self._get(provider)
         p.tally.count_error(
-            self._wall(), f"invalid body: {_redact(reason, p.secrets)}", kind="invalid"
+            self._wall(), f"invalid body: {redact(reason, p.secrets)}", kind="invalid"
         )
 
     def usage(self) -> list[ProviderUsage]:

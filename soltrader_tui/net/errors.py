@@ -24,9 +24,12 @@ class ProviderUnavailable(ProviderError):
 class RequestFailed(ProviderError):
     """Every attempt failed, or one failed in a way not worth retrying."""
 
-    def __init__(self, provider: str, path: str, attempts: int, reason: str) -> None:
+    def __init__(
+        self, provider: str, path: str, attempts: int, reason: str, *, method: str = "GET"
+    ) -> None:
         plural = "attempt" if attempts == 1 else "attempts"
-        super().__init__(provider, f"GET {path} failed after {attempts} {plural}: {reason}")
+        super().__init__(provider, f"{method} {path} failed after {attempts} {plural}: {reason}")
+        self.method = method
         self.path = path
         self.attempts = attempts
         self.reason = reason

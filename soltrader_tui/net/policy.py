@@ -36,6 +36,9 @@ class ProviderPolicy:
     """Least spacing between requests, to spread them evenly (0 = bursts allowed)."""
     default_headers: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False)
     """Sent with every request (e.g. `x-api-key`); values are secret and never shown."""
+    secret_parts: tuple[str, ...] = field(default=(), repr=False, hash=False)
+    """Other text never shown (e.g. a key carried in an RPC URL's path): replaced by `***` in
+    every message, usage row and error."""
 
     def __post_init__(self) -> None:
         for name in ("max_requests", "max_attempts", "breaker_failures"):

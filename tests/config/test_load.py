@@ -21,6 +21,7 @@ SECTION_ORDER = [
     "mode",
     "market",
     "paper",
+    "solana",
     "risk",
     "strategies",
     "research",
