@@ -1,0 +1,1 @@
+"""Provides the Solana chain helpers: decoders of account bytes and what reads them."""
