@@ -131,8 +131,8 @@ def build_market(
 
 def _sim_safety(market: SimMarket) -> SafetySource:
     """The simulated tokens' mint bytes, decoded as a live mint's would be. Read in-process
-    even when prices are served over HTTP: the facts are fixed for the session, and the
-    chain's RPC is not a provider the embedded server imitates."""
+    even when prices are served over HTTP (the facts are fixed for the session); the server
+    also answers them over JSON-RPC (`market.sim_rpc`), for an RPC client to read."""
     from soltrader_tui.market.sim_chain import SimChain
     from soltrader_tui.solana.safety import ChainSafetySource
 
