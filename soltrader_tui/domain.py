@@ -12,6 +12,8 @@ from typing import Literal, NamedTuple
 
 Side = Literal["buy", "sell"]
 Mode = Literal["backtest", "paper", "live"]
+TokenProgram = Literal["spl-token", "token-2022"]
+"""The program that owns a mint: the original SPL Token program or Token-2022 (extensions)."""
 
 MICRO = 1_000_000
 """Micro-USDC per USDC (USDC has 6 decimals)."""
@@ -107,6 +109,27 @@ class SwapQuote:
     out_amount: int
     """Base units of what is received: token base units for a buy, micro-USDC for a sell."""
     price_impact_bps: float
+
+
+@dataclass(frozen=True, slots=True)
+class TokenFacts:
+    """What the chain says about a token's mint: who can still mint, freeze or move it.
+
+    Read from the mint account (authorities, Token-2022 extensions) and its largest holders;
+    the pre-trade safety rules judge these facts, and the scores panel shows their verdict.
+    """
+
+    mint_authority: str | None
+    """Who may mint more (base58); None once revoked (a fixed supply)."""
+    freeze_authority: str | None
+    """Who may freeze any holder's account (base58); None once revoked."""
+    top10_share: float | None
+    """Share of the supply held by the 10 largest accounts, 0 to 1; None when not known."""
+    extensions: frozenset[str]
+    """Token-2022 mint extensions by name (e.g. `permanent_delegate`); empty for SPL Token."""
+    program: TokenProgram
+    checked_at: float
+    """When the facts were read, unix seconds (market time)."""
 
 
 @dataclass(frozen=True, slots=True)

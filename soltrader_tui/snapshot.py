@@ -175,3 +175,6 @@ class EngineSnapshot:
     machine: str = ""
     """The process and the machine in one line for the header ("RSS 84 MB · CPU 3.1 % · lag
     2 ms", and a recent sleep); "" when not known."""
+    safety: tuple[tuple[str, str], ...] = ()
+    """Each checked token's safety verdict ("safe", "freeze auth", "top10 62%", ...) by mint,
+    from the facts the entry rules judge; a token left out was not checked ("—")."""

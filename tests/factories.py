@@ -28,6 +28,7 @@ from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket, sim_mint
+from soltrader_tui.solana.safety import SafetySource
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _order_ids = itertools.count(1)
@@ -250,9 +251,11 @@ def engine_on_sim(
     hours: float | None = None,
     config: Config | None = None,
     version: str = "test",
+    safety: SafetySource | None = None,
 ) -> Engine:
     """An engine trading the simulated `market` on a virtual clock from `start` (the market's
-    own start), for `hours` of market time (None: until it is stopped).
+    own start), for `hours` of market time (None: until it is stopped); `safety` is where token
+    safety facts come from (None: the rules do not apply).
 
     As a real session does, it starts at the ledger's last market time instead when a previous
     session left that later (see `clock.continue_from`)."""
@@ -264,4 +267,5 @@ def engine_on_sim(
         clock=VirtualClock(start),
         version=version,
         duration_s=None if hours is None else hours * 3600,
+        safety=safety,
     )

@@ -286,6 +286,68 @@ class SolanaConfig(_Section):
         return self
 
 
+TokenExtension = Literal[
+    "transfer_fee_config",
+    "mint_close_authority",
+    "confidential_transfer_mint",
+    "default_account_state",
+    "default_account_state_frozen",
+    "non_transferable",
+    "interest_bearing_config",
+    "permanent_delegate",
+    "transfer_hook",
+    "confidential_transfer_fee_config",
+    "metadata_pointer",
+    "token_metadata",
+    "group_pointer",
+    "token_group",
+    "group_member_pointer",
+    "token_group_member",
+    "confidential_mint_burn",
+    "scaled_ui_amount",
+    "pausable",
+]
+"""The Token-2022 mint extensions by name (`default_account_state_frozen`: new accounts start
+frozen, so a holder cannot sell until the authority thaws them)."""
+
+HARMLESS_EXTENSIONS: tuple[TokenExtension, ...] = (
+    "metadata_pointer",
+    "token_metadata",
+    "group_pointer",
+    "token_group",
+    "group_member_pointer",
+    "token_group_member",
+    "mint_close_authority",
+    "default_account_state",
+)
+"""Extensions that let no third party move, tax, freeze or block a holder's tokens."""
+
+
+class TokenSafetyConfig(_Section):
+    """Checks of the token itself before every entry: who can still mint, freeze or move it."""
+
+    enabled: bool = True
+    """Whether entries are checked against the token's mint and holders. Recorded replays
+    have no chain state: there the checks do not apply and the verdict shows as "—"."""
+    require_mint_revoked: bool = True
+    """No entry into a token whose mint authority is live (more can be minted at will)."""
+    require_freeze_revoked: bool = True
+    """No entry into a token whose freeze authority is live (holders can be frozen, unable to
+    sell)."""
+    max_top10_share: float = Field(default=0.5, gt=0, le=1)
+    """No entry when the 10 largest accounts hold more than this share of the supply (0 to 1;
+    1 turns the check off)."""
+    allowed_extensions: list[TokenExtension] = list(HARMLESS_EXTENSIONS)
+    """Token-2022 extensions an entry may have; any other (permanent delegate, transfer hook,
+    transfer fee, non-transferable, frozen default state, ...) denies it."""
+    sell_route_check: bool = True
+    """Before a buy, quote selling the tokens it would get back; no route denies the entry."""
+    max_sell_impact_pct: float = Field(default=2.0, gt=0, le=100)
+    """The sell-back quote may move the price at most this many percent."""
+    facts_ttl_s: float = Field(default=600.0, gt=0)
+    """How long a token's facts are reused before they are read again, market seconds."""
+
+
 class RiskConfig(_Section):
     """Limits checked before every order, exits checked every tick, and circuit breakers."""
 
@@ -329,6 +391,7 @@ class RiskConfig(_Section):
     """Flatten everything and halt once equity is this many percent below its peak."""
     max_consecutive_losses: int = Field(default=4, ge=1, le=100)
     """Pause entries after this many losing round trips in a row."""
+    token_safety: TokenSafetyConfig = TokenSafetyConfig()
 
     @model_validator(mode="after")
     def _order_sizes_ordered(self) -> Self:
@@ -829,6 +892,8 @@ def _allowed(field: FieldInfo) -> str:
         (item,) = get_args(annotation)
         if isinstance(item, type) and issubclass(item, BaseModel):
             return f"list of `{{{', '.join(item.model_fields)}}}`"
+        if get_origin(item) is Literal:
+            return "list of " + ", ".join(f"`{choice}`" for choice in get_args(item))
         return "list"
     kind = "whole number" if annotation is int else "number"
     return ", ".join([kind, *_bounds(field)])
@@ -855,8 +920,11 @@ def format_value(value: object) -> str:
         value: A value as YAML loads it (text, number, bool, None, ...).
 
     Returns:
-        `null`, `true`/`false`, numbers without a needless `.0` or exponent, text as is.
+        `null`, `true`/`false`, numbers without a needless `.0` or exponent, text as is,
+        lists in YAML's flow style (`[a, b]`).
     """
+    if isinstance(value, list):
+        return "[" + ", ".join(format_value(item) for item in value) + "]"
     if value is None:
         return "null"
     if isinstance(value, bool):

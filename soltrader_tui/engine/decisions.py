@@ -1,20 +1,23 @@
 """Provides Decisions: what the engine does with a strategy's signal or an exit rule.
 
 An entry is sized, quoted (only while trading is ACTIVE: a quote can be an API call), checked
-against every pre-trade rule and the quote, then ordered; a denial is said with its rule. An
-exit sells the whole position once its quote agrees with the token's trusted price. Each fill
-goes to the engine's `after_fill`, which feeds the breakers and the equity curve.
+against every pre-trade rule and the quote, then against the token's own safety (its mint's
+authorities and extensions, its holders, a quote to sell it back), then ordered; a denial is
+said with its rule. An exit sells the whole position once its quote agrees with the token's
+trusted price. Each fill goes to the engine's `after_fill`, which feeds the breakers and the
+equity curve.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from soltrader_tui.domain import MarketTick, Signal, Token, TradingState
+from soltrader_tui.domain import MarketTick, Signal, SwapQuote, Token, TradingState
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.events import OrderDenied, SignalRaised
 from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
+from soltrader_tui.engine.safety import TokenSafety
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio.portfolio import FillEffect
 from soltrader_tui.risk import Denial
@@ -33,6 +36,7 @@ class Decisions:
         feed: MarketFeed,
         log: DecisionLog,
         risk: RiskDesk,
+        safety: TokenSafety,
         prices: PriceGate,
         orders: OrderManager,
         marks: Mapping[str, float],
@@ -40,6 +44,7 @@ class Decisions:
         on_change: Callable[[], None],
     ) -> None:
         """Args:
+        safety: The token safety rules and the facts they judge.
         marks: The last accepted price of each token (the engine's; read only).
         after_fill: Told of every fill (see `AfterFill`).
         on_change: Tells the engine its screen is out of date.
@@ -47,6 +52,7 @@ class Decisions:
         self._feed = feed
         self._log = log
         self._risk = risk
+        self._safety = safety
         self._prices = prices
         self._orders = orders
         self._marks = marks
@@ -90,7 +96,7 @@ class Decisions:
             state,
             None if quote is None else quote.price_impact_bps,
             self._feed.listed_ts(tick.token.mint),
-        )
+        ) or await self._token_safety(tick, quote)
         if denial is not None:
             self._deny(tick, denial)
             return
@@ -100,6 +106,15 @@ class Decisions:
         effect = await self._orders.submit(order, quote)
         if effect is not None:
             self._after_fill("buy", tick.token.mint, tick.ts, effect)
+
+    async def _token_safety(self, tick: MarketTick, quote: SwapQuote | None) -> Denial | None:
+        """The token's own checks, once every other rule passed (so the trading state is ACTIVE
+        and there is a buy quote): its chain facts, then a quote for selling it back."""
+        denial = await self._safety.check(tick.token, tick.ts)
+        if denial is not None or quote is None or not self._safety.wants_sell_quote:
+            return denial
+        back = await self._feed.quote(tick.token, "sell", quote.out_amount)
+        return self._safety.sell_route(tick.token, None if back is None else back.price_impact_bps)
 
     def _deny(self, tick: MarketTick, denial: Denial) -> None:
         self._risk.deny(denial)

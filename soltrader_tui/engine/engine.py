@@ -30,6 +30,7 @@ from soltrader_tui.engine.monitoring import Monitoring
 from soltrader_tui.engine.operator import Operator
 from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
+from soltrader_tui.engine.safety import TokenSafety
 from soltrader_tui.engine.strategy_switch import StrategySwitch
 from soltrader_tui.execution.paper import PaperExecutor
 from soltrader_tui.format import usd_micro
@@ -43,6 +44,7 @@ from soltrader_tui.portfolio.resume import Restored, restore
 from soltrader_tui.risk import ExitRule
 from soltrader_tui.risk.manager import RiskDesk
 from soltrader_tui.snapshot import LOG_LINES, STALE_PRICE, EngineSnapshot, ScoreView
+from soltrader_tui.solana.safety import SafetySource
 from soltrader_tui.strategies import make_strategies
 from soltrader_tui.strategies.base import Strategy
 
@@ -89,11 +91,13 @@ class Engine:
         strategies: Sequence[Strategy] | None = None,
         checkpointer: Callable[[str], str] | None = None,
         alert_sender: AlertSender | None = None,
+        safety: SafetySource | None = None,
     ) -> None:
         """Builds the engine's parts from what `ledger` holds (the ledger is the truth);
         `checkpointer` takes a checkpoint with a reason and returns its name (None: none);
         `alert_sender` delivers the alerts (None: they are recorded in the ledger only); the
-        engine closes it when it stops."""
+        engine closes it when it stops; `safety` is where token safety facts come from (None:
+        the market has no chain, and the token safety rules do not apply)."""
         self._config = config
         self._ledger = ledger
         self._feed = feed
@@ -116,6 +120,7 @@ class Engine:
         self._marks: dict[str, float] = {}
         self._wake = asyncio.Event()
         self._risk = RiskDesk(config.risk, config.paper)
+        self._safety = TokenSafety(config.risk.token_safety, safety)
         self._log = DecisionLog(keep=SCREEN_LOG_LINES)
         self._alerts = self._alert_desk(alert_sender)
         self._prices = PriceGate(config, feed, self._log)
@@ -229,6 +234,7 @@ class Engine:
             feed=self._feed,
             log=self._log,
             risk=self._risk,
+            safety=self._safety,
             prices=self._prices,
             orders=self._orders,
             marks=self._marks,
@@ -301,6 +307,7 @@ class Engine:
             peak_equity_micro=self._books.curve.peak_micro,
             api_note=self._feed.api_note,
             machine=self.monitoring.machine_line() if self._running else "",
+            safety=self._safety.verdicts(),
         )
         return build_snapshot(
             ctx,
@@ -375,6 +382,7 @@ class Engine:
             self._running = False
             self.monitoring.stop()
             try:
+                await self._safety.aclose()
                 await self._feed.aclose()
                 await self._books.stop_verify(self._market_ts)
                 await self._operator.wait_checkpoint()
@@ -499,6 +507,7 @@ class Engine:
         positions = self._orders.portfolio.positions
         state = self._operator.state
         screen = self._prices.screen.screen  # every tick of every token: one call, no wrapper
+        safety = self._safety.prefetch if self._safety.applies else None
         for raw in ticks:
             mint = raw.token.mint
             held = positions.get(mint)
@@ -511,6 +520,8 @@ class Engine:
                 continue  # no price accepted yet: nothing may be decided on this token
             self._ticks[mint] = tick
             self._marks[mint] = tick.price_usd
+            if safety is not None:
+                safety(mint, ts)
             if held is not None and self._orders.retry_at.get(mint, 0.0) <= ts:
                 if state is TradingState.HALTED:
                     await self._decisions.exit(tick.token, ts, "halt_flatten")

@@ -264,6 +264,7 @@ def _build_engine(config: Config, paths: Paths, ledger: Ledger, market: MarketSe
         duration_s=market.duration_s,
         checkpointer=_checkpointer(paths, config),
         alert_sender=make_sender(config.alerts, __version__),
+        safety=market.safety,
     )
 
 

@@ -8,6 +8,8 @@ Endpoints (bodies as documented in `market.jupiter` and `market.dexscreener`):
   ExactIn, priced on the token's constant-product pool; one-leg `routePlan`.
 * `GET /token-profiles/latest/v1`: one profile per listed token, newest listing first.
 * `GET /tokens/v1/solana/{a,b,...}` (at most 30 addresses, else 400): one pair per listed token.
+* `POST /`: Solana JSON-RPC, `getAccountInfo` (base64) and `getTokenLargestAccounts` for the
+  simulated mints (`market.sim_rpc`): what a pre-buy safety check reads from a node.
 
 The engine advances the market from its own thread or event loop while request threads read
 it, so every access goes through `SharedMarket`'s lock. Jupiter routes carry `x-ratelimit-*`
@@ -56,6 +58,10 @@ PRICE_PATH = "/price/v3"
 QUOTE_PATH = "/swap/v1/quote"
 PROFILES_PATH = "/token-profiles/latest/v1"
 PAIRS_PATH = f"/tokens/v1/{CHAIN}"
+RPC_PATH = "/"
+"""Where JSON-RPC requests are posted, as to a Solana node's URL."""
+MAX_RPC_BODY = 65_536
+"""Largest JSON-RPC request body read, bytes; a longer one is answered 413."""
 JUPITER_PATHS = frozenset({PRICE_PATH, QUOTE_PATH})
 """Routes that share Jupiter's one rate-limit bucket."""
 WINDOW_S = 60.0
@@ -98,6 +104,9 @@ class _Handler(BaseHTTPRequestHandler):
         super().finish()
 
     def do_GET(self) -> None:
+        self.server.app._handle(self)
+
+    def do_POST(self) -> None:
         self.server.app._handle(self)
 
     def log_message(self, format: str, *args: object) -> None:
@@ -240,6 +249,7 @@ class MarketServer:
         split = urlsplit(handler.path)
         path = unquote(split.path)
         route = PAIRS_PATH if path.startswith(PAIRS_PATH + "/") else path
+        posted = _post_body(handler) if handler.command == "POST" else None
         fault, limited, headers = self._admit(route)
         if self._plan.latency_s and self._stopping.wait(self._plan.latency_s):
             handler.close_connection = True
@@ -257,7 +267,10 @@ class MarketServer:
             body = {"error": f"simulated {fault.kind.value}"}
             self._send(handler, status, body, headers | extra)
         else:
-            status, answer = self._answer(route, path, split.query, started)
+            if posted is None:
+                status, answer = self._answer(route, path, split.query, started)
+            else:
+                status, answer = self._rpc(path, posted)
             broken = fault if status == 200 else None
             if broken is not None:
                 self._note(broken)
@@ -321,6 +334,19 @@ class MarketServer:
             # The client gave up (its timeout is shorter than our latency); nothing to do.
             handler.close_connection = True
 
+    def _rpc(self, path: str, body: bytes | int) -> Answer:
+        if path != RPC_PATH:
+            return 404, {"error": f"no such endpoint: POST {path}"}
+        if isinstance(body, int):
+            return 413, {"error": f"request body of {body} bytes; at most {MAX_RPC_BODY}"}
+        from soltrader_tui.market.sim_rpc import rpc_answer
+
+        try:
+            return rpc_answer(self.shared, body)
+        except Exception:
+            LOGGER.exception("market server failed to answer a JSON-RPC request")
+            return 500, {"error": "internal error of the simulated market"}
+
     def _answer(self, route: str, path: str, query: str, started: float) -> Answer:
         params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
         try:
@@ -337,3 +363,16 @@ class MarketServer:
             LOGGER.exception("market server failed to answer %s", path)
             return 500, {"error": "internal error of the simulated market"}
         return 404, {"error": f"no such endpoint: {path}"}
+
+
+def _post_body(handler: _Handler) -> bytes | int:
+    """The request's body; its declared length instead when that is over `MAX_RPC_BODY` (the
+    body is then not read, and the connection is closed after the answer)."""
+    try:
+        length = int(handler.headers.get("Content-Length", "0"))
+    except ValueError:
+        length = 0
+    if not 0 <= length <= MAX_RPC_BODY:
+        handler.close_connection = True
+        return length
+    return handler.rfile.read(length)

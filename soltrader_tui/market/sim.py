@@ -59,6 +59,14 @@ class TokenSpec:
     """Listed `listing_after_s` into the session; invisible and untradable before."""
     rugs: bool = False
     """Its liquidity is pulled `rug_after_s` into the session."""
+    mint_authority_live: bool = False
+    """Its mint authority was never revoked: more can be minted (`market.sim_chain`)."""
+    freeze_authority_live: bool = False
+    """Its freeze authority was never revoked: a holder's account can be frozen."""
+    top10_share: float = 0.2
+    """Share of the supply its 10 largest accounts hold."""
+    token_2022: bool = False
+    """Its mint belongs to Token-2022, with the harmless metadata-pointer extension."""
 
 
 def sim_mint(symbol: str) -> str:
@@ -117,6 +125,9 @@ CATALOGUE: tuple[TokenSpec, ...] = (
             "calm",
             reversion_half_life_hours=0.25,
         ),
+        # Its creator kept the mint authority: the supply can be inflated under holders.
+        mint_authority_live=True,
+        top10_share=0.3,
     ),
     TokenSpec(  # memecoin: thin pool, violent jumps, rugged at rug_after_s
         "MEME",
@@ -132,6 +143,9 @@ CATALOGUE: tuple[TokenSpec, ...] = (
             reversion_half_life_hours=48.0,
         ),
         rugs=True,
+        # The rugger kept the freeze authority too, as rug pulls often do.
+        freeze_authority_live=True,
+        top10_share=0.45,
     ),
     TokenSpec(  # new listing: tiny pool, launch pump then dump, then an ordinary small cap
         "NEWB",
@@ -166,6 +180,7 @@ CATALOGUE: tuple[TokenSpec, ...] = (
             reversion_half_life_hours=24.0,
         ),
         lists_late=True,
+        top10_share=0.38,
     ),
     TokenSpec(  # stable-ish: deep pool, tiny volatility, reverts over hours
         "CALM",
@@ -180,6 +195,8 @@ CATALOGUE: tuple[TokenSpec, ...] = (
             "calm",
             reversion_half_life_hours=4.0,
         ),
+        top10_share=0.25,
+        token_2022=True,
     ),
 )
 """Every simulated token, in display order."""
@@ -346,6 +363,11 @@ class SimMarket:
         """Returns any simulated token by mint, listed or not; None for an unknown mint."""
         st = self._by_mint.get(mint)
         return None if st is None else st.token
+
+    def spec(self, mint: str) -> TokenSpec | None:
+        """Returns any simulated token's spec by mint, listed or not; None for an unknown mint."""
+        st = self._by_mint.get(mint)
+        return None if st is None else st.spec
 
     def is_listed(self, mint: str) -> bool:
         """Tells whether `mint` is a simulated token that can be traded now."""

@@ -27,6 +27,7 @@ from soltrader_tui.market.sim import SimMarket
 
 if TYPE_CHECKING:
     from soltrader_tui.market.server import MarketServer
+    from soltrader_tui.solana.safety import SafetySource
 
 ACCELERATED_NOTE = "accelerated clock: the simulated market is read in-process, no API calls"
 
@@ -46,6 +47,9 @@ class MarketSetup:
     closers: list[Callable[[], None]] = field(default_factory=list)
     server: MarketServer | None = None
     """The embedded market server, when the simulator is served over loopback HTTP."""
+    safety: SafetySource | None = None
+    """Where token safety facts come from; None where the market has no chain (a replay of
+    recorded files): the token safety rules do not apply there."""
 
     def close(self) -> None:
         """Stops what the setup started (the embedded server)."""
@@ -98,8 +102,13 @@ def build_market(
     if source == "jupiter":
         if speed not in (None, 1.0):
             raise MarketSetupError("market.source jupiter runs on the wall clock: drop --speed")
+        from soltrader_tui.solana.safety import ChainSafetySource, NoChainAccess
+
         clock = make_clock(None)
-        return MarketSetup(_jupiter_feed(config, clock), clock, duration_s, "paper")
+        # No chain reader is wired to the live market yet: every entry is denied as
+        # `safety_unknown` rather than passed unchecked.
+        safety = ChainSafetySource(NoChainAccess())
+        return MarketSetup(_jupiter_feed(config, clock), clock, duration_s, "paper", safety=safety)
     clock = make_clock(speed, start)
     sim = config.market.sim
     market = SimMarket(
@@ -113,8 +122,21 @@ def build_market(
     if last_marks:
         market.resume(last_marks)
     if clock.is_virtual:
-        return MarketSetup(SimFeed(market, ACCELERATED_NOTE), clock, duration_s, "paper")
-    return _served_sim(config, market, clock, duration_s)
+        setup = MarketSetup(SimFeed(market, ACCELERATED_NOTE), clock, duration_s, "paper")
+    else:
+        setup = _served_sim(config, market, clock, duration_s)
+    setup.safety = _sim_safety(market)
+    return setup
+
+
+def _sim_safety(market: SimMarket) -> SafetySource:
+    """The simulated tokens' mint bytes, decoded as a live mint's would be. Read in-process
+    even when prices are served over HTTP (the facts are fixed for the session); the server
+    also answers them over JSON-RPC (`market.sim_rpc`), for an RPC client to read."""
+    from soltrader_tui.market.sim_chain import SimChain
+    from soltrader_tui.solana.safety import ChainSafetySource
+
+    return ChainSafetySource(SimChain(market))
 
 
 def _served_sim(

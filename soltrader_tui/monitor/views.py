@@ -56,6 +56,8 @@ class SnapshotContext:
     """Each strategy's entry threshold, where known: what its best score is measured against."""
     machine: str = ""
     """The header's health line (`monitor.resources.machine_line`)."""
+    safety: Mapping[str, str] = field(default_factory=dict)
+    """Each checked token's safety verdict by mint (`risk.token_safety.verdict`)."""
 
 
 def api_view(usage: ProviderUsage) -> ApiView:
@@ -158,8 +160,7 @@ def build_snapshot(
         ctx: What the caller knows besides the portfolio and the marks.
         portfolio: The fills replayed (the engine's cache, or a reader's replay).
         marks: The latest price of each token.
-        risk: The risk limits in force: each position's stop and target, and the limits the
-            day's P&L and the drawdown are shown against. None: those show as "—".
+        risk: The limits in force (stops, targets, the day's loss and drawdown limits); None: "—".
         recent_fills: Newest first.
         scores: Any order: shown enabled strategies first, then by strategy and symbol.
         api: Usage per provider.
@@ -199,6 +200,7 @@ def build_snapshot(
         log=tuple(log),
         running=ctx.running,
         error=ctx.error,
+        safety=tuple(sorted(ctx.safety.items())),
     )
     return replace(snapshot, no_entry_reason=why_no_entry(snapshot, risk), machine=ctx.machine)
 

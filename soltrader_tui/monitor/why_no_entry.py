@@ -5,8 +5,8 @@ the order an entry would meet the obstacles: the engine stopped, trading HALTED 
 the stored reason: an operator, a breaker), no strategy enabled, a risk limit that denies every
 entry whatever the score (open positions, cash, total exposure), then the scores themselves:
 still warming up, stale prices, or the best score of the enabled strategies against its entry
-threshold. Pure: computed from a snapshot and the risk limits, so the engine's dashboard and
-`watch` say the same.
+threshold (and, past it, the token safety verdict that denies it). Pure: computed from a
+snapshot and the risk limits, so the engine's dashboard and `watch` say the same.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from soltrader_tui import format as fmt
 from soltrader_tui.domain import TradingState
+from soltrader_tui.risk.token_safety import SAFE
 from soltrader_tui.snapshot import STALE_PRICE, EngineSnapshot, ScoreView, StrategyView
 
 if TYPE_CHECKING:
@@ -89,10 +90,14 @@ def _scores_line(s: EngineSnapshot, enabled: Mapping[str, StrategyView]) -> str:
     best = max(scored, key=margin)
     threshold = enabled[best.strategy].entry_threshold
     line = f"best score {fmt.score(best.score)} {best.symbol} ({best.strategy})"
+    verdict = dict(s.safety).get(best.mint, SAFE)
     if threshold is None:
         return line
     if margin(best) < 0:
         return f"{line}, entry at {threshold:g}"
+    if verdict != SAFE:
+        # Its score is high enough, but the token safety rules deny it: say so, not "waiting".
+        return f"{line}, entry at {threshold:g}, but denied: {verdict}"
     return f"{line}, entry at {threshold:g}: waiting for its buy signal"
 
 

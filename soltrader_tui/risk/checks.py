@@ -32,6 +32,12 @@ class DenialRule(StrEnum):
     MAX_TOTAL_EXPOSURE = "max_total_exposure"
     INSUFFICIENT_CASH = "insufficient_cash"
     MIN_ORDER = "min_order"
+    MINT_AUTHORITY = "mint_authority"
+    FREEZE_AUTHORITY = "freeze_authority"
+    HOLDER_CONCENTRATION = "holder_concentration"
+    TOKEN_EXTENSION = "token_extension"
+    SELL_ROUTE = "sell_route"
+    SAFETY_UNKNOWN = "safety_unknown"
 
 
 @dataclass(frozen=True, slots=True)

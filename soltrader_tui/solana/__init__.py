@@ -1,1 +1,1 @@
-"""Provides the Solana side of the bot: wallet, RPC client, local chain for tests and demos."""
+"""Provides the Solana side of the bot: wallet, RPC client, account decoders, local chain."""

@@ -11,6 +11,7 @@ from soltrader_tui.config.model import RiskConfig
 from soltrader_tui.domain import TradingState
 from soltrader_tui.monitor.why_no_entry import why_no_entry
 from soltrader_tui.snapshot import STALE_PRICE, EngineSnapshot
+from tests.factories import mint_for
 from tests.tui.snapshot_factory import make_position, make_score, make_snapshot, make_strategy
 
 RISK = RiskConfig()
@@ -110,6 +111,15 @@ class TestScores:
         assert why_no_entry(snap(scores=scores), RISK) == (
             "best score 0.81 SOL (momentum), entry at 0.75: waiting for its buy signal"
         )
+
+    def test_past_the_threshold_an_unsafe_token_says_it_is_denied(self) -> None:
+        scores = (make_score("MEME", score=0.81),)
+        unsafe = snap(scores=scores, safety=((mint_for("MEME"), "freeze auth"),))
+        assert why_no_entry(unsafe, RISK) == (
+            "best score 0.81 MEME (momentum), entry at 0.75, but denied: freeze auth"
+        )
+        safe = snap(scores=scores, safety=((mint_for("MEME"), "safe"),))
+        assert why_no_entry(safe, RISK).endswith("waiting for its buy signal")
 
     def test_unknown_threshold_gives_the_score(self) -> None:
         strategies = (make_strategy("momentum", entry_threshold=None),)

@@ -17,6 +17,7 @@ from soltrader_tui.risk import (
     RiskBook,
     check_entry,
 )
+from soltrader_tui.risk.token_safety import TOKEN_RULES
 from tests.risk import (
     BONK,
     MINUTE,
@@ -145,7 +146,8 @@ class TestEachRuleBlocks:
         assert str(denial) == f"{case.rule.value}: {denial.message}"
 
     def test_every_rule_has_a_case(self) -> None:
-        assert {c.rule for c in CASES} == set(DenialRule)
+        # The token's own rules are checked apart (`risk.token_safety`), with cases of their own.
+        assert {c.rule for c in CASES} == set(DenialRule) - TOKEN_RULES
 
     def test_the_default_request_passes(self) -> None:
         assert check_entry(make_request(), make_book(), RiskConfig()) is None
@@ -166,6 +168,12 @@ class TestEachRuleBlocks:
             "max_total_exposure",
             "insufficient_cash",
             "min_order",
+            "mint_authority",
+            "freeze_authority",
+            "holder_concentration",
+            "token_extension",
+            "sell_route",
+            "safety_unknown",
         ]
 
 
@@ -404,7 +412,7 @@ class TestExactLimits:
 
     def test_every_threshold_has_an_edge(self) -> None:
         stateless = {DenialRule.TRADING_STATE, DenialRule.ALREADY_HOLDING}
-        assert {edge[0] for edge in EDGES} == set(DenialRule) - stateless
+        assert {edge[0] for edge in EDGES} == set(DenialRule) - stateless - TOKEN_RULES
 
 
 class TestExactMessages:

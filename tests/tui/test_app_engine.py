@@ -12,7 +12,9 @@ from soltrader_tui.config.model import Config
 from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market.sim import SimMarket
+from soltrader_tui.market.sim_chain import SimChain
 from soltrader_tui.monitor.ledger_view import read_status, status_json
+from soltrader_tui.solana.safety import ChainSafetySource
 from soltrader_tui.tui.app import make_app
 from soltrader_tui.tui.widgets.portfolio import PortfolioPanel
 from tests.factories import engine_on_sim
@@ -75,6 +77,37 @@ class TestDashboardTellsTheLedgerTruth:
         report = read_status(db)
         assert report.snapshot.running is False
         assert report.snapshot.fills == engine.portfolio.fill_count
+
+
+class TestSafetyVerdicts:
+    """Beside each token's score, the verdict of the same safety rules its entries meet."""
+
+    async def test_unsafe_simulated_tokens_are_flagged(self, tmp_path: Path) -> None:
+        config = Config()
+        ledger = Ledger.open(
+            tmp_path / "safety.sqlite", starting_cash_micro=500_000_000, mode="paper", version="t"
+        )
+        market = SimMarket(3, START, tick_seconds=config.market.tick_seconds)
+        safety = ChainSafetySource(SimChain(market))
+        engine = engine_on_sim(ledger, market, START, hours=0.05, config=config, safety=safety)
+        app = make_app(config, engine, version=__version__)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(200):
+                await pilot.pause(0.05)
+                if not app.dashboard.snapshot.running and app.dashboard.snapshot.market_ts:
+                    break
+            await pilot.pause(0.1)
+            table = app.screen.query_one("#scores-table", DataTable)
+            shown = {
+                str(row[0]): str(row[2]) for row in map(table.get_row_at, range(table.row_count))
+            }
+            await pilot.press("q")
+        assert shown == {
+            "SOLX": "safe",
+            "RVRT": "mint auth",
+            "MEME": "freeze auth",
+            "CALM": "safe",
+        }, "NEWB lists later; the others carry the verdict of their mint's bytes"
 
 
 class TestEmergencyStopKey:

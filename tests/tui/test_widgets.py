@@ -219,11 +219,11 @@ class TestScoresPanel:
         )
         async with session(snap) as s:
             sol, wif = s.rows("#scores-table")
-            assert sol[:5] == ["SOL", f"0.41 {fmt.score_bar(0.41)}", "momentum", "—", ""]
-            assert sol[5:] == ["$152.37", "$184,250.00", "fast/slow trend 0.41"]
+            assert sol[:6] == ["SOL", f"0.41 {fmt.score_bar(0.41)}", "—", "momentum", "—", ""]
+            assert sol[6:] == ["$152.37", "$184,250.00", "fast/slow trend 0.41"]
             assert wif[1] == "warming 40 s / 300 s", "no score yet: the cell says why"
-            assert wif[4] == "+5.0%", "WIF is held, 5 % up"
-            assert wif[7] == "warming 40 s / 300 s"
+            assert wif[5] == "+5.0%", "WIF is held, 5 % up"
+            assert wif[8] == "warming 40 s / 300 s"
             assert s.rows("#strategies-table") == [
                 ["momentum", "yes", "0.62", "0.75", "7", "-$1.50", "—"]
             ]
@@ -235,6 +235,7 @@ class TestScoresPanel:
                 [
                     "BONK",
                     f"0.90 {fmt.score_bar(0.9)}",
+                    "—",
                     "momentum",
                     "—",
                     "+5.0%",
@@ -262,11 +263,11 @@ class TestScoresPanel:
             rows = {row[0]: row for row in s.rows("#scores-table")}
             assert set(rows) == {"SOL", "MOODENG"}, "one row per token, not per strategy"
             # SOL: momentum 0.70 is 0.05 short of its entry; ema_cross 0.30 is 0.20 short.
-            assert rows["SOL"][1:3] == [f"0.70 {fmt.score_bar(0.7)}", "momentum"]
-            assert rows["SOL"][3] == "breakout 0.90", "a disabled strategy's score still shows"
+            assert rows["SOL"][1:4] == [f"0.70 {fmt.score_bar(0.7)}", "—", "momentum"]
+            assert rows["SOL"][4] == "breakout 0.90", "a disabled strategy's score still shows"
             # MOODENG: ema_cross 0.48 is 0.02 short of 0.5, closer than momentum's 0.20.
-            assert rows["MOODENG"][1:3] == [f"0.48 {fmt.score_bar(0.48)}", "ema_cross"]
-            assert rows["MOODENG"][3] == "breakout 0.40"
+            assert rows["MOODENG"][1:4] == [f"0.48 {fmt.score_bar(0.48)}", "—", "ema_cross"]
+            assert rows["MOODENG"][4] == "breakout 0.40"
             summary = s.rows("#strategies-table")
             assert [r[0] for r in summary] == ["ema_cross", "momentum", *sorted(names[2:])]
             assert [r[2] for r in summary][:2] == ["0.48", "0.70"]
@@ -278,8 +279,35 @@ class TestScoresPanel:
             table = s.app.screen.query_one("#scores-table", DataTable)
             row = table.get_row(mint_for("SOL"))
             assert "green" in str(row[1].spans[0].style), "0.81 is in the entry band"
-            assert row[4].plain == "-6.7%" and row[4].style == "red"
+            assert row[5].plain == "-6.7%" and row[5].style == "red"
             assert row[0].style == "red", "at 80 columns the symbol carries the P&L sign"
+
+    async def test_safety_verdict_beside_the_score(self) -> None:
+        snap = make_snapshot(
+            scores=(
+                make_score("SOL", score=0.81),
+                make_score("MEME", score=0.9),
+                make_score("RUGX", score=0.2),
+                make_score("WIF", score=0.5),
+            ),
+            safety=(
+                (mint_for("SOL"), "safe"),
+                (mint_for("MEME"), "freeze auth"),
+                (mint_for("RUGX"), "top10 62%"),
+            ),
+        )
+        async with session(snap) as s:
+            rows = {row[0]: row for row in s.rows("#scores-table")}
+            assert rows["SOL"][2] == "safe"
+            assert rows["MEME"][2] == "freeze auth", "a high score that will not buy says why"
+            assert rows["RUGX"][2] == "top10 62%"
+            assert rows["WIF"][2] == "—", "a token not checked shows a dash, not a pass"
+            table = s.app.screen.query_one("#scores-table", DataTable)
+            assert table.get_row(mint_for("SOL"))[2].style == "green"
+            assert "red" in str(table.get_row(mint_for("MEME"))[2].style)
+            await s.publish(replace(snap, safety=((mint_for("WIF"), "mint auth"),)))
+            rows = {row[0]: row for row in s.rows("#scores-table")}
+            assert (rows["WIF"][2], rows["SOL"][2]) == ("mint auth", "—")
 
 
 class TestApiPanel:

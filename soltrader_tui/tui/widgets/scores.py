@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable
 
 from soltrader_tui import format as fmt
+from soltrader_tui.risk.token_safety import SAFE, UNKNOWN
 from soltrader_tui.snapshot import EngineSnapshot, ScoreView, StrategyView
 from soltrader_tui.tui.widgets.panel import SnapshotPanel
 from soltrader_tui.tui.widgets.table import (
@@ -44,6 +45,7 @@ STRATEGY_COLUMNS = (
 SCORE_COLUMNS = (
     Column("symbol", "Symbol"),
     Column("score", "Score  0 ─ 1", SCORE_WIDTH),
+    Column("safety", "Safety", 14),
     Column("strategy", "By", 9),
     Column("other", "Next best", 15),
     Column("held", "Held", 7, numeric=True),
@@ -53,7 +55,8 @@ SCORE_COLUMNS = (
 )
 """Symbol and score first: at 80 columns they are what fits (a held token's symbol is coloured
 by its P&L sign), and a token whose strategy is still warming up says so there, with its
-progress; at 120 columns the strategy and the next best score fit too."""
+progress; the token's safety verdict beside them (why a high score may still not buy); at 120
+columns the strategy and the next best score fit too."""
 
 
 def score_style(x: float | None) -> str:
@@ -80,12 +83,15 @@ class TokenScores:
     """The best score of the token's other strategies (None: no other strategy)."""
     held_return: float | None
     """Unrealized return of the position in the token, None when not held."""
+    safety: str = "—"
+    """The token's safety verdict ("safe", "freeze auth", ...); "—" when it was not checked."""
 
 
 def token_scores(snapshot: EngineSnapshot) -> list[TokenScores]:
     """Groups the snapshot's scores into one row per token, in the snapshot's order."""
     strategies = {v.name: v for v in snapshot.strategies}
     held = {p.mint: p.unrealized_return for p in snapshot.positions}
+    safety = dict(snapshot.safety)
     by_mint: dict[str, list[ScoreView]] = {}
     for view in snapshot.scores:
         by_mint.setdefault(view.mint, []).append(view)
@@ -99,6 +105,7 @@ def token_scores(snapshot: EngineSnapshot) -> list[TokenScores]:
                 enabled=_is_enabled(shown, strategies),
                 next_best=max(others, key=_score_or_least, default=None),
                 held_return=held.get(mint),
+                safety=safety.get(mint, fmt.MISSING),
             )
         )
     return rows
@@ -164,6 +171,15 @@ def other_cell(view: ScoreView | None) -> Text:
     )
 
 
+def safety_cell(verdict: str) -> Text:
+    """The safety verdict, green when safe, red when it denies entries, dim when unchecked."""
+    if verdict == SAFE:
+        return Text(verdict, style="green")
+    if verdict == fmt.MISSING:
+        return Text(verdict, style="dim")
+    return Text(verdict, style="yellow" if verdict == UNKNOWN else "bold red")
+
+
 def score_row(token: TokenScores) -> Row:
     """One row for a token, keyed by its mint."""
     v = token.shown
@@ -173,6 +189,7 @@ def score_row(token: TokenScores) -> Row:
         (
             Text(v.symbol, style=pnl_style(held)),
             score_cell(v),
+            safety_cell(token.safety),
             Text(v.strategy, style="" if token.enabled else "dim"),
             other_cell(token.next_best),
             pnl(held, fmt.pct(held, signed=True)) if held is not None else num(""),
