@@ -24,6 +24,7 @@ from soltrader_tui.tui.messages import EngineUpdated
 from soltrader_tui.tui.screens.confirm import ConfirmModal
 from soltrader_tui.tui.screens.dashboard import DashboardScreen
 from soltrader_tui.tui.screens.error_modal import ErrorModal
+from soltrader_tui.tui.screens.help import HelpModal, help_sections
 from soltrader_tui.tui.screens.strategy_picker import StrategyPicker, StrategyToggle
 from soltrader_tui.tui.toasts import Toast
 
@@ -63,10 +64,11 @@ class SolTraderApp(App[int]):
         Binding("q", "quit", "Quit"),
         # Priority: works whatever widget has focus, even while a table has the keyboard.
         Binding("ctrl+e", "emergency_stop", "Emergency stop", priority=True),
-        Binding("p", "toggle_pause", "Pause/resume entries"),
+        Binding("p", "toggle_pause", "Pause/resume"),
         Binding("r", "resume", "Resume"),
         Binding("c", "checkpoint", "Checkpoint"),
         Binding("s", "strategies", "Strategies"),
+        Binding("question_mark", "help", "Help"),
     ]
 
     def __init__(
@@ -254,6 +256,11 @@ class SolTraderApp(App[int]):
             self.notify(f"{verb.capitalize()} {toggle.name}: sent to the engine.", title="Strategy")
 
         self.push_screen(StrategyPicker(strategies), picked)
+
+    def action_help(self) -> None:
+        """Lists every key and what it does, read from the bindings themselves."""
+        if not isinstance(self.screen, HelpModal):
+            self.push_screen(HelpModal(help_sections(self, self.dashboard)))
 
     async def action_quit(self) -> None:
         """Stops the engine, waits for it to commit, then exits; repeating it while waiting is
