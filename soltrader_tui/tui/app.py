@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections.abc import Callable
 from typing import ClassVar, Protocol
@@ -16,6 +17,7 @@ from soltrader_tui.checkpoints.store import CheckpointInfo
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
 from soltrader_tui.errors import EXIT_LEDGER_WRITE_FAILED, StorageFailed
+from soltrader_tui.ledger.log import note
 from soltrader_tui.ledger.requests import Command, StrategyCommand
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui import checkpoint_key
@@ -166,7 +168,15 @@ class SolTraderApp(App[int]):
         summary = f"{type(error).__name__}: {error}"
         details = "".join(traceback.format_exception(error))
         self.dashboard.engine_failed(summary)
+        self._log_failure(f"engine failed: {summary}\n{details}")
         self.push_screen(ErrorModal("The engine failed", f"{summary}\n\n{details}"))
+
+    def _log_failure(self, line: str) -> None:
+        # The log pane's line goes to the log file too: the engine, which writes every other
+        # line there, is the part that failed.
+        target = self._checkpoint_target
+        if target is not None and target.log_file is not None:
+            note(target.log_file, line, logging.ERROR)
 
     def _checkpoint_state_changed(self, worker: Worker[object], state: WorkerState) -> None:
         if state is WorkerState.SUCCESS and isinstance(worker.result, CheckpointInfo):
