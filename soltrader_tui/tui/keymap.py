@@ -58,6 +58,7 @@ def key_help(app: App[Any], owner: object, binding: Binding) -> KeyHelp:
 def node_keys(app: App[Any], nodes: Sequence[DOMNode]) -> list[KeyHelp]:
     """Every key bound on `nodes`, as Textual looks them up: the first node binding a key wins,
     unless a later one binds it with priority (an app-wide key such as the emergency stop).
+    Listed outermost node first.
 
     Args:
         app: The running app (for how keys are displayed).
@@ -69,7 +70,9 @@ def node_keys(app: App[Any], nodes: Sequence[DOMNode]) -> list[KeyHelp]:
             held = chosen.get(key)
             if held is None or (binding.priority and not held[1].priority):
                 chosen[key] = (node, binding)
-    return [key_help(app, node, binding) for node, binding in chosen.values()]
+    # Outermost first: the app's keys (quit, emergency stop, ...) work on every screen.
+    ordered = sorted(chosen.values(), key=lambda held: -nodes.index(held[0]))
+    return [key_help(app, node, binding) for node, binding in ordered]
 
 
 def class_keys(app: App[Any], owner: type[DOMNode]) -> list[KeyHelp]:
