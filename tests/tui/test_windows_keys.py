@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.binding import Binding
 from textual.dom import DOMNode
 
+from soltrader_tui.tui.keymap import node_keys
 from soltrader_tui.tui.screens.confirm import ConfirmModal
 from soltrader_tui.tui.screens.error_modal import ErrorModal
 from soltrader_tui.tui.screens.help import HelpModal
@@ -70,3 +73,18 @@ class TestWindowsTerminal:
             assert used & WINDOWS_TERMINAL_KEYS == set(TEXTUAL_INPUT_KEYS_TAKEN)
             box_keys = keys_of(s.app.dashboard.query_one("#log-filter"))
             assert set(TEXTUAL_INPUT_KEYS_TAKEN) <= box_keys
+
+
+class TestWindowsDoc:
+    """docs/windows.md names every key of the dashboard (its table is written by hand)."""
+
+    async def test_every_key_is_in_the_doc(self) -> None:
+        doc = (Path(__file__).parents[2] / "docs" / "windows.md").read_text(encoding="utf-8")
+        async with session() as s:
+            keys = {k.key for k in node_keys(s.app, (s.app.dashboard, s.app))}
+        missing = sorted(k for k in keys if f"`{DOC_NAMES.get(k, k)}`" not in doc)
+        assert missing == []
+
+
+DOC_NAMES = {"^e": "ctrl+e", "^q": "ctrl+q", "^p": "ctrl+p", "^c": "ctrl+c", "super+c": "ctrl+c"}
+"""The doc spells ctrl keys out; super+c is the Mac's ctrl+c."""
