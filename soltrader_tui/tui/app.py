@@ -66,7 +66,7 @@ class SolTraderApp(App[int]):
         Binding("q", "quit", "Quit"),
         # Priority: works whatever widget has focus, even while a table has the keyboard.
         Binding("ctrl+e", "emergency_stop", "Emergency stop", priority=True),
-        Binding("p", "toggle_pause", "Pause/resume"),
+        Binding("p", "toggle_pause", "Pause"),
         Binding("r", "resume", "Resume"),
         Binding("c", "checkpoint", "Checkpoint"),
         Binding("s", "strategies", "Strategies"),

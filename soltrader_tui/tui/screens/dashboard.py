@@ -28,7 +28,7 @@ from soltrader_tui.tui.widgets.positions import PositionsPanel
 from soltrader_tui.tui.widgets.scores import ScoresPanel
 from soltrader_tui.tui.widgets.status_bar import StatusBar
 
-LOG_LEVEL_KEYS = Binding.Group("Log level", compact=True)
+LOG_LEVEL_KEYS = Binding.Group("Level", compact=True)
 """Keys 1–4 share one footer entry."""
 LEVEL_BINDINGS = [
     Binding(

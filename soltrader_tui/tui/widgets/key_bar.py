@@ -16,6 +16,9 @@ from textual.widget import Widget
 
 GAP = 2
 """Spaces between two keys on a line."""
+TIGHT_GAP = 1
+"""The spaces between two keys when that keeps the bar to one line (a line of the screen is worth
+more than the air)."""
 DISABLED = Style(dim=True)
 """A key whose action cannot run now (Textual's `check_action` said None)."""
 
@@ -58,18 +61,28 @@ def key_items(screen: Screen[Any]) -> list[KeyItem]:
     return items
 
 
-def wrap(items: Sequence[KeyItem], width: int) -> list[list[KeyItem]]:
-    """Lays `items` out in lines of at most `width` cells, in order, none split."""
+def wrap(items: Sequence[KeyItem], width: int, gap: int = GAP) -> list[list[KeyItem]]:
+    """Lays `items` out in lines of at most `width` cells, `gap` apart, in order, none split."""
     lines: list[list[KeyItem]] = [[]]
     used = 0
     for item in items:
-        need = item.width if not lines[-1] else GAP + item.width
+        need = item.width if not lines[-1] else gap + item.width
         if lines[-1] and used + need > width:
             lines.append([])
             used, need = 0, item.width
         lines[-1].append(item)
         used += need
     return lines
+
+
+def fit(items: Sequence[KeyItem], width: int) -> tuple[int, list[list[KeyItem]]]:
+    """The gap and the lines of the bar: one line if it fits, even with tight gaps; else
+    wrapped with the normal gap."""
+    for gap in (GAP, TIGHT_GAP):
+        lines = wrap(items, width, gap)
+        if len(lines) == 1:
+            return gap, lines
+    return GAP, wrap(items, width)
 
 
 class KeyBar(Widget):
@@ -80,7 +93,7 @@ class KeyBar(Widget):
     KeyBar {
         dock: bottom;
         height: auto;
-        padding: 0 1;
+        padding: 0 0 0 1;
         background: $footer-background;
         .key-bar--key {
             color: $footer-key-foreground;
@@ -113,19 +126,20 @@ class KeyBar(Widget):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """One line per wrapped line of keys."""
-        return len(wrap(self.items, width))
+        return len(fit(self.items, width)[1])
 
     def render(self) -> Text:
         """The keys, wrapped to the bar's width."""
         key_style = self.get_component_rich_style("key-bar--key")
         label_style = self.get_component_rich_style("key-bar--label")
         text = Text(no_wrap=True, overflow="crop")
-        for n, line in enumerate(wrap(self.items, self.content_size.width or 80)):
+        gap, lines = fit(self.items, self.content_size.width or 80)
+        for n, line in enumerate(lines):
             if n:
                 text.append("\n")
             for i, item in enumerate(line):
                 off = Style() if item.enabled else DISABLED
-                text.append(" " * GAP if i else "")
+                text.append(" " * gap if i else "")
                 text.append(item.keys, style=key_style + off)
                 text.append(f" {item.label}", style=label_style + off)
         return text
