@@ -8,6 +8,7 @@ import re
 
 import pytest
 from rich.console import Console
+from textual.containers import VerticalScroll
 from textual.widgets import Input, RichLog, Static
 
 from soltrader_tui.config.model import Config, TuiConfig
@@ -202,6 +203,15 @@ class TestHelpAndDialogs:
             assert "Moves the focus to the previous panel." in text  # not in the footer
             assert "Log shows errors only." in text
             assert "Closes without a change." in text  # the strategy list's escape
+
+    async def test_the_help_scrolls_with_the_keyboard(self, size: tuple[int, int]) -> None:
+        async with session(size=size) as s:
+            await press(s, "question_mark")
+            keys = s.app.screen.query_one("#help-keys", VerticalScroll)
+            assert s.app.focused is keys
+            if keys.max_scroll_y:  # the whole list fits at 200×60
+                await press(s, "pagedown")
+                assert keys.scroll_y > 0
 
     async def test_escape_q_and_question_mark_close_the_help(self, size: tuple[int, int]) -> None:
         async with session(make_snapshot(log=MIXED_LOG), size=size) as s:
