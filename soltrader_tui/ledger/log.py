@@ -45,17 +45,22 @@ class QuietFileHandler(logging.handlers.RotatingFileHandler):
         return
 
 
-def note(path: Path, message: str) -> None:
-    """Writes one INFO line to a ledger's log file, from any process.
+def note(path: Path, message: str, level: int = logging.INFO) -> None:
+    """Writes one line to a ledger's log file, from any process.
 
     In the process whose engine logs to that file the line goes through its handler (one
     writer, which also rotates the file); elsewhere (a CLI command, `watch`) it is appended.
     A log that cannot be written costs the line, never the action it reports.
+
+    Args:
+        path: The ledger's log file (`log_file`).
+        message: The line.
+        level: `logging.INFO` unless the line reports a failure.
     """
     if any(_writes_to(handler, path) for handler in LOGGER.handlers):
-        LOGGER.info(message)
+        LOGGER.log(level, message)
         return
-    record = logging.LogRecord(LOGGER.name, logging.INFO, __file__, 0, message, None, None)
+    record = logging.LogRecord(LOGGER.name, level, __file__, 0, message, None, None)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as out:

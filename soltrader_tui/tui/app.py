@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections.abc import Callable
 from typing import ClassVar, Protocol
@@ -16,6 +17,7 @@ from soltrader_tui.checkpoints.store import CheckpointInfo
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
 from soltrader_tui.errors import EXIT_LEDGER_WRITE_FAILED, StorageFailed
+from soltrader_tui.ledger.log import note
 from soltrader_tui.ledger.requests import Command, StrategyCommand
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui import checkpoint_key
@@ -24,6 +26,7 @@ from soltrader_tui.tui.messages import EngineUpdated
 from soltrader_tui.tui.screens.confirm import ConfirmModal
 from soltrader_tui.tui.screens.dashboard import DashboardScreen
 from soltrader_tui.tui.screens.error_modal import ErrorModal
+from soltrader_tui.tui.screens.help import HelpModal, help_sections
 from soltrader_tui.tui.screens.strategy_picker import StrategyPicker, StrategyToggle
 from soltrader_tui.tui.toasts import Toast
 
@@ -63,10 +66,11 @@ class SolTraderApp(App[int]):
         Binding("q", "quit", "Quit"),
         # Priority: works whatever widget has focus, even while a table has the keyboard.
         Binding("ctrl+e", "emergency_stop", "Emergency stop", priority=True),
-        Binding("p", "toggle_pause", "Pause/resume entries"),
+        Binding("p", "toggle_pause", "Pause"),
         Binding("r", "resume", "Resume"),
         Binding("c", "checkpoint", "Checkpoint"),
         Binding("s", "strategies", "Strategies"),
+        Binding("question_mark", "help", "Help"),
     ]
 
     def __init__(
@@ -164,7 +168,15 @@ class SolTraderApp(App[int]):
         summary = f"{type(error).__name__}: {error}"
         details = "".join(traceback.format_exception(error))
         self.dashboard.engine_failed(summary)
+        self._log_failure(f"engine failed: {summary}\n{details}")
         self.push_screen(ErrorModal("The engine failed", f"{summary}\n\n{details}"))
+
+    def _log_failure(self, line: str) -> None:
+        # The log pane's line goes to the log file too: the engine, which writes every other
+        # line there, is the part that failed.
+        target = self._checkpoint_target
+        if target is not None and target.log_file is not None:
+            note(target.log_file, line, logging.ERROR)
 
     def _checkpoint_state_changed(self, worker: Worker[object], state: WorkerState) -> None:
         if state is WorkerState.SUCCESS and isinstance(worker.result, CheckpointInfo):
@@ -254,6 +266,11 @@ class SolTraderApp(App[int]):
             self.notify(f"{verb.capitalize()} {toggle.name}: sent to the engine.", title="Strategy")
 
         self.push_screen(StrategyPicker(strategies), picked)
+
+    def action_help(self) -> None:
+        """Lists every key and what it does, read from the bindings themselves."""
+        if not isinstance(self.screen, HelpModal):
+            self.push_screen(HelpModal(help_sections(self, self.dashboard)))
 
     async def action_quit(self) -> None:
         """Stops the engine, waits for it to commit, then exits; repeating it while waiting is

@@ -37,9 +37,9 @@ class ConfirmModal(ModalScreen[bool]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", priority=True),
-        Binding("n", "answer(False)", "No", priority=True),
-        Binding("escape", "answer(False)", "Cancel", priority=True),
+        Binding("y", "answer(True)", "Yes", priority=True, tooltip="Does what the dialog says."),
+        Binding("n", "answer(False)", "No", priority=True, tooltip="Nothing happens."),
+        Binding("escape", "answer(False)", "Cancel", priority=True, tooltip="Nothing happens."),
     ]
 
     def __init__(self, title: str, question: str) -> None:

@@ -4,25 +4,43 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui.messages import EngineUpdated
+from soltrader_tui.tui.panel_focus import next_panel
 from soltrader_tui.tui.toasts import NotifyLevel, ToastGate
 from soltrader_tui.tui.widgets.api import ApiPanel
 from soltrader_tui.tui.widgets.fills import FillsPanel
+from soltrader_tui.tui.widgets.key_bar import KeyBar
+from soltrader_tui.tui.widgets.log_filter import LEVEL_NAMES
 from soltrader_tui.tui.widgets.log_pane import LogPane
 from soltrader_tui.tui.widgets.portfolio import PortfolioPanel
 from soltrader_tui.tui.widgets.positions import PositionsPanel
 from soltrader_tui.tui.widgets.scores import ScoresPanel
 from soltrader_tui.tui.widgets.status_bar import StatusBar
+
+LOG_LEVEL_KEYS = Binding.Group("Level", compact=True)
+"""Keys 1–4 share one footer entry."""
+LEVEL_BINDINGS = [
+    Binding(
+        str(rank + 1),
+        f"log_level({rank})",
+        "Level",
+        tooltip=f"Log shows {name}.",
+        group=LOG_LEVEL_KEYS,
+    )
+    for rank, name in enumerate(LEVEL_NAMES)
+]
+"""1 every line, 2 info and above, 3 warnings and above, 4 errors only."""
 
 
 def _unset() -> EngineSnapshot:
@@ -34,9 +52,27 @@ def _unset() -> EngineSnapshot:
 class DashboardScreen(Screen[None]):
     """The one screen of the running engine; every panel renders from `snapshot`."""
 
-    # Textual annotates this without ClassVar, so mypy refuses a ClassVar override here.
+    # Textual annotates these without ClassVar, so mypy refuses a ClassVar override here.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
     """Short terminals get a two-column portfolio so the tables keep their rows."""
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012
+    """Narrow terminals stack the panels and keep the ones that say where the money is (app.tcss):
+    at 80×24, the state, the portfolio, the open positions and the log."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "next_panel", "Panel", tooltip="Moves the focus to the next panel."),
+        Binding(
+            "shift+tab",
+            "previous_panel",
+            "Previous panel",
+            show=False,
+            tooltip="Moves the focus to the previous panel.",
+        ),
+        Binding("l", "focus_log", "Log"),
+        Binding("slash", "filter_log", "Filter"),
+        Binding("f", "toggle_follow", "Follow"),
+        *LEVEL_BINDINGS,
+    ]
 
     snapshot: reactive[EngineSnapshot] = reactive(
         _unset, always_update=True, init=False, repaint=False
@@ -82,7 +118,7 @@ class DashboardScreen(Screen[None]):
         with Horizontal(id="bottom-row"):
             yield ApiPanel(id="api").data_bind(bound)
             yield LogPane(id="log", max_lines=self._log_lines).data_bind(bound)
-        yield Footer()
+        yield KeyBar(id="key-bar")
 
     @on(EngineUpdated)
     def _engine_updated(self, message: EngineUpdated) -> None:
@@ -123,3 +159,32 @@ class DashboardScreen(Screen[None]):
         self.snapshot = replace(self.snapshot, running=False, error=summary)
         log = self.query_one(LogPane)
         log.note("error", f"engine failed: {summary}", self.snapshot.market_ts)
+
+    def action_next_panel(self) -> None:
+        """Moves the focus to the next panel."""
+        self._focus_panel(1)
+
+    def action_previous_panel(self) -> None:
+        """Moves the focus to the previous panel."""
+        self._focus_panel(-1)
+
+    def _focus_panel(self, step: int) -> None:
+        target = next_panel(self, step)
+        if target is not None:
+            target.focus()
+
+    def action_focus_log(self) -> None:
+        """Moves the focus to the log, to scroll it with the arrow and page keys."""
+        self.query_one("#log-view").focus()
+
+    def action_filter_log(self) -> None:
+        """Opens the log's text filter: type, enter applies, escape clears."""
+        self.query_one(LogPane).open_filter()
+
+    def action_toggle_follow(self) -> None:
+        """Follows the newest log line, or holds the log still to read it."""
+        self.query_one(LogPane).toggle_follow()
+
+    def action_log_level(self, rank: int) -> None:
+        """Shows log lines at a level or louder: 1 all, 2 info+, 3 warning+, 4 errors only."""
+        self.query_one(LogPane).set_level(rank)
