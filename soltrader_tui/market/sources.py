@@ -27,6 +27,7 @@ from soltrader_tui.market.sim import SimMarket
 
 if TYPE_CHECKING:
     from soltrader_tui.market.server import MarketServer
+    from soltrader_tui.net import MeteredClient
     from soltrader_tui.solana.safety import SafetySource
 
 ACCELERATED_NOTE = "accelerated clock: the simulated market is read in-process, no API calls"
@@ -102,13 +103,11 @@ def build_market(
     if source == "jupiter":
         if speed not in (None, 1.0):
             raise MarketSetupError("market.source jupiter runs on the wall clock: drop --speed")
-        from soltrader_tui.solana.safety import ChainSafetySource, NoChainAccess
-
         clock = make_clock(None)
-        # No chain reader is wired to the live market yet: every entry is denied as
-        # `safety_unknown` rather than passed unchecked.
-        safety = ChainSafetySource(NoChainAccess())
-        return MarketSetup(_jupiter_feed(config, clock), clock, duration_s, "paper", safety=safety)
+        client = _live_client(config)
+        safety = _chain_safety(config, client)
+        feed = _jupiter_feed(config, clock, client)
+        return MarketSetup(feed, clock, duration_s, "paper", safety=safety)
     clock = make_clock(speed, start)
     sim = config.market.sim
     market = SimMarket(
@@ -186,15 +185,31 @@ def _served_sim(
     return MarketSetup(feed, clock, duration_s, "paper", [server.stop], server)
 
 
-def _jupiter_feed(config: Config, clock: Clock) -> MarketFeed:
-    from soltrader_tui.market.gecko_history import GeckoHistory
-    from soltrader_tui.market.http_feed import DEX_PAIRS, DEX_PROFILES, JUPITER, HttpFeed
+def _chain_safety(config: Config, client: MeteredClient) -> SafetySource:
+    """Token safety facts read from the chain through the same metered client (provider
+    `solana_rpc` in the API panel), decoded as the simulator's are."""
+    from soltrader_tui.solana.endpoint import rpc_endpoint
+    from soltrader_tui.solana.rpc import SolanaRpc
+    from soltrader_tui.solana.rpc_accounts import RpcMintAccounts
+    from soltrader_tui.solana.safety import ChainSafetySource
+
+    # The httpx2 session inside SolanaRpc only hands requests to `client`: it holds no
+    # connection of its own, so there is nothing to close beyond what the feed closes.
+    rpc = SolanaRpc(rpc_endpoint(config.solana), client)
+    return ChainSafetySource(RpcMintAccounts(rpc))
+
+
+def _live_client(config: Config) -> MeteredClient:
+    """One metered client for every live provider: prices, discovery, candles and the RPC node."""
+    from soltrader_tui.market.http_feed import DEX_PAIRS, DEX_PROFILES, JUPITER
     from soltrader_tui.market.ohlcv_api import GECKOTERMINAL
     from soltrader_tui.net import MeteredClient, ProviderPolicy
+    from soltrader_tui.solana.endpoint import SOLANA_RPC, rpc_endpoint, solana_rpc_policy
 
     jup, dex, gecko = config.market.jupiter, config.market.dexscreener, config.market.geckoterminal
     key = os.environ.get(jup.api_key_env, "")
-    client = MeteredClient(
+    rpc = solana_rpc_policy(config.solana, rpc_endpoint(config.solana))
+    return MeteredClient(
         {
             JUPITER: ProviderPolicy(
                 JUPITER,
@@ -206,8 +221,16 @@ def _jupiter_feed(config: Config, clock: Clock) -> MarketFeed:
             DEX_PROFILES: ProviderPolicy(DEX_PROFILES, dex.requests_per_minute, 60.0),
             DEX_PAIRS: ProviderPolicy(DEX_PAIRS, 300, 60.0),
             GECKOTERMINAL: ProviderPolicy(GECKOTERMINAL, gecko.requests_per_minute, 60.0),
+            SOLANA_RPC: rpc,
         }
     )
+
+
+def _jupiter_feed(config: Config, clock: Clock, client: MeteredClient) -> MarketFeed:
+    from soltrader_tui.market.gecko_history import GeckoHistory
+    from soltrader_tui.market.http_feed import HttpFeed
+
+    jup, dex, gecko = config.market.jupiter, config.market.dexscreener, config.market.geckoterminal
     history: HistorySource = no_history
     if gecko.warm_up and config.market.watchlist:
         history = GeckoHistory(client, gecko.base_url, config.market.watchlist)

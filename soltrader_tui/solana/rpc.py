@@ -116,6 +116,15 @@ class SolanaRpc:
         answer = await self._call("getAccountInfo", self._client.get_account_info(key))
         return None if answer.value is None else bytes(answer.value.data)
 
+    async def account(self, address: str) -> tuple[str, bytes] | None:
+        """The owning program (base58) and data of the account at `address`; None when there
+        is no account."""
+        key = parse_pubkey(address, "account")
+        answer = await self._call("getAccountInfo", self._client.get_account_info(key))
+        if answer.value is None:
+            return None
+        return str(answer.value.owner), bytes(answer.value.data)
+
     async def token_supply(self, mint: str) -> TokenAmount:
         """The total supply of `mint`."""
         key = parse_pubkey(mint, "mint")

@@ -70,3 +70,57 @@ class TestJupiterSource:
         info = take_checkpoint(db, tmp_path / "cp", config_file=None, reason="t", keep=2)
         for path in [db, *info.path.iterdir()]:
             assert SECRET.encode() not in path.read_bytes(), path
+
+
+class TestTokenSafetyOverRpc:
+    """On the live source, token safety reads each mint over JSON-RPC through the metered
+    client, and judges the bytes as the simulator's in-process ones are judged."""
+
+    async def test_verdicts_come_from_the_rpc_node(self, tmp_path: Path) -> None:
+        import time
+
+        from soltrader_tui.snapshot import EngineSnapshot
+
+        sim = SimMarket(3, time.time())
+        with MarketServer(sim, Config().market.sim.faults) as server:
+            config = Config.model_validate(
+                {
+                    "market": {
+                        "source": "jupiter",
+                        "watchlist": [t.mint for t in sim.tokens()],
+                        "jupiter": {"base_url": server.url, "requests_per_second": 5},
+                        "dexscreener": {"base_url": server.url},
+                        "geckoterminal": {"base_url": server.url, "warm_up": False},
+                    },
+                    # The market server answers getAccountInfo/getTokenLargestAccounts for its
+                    # mints at its root, as a node does.
+                    "solana": {"rpc_url": server.url, "rpc_url_env": "UNSET_TEST_RPC_URL"},
+                }
+            )
+            setup = build_market(config, config_dir=None, seed=3, speed=None, duration_s=6)
+            db = tmp_path / "live.sqlite"
+            ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
+            engine = Engine(
+                config=config,
+                ledger=ledger,
+                feed=setup.feed,
+                clock=setup.clock,
+                version="t",
+                duration_s=setup.duration_s,
+                safety=setup.safety,
+            )
+            seen: list[EngineSnapshot] = []
+            engine.on_snapshot = seen.append
+            await engine.run()
+            setup.close()
+            ledger.close()
+            posted = server.request_count()
+        symbols = {t.mint: t.symbol for t in sim.tokens()}
+        verdicts = {symbols[m]: v for m, v in seen[-1].safety}
+        assert verdicts["MEME"] == "freeze auth"
+        assert verdicts["RVRT"] == "mint auth"
+        assert verdicts["SOLX"] == "safe"
+        calls = {a.provider: a.calls for a in read_status(db).snapshot.api}
+        # Two reads per token (its mint, its largest holders), metered like every provider.
+        assert calls["solana_rpc"] >= 2 * len(verdicts)
+        assert sum(calls.values()) == posted
