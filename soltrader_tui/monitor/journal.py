@@ -147,7 +147,7 @@ def _ended(s: SessionRecord, following: SessionRecord | None, data: JournalInput
         return None
     beat = data.last_beat
     if following is None and beat is not None and beat[0] == s.pid and beat[1] >= s.started:
-        ts, seen = beat[1], "its last heartbeat"
+        ts, seen = beat[1], "the time is its last heartbeat's"
     elif following is not None:
         ts, seen = following.started, f"noticed as session {following.id} began"
     else:
@@ -156,7 +156,7 @@ def _ended(s: SessionRecord, following: SessionRecord | None, data: JournalInput
     return Entry(
         ts,
         "session",
-        f"session {s.id} KILLED: it ended without closing (process gone; {seen})",
+        f"session {s.id} KILLED: its process went without closing the session ({seen})",
         detail,
     )
 

@@ -103,7 +103,7 @@ class TestTimeline:
     def test_sessions_and_how_they_ended(self, history: History) -> None:
         lines = journal(history)
         assert "session 1 started: 0.1.0, paper on sim" in one(lines, "session 1 started")
-        assert "ended without closing" in one(lines, "session 1 KILLED")
+        assert "went without closing the session" in one(lines, "session 1 KILLED")
         one(lines, "session 2 started")
         one(lines, "session 2 ended cleanly")
         assert not [line for line in lines if "session 2 KILLED" in line]
