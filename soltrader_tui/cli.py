@@ -171,6 +171,18 @@ def _add_reading_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
                 action="store_true",
                 help="send a verdict that is not ok (and the return to ok) to alerts.targets",
             )
+    journal = sub.add_parser(
+        "journal",
+        help="what happened: sessions, config changes, commands, states, alerts (from the ledger)",
+    )
+    journal.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only events since a span back (30m, 2h, 1d) or a time (2026-12-02T14:00, local)",
+    )
+    journal.add_argument("--json", action="store_true", help="one JSON object per event and line")
+    journal.add_argument("--db", type=Path, help="ledger file")
+    journal.add_argument("--config", type=Path, help="config file (to find the ledger)")
     watch = sub.add_parser(
         "watch", help="read-only dashboard of an engine running elsewhere (its keys still work)"
     )
@@ -511,6 +523,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from soltrader_tui.commands.health import health
 
         return health(args)
+    if command == "journal":
+        from soltrader_tui.commands.journal import journal
+
+        return journal(args)
     if command == "watch":
         from soltrader_tui.commands.watch import watch
 

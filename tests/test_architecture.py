@@ -114,6 +114,8 @@ class TestReadOnlyCommands:
         (("status", "--json", "--db", "{db}"), 0),
         (("health", "--config", "{config}"), 2),
         (("paths", "--config", "{config}"), 0),
+        (("journal", "--config", "{config}"), 0),
+        (("journal", "--json", "--db", "{db}"), 0),
         (("checkpoints", "--config", "{config}"), 0),
         (("config", "check", "--config", "{config}"), 0),
         (("stop", "--config", "{config}"), 0),

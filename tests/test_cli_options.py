@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "status": (("status",), LEDGER_FLAGS),
     "health": (("health",), LEDGER_FLAGS),
     "watch": (("watch",), LEDGER_FLAGS),
+    "journal": (("journal",), LEDGER_FLAGS),
     "stop": (("stop",), LEDGER_FLAGS),
     "resume": (("resume",), LEDGER_FLAGS),
     "config check": (("config", "check"), frozenset({"--config"})),

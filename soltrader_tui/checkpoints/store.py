@@ -9,6 +9,7 @@ people) and `checkpoint.json` (the same figures, for programs). It is built in a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -27,6 +28,7 @@ from soltrader_tui.ledger.connect import check_file, check_integrity, connect, i
 from soltrader_tui.ledger.errors import LedgerError
 from soltrader_tui.ledger.highwater import forget_mark
 from soltrader_tui.ledger.lock import EngineLock
+from soltrader_tui.ledger.session_writes import note_restore
 
 STAGING_PREFIX = ".incomplete-"
 STALE_STAGING_S = 3600.0
@@ -339,6 +341,9 @@ def _swap(info: CheckpointInfo, source: Path, ledger_path: Path, ts: float) -> R
             raise
         raise CheckpointError(f"cannot copy {source} to {staged}: {exc}") from exc
     previous = moved.get("")
+    # The note is for `journal`; a copy that passed its check is restored without it.
+    with contextlib.suppress(sqlite3.Error):
+        note_restore(staged, info.name, previous, ts)
     try:
         staged.replace(ledger_path)
     except OSError as exc:

@@ -31,6 +31,7 @@ from soltrader_tui.engine.operator import Operator
 from soltrader_tui.engine.orders import OrderManager
 from soltrader_tui.engine.prices import PriceGate
 from soltrader_tui.engine.safety import TokenSafety
+from soltrader_tui.engine.session_record import session_start
 from soltrader_tui.engine.strategy_switch import StrategySwitch
 from soltrader_tui.execution.paper import PaperExecutor
 from soltrader_tui.format import usd_micro
@@ -353,6 +354,11 @@ class Engine:
         end = None if self._duration_s is None else start + self._duration_s
         self._switch.record_session()
         self._ledger.record_session(wall_start=time.time(), api_note=self._feed.api_note)
+        session_id = self._ledger.start_session(
+            session_start(
+                self._config, version=self._version, mode=self._mode, source=self._feed.source
+            )
+        )
         portfolio = self._orders.portfolio
         self._log.record(
             SessionStarted(
@@ -388,9 +394,16 @@ class Engine:
                 await self._operator.wait_checkpoint()
             finally:
                 self._books.finish(self._market_ts, failing=self._error is not None)
+                self._end_session(session_id)
                 await self._books.close_alerts(self._market_ts, ALERT_DRAIN_WALL_S)
                 if self.monitoring.serving:
                     self.monitoring.publish(self.snapshot())
+
+    def _end_session(self, session_id: int) -> None:
+        # A ledger that refuses this row leaves the session without an end: `journal` then
+        # tells it from the "engine failed" line, or calls it killed, which is no worse.
+        with contextlib.suppress(Exception):
+            self._ledger.end_session(session_id, wall_ts=time.time(), error=self._error)
 
     async def _loop(self, start: float, end: float | None) -> None:
         dt = self._config.market.tick_seconds

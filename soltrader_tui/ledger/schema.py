@@ -267,7 +267,32 @@ def _v6(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX alert_deliveries_target ON alert_deliveries (target, id)")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
+def _v7(conn: sqlite3.Connection) -> None:
+    # One row per engine session, so `journal` can say which version ran in which mode, how
+    # each session ended, and which config keys changed between two. `ended` stays NULL until
+    # the session closes: a row without it, and no engine holding the ledger, was killed.
+    # `config` is the effective config as JSON, dotted key to value: an `*_env` key holds the
+    # variable's name only, and an alert target's URL is stored masked, so no secret is kept.
+    # Sessions before this version are read from their "session started" log lines.
+    conn.execute(
+        """
+        CREATE TABLE sessions (
+            id      INTEGER PRIMARY KEY,
+            started TEXT NOT NULL,
+            pid     INTEGER NOT NULL,
+            version TEXT NOT NULL,
+            mode    TEXT NOT NULL,
+            source  TEXT NOT NULL,
+            config  TEXT NOT NULL,
+            ended   TEXT,
+            ending  TEXT CHECK (ending IN ('clean', 'crashed')),
+            error   TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7)
 """MIGRATIONS[i] takes the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -293,6 +318,7 @@ _ADDED_AT = {
     2: frozenset({"control_requests"}),
     3: frozenset({"resume_point"}),
     6: frozenset({"alerts", "alert_deliveries"}),
+    7: frozenset({"sessions"}),
 }
 
 

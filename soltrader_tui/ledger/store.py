@@ -71,6 +71,7 @@ from soltrader_tui.ledger.rows import (
     UsageMinute,
 )
 from soltrader_tui.ledger.schema import SCHEMA_VERSION, migrate
+from soltrader_tui.ledger.session_writes import SessionStart, close_session, insert_session
 from soltrader_tui.ledger.timeorder import check_in_order
 from soltrader_tui.ledger.transactions import Transactions
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed, write_failure
@@ -372,6 +373,19 @@ class Ledger:
         """
         with self._tx.transaction(durable=False) as c:
             write_session(c, wall_start=wall_start, api_note=api_note)
+
+    def start_session(self, start: SessionStart) -> int:
+        """Records a session's start (version, mode, source, effective config); returns the
+        id `end_session` takes."""
+        with self._tx.transaction(durable=False) as c:
+            return insert_session(c, start)
+
+    def end_session(self, session_id: int, *, wall_ts: float, error: str | None) -> None:
+        """Records how a session ended: clean (`error` None) or crashed with `error`."""
+        with self._tx.transaction(durable=False) as c:
+            close_session(
+                c, session_id, wall_ts=wall_ts, crashed=error is not None, error=error or ""
+            )
 
     # -- reads the engine needs at start ------------------------------------------------------
 
