@@ -10,6 +10,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from soltrader_tui import __version__
 
@@ -346,6 +347,12 @@ def _add_devnet_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     p.add_argument(
         "--keypair-out", type=Path, metavar="PATH", help="write the demo wallet's keypair here"
     )
+    p.add_argument(
+        "--config-out",
+        type=Path,
+        metavar="PATH",
+        help="write a config naming this chain and the demo wallet (needs --keypair-out)",
+    )
 
 
 def _names(text: str) -> list[str]:
@@ -365,9 +372,19 @@ def _add_wallet_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     wallet.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
+class _Parser(argparse.ArgumentParser):
+    """A parser that takes options only as spelled in full. argparse's abbreviations would let
+    `devnet --config x` mean `--config-out x`: a flag meant for one thing silently doing
+    another. Subcommands' parsers are of the parent's class, so this holds at every level."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Returns the argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="soltrader-tui",
         description="Terminal-first Solana trading bot. With no command: the dashboard, paper "
         "trading on the embedded simulated market.",

@@ -218,3 +218,19 @@ class TestWholeProcess:
         assert proc.returncode == 2
         assert str(missing) in proc.stderr and "Traceback" not in proc.stderr
         assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["devnet", "--config", "x.yaml"],  # would have been --config-out
+        ["status", "--js"],
+        ["download", "binance", "SOLUSDT", "--int", "5m"],
+        ["--dur", "2m"],
+    ],
+)
+def test_an_abbreviated_option_is_refused(argv: list[str]) -> None:
+    # A prefix of an option must not silently become that option (or another one).
+    with pytest.raises(SystemExit) as exited:
+        parse_command_line(argv)
+    assert exited.value.code == 2

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+import yaml
 from solders.keypair import Keypair
 
 from soltrader_tui.net import MeteredClient
@@ -115,3 +116,35 @@ class TestWalletCommandOnTheDevnet:
             ("USDC", WALLET_USDC * 10**6),
             ("CLEAN", WALLET_CLEAN * 10**6),
         ]
+
+    def test_three_commands_from_the_readme(self, cli: Cli) -> None:
+        # README: `devnet --keypair-out … --config-out devnet.yaml`, then `wallet --config …`.
+        served = cli.start(
+            "devnet",
+            "--port",
+            "0",
+            "--keypair-out",
+            "demo-wallet.json",
+            "--config-out",
+            "devnet.yaml",
+        )
+        assert served.stdout is not None
+        printed = [served.stdout.readline()]
+        try:
+            while not printed[-1].startswith("config: devnet.yaml"):
+                assert printed[-1], "".join(printed)  # it ended before naming the config
+                printed.append(served.stdout.readline())
+            text = cli.run("wallet", "--config", "devnet.yaml")
+        finally:
+            served.terminate()
+            served.wait(timeout=30)
+        assert (text.returncode, text.stderr) == (0, ""), text.stderr
+        assert text.stdout.splitlines()[4:] == ["SOL    10", "USDC   1000", "CLEAN  50000"]
+        written = yaml.safe_load((cli.cwd / "devnet.yaml").read_text(encoding="utf-8"))
+        assert written["solana"]["keypair_path"] == "demo-wallet.json"
+
+    def test_config_out_needs_a_key_file(self, cli: Cli) -> None:
+        done = cli.run("devnet", "--port", "0", "--config-out", "devnet.yaml", timeout=60)
+        assert done.returncode == 2
+        assert "--config-out needs --keypair-out" in done.stderr
+        assert not (cli.cwd / "devnet.yaml").exists()
