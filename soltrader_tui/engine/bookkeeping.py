@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from soltrader_tui.clock import Clock
-from soltrader_tui.domain import MarketTick, Mode
+from soltrader_tui.domain import MarketTick, Mode, micro_to_usd
 from soltrader_tui.engine.alerting import AlertDesk
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.events import (
@@ -41,17 +41,27 @@ from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio.equity_curve import EquityCurve
+from soltrader_tui.portfolio.equity_series import EquitySeries
 from soltrader_tui.portfolio.resume import Restored, SavedReplay, restore, resume_point, verify
 from soltrader_tui.risk import BreakerEvent
 from soltrader_tui.risk.breakers import DAY_S, utc_day
 from soltrader_tui.risk.manager import EquityHistory, RiskDesk
 from soltrader_tui.snapshot import ScoreView
 
+EQUITY_CHART_POINTS = 120
+"""Points each equity chart keeps at least (at most twice as many): more than a panel is wide."""
 VERIFY_AFTER_WALL_S = 2.0
 """Wall seconds after the start before the saved replay is checked: the first frames of the
 dashboard get the CPU first."""
 
 SavedKey = tuple[int, int, float | None, tuple[float | None, ...]]
+
+
+def _equity_charts(ledger: Ledger) -> tuple[EquitySeries, EquitySeries]:
+    """The session's chart (empty) and the ledger's, from its history read once."""
+    history = EquitySeries(EQUITY_CHART_POINTS)
+    history.extend([micro_to_usd(m) for m in ledger.equity_sample(EQUITY_CHART_POINTS)])
+    return EquitySeries(EQUITY_CHART_POINTS), history
 
 
 class Bookkeeper:
@@ -104,6 +114,9 @@ class Bookkeeper:
         """False once a point took the place of one with the same time stamp (the ledger keeps
         the newer, the curve in memory both), so the curve must not be saved (see `resume`)."""
         self._equity_buffer: list[EquityPoint] = []
+        self.session_equity, self.ledger_equity = _equity_charts(ledger)
+        """The equity points this session committed, and the ledger's whole curve, in USD,
+        thinned, for the dashboard's charts."""
         self._saved_key: SavedKey | None = None
         """What the last saved replay covered, so an unchanged one is not written again."""
         self._to_verify: SavedReplay | None = restored.saved
@@ -282,6 +295,10 @@ class Bookkeeper:
             self._saved_key = saved_key
             raise
         self._alerts.committed(alerts, ids)
+        for point in equity:  # committed: the charts may show them now
+            usd = micro_to_usd(point.equity_micro)
+            self.session_equity.add(usd)
+            self.ledger_equity.add(usd)
 
     # -- the end of a session ---------------------------------------------------------------
 

@@ -41,6 +41,7 @@ from soltrader_tui.ledger.connect import (
 from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
 from soltrader_tui.ledger.highwater import HighWaterKeeper, read_committed
 from soltrader_tui.ledger.log_reads import read_denials
+from soltrader_tui.ledger.position_reads import read_entry_reason, read_equity_sample
 from soltrader_tui.ledger.reads import (
     MarketTimes,
     StoredFill,
@@ -410,6 +411,14 @@ class Ledger:
     def equity_points(self, *, after_ts: float | None = None) -> list[EquityPoint]:
         """Returns the equity curve (the points after `after_ts`, if given), oldest first."""
         return read_equity(self._conn, after_ts=after_ts)
+
+    def equity_sample(self, most: int) -> list[int]:
+        """Returns about `most` equity points (micro-USDC) spread over the whole curve."""
+        return read_equity_sample(self._conn, most)
+
+    def entry_reason(self, mint: str, opened_ts: float) -> str:
+        """Returns what the strategy said when it opened the position in `mint` ("" unknown)."""
+        return read_entry_reason(self._conn, mint, opened_ts)
 
     def market_times(self) -> MarketTimes:
         """Returns the newest time stamps of the fills, equity points and events."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -19,6 +19,7 @@ from soltrader_tui.ledger.connect import check_integrity, open_reader, read_tran
 from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.log_reads import read_denials, recent_events
+from soltrader_tui.ledger.position_reads import read_entry_reason
 from soltrader_tui.ledger.reads import (
     SessionRow,
     read_feed_status,
@@ -148,7 +149,16 @@ def _read(
     heartbeat = read_heartbeat(conn)
     session = read_session(conn)
     api = _api(conn, None if session is None else session.wall_start)
-    ctx = _context(conn, meta, replayed, heartbeat, session, alive)
+    feed = feed_from_json(read_feed_status(conn))
+    ctx = replace(
+        _context(conn, meta, replayed, heartbeat, session, alive),
+        stale_mints=frozenset(() if feed is None else (t.mint for t in feed.stale)),
+        mark_ts={mint: m.ts for mint, m in mark_rows.items()},
+        entry_reasons={
+            mint: read_entry_reason(conn, mint, p.opened_ts)
+            for mint, p in portfolio.positions.items()
+        },
+    )
     snapshot = build_snapshot(
         ctx,
         portfolio,
@@ -162,7 +172,6 @@ def _read(
         log=_log(conn),
     )
     age = None if heartbeat is None else max(0.0, now_wall - heartbeat.wall_ts)
-    feed = feed_from_json(read_feed_status(conn))
     return StatusReport(snapshot, heartbeat, age, path, replayed, feed)
 
 

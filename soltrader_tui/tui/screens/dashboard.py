@@ -17,6 +17,7 @@ from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui.messages import EngineUpdated
 from soltrader_tui.tui.toasts import NotifyLevel, ToastGate
 from soltrader_tui.tui.widgets.api import ApiPanel
+from soltrader_tui.tui.widgets.equity_chart import EquityHistoryPanel
 from soltrader_tui.tui.widgets.fills import FillsPanel
 from soltrader_tui.tui.widgets.log_pane import LogPane
 from soltrader_tui.tui.widgets.portfolio import PortfolioPanel
@@ -37,6 +38,8 @@ class DashboardScreen(Screen[None]):
     # Textual annotates this without ClassVar, so mypy refuses a ClassVar override here.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
     """Short terminals get a two-column portfolio so the tables keep their rows."""
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]  # noqa: RUF012
+    """Wide terminals also get the ledger's whole equity history."""
 
     snapshot: reactive[EngineSnapshot] = reactive(
         _unset, always_update=True, init=False, repaint=False
@@ -75,6 +78,7 @@ class DashboardScreen(Screen[None]):
         yield StatusBar(id="status-bar").data_bind(bound)
         with Horizontal(id="top-row"):
             yield PortfolioPanel(id="portfolio").data_bind(bound)
+            yield EquityHistoryPanel(id="equity-history").data_bind(bound)
             yield PositionsPanel(id="positions").data_bind(bound)
         with Horizontal(id="middle-row"):
             yield ScoresPanel(id="scores").data_bind(bound)
