@@ -41,15 +41,13 @@ from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio.equity_curve import EquityCurve
-from soltrader_tui.portfolio.equity_series import EquitySeries
+from soltrader_tui.portfolio.equity_series import CHART_POINTS, EquitySeries
 from soltrader_tui.portfolio.resume import Restored, SavedReplay, restore, resume_point, verify
 from soltrader_tui.risk import BreakerEvent
 from soltrader_tui.risk.breakers import DAY_S, utc_day
 from soltrader_tui.risk.manager import EquityHistory, RiskDesk
 from soltrader_tui.snapshot import ScoreView
 
-EQUITY_CHART_POINTS = 120
-"""Points each equity chart keeps at least (at most twice as many): more than a panel is wide."""
 VERIFY_AFTER_WALL_S = 2.0
 """Wall seconds after the start before the saved replay is checked: the first frames of the
 dashboard get the CPU first."""
@@ -59,9 +57,8 @@ SavedKey = tuple[int, int, float | None, tuple[float | None, ...]]
 
 def _equity_charts(ledger: Ledger) -> tuple[EquitySeries, EquitySeries]:
     """The session's chart (empty) and the ledger's, from its history read once."""
-    history = EquitySeries(EQUITY_CHART_POINTS)
-    history.extend([micro_to_usd(m) for m in ledger.equity_sample(EQUITY_CHART_POINTS)])
-    return EquitySeries(EQUITY_CHART_POINTS), history
+    history = EquitySeries.resume(CHART_POINTS, ledger.equity_thinned(CHART_POINTS))
+    return EquitySeries(CHART_POINTS), history
 
 
 class Bookkeeper:
@@ -115,6 +112,7 @@ class Bookkeeper:
         the newer, the curve in memory both), so the curve must not be saved (see `resume`)."""
         self._equity_buffer: list[EquityPoint] = []
         self.session_equity, self.ledger_equity = _equity_charts(ledger)
+        self._charted_ts = restored.last_equity_ts
         """The equity points this session committed, and the ledger's whole curve, in USD,
         thinned, for the dashboard's charts."""
         self._saved_key: SavedKey | None = None
@@ -295,10 +293,19 @@ class Bookkeeper:
             self._saved_key = saved_key
             raise
         self._alerts.committed(alerts, ids)
-        for point in equity:  # committed: the charts may show them now
+        self._chart(equity)
+
+    def _chart(self, committed: Sequence[EquityPoint]) -> None:
+        """Adds committed points to the charts; a point of the same time as the previous one
+        replaced it in the ledger, so it replaces it on the charts too."""
+        for point in committed:
             usd = micro_to_usd(point.equity_micro)
-            self.session_equity.add(usd)
-            self.ledger_equity.add(usd)
+            for series in (self.session_equity, self.ledger_equity):
+                if point.ts == self._charted_ts:
+                    series.amend(usd)
+                else:
+                    series.add(usd)
+            self._charted_ts = point.ts
 
     # -- the end of a session ---------------------------------------------------------------
 

@@ -356,7 +356,9 @@ class Engine:
         start = self._clock.now()
         end = None if self._duration_s is None else start + self._duration_s
         self._switch.record_session()
-        self._ledger.record_session(wall_start=time.time(), api_note=self._feed.api_note)
+        self._ledger.record_session(
+            wall_start=time.time(), api_note=self._feed.api_note, market_start=start
+        )
         portfolio = self._orders.portfolio
         self._log.record(
             SessionStarted(

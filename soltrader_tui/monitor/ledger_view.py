@@ -19,7 +19,7 @@ from soltrader_tui.ledger.connect import check_integrity, open_reader, read_tran
 from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.log_reads import read_denials, recent_events
-from soltrader_tui.ledger.position_reads import read_entry_reason
+from soltrader_tui.ledger.position_reads import read_entry_reason, read_equity_thinned
 from soltrader_tui.ledger.reads import (
     SessionRow,
     read_feed_status,
@@ -43,6 +43,7 @@ from soltrader_tui.monitor.resources import from_json as resources_from_json
 from soltrader_tui.monitor.resources import machine_line
 from soltrader_tui.monitor.views import SnapshotContext, build_snapshot, fill_view
 from soltrader_tui.portfolio.codec import CodecError, decode_portfolio
+from soltrader_tui.portfolio.equity_series import CHART_POINTS, EquitySeries
 from soltrader_tui.portfolio.portfolio import Portfolio
 from soltrader_tui.portfolio.replay import Replayed, replay
 from soltrader_tui.risk.breakers import DAY_S, utc_day
@@ -158,6 +159,10 @@ def _read(
             mint: read_entry_reason(conn, mint, p.opened_ts)
             for mint, p in portfolio.positions.items()
         },
+        equity_session=_session_equity(conn, session),
+        equity_history=EquitySeries.resume(
+            CHART_POINTS, read_equity_thinned(conn, CHART_POINTS)
+        ).values(),
     )
     snapshot = build_snapshot(
         ctx,
@@ -173,6 +178,15 @@ def _read(
     )
     age = None if heartbeat is None else max(0.0, now_wall - heartbeat.wall_ts)
     return StatusReport(snapshot, heartbeat, age, path, replayed, feed)
+
+
+def _session_equity(conn: sqlite3.Connection, session: SessionRow | None) -> tuple[float, ...]:
+    """The latest session's equity points as its engine charts them; () when its start in
+    market time is not recorded."""
+    if session is None or session.market_start is None:
+        return ()
+    thinned = read_equity_thinned(conn, CHART_POINTS, session.market_start)
+    return EquitySeries.resume(CHART_POINTS, thinned).values()
 
 
 def _context(

@@ -1,10 +1,18 @@
 """Provides EquitySeries: an equity curve thinned evenly to a bounded number of points.
 
 Pure: no I/O, no clock. The dashboard draws the curve from it; its memory stays bounded however
-long a session runs, and the newest point is always the last one drawn.
-"""
+long a session runs, and the newest point is always the last one drawn. The stride follows
+`ledger.position_reads.thinning_stride`, so a series resumed from the ledger's read equals one
+fed every point."""
 
 from __future__ import annotations
+
+from soltrader_tui.domain import micro_to_usd
+from soltrader_tui.ledger.position_reads import ThinnedEquity, thinning_stride
+
+CHART_POINTS = 120
+"""Points an equity chart keeps at least (at most twice as many): more than a panel is wide.
+The engine's charts and `watch`'s use the same, so they thin a curve alike."""
 
 
 class EquitySeries:
@@ -30,6 +38,17 @@ class EquitySeries:
         self._count = 0
         self._last: float | None = None
 
+    @classmethod
+    def resume(cls, size: int, thinned: ThinnedEquity) -> EquitySeries:
+        """The series that adding every point of a curve one by one would leave, from what the
+        ledger read of it (`ledger.position_reads.read_equity_thinned` with the same `size`)."""
+        series = cls(size)
+        series._count = thinned.count
+        series._stride = thinning_stride(size, thinned.count)
+        series._kept = [micro_to_usd(m) for m in thinned.kept]
+        series._last = None if thinned.last is None else micro_to_usd(thinned.last)
+        return series
+
     def add(self, equity_usd: float) -> None:
         """Adds the next point of the curve (in time order)."""
         self._last = equity_usd
@@ -41,10 +60,14 @@ class EquitySeries:
                 self._stride *= 2
         self._count += 1
 
-    def extend(self, points: list[float]) -> None:
-        """Adds several points, oldest first."""
-        for point in points:
-            self.add(point)
+    def amend(self, equity_usd: float) -> None:
+        """Replaces the newest point (the ledger replaced the point of the same time)."""
+        if self._last is None:
+            self.add(equity_usd)
+            return
+        self._last = equity_usd
+        if (self._count - 1) % self._stride == 0:
+            self._kept[-1] = equity_usd
 
     def values(self) -> tuple[float, ...]:
         """The kept points, oldest first, ending with the newest point added."""

@@ -36,8 +36,9 @@ class DashboardScreen(Screen[None]):
     """The one screen of the running engine; every panel renders from `snapshot`."""
 
     # Textual annotates this without ClassVar, so mypy refuses a ClassVar override here.
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
-    """Short terminals get a two-column portfolio so the tables keep their rows."""
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall"), (40, "-roomy")]  # noqa: RUF012
+    """Short terminals get a two-column portfolio so the tables keep their rows; roomy ones
+    (40 lines or more) also get the session's equity chart under the figures."""
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]  # noqa: RUF012
     """Wide terminals also get the ledger's whole equity history."""
 

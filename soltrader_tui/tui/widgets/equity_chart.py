@@ -20,12 +20,10 @@ def last(values: Sequence[float]) -> float:
 
 
 def caption(what: str, values: Sequence[float]) -> str:
-    """One line under a chart: what it shows, its range and its point count; "—" when empty."""
+    """One line under a chart: what it shows and its range, low to high; "—" when empty."""
     if not values:
         return f"{what}: {fmt.MISSING}"
-    low, high = min(values), max(values)
-    points = f"{fmt.count(len(values))} point{'s' if len(values) != 1 else ''}"
-    return f"{what}: {fmt.usd(low)} – {fmt.usd(high)}, {points}"
+    return f"{what}: {fmt.usd(min(values))} – {fmt.usd(max(values))}"
 
 
 class EquityChart(Sparkline):
@@ -35,9 +33,11 @@ class EquityChart(Sparkline):
         super().__init__((), summary_function=last, id=id)
 
     def show(self, values: tuple[float, ...]) -> None:
-        """Draws `values` (oldest first)."""
+        """Draws `values` (oldest first); an empty curve draws nothing (a flat line would
+        claim a level)."""
         if tuple(self.data or ()) != values:
             self.data = values
+        self.visible = bool(values)
 
 
 def show_equity(chart: EquityChart, label: Label, what: str, values: tuple[float, ...]) -> None:

@@ -136,7 +136,7 @@ class PortfolioPanel(SnapshotPanel):
         show_equity(
             self.query_one(EquityChart),
             self.query_one("#portfolio-equity-caption", Label),
-            "session equity",
+            "session",
             snapshot.equity_session,
         )
         grid = self.query_one(FiguresGrid)
