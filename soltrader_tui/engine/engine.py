@@ -74,6 +74,8 @@ class Engine:
     the accepted ticks and marks, and the strategies.
     """
 
+    can_close_positions = True
+    """The dashboard in the engine's process closes a position through `command("close")`."""
     verify_after_wall_s = VERIFY_AFTER_WALL_S
     """How long `run` waits before checking the saved replay (tests set it to 0)."""
 

@@ -74,6 +74,8 @@ class LedgerWatcher:
         self._replayed = first.replayed
         self.on_snapshot: Callable[[EngineSnapshot], None] | None = None
         self.actor = f"watch (pid {os.getpid()})"
+        self.can_close_positions = False
+        """A close cannot travel through the ledger's control requests (see `_send`)."""
         self.after_read: Callable[[], None] | None = None
         """Called on a worker thread after each read (e.g. a heartbeat check); its own pace."""
 

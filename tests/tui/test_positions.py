@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, Sparkline
@@ -20,12 +21,14 @@ from soltrader_tui.config.model import Config, RiskConfig
 from soltrader_tui.domain import Fill
 from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
+from soltrader_tui.ledger.errors import LedgerError
 from soltrader_tui.market.feed import SimFeed
 from soltrader_tui.market.sim import SimMarket, sim_mint
 from soltrader_tui.monitor.ledger_view import read_status, status_json
+from soltrader_tui.monitor.watcher import LedgerWatcher
 from soltrader_tui.tui.app import SolTraderApp, make_app
 from soltrader_tui.tui.screens.confirm import ConfirmModal
-from soltrader_tui.tui.screens.position_detail import PositionDetail
+from soltrader_tui.tui.screens.position_detail import NO_CLOSE_HERE, PositionDetail
 from soltrader_tui.tui.widgets.positions import STALE
 from soltrader_tui.tui.widgets.price_chart import DOT, LINE, Level, chart_lines
 from tests.factories import make_fill, make_order
@@ -280,3 +283,76 @@ class TestOnTheEngine:
         assert orders == [("manual", "filled")]
         assert any(m.startswith("FILL SELL") and "manual" in m for m in log), log
         assert read_status(db).snapshot.positions == ()
+
+
+class TestUnderWatch:
+    """`watch` shows the same detail from the ledger; a close cannot travel through the ledger's
+    requests, so `x` says where to close it, and nothing is sold."""
+
+    async def test_close_is_refused_with_the_reason(self, tmp_path: Path) -> None:
+        db = tmp_path / "l.sqlite"
+        config = quiet_config()
+        ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
+        market = SimMarket(3, START, tick_seconds=config.market.tick_seconds)
+        buy = seed_position(ledger, market, START - 60)
+        engine = Engine(
+            config=config,
+            ledger=ledger,
+            feed=SimFeed(market),
+            clock=VirtualClock(START),
+            version="t",
+            duration_s=300,
+            strategies=[],
+        )
+        await engine.run()
+        ledger.close()
+        watcher = LedgerWatcher(db, poll_s=0.1, risk=config.risk)
+        app = make_app(config, watcher, version=__version__)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, app, lambda s: s.market_ts is not None, "a first read")
+            assert app.dashboard.snapshot.equity_session == engine.snapshot().equity_session
+            await focus_positions(pilot, app)
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            reason = app.screen.query_one("#detail-reason", Label).content
+            keys = app.screen.query_one("#detail-keys", Label).content
+            await pilot.press("x")
+            await pilot.pause(0.2)
+            said = [n.message for n in app._notifications]
+            confirming = isinstance(app.screen, ConfirmModal)
+            await pilot.press("escape", "q")
+        assert str(reason) == f"Entry reason: {ENTRY_REASON}"
+        assert str(keys) == "esc = back", "no close key where it cannot work"
+        assert not confirming and said == [NO_CLOSE_HERE]
+        with pytest.raises(LedgerError, match="engine's own dashboard"):
+            watcher._send("close", buy.token.mint)
+        assert ledger_rows(db, "SELECT count(*) FROM fills WHERE side = 'sell'") == [(0,)]
+
+
+class TestEntriesKeepTheirReason:
+    """Every entry the engine makes keeps what its strategy said, beside its order."""
+
+    async def test_each_filled_buy_has_its_signal_reason(self, tmp_path: Path) -> None:
+        db = tmp_path / "l.sqlite"
+        ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
+        market = SimMarket(3, START, tick_seconds=Config().market.tick_seconds)
+        engine = Engine(
+            config=Config(),
+            ledger=ledger,
+            feed=SimFeed(market),
+            clock=VirtualClock(START),
+            version="t",
+            duration_s=3 * 3600,
+        )
+        await engine.run()
+        ledger.close()
+        buys = ledger_rows(
+            db, "SELECT strategy, detail FROM orders WHERE side = 'buy' AND status = 'filled'"
+        )
+        signals = [
+            m for (m,) in ledger_rows(db, "SELECT message FROM events WHERE kind = 'signal'")
+        ]
+        assert buys, "the session must buy for this to mean anything"
+        for strategy, detail in buys:
+            assert detail, f"a {strategy} entry without its reason"
+            assert any(m.startswith("SIGNAL BUY") and m.endswith(f": {detail}") for m in signals)
