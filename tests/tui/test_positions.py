@@ -30,7 +30,7 @@ from soltrader_tui.tui.app import SolTraderApp, make_app
 from soltrader_tui.tui.screens.confirm import ConfirmModal
 from soltrader_tui.tui.screens.position_detail import NO_CLOSE_HERE, PositionDetail
 from soltrader_tui.tui.widgets.positions import STALE
-from soltrader_tui.tui.widgets.price_chart import DOT, LINE, Level, chart_lines
+from soltrader_tui.tui.widgets.price_chart import DOT, LINE, STROKE, Level, chart_lines
 from tests.factories import make_fill, make_order
 from tests.tui.harness import session
 from tests.tui.snapshot_factory import MARKET_T0, make_position, make_snapshot
@@ -129,12 +129,12 @@ class TestEquityChart:
     async def test_wide_screens_show_the_ledgers_history(self) -> None:
         history = (480.0, 500.0, 512.5)
         snap = make_snapshot(equity_history=history)
-        async with session(snap, size=(120, 40)) as s:
+        async with session(snap, size=(199, 40)) as s:
             assert not s.app.screen.query_one("#equity-history").display
-        async with session(snap, size=(170, 40)) as s:
+        async with session(snap, size=(200, 40)) as s:
             assert s.app.screen.query_one("#equity-history").display
             assert s.app.screen.query_one("#history-chart", Sparkline).data == history
-            assert "all sessions: $480.00 – $512.50" in s.text("#equity-history")
+            assert "ledger: $480.00 – $512.50" in s.text("#equity-history")
 
 
 class TestDetail:
@@ -183,6 +183,10 @@ class TestPriceChart:
         assert text[-1].endswith(LINE * 4), "the stop is the lowest: the bottom row"
         assert sum(t.count(DOT) for t in text) == 4
         assert fmt.price(1.5) in text[0] and fmt.price(0.8) in text[-1]
+
+    def test_a_jump_is_drawn_as_one_stroke(self) -> None:
+        text = [line.plain for line in chart_lines([1.0, 2.0], (), 14, 5)]
+        assert [t[-1] for t in text] == [DOT, STROKE, STROKE, STROKE, " "]
 
     def test_no_prices_says_so(self) -> None:
         assert chart_lines([], (), 40, 8)[0].plain == "no recent prices to draw"

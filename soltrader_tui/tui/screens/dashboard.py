@@ -39,8 +39,9 @@ class DashboardScreen(Screen[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall"), (40, "-roomy")]  # noqa: RUF012
     """Short terminals get a two-column portfolio so the tables keep their rows; roomy ones
     (40 lines or more) also get the session's equity chart under the figures."""
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]  # noqa: RUF012
-    """Wide terminals also get the ledger's whole equity history."""
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (200, "-wide")]  # noqa: RUF012
+    """Wide terminals also get the ledger's whole equity history, beside a positions table
+    that still shows every column."""
 
     snapshot: reactive[EngineSnapshot] = reactive(
         _unset, always_update=True, init=False, repaint=False

@@ -61,6 +61,6 @@ class EquityHistoryPanel(SnapshotPanel):
         show_equity(
             self.query_one(EquityChart),
             self.query_one("#history-caption", Label),
-            "all sessions",
+            "ledger",
             snapshot.equity_history,
         )

@@ -18,6 +18,7 @@ GUTTER = 12
 """Columns of the price labels on the left."""
 DOT = "●"
 LINE = "─"
+STROKE = "│"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +69,16 @@ def chart_lines(
     for lv in known:
         assert lv.price_usd is not None
         cells[_row(lv.price_usd, lo, hi, height)] = [(LINE, lv.style)] * len(shown)
+    previous: int | None = None
     for c, price in enumerate(shown):
-        cells[_row(price, lo, hi, height)][c] = (DOT, "bold")
+        row = _row(price, lo, hi, height)
+        if previous is not None:
+            # A thin stroke through the rows a move crossed, so a jump reads as one move.
+            for between in range(min(previous, row) + 1, max(previous, row)):
+                if cells[between][c][0] == " ":
+                    cells[between][c] = (STROKE, "dim")
+        cells[row][c] = (DOT, "bold")
+        previous = row
     lines = []
     for r, row in enumerate(cells):
         label = fmt.price(hi) if r == 0 else fmt.price(lo) if r == height - 1 else ""
