@@ -71,14 +71,14 @@ def chart_lines(
         cells[_row(lv.price_usd, lo, hi, height)] = [(LINE, lv.style)] * len(shown)
     previous: int | None = None
     for c, price in enumerate(shown):
-        row = _row(price, lo, hi, height)
+        at = _row(price, lo, hi, height)
         if previous is not None:
             # A thin stroke through the rows a move crossed, so a jump reads as one move.
-            for between in range(min(previous, row) + 1, max(previous, row)):
+            for between in range(min(previous, at) + 1, max(previous, at)):
                 if cells[between][c][0] == " ":
                     cells[between][c] = (STROKE, "dim")
-        cells[row][c] = (DOT, "bold")
-        previous = row
+        cells[at][c] = (DOT, "bold")
+        previous = at
     lines = []
     for r, row in enumerate(cells):
         label = fmt.price(hi) if r == 0 else fmt.price(lo) if r == height - 1 else ""
