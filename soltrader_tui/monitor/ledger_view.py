@@ -159,10 +159,8 @@ def _read(
             mint: read_entry_reason(conn, mint, p.opened_ts)
             for mint, p in portfolio.positions.items()
         },
-        equity_session=_session_equity(conn, session),
-        equity_history=EquitySeries.resume(
-            CHART_POINTS, read_equity_thinned(conn, CHART_POINTS)
-        ).values(),
+        equity_session=_session_equity(conn, replayed, session),
+        equity_history=replayed.chart.values(),
     )
     snapshot = build_snapshot(
         ctx,
@@ -180,13 +178,19 @@ def _read(
     return StatusReport(snapshot, heartbeat, age, path, replayed, feed)
 
 
-def _session_equity(conn: sqlite3.Connection, session: SessionRow | None) -> tuple[float, ...]:
+def _session_equity(
+    conn: sqlite3.Connection, replayed: Replayed, session: SessionRow | None
+) -> tuple[float, ...]:
     """The latest session's equity points as its engine charts them; () when its start in
-    market time is not recorded."""
-    if session is None or session.market_start is None:
+    market time is not recorded. Read once per session, then carried on by the replay."""
+    start = None if session is None else session.market_start
+    if start is None:
         return ()
-    thinned = read_equity_thinned(conn, CHART_POINTS, session.market_start)
-    return EquitySeries.resume(CHART_POINTS, thinned).values()
+    if replayed.session_chart is None or replayed.session_start != start:
+        thinned = read_equity_thinned(conn, CHART_POINTS, start)
+        replayed.session_chart = EquitySeries.resume(CHART_POINTS, thinned)
+        replayed.session_start = start
+    return replayed.session_chart.values()
 
 
 def _context(

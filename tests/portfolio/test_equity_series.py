@@ -13,7 +13,8 @@ from soltrader_tui.domain import micro_to_usd
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.position_reads import read_equity_thinned
 from soltrader_tui.ledger.rows import EquityPoint
-from soltrader_tui.portfolio.equity_series import EquitySeries
+from soltrader_tui.monitor.ledger_view import read_status
+from soltrader_tui.portfolio.equity_series import CHART_POINTS, EquitySeries
 
 T0 = 1_767_225_600.0
 
@@ -84,3 +85,28 @@ class TestResumedFromTheLedger:
             conn.close()
         assert thinned.count == 10
         assert thinned.kept == points[20:] and thinned.last == points[-1]
+
+
+class TestCarriedOnByAReader:
+    """`watch` reads the ledger again and again: its charts, carried on read after read, equal
+    a fresh read's and the engine's (every point fed in order)."""
+
+    def test_carried_on_equals_fresh(self, tmp_path: Path) -> None:
+        db = tmp_path / "l.sqlite"
+        ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
+        ledger.record_session(wall_start=T0, api_note="", market_start=T0 + 60 * 50)
+        points = [EquityPoint(T0 + 60 * i, m, m) for i, m in enumerate(curve(700))]
+        ledger.flush(equity=points[:80])
+        first = read_status(db)
+        ledger.flush(equity=points[80:])
+        carried = read_status(db, since=first.replayed).snapshot
+        fresh = read_status(db).snapshot
+        ledger.close()
+        whole, session = EquitySeries(CHART_POINTS), EquitySeries(CHART_POINTS)
+        for point in points:
+            whole.add(micro_to_usd(point.equity_micro))
+            if point.ts >= T0 + 60 * 50:
+                session.add(micro_to_usd(point.equity_micro))
+        assert carried.equity_history == fresh.equity_history == whole.values()
+        assert carried.equity_session == fresh.equity_session == session.values()
+        assert len(whole.values()) < 2 * CHART_POINTS + 1 < len(points)
