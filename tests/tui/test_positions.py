@@ -126,6 +126,15 @@ class TestEquityChart:
             assert s.app.screen.query_one("#portfolio-equity", Sparkline).data == points
             assert s.label("#portfolio-equity-caption").plain == "session: $498.50 – $503.25"
 
+    async def test_only_roomy_terminals_have_the_lines_for_it(self) -> None:
+        points = (500.0, 501.0)
+        async with session(make_snapshot(equity_session=points), size=(120, 39)) as s:
+            assert not s.app.screen.query_one("#portfolio-equity", Sparkline).display
+            assert "session:" not in s.text("#portfolio")
+        async with session(make_snapshot(equity_session=points), size=(120, 40)) as s:
+            assert s.app.screen.query_one("#portfolio-equity", Sparkline).display
+            assert "session: $500.00 – $501.00" in s.text("#portfolio")
+
     async def test_wide_screens_show_the_ledgers_history(self) -> None:
         history = (480.0, 500.0, 512.5)
         snap = make_snapshot(equity_history=history)

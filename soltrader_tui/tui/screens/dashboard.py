@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
@@ -25,6 +25,9 @@ from soltrader_tui.tui.widgets.positions import PositionsPanel
 from soltrader_tui.tui.widgets.scores import ScoresPanel
 from soltrader_tui.tui.widgets.status_bar import StatusBar
 
+ROOMY_LINES = 40
+"""Terminal lines from which the portfolio panel has room for the session's equity chart."""
+
 
 def _unset() -> EngineSnapshot:
     # The screen is always built with the engine's first snapshot; this only satisfies
@@ -36,9 +39,8 @@ class DashboardScreen(Screen[None]):
     """The one screen of the running engine; every panel renders from `snapshot`."""
 
     # Textual annotates this without ClassVar, so mypy refuses a ClassVar override here.
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall"), (40, "-roomy")]  # noqa: RUF012
-    """Short terminals get a two-column portfolio so the tables keep their rows; roomy ones
-    (40 lines or more) also get the session's equity chart under the figures."""
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
+    """Short terminals get a two-column portfolio so the tables keep their rows."""
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (200, "-wide")]  # noqa: RUF012
     """Wide terminals also get the ledger's whole equity history, beside a positions table
     that still shows every column."""
@@ -110,6 +112,11 @@ class DashboardScreen(Screen[None]):
             snapshot, self._pending = self._pending, None
             self._last_shown = time.monotonic()
             self.snapshot = snapshot
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Marks a roomy terminal, which also gets the session's equity chart (a class of its
+        own beside the breakpoints', which allow one class per axis)."""
+        self.set_class(event.size.height >= ROOMY_LINES, "-roomy")
 
     def watch_snapshot(self, snapshot: EngineSnapshot) -> None:
         """Raises toasts for new alert lines and keeps the terminal title current."""
