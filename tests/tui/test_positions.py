@@ -283,6 +283,11 @@ class TestOnTheEngine:
             await pilot.press("x", "y")
             await wait_until(pilot, app, lambda s: not s.positions, "the position closed")
             screen_after = app.screen
+            engine.command("close", "dashboard", buy.token.mint)  # a second close: nothing left
+            again = f"CLOSE {buy.token.symbol} by dashboard: no open position in it"
+            await wait_until(
+                pilot, app, lambda s: any(x.message.startswith(again) for x in s.log), "a no"
+            )
             log = [line.message for line in app.dashboard.snapshot.log]
             await pilot.press("q")
             await app.workers.wait_for_complete()
