@@ -155,6 +155,8 @@ class Order:
     strategy: str
     reason: str
     ts: float
+    detail: str = ""
+    """What the strategy said when it signalled (an entry's reason); stored with the order."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,18 @@ class PositionView:
     """Price at which the take-profit exit fires."""
     opened_ts: float
     strategy: str
+    trailing_usd: float | None = None
+    """The trailing stop's level (the high-water mark less the trail); None without a trail or
+    before a first mark. `stop_usd` is the higher of it and the fixed stop."""
+    mark_ts: float | None = None
+    """Market time of the mark; None when not known."""
+    stale: bool = False
+    """The mark is older than the feed's staleness limit (`market.stale_after_s`)."""
+    entry_reason: str = ""
+    """What the strategy said when it opened the position; "" when the ledger has no reason."""
+    recent_marks: tuple[tuple[float, float], ...] = ()
+    """(market time, price) of the token's recent accepted prices, oldest first; empty when
+    not known (`status` and `watch` read only the latest mark)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +74,7 @@ class FillView:
     """For a sell: the P&L it realized; None for a buy."""
     strategy: str
     reason: str
+    mint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,3 +191,8 @@ class EngineSnapshot:
     safety: tuple[tuple[str, str], ...] = ()
     """Each checked token's safety verdict ("safe", "freeze auth", "top10 62%", ...) by mint,
     from the facts the entry rules judge; a token left out was not checked ("—")."""
+    equity_session: tuple[float, ...] = ()
+    """Equity in USD at each point of the curve the ledger holds from this session, oldest
+    first, thinned evenly to a bounded count; empty before the first is committed."""
+    equity_history: tuple[float, ...] = ()
+    """The same over the ledger's whole history, every session; empty when not known."""

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from soltrader_tui.clock import Clock
-from soltrader_tui.domain import MarketTick, Mode
+from soltrader_tui.domain import MarketTick, Mode, micro_to_usd
 from soltrader_tui.engine.alerting import AlertDesk
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.events import (
@@ -41,6 +41,7 @@ from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 from soltrader_tui.market.feed import MarketFeed
 from soltrader_tui.portfolio.equity_curve import EquityCurve
+from soltrader_tui.portfolio.equity_series import CHART_POINTS, EquitySeries
 from soltrader_tui.portfolio.resume import Restored, SavedReplay, restore, resume_point, verify
 from soltrader_tui.risk import BreakerEvent
 from soltrader_tui.risk.breakers import DAY_S, utc_day
@@ -52,6 +53,12 @@ VERIFY_AFTER_WALL_S = 2.0
 dashboard get the CPU first."""
 
 SavedKey = tuple[int, int, float | None, tuple[float | None, ...]]
+
+
+def _equity_charts(ledger: Ledger) -> tuple[EquitySeries, EquitySeries]:
+    """The session's chart (empty) and the ledger's, from its history read once."""
+    history = EquitySeries.resume(CHART_POINTS, ledger.equity_thinned(CHART_POINTS))
+    return EquitySeries(CHART_POINTS), history
 
 
 class Bookkeeper:
@@ -104,6 +111,10 @@ class Bookkeeper:
         """False once a point took the place of one with the same time stamp (the ledger keeps
         the newer, the curve in memory both), so the curve must not be saved (see `resume`)."""
         self._equity_buffer: list[EquityPoint] = []
+        self.session_equity, self.ledger_equity = _equity_charts(ledger)
+        self._charted_ts = restored.last_equity_ts
+        """The equity points this session committed, and the ledger's whole curve, in USD,
+        thinned, for the dashboard's charts."""
         self._saved_key: SavedKey | None = None
         """What the last saved replay covered, so an unchanged one is not written again."""
         self._to_verify: SavedReplay | None = restored.saved
@@ -282,6 +293,19 @@ class Bookkeeper:
             self._saved_key = saved_key
             raise
         self._alerts.committed(alerts, ids)
+        self._chart(equity)
+
+    def _chart(self, committed: Sequence[EquityPoint]) -> None:
+        """Adds committed points to the charts; a point of the same time as the previous one
+        replaced it in the ledger, so it replaces it on the charts too."""
+        for point in committed:
+            usd = micro_to_usd(point.equity_micro)
+            for series in (self.session_equity, self.ledger_equity):
+                if point.ts == self._charted_ts:
+                    series.amend(usd)
+                else:
+                    series.add(usd)
+            self._charted_ts = point.ts
 
     # -- the end of a session ---------------------------------------------------------------
 

@@ -101,7 +101,13 @@ class Decisions:
             self._deny(tick, denial)
             return
         order = self._orders.order(
-            tick.token, tick.ts, "buy", sized.in_micro, signal.strategy, f"{signal.strategy}_entry"
+            tick.token,
+            tick.ts,
+            "buy",
+            sized.in_micro,
+            signal.strategy,
+            f"{signal.strategy}_entry",
+            detail=signal.reason,
         )
         effect = await self._orders.submit(order, quote)
         if effect is not None:

@@ -26,6 +26,7 @@ from soltrader_tui.engine.events import (
     SessionStarted,
     StrategiesWarmed,
 )
+from soltrader_tui.engine.mark_history import MarkHistory
 from soltrader_tui.engine.monitoring import Monitoring
 from soltrader_tui.engine.operator import Operator
 from soltrader_tui.engine.orders import OrderManager
@@ -35,7 +36,7 @@ from soltrader_tui.engine.session_record import session_start
 from soltrader_tui.engine.strategy_switch import StrategySwitch
 from soltrader_tui.execution.paper import PaperExecutor
 from soltrader_tui.format import usd_micro
-from soltrader_tui.ledger.requests import Command
+from soltrader_tui.ledger.requests import EngineCommand
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed
 from soltrader_tui.market.feed import MarketFeed
@@ -76,6 +77,8 @@ class Engine:
     the accepted ticks and marks, and the strategies.
     """
 
+    can_close_positions = True
+    """The dashboard in the engine's process closes a position through `command("close")`."""
     verify_after_wall_s = VERIFY_AFTER_WALL_S
     """How long `run` waits before checking the saved replay (tests set it to 0)."""
 
@@ -119,6 +122,8 @@ class Engine:
         # marks): written by the loop only, read by the parts.
         self._ticks: dict[str, MarketTick] = {}
         self._marks: dict[str, float] = {}
+        self._mark_history = MarkHistory()
+        """Recent accepted prices of each token, for the position detail's chart."""
         self._wake = asyncio.Event()
         self._risk = RiskDesk(config.risk, config.paper)
         self._safety = TokenSafety(config.risk.token_safety, safety)
@@ -269,9 +274,9 @@ class Engine:
 
     # -- the host's handle ---------------------------------------------------------------------
 
-    def command(self, command: Command, actor: str, target: str | None = None) -> None:
-        """Queues stop, pause, resume, or enable/disable of the strategy `target`; the loop
-        acts on it at once, even mid-wait."""
+    def command(self, command: EngineCommand, actor: str, target: str | None = None) -> None:
+        """Queues stop, pause, resume, enable/disable of the strategy `target`, or the close of
+        the position in the mint `target`; the loop acts on it at once, even mid-wait."""
         self._operator.command(command, actor, target)
 
     def request_stop(self) -> None:
@@ -309,6 +314,14 @@ class Engine:
             api_note=self._feed.api_note,
             machine=self.monitoring.machine_line() if self._running else "",
             safety=self._safety.verdicts(),
+            stale_mints=frozenset(self._stale),
+            mark_ts={mint: tick.ts for mint, tick in self._ticks.items()},
+            entry_reasons=self._orders.entry_reasons,
+            recent_marks={
+                m: self._mark_history.recent(m) for m in self._orders.portfolio.positions
+            },
+            equity_session=self._books.session_equity.values(),
+            equity_history=self._books.ledger_equity.values(),
         )
         return build_snapshot(
             ctx,
@@ -353,7 +366,9 @@ class Engine:
         start = self._clock.now()
         end = None if self._duration_s is None else start + self._duration_s
         self._switch.record_session()
-        self._ledger.record_session(wall_start=time.time(), api_note=self._feed.api_note)
+        self._ledger.record_session(
+            wall_start=time.time(), api_note=self._feed.api_note, market_start=start
+        )
         session_id = self._ledger.start_session(
             session_start(
                 self._config, version=self._version, mode=self._mode, source=self._feed.source
@@ -535,6 +550,7 @@ class Engine:
             self._marks[mint] = tick.price_usd
             if safety is not None:
                 safety(mint, ts)
+            self._mark_history.note(mint, tick.ts, tick.price_usd)
             if held is not None and self._orders.retry_at.get(mint, 0.0) <= ts:
                 if state is TradingState.HALTED:
                     await self._decisions.exit(tick.token, ts, "halt_flatten")

@@ -396,6 +396,21 @@ class StateCommandAnswered(EngineEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class CloseAnswered(EngineEvent):
+    """The operator's close of one position sold nothing (no such position, or no sale)."""
+
+    kind: ClassVar[str] = "state"
+    LEVEL: ClassVar[str] = "warning"
+    symbol: str
+    actor: str
+    answer: str
+
+    @property
+    def message(self) -> str:
+        return f"CLOSE {self.symbol} by {self.actor}: {self.answer}"
+
+
+@dataclass(frozen=True, slots=True)
 class StrategyToggled(EngineEvent):
     """The operator enabled or disabled a strategy (the dashboard's `s`, `watch`)."""
 

@@ -25,17 +25,20 @@ from soltrader_tui.engine.events import (
     BreakerTripped,
     CheckpointFailed,
     CheckpointTaken,
+    CloseAnswered,
     StateCommandAnswered,
     TradingStateChanged,
 )
 from soltrader_tui.engine.orders import EXIT_RETRY_S, OrderManager
 from soltrader_tui.engine.strategy_switch import StrategySwitch
-from soltrader_tui.ledger.requests import Command, StateCommand
+from soltrader_tui.ledger.requests import EngineCommand, StateCommand
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.risk import BreakerCleared, BreakerEvent
 from soltrader_tui.risk.breakers import BreakerRule
 from soltrader_tui.risk.manager import RiskDesk
 
+MANUAL_EXIT = "manual"
+"""The exit reason of a position the operator closed (the dashboard's close action)."""
 STOP_FILE = "STOP"
 """A file of this name beside the ledger makes the engine stop, as `soltrader-tui stop` does."""
 
@@ -115,7 +118,7 @@ class Operator:
         self._publish = publish
         self._checkpointer = checkpointer
         self._checkpoint_task: asyncio.Task[None] | None = None
-        self._commands: deque[tuple[Command, str, int | None, str | None]] = deque()
+        self._commands: deque[tuple[EngineCommand, str, int | None, str | None]] = deque()
         self._breaker_events: list[BreakerEvent] = []
         self._stop_file = ledger.path.with_name(STOP_FILE)
         self._paused_by: str | None = None
@@ -160,9 +163,9 @@ class Operator:
         """Queues what a breaker said, for `apply_breakers` at the end of the tick."""
         self._breaker_events.append(event)
 
-    def command(self, command: Command, actor: str, target: str | None = None) -> None:
-        """Queues stop, pause, resume, or enable/disable of the strategy `target`; the loop
-        acts on it at once, even mid-wait."""
+    def command(self, command: EngineCommand, actor: str, target: str | None = None) -> None:
+        """Queues stop, pause, resume, enable/disable of the strategy `target`, or the close of
+        the position in the mint `target`; the loop acts on it at once, even mid-wait."""
         self._commands.append((command, actor, None, target))
         self._wake()
 
@@ -205,6 +208,8 @@ class Operator:
             command, actor, request_id, target = self._commands.popleft()
             if command == "enable" or command == "disable":
                 result = self._switch.set(target, command == "enable", actor, self._clock.now())
+            elif command == "close":
+                result = await self._close(target or "", actor)
             else:
                 result = await self._apply(command, actor)
             if request_id is not None:
@@ -230,6 +235,26 @@ class Operator:
                 f"HALTED; could not sell yet: {', '.join(left)} (retrying every {EXIT_RETRY_S:g} s)"
             )
         return step.message
+
+    async def _close(self, mint: str, actor: str) -> str:
+        """Sells the whole position in `mint` at market through the normal exit (quote checked
+        against the trusted price), recorded with the exit reason `manual`; its FILL line is
+        the answer, after the commit. Anything else is said in a CLOSE line."""
+        now = self._clock.now()
+        pos = self._orders.portfolio.positions.get(mint)
+        tick = self._ticks.get(mint)
+        if pos is None:
+            answer = "no open position in it (already closed?)"
+            symbol = mint if tick is None else tick.token.symbol
+            self._log.record(CloseAnswered(now, symbol, actor, answer))
+            self._on_change()
+            return answer
+        if await self._sell(pos.token, now if tick is None else max(now, tick.ts), MANUAL_EXIT):
+            return f"{pos.token.symbol} sold"
+        answer = "not sold: no trusted price or quote now; try again"
+        self._log.record(CloseAnswered(now, pos.token.symbol, actor, answer))
+        self._on_change()
+        return answer
 
     async def _flatten(self, ts: float) -> list[str]:
         """Sells every open position at market; returns the symbols that did not fill."""

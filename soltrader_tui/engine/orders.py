@@ -59,6 +59,12 @@ class OrderManager:
             self.recent_fills.appendleft(
                 fill_view(stored.fill, stored.reason, stored.realized_micro)
             )
+        self.entry_reasons: dict[str, str] = {
+            mint: ledger.entry_reason(mint, pos.opened_ts)
+            for mint, pos in portfolio.positions.items()
+        }
+        """What the strategy said when it opened each open position (the ledger keeps it with
+        the opening buy's order)."""
         self._order_seq = ledger.order_count()
         self._last_order_ts = float("-inf")
         self._session = secrets.token_hex(3)
@@ -79,7 +85,14 @@ class OrderManager:
         self.retry_at[mint] = ts + EXIT_RETRY_S
 
     def order(
-        self, token: Token, ts: float, side: Side, in_amount: int, strategy: str, reason: str
+        self,
+        token: Token,
+        ts: float,
+        side: Side,
+        in_amount: int,
+        strategy: str,
+        reason: str,
+        detail: str = "",
     ) -> Order:
         """Builds an order with the next client order id, stamped no earlier than the one before.
 
@@ -97,6 +110,7 @@ class OrderManager:
             strategy=strategy,
             reason=reason,
             ts=ts,
+            detail=detail,
         )
 
     async def sell_all(
@@ -155,7 +169,16 @@ class OrderManager:
         self._log.publish(lines)
         self.recent_fills.appendleft(fill_view(fill, order.reason, effect.realized_micro))
         self.retry_at.pop(order.token.mint, None)
+        self._note_entry_reason(order)
         return effect
+
+    def _note_entry_reason(self, order: Order) -> None:
+        mint = order.token.mint
+        if mint not in self.portfolio.positions:
+            self.entry_reasons.pop(mint, None)
+        elif order.side == "buy":
+            # Only the buy that opened the position says why it was opened.
+            self.entry_reasons.setdefault(mint, order.detail)
 
     def _fill_lines(self, order: Order, fill: Fill, effect: FillEffect) -> list[EventRow]:
         """The FILL line and, when the fill closed a round trip, its ROUND TRIP line."""

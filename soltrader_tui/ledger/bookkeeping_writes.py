@@ -129,12 +129,17 @@ def write_strategies(c: sqlite3.Connection, rows: Iterable[StrategyRow]) -> None
     )
 
 
-def write_session(c: sqlite3.Connection, *, wall_start: float, api_note: str) -> None:
-    """Records when this session started (wall time) and why it makes no API calls."""
-    c.executemany(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-        [("session_wall_start", repr(wall_start)), ("session_api_note", api_note)],
-    )
+def write_session(
+    c: sqlite3.Connection, *, wall_start: float, api_note: str, market_start: float | None = None
+) -> None:
+    """Records when this session started (wall time, and market time when given) and why it
+    makes no API calls."""
+    rows = [("session_wall_start", repr(wall_start)), ("session_api_note", api_note)]
+    if market_start is not None:
+        rows.append(("session_market_start", repr(market_start)))
+    else:
+        c.execute("DELETE FROM meta WHERE key = 'session_market_start'")
+    c.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
 
 
 def write_meta(conn: sqlite3.Connection, *, cash: int, mode: Mode, version: str) -> None:

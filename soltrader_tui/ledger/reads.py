@@ -238,20 +238,28 @@ class SessionRow:
     """Wall time the session started, unix seconds (API usage is counted in wall minutes)."""
     api_note: str
     """Why the session makes no API calls (e.g. it reads its market in-process), or ""."""
+    market_start: float | None = None
+    """Market time the session started at; None when not recorded (an older version)."""
 
 
 def read_session(conn: sqlite3.Connection) -> SessionRow | None:
     """Returns the latest session's start and API note, or None before the first session."""
     meta = dict(
         conn.execute(
-            "SELECT key, value FROM meta WHERE key IN ('session_wall_start', 'session_api_note')"
+            "SELECT key, value FROM meta WHERE key IN "
+            "('session_wall_start', 'session_api_note', 'session_market_start')"
         ).fetchall()
     )
     start = meta.get("session_wall_start")
     if start is None:
         return None
+    market = meta.get("session_market_start")
     try:
-        return SessionRow(float(start), str(meta.get("session_api_note", "")))
+        return SessionRow(
+            float(start),
+            str(meta.get("session_api_note", "")),
+            None if market is None else float(market),
+        )
     except ValueError:
         return None
 

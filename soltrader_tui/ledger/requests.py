@@ -27,6 +27,12 @@ StateCommand = Literal["stop", "pause", "resume"]
 StrategyCommand = Literal["enable", "disable"]
 """Lets one strategy open positions, or stops it from opening any (it still scores)."""
 Command = StateCommand | StrategyCommand
+PositionCommand = Literal["close"]
+"""Sells the whole open position in the token a target names, at market (a manual exit). Only
+the dashboard of the engine's own process sends it: the requests table cannot carry it (its
+CHECK names the commands above), so `watch` and other processes cannot."""
+EngineCommand = Command | PositionCommand
+"""Every command the engine's own dashboard can give it."""
 STRATEGY_COMMANDS: tuple[StrategyCommand, ...] = ("enable", "disable")
 
 

@@ -41,6 +41,11 @@ from soltrader_tui.ledger.connect import (
 from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
 from soltrader_tui.ledger.highwater import HighWaterKeeper, read_committed
 from soltrader_tui.ledger.log_reads import read_denials
+from soltrader_tui.ledger.position_reads import (
+    ThinnedEquity,
+    read_entry_reason,
+    read_equity_thinned,
+)
 from soltrader_tui.ledger.reads import (
     MarketTimes,
     StoredFill,
@@ -367,12 +372,15 @@ class Ledger:
         """Returns the strategies the sessions on this ledger ran, as the last one left them."""
         return read_strategy_rows(self._conn)
 
-    def record_session(self, *, wall_start: float, api_note: str) -> None:
-        """Records when this session started (wall time) and why it makes no API calls, if it
-        makes none, so `watch` shows this session's API usage, or that note, as the engine does.
+    def record_session(
+        self, *, wall_start: float, api_note: str, market_start: float | None = None
+    ) -> None:
+        """Records when this session started (wall time, and market time) and why it makes no
+        API calls, if it makes none, so `watch` shows this session's API usage, or that note,
+        and its equity curve, as the engine does.
         """
         with self._tx.transaction(durable=False) as c:
-            write_session(c, wall_start=wall_start, api_note=api_note)
+            write_session(c, wall_start=wall_start, api_note=api_note, market_start=market_start)
 
     def start_session(self, start: SessionStart) -> int:
         """Records a session's start (version, mode, source, effective config); returns the
@@ -424,6 +432,14 @@ class Ledger:
     def equity_points(self, *, after_ts: float | None = None) -> list[EquityPoint]:
         """Returns the equity curve (the points after `after_ts`, if given), oldest first."""
         return read_equity(self._conn, after_ts=after_ts)
+
+    def equity_thinned(self, size: int) -> ThinnedEquity:
+        """Returns the whole equity curve as a chart of `size` keeps it."""
+        return read_equity_thinned(self._conn, size)
+
+    def entry_reason(self, mint: str, opened_ts: float) -> str:
+        """Returns what the strategy said when it opened the position in `mint` ("" unknown)."""
+        return read_entry_reason(self._conn, mint, opened_ts)
 
     def market_times(self) -> MarketTimes:
         """Returns the newest time stamps of the fills, equity points and events."""

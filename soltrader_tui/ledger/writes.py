@@ -30,7 +30,7 @@ def insert_events(c: sqlite3.Connection, events: Iterable[EventRow]) -> None:
 
 def insert_fill(c: sqlite3.Connection, order: Order, fill: Fill, realized_micro: int | None) -> int:
     """Inserts a filled order and its fill; returns the fill's row id."""
-    c.execute(_INSERT_ORDER, _order_row(order, "filled", "", fill.mode))
+    c.execute(_INSERT_ORDER, _order_row(order, "filled", order.detail, fill.mode))
     cursor = c.execute(_INSERT_FILL, _fill_row(fill, order.reason, realized_micro))
     return int(cursor.lastrowid or 0)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -19,6 +19,7 @@ from soltrader_tui.ledger.connect import check_integrity, open_reader, read_tran
 from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
 from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.log_reads import read_denials, recent_events
+from soltrader_tui.ledger.position_reads import read_entry_reason, read_equity_thinned
 from soltrader_tui.ledger.reads import (
     SessionRow,
     read_feed_status,
@@ -42,6 +43,7 @@ from soltrader_tui.monitor.resources import from_json as resources_from_json
 from soltrader_tui.monitor.resources import machine_line
 from soltrader_tui.monitor.views import SnapshotContext, build_snapshot, fill_view
 from soltrader_tui.portfolio.codec import CodecError, decode_portfolio
+from soltrader_tui.portfolio.equity_series import CHART_POINTS, EquitySeries
 from soltrader_tui.portfolio.portfolio import Portfolio
 from soltrader_tui.portfolio.replay import Replayed, replay
 from soltrader_tui.risk.breakers import DAY_S, utc_day
@@ -148,7 +150,18 @@ def _read(
     heartbeat = read_heartbeat(conn)
     session = read_session(conn)
     api = _api(conn, None if session is None else session.wall_start)
-    ctx = _context(conn, meta, replayed, heartbeat, session, alive)
+    feed = feed_from_json(read_feed_status(conn))
+    ctx = replace(
+        _context(conn, meta, replayed, heartbeat, session, alive),
+        stale_mints=frozenset(() if feed is None else (t.mint for t in feed.stale)),
+        mark_ts={mint: m.ts for mint, m in mark_rows.items()},
+        entry_reasons={
+            mint: read_entry_reason(conn, mint, p.opened_ts)
+            for mint, p in portfolio.positions.items()
+        },
+        equity_session=_session_equity(conn, replayed, session),
+        equity_history=replayed.chart.values(),
+    )
     snapshot = build_snapshot(
         ctx,
         portfolio,
@@ -162,8 +175,22 @@ def _read(
         log=_log(conn),
     )
     age = None if heartbeat is None else max(0.0, now_wall - heartbeat.wall_ts)
-    feed = feed_from_json(read_feed_status(conn))
     return StatusReport(snapshot, heartbeat, age, path, replayed, feed)
+
+
+def _session_equity(
+    conn: sqlite3.Connection, replayed: Replayed, session: SessionRow | None
+) -> tuple[float, ...]:
+    """The latest session's equity points as its engine charts them; () when its start in
+    market time is not recorded. Read once per session, then carried on by the replay."""
+    start = None if session is None else session.market_start
+    if start is None:
+        return ()
+    if replayed.session_chart is None or replayed.session_start != start:
+        thinned = read_equity_thinned(conn, CHART_POINTS, start)
+        replayed.session_chart = EquitySeries.resume(CHART_POINTS, thinned)
+        replayed.session_start = start
+    return replayed.session_chart.values()
 
 
 def _context(

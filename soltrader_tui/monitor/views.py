@@ -58,6 +58,18 @@ class SnapshotContext:
     """The header's health line (`monitor.resources.machine_line`)."""
     safety: Mapping[str, str] = field(default_factory=dict)
     """Each checked token's safety verdict by mint (`risk.token_safety.verdict`)."""
+    stale_mints: frozenset[str] = frozenset()
+    """Tokens whose price is older than the feed's staleness limit."""
+    mark_ts: Mapping[str, float] = field(default_factory=dict)
+    """Market time of each token's mark, where known."""
+    entry_reasons: Mapping[str, str] = field(default_factory=dict)
+    """What the strategy said when it opened each open position, where the ledger has it."""
+    recent_marks: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
+    """Recent (market time, price) of held tokens, oldest first, where known."""
+    equity_session: tuple[float, ...] = ()
+    """This session's committed equity points in USD, thinned (`EquitySeries`)."""
+    equity_history: tuple[float, ...] = ()
+    """The ledger's whole equity curve in USD, thinned."""
 
 
 def api_view(usage: ProviderUsage) -> ApiView:
@@ -91,12 +103,21 @@ def fill_view(fill: Fill, reason: str, realized_micro: int | None) -> FillView:
         realized_pnl_usd=None if realized_micro is None else micro_to_usd(realized_micro),
         strategy=fill.strategy,
         reason=reason,
+        mint=fill.token.mint,
     )
 
 
-def position_view(pos: Position, mark: float | None, levels: ExitLevels | None) -> PositionView:
-    """Describes one open position, marked at `mark`."""
+def position_view(
+    pos: Position,
+    mark: float | None,
+    levels: ExitLevels | None,
+    ctx: SnapshotContext | None = None,
+    trailing_usd: float | None = None,
+) -> PositionView:
+    """Describes one open position, marked at `mark`; `ctx` adds what the caller knows of its
+    mark's age, its entry and its recent prices."""
     value = None if mark is None else pos.value_micro(mark)
+    mint = pos.token.mint
     return PositionView(
         mint=pos.token.mint,
         symbol=pos.token.symbol,
@@ -114,6 +135,11 @@ def position_view(pos: Position, mark: float | None, levels: ExitLevels | None) 
         target_usd=None if levels is None else levels.target_usd,
         opened_ts=pos.opened_ts,
         strategy=pos.strategy,
+        trailing_usd=trailing_usd,
+        mark_ts=None if ctx is None else ctx.mark_ts.get(mint),
+        stale=ctx is not None and mint in ctx.stale_mints,
+        entry_reason="" if ctx is None else ctx.entry_reasons.get(mint, ""),
+        recent_marks=() if ctx is None else ctx.recent_marks.get(mint, ()),
     )
 
 
@@ -186,7 +212,7 @@ def build_snapshot(
         losses=portfolio.losses,
         fills=portfolio.fill_count,
         max_drawdown_pct=ctx.max_drawdown_pct,
-        positions=_position_views(portfolio, marks, risk),
+        positions=_position_views(ctx, portfolio, marks, risk),
         risk_rejections=tuple(sorted(ctx.risk_rejections.items(), key=lambda kv: (-kv[1], kv[0]))),
         day_pnl_usd=_day_pnl_usd(equity, ctx.day_start_equity_micro),
         daily_loss_limit_usd=None if risk is None else risk.daily_loss_limit_usd,
@@ -202,7 +228,21 @@ def build_snapshot(
         error=ctx.error,
         safety=tuple(sorted(ctx.safety.items())),
     )
-    return replace(snapshot, no_entry_reason=why_no_entry(snapshot, risk), machine=ctx.machine)
+    return _with_context(snapshot, ctx, risk)
+
+
+def _with_context(
+    snapshot: EngineSnapshot, ctx: SnapshotContext, risk: RiskConfig | None
+) -> EngineSnapshot:
+    """Adds what follows from the snapshot itself (why nothing is bought) and the caller's
+    lines and charts."""
+    return replace(
+        snapshot,
+        no_entry_reason=why_no_entry(snapshot, risk),
+        machine=ctx.machine,
+        equity_session=ctx.equity_session,
+        equity_history=ctx.equity_history,
+    )
 
 
 def _ordered_scores(
@@ -215,15 +255,21 @@ def _ordered_scores(
 
 
 def _position_views(
-    portfolio: Portfolio, marks: Mapping[str, float], risk: RiskConfig | None
+    ctx: SnapshotContext,
+    portfolio: Portfolio,
+    marks: Mapping[str, float],
+    risk: RiskConfig | None,
 ) -> tuple[PositionView, ...]:
-    """Each open position, oldest first, with its stop and target when the limits are known."""
+    """Each open position, oldest first, with its stop, target and trailing level when the
+    limits are known."""
     exits = None if risk is None else ExitPolicy.from_config(risk)
     return tuple(
         position_view(
             p,
             marks.get(mint),
             None if exits is None else exits.levels(p.avg_cost_usd, p.high_water_usd),
+            ctx,
+            None if exits is None else exits.trailing_usd(p.high_water_usd),
         )
         for mint, p in sorted(portfolio.positions.items(), key=lambda kv: kv[1].opened_ts)
     )

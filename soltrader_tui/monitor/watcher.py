@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from soltrader_tui.ledger import requests
 from soltrader_tui.ledger.errors import LedgerError
-from soltrader_tui.ledger.requests import Command
+from soltrader_tui.ledger.requests import EngineCommand
 from soltrader_tui.monitor.ledger_view import RECENT_FILLS, StatusReport, read_status
 from soltrader_tui.snapshot import EngineSnapshot
 
@@ -68,12 +68,14 @@ class LedgerWatcher:
         self._recent_fills = recent_fills
         self._stop = False
         self._wake = asyncio.Event()
-        self._commands: deque[tuple[Command, str | None]] = deque()
+        self._commands: deque[tuple[EngineCommand, str | None]] = deque()
         first = read_status(path, risk=risk, recent_fills=recent_fills)
         self._snapshot = first.snapshot
         self._replayed = first.replayed
         self.on_snapshot: Callable[[EngineSnapshot], None] | None = None
         self.actor = f"watch (pid {os.getpid()})"
+        self.can_close_positions = False
+        """A close cannot travel through the ledger's control requests (see `_send`)."""
         self.after_read: Callable[[], None] | None = None
         """Called on a worker thread after each read (e.g. a heartbeat check); its own pace."""
 
@@ -121,13 +123,19 @@ class LedgerWatcher:
         self._stop = True
         self._wake.set()
 
-    def command(self, command: Command, actor: str, target: str | None = None) -> None:
+    def command(self, command: EngineCommand, actor: str, target: str | None = None) -> None:
         """Sends stop, pause, resume, or enable/disable of the strategy `target`, to the engine
-        through the ledger (or stores it when no engine runs); the next read shows the outcome."""
+        through the ledger (or stores it when no engine runs); the next read shows the outcome.
+        A position's close cannot travel through the ledger: the next read says so."""
         self._commands.append((command, target))
         self._wake.set()
 
-    def _send(self, command: Command, target: str | None) -> None:
+    def _send(self, command: EngineCommand, target: str | None) -> None:
+        if command == "close":
+            raise LedgerError(
+                "a position is closed from the engine's own dashboard (soltrader-tui run): "
+                "the ledger's control requests cannot carry a close"
+            )
         requests.send_or_store(
             self._path,
             command,

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from soltrader_tui.domain import Fill
+from soltrader_tui.domain import Fill, micro_to_usd
 from soltrader_tui.ledger.reads import (
     StoredFill,
     count_equity,
@@ -24,6 +24,7 @@ from soltrader_tui.ledger.reads import (
 )
 from soltrader_tui.ledger.rows import EquityPoint
 from soltrader_tui.portfolio.equity_curve import EquityCurve
+from soltrader_tui.portfolio.equity_series import CHART_POINTS, EquitySeries
 from soltrader_tui.portfolio.portfolio import Portfolio
 
 RECENT_FILLS = 1000
@@ -44,6 +45,14 @@ class Replayed:
     last_equity_ts: float | None = None
     points: int = 0
     """Equity points the curve includes."""
+    chart: EquitySeries = field(default_factory=lambda: EquitySeries(CHART_POINTS))
+    """The curve thinned for the dashboard's chart: the whole curve when the replay started
+    from the ledger's first point (`status`, `watch`), so it grows with each read."""
+    session_start: float | None = None
+    """Market time the session `session_chart` follows started at."""
+    session_chart: EquitySeries | None = None
+    """That session's points thinned for its chart, once a reader started it (see
+    `monitor.ledger_view`); advanced with the rest."""
 
 
 def replay(conn: sqlite3.Connection, start_cash: int, since: Replayed | None = None) -> Replayed:
@@ -59,6 +68,7 @@ def replay(conn: sqlite3.Connection, start_cash: int, since: Replayed | None = N
     if fills.points + len(new) != count_equity(conn):
         # An older point arrived: only a rebuild of the curve, in time order, is in order.
         fills.curve, fills.points, fills.last_equity_ts = EquityCurve(), 0, None
+        fills.chart, fills.session_chart = EquitySeries(CHART_POINTS), None
         new = read_equity(conn)
     return advance(fills, read_fills(conn, after_id=fills.last_fill_id), new)
 
@@ -83,10 +93,15 @@ def advance(
         effect = portfolio.apply(stored.fill)
         recent.append((stored.fill, stored.reason, effect.realized_micro))
         replayed.last_fill_id = stored.id
+    session, start = replayed.session_chart, replayed.session_start
     for point in points:
         replayed.curve.update(point.equity_micro)
         replayed.last_equity_ts = point.ts
         replayed.points += 1
+        usd = micro_to_usd(point.equity_micro)
+        replayed.chart.add(usd)
+        if session is not None and start is not None and point.ts >= start:
+            session.add(usd)
     return replayed
 
 

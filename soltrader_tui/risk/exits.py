@@ -81,6 +81,12 @@ class ExitPolicy:
             stop = max(stop, high_water_usd * self.trail_factor)
         return ExitLevels(stop_usd=stop, target_usd=avg_cost_usd * self.target_factor)
 
+    def trailing_usd(self, high_water_usd: float | None) -> float | None:
+        """Returns the trailing stop's level, or None without a trail or a high-water mark."""
+        if high_water_usd is None or self.trail_factor <= 0:
+            return None
+        return high_water_usd * self.trail_factor
+
 
 def update_high_water(high_water_usd: float | None, price_usd: float) -> float | None:
     """Returns the high-water mark after a new mark: the higher of the two.

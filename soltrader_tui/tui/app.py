@@ -18,7 +18,7 @@ from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
 from soltrader_tui.errors import EXIT_LEDGER_WRITE_FAILED, StorageFailed
 from soltrader_tui.ledger.log import note
-from soltrader_tui.ledger.requests import Command, StrategyCommand
+from soltrader_tui.ledger.requests import EngineCommand, StrategyCommand
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui import checkpoint_key
 from soltrader_tui.tui.checkpoint_key import CHECKPOINT_GROUP, CheckpointTarget
@@ -27,8 +27,10 @@ from soltrader_tui.tui.screens.confirm import ConfirmModal
 from soltrader_tui.tui.screens.dashboard import DashboardScreen
 from soltrader_tui.tui.screens.error_modal import ErrorModal
 from soltrader_tui.tui.screens.help import HelpModal, help_sections
+from soltrader_tui.tui.screens.position_detail import PositionClose, PositionDetail
 from soltrader_tui.tui.screens.strategy_picker import StrategyPicker, StrategyToggle
 from soltrader_tui.tui.toasts import Toast
+from soltrader_tui.tui.widgets.positions import PositionsPanel
 
 ENGINE_GROUP = "engine"
 """Worker group of the engine loop."""
@@ -39,6 +41,9 @@ class EngineHost(Protocol):
 
     on_snapshot: Callable[[EngineSnapshot], None] | None
     """Called from inside `run` (same event loop) with each new snapshot; set before `run`."""
+
+    can_close_positions: bool
+    """Whether `command("close", ...)` can reach the engine (not through the ledger: `watch`)."""
 
     def snapshot(self) -> EngineSnapshot:
         """Returns the latest snapshot (valid before `run` starts)."""
@@ -52,9 +57,10 @@ class EngineHost(Protocol):
         """Asks `run` to finish soon."""
         ...
 
-    def command(self, command: Command, actor: str, target: str | None = None) -> None:
-        """Queues an emergency stop, a pause, a resume, or the enable or disable of the
-        strategy `target`; the engine acts on it at once."""
+    def command(self, command: EngineCommand, actor: str, target: str | None = None) -> None:
+        """Queues an emergency stop, a pause, a resume, the enable or disable of the strategy
+        `target`, or the close of the position in the mint `target`; the engine acts on it at
+        once."""
         ...
 
 
@@ -271,6 +277,26 @@ class SolTraderApp(App[int]):
         """Lists every key and what it does, read from the bindings themselves."""
         if not isinstance(self.screen, HelpModal):
             self.push_screen(HelpModal(help_sections(self, self.dashboard)))
+
+    @on(PositionsPanel.PositionChosen)
+    def _position_chosen(self, message: PositionsPanel.PositionChosen) -> None:
+        """Opens the position's detail; a close confirmed there is sent to the engine, which
+        sells through its executor and records a manual exit (the log shows the fill once the
+        ledger holds it)."""
+        if isinstance(self.screen, PositionDetail):
+            return
+
+        def closed(close: PositionClose | None) -> None:
+            if close is not None:
+                self._engine.command("close", "dashboard", close.mint)
+                self.notify(f"Close {close.symbol}: sent to the engine.", title="Close position")
+
+        detail = PositionDetail(
+            message.mint,
+            lambda: self.dashboard.snapshot,
+            can_close=self._engine.can_close_positions,
+        )
+        self.push_screen(detail, closed)
 
     async def action_quit(self) -> None:
         """Stops the engine, waits for it to commit, then exits; repeating it while waiting is

@@ -16,6 +16,7 @@ from soltrader_tui.engine.events import (
     BreakerTripped,
     CheckpointFailed,
     CheckpointTaken,
+    CloseAnswered,
     EngineEvent,
     EngineFailed,
     ExitWaitingForPrice,
@@ -275,6 +276,13 @@ CASES: list[tuple[EngineEvent, str, str, str | None, str]] = [
         "PAUSE by cli: already paused",
     ),
     (
+        CloseAnswered(T0, "WIF", "dashboard", "not sold: no trusted price or quote now"),
+        "warning",
+        "state",
+        None,
+        "CLOSE WIF by dashboard: not sold: no trusted price or quote now",
+    ),
+    (
         CheckpointTaken(T0, "2026-03-02T120003Z", "halt"),
         "info",
         "checkpoint",
@@ -411,7 +419,7 @@ def test_every_event_class_has_a_case() -> None:
         for _, cls in inspect.getmembers(events, inspect.isclass)
         if issubclass(cls, EngineEvent) and cls is not EngineEvent
     }
-    assert len(declared) == 30
+    assert len(declared) == 31
     assert covered == declared
 
 

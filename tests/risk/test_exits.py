@@ -71,6 +71,16 @@ class TestTrailingStop:
         # At entry the trailing level (0.9) is under the fixed stop (0.92): the stop-loss rules.
         assert first_exit([1.0, 0.95, 0.915]) == (2, ExitRule.STOP_LOSS)
 
+    def test_the_level_shown_is_where_it_fires(self) -> None:
+        policy = ExitPolicy.from_config(risk_config(trailing_stop_pct=10, stop_loss_pct=50))
+        level = policy.trailing_usd(1.2)
+        assert level == pytest.approx(1.08)
+        assert level is not None
+        assert policy.reason(level, 1.0, 1.2, NOW, NOW) is ExitRule.TRAILING_STOP
+        assert policy.reason(level * 1.001, 1.0, 1.2, NOW, NOW) is None
+        assert policy.trailing_usd(None) is None, "no level before a first mark"
+        assert ExitPolicy.from_config(risk_config(trailing_stop_pct=0)).trailing_usd(1.2) is None
+
     def test_zero_turns_it_off(self) -> None:
         config = risk_config(trailing_stop_pct=0)
         assert first_exit([1.0, 1.14, 0.95, 0.93], config) is None

@@ -42,6 +42,9 @@ def make_position(
     mark_usd: float | None = -1.0,
     opened_ts: float = MARKET_T0 - 754,
     strategy: str = "momentum",
+    stale: bool = False,
+    entry_reason: str = "fast/slow trend 0.81",
+    recent_marks: tuple[tuple[float, float], ...] = (),
 ) -> PositionView:
     """Builds a marked position; `mark_usd=None` makes one the market has no price for."""
     decimals = DECIMALS.get(symbol, 6)
@@ -65,6 +68,11 @@ def make_position(
         target_usd=cost * 1.15,
         opened_ts=opened_ts,
         strategy=strategy,
+        trailing_usd=None if mark is None else mark * 0.9,
+        mark_ts=None if mark is None else MARKET_T0 - 2,
+        stale=stale,
+        entry_reason=entry_reason,
+        recent_marks=recent_marks,
     )
 
 
@@ -95,6 +103,7 @@ def make_fill_view(
         realized_pnl_usd=realized_pnl_usd,
         strategy="momentum",
         reason=reason,
+        mint=mint_for(symbol),
     )
 
 

@@ -74,7 +74,7 @@ class TestSmallTerminal:
             assert re.search(r"Equity +\$512\.35", portfolio)
             assert re.search(r"Today P&L +-\$4\.20 of -\$25\.00", portfolio)
             positions = s.text("#positions")
-            for header in ("Symbol", "Qty", "Avg cost", "Mark", "Value", "Unreal. $"):
+            for header in ("Symbol", "Qty", "Entry", "Mark", "P&L $", "P&L %"):
                 assert header in positions
             assert all(sym in positions for sym in ("BONK", "WIF", "SOL"))
             assert "Open positions (3)" in positions
@@ -87,7 +87,7 @@ class TestSmallTerminal:
             await s.pilot.resize_terminal(200, 60)
             await s.pilot.pause()
             assert isinstance(screen, DashboardScreen)
-            assert screen.has_class("-wide", "-tall")
+            assert screen.has_class("-widest", "-tall")
             assert screen.query_one("#fills").region.area
             assert screen.query_one("#api").region.area
 

@@ -137,17 +137,18 @@ class TestPositionsTable:
                 "2,000,000",
                 fmt.price(bonk.avg_cost_usd),
                 fmt.price(bonk.mark_usd),
-                fmt.usd(bonk.value_usd),
+                "",
             ]
             assert rows[0][5:] == [
                 fmt.signed_usd(bonk.unrealized_pnl_usd),
                 "+5.0%",
                 fmt.price(bonk.stop_usd),
                 fmt.price(bonk.target_usd),
-                "momentum",
+                fmt.price(bonk.trailing_usd),
                 "12m 34s",
             ]
-            assert rows[1][3:7] == ["—", "—", "—", "—"]
+            assert rows[1][3:7] == ["—", "", "—", "—"]
+            assert rows[1][9] == "—", "no trailing level before a first mark"
             assert "Open positions (2)" in s.text("#positions")
 
     async def test_update_adds_removes_and_edits_rows_in_place(self) -> None:

@@ -6,7 +6,7 @@ import time
 from dataclasses import replace
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -19,6 +19,7 @@ from soltrader_tui.tui.messages import EngineUpdated
 from soltrader_tui.tui.panel_focus import next_panel
 from soltrader_tui.tui.toasts import NotifyLevel, ToastGate
 from soltrader_tui.tui.widgets.api import ApiPanel
+from soltrader_tui.tui.widgets.equity_chart import EquityHistoryPanel
 from soltrader_tui.tui.widgets.fills import FillsPanel
 from soltrader_tui.tui.widgets.key_bar import KeyBar
 from soltrader_tui.tui.widgets.log_filter import LEVEL_NAMES
@@ -41,6 +42,8 @@ LEVEL_BINDINGS = [
     for rank, name in enumerate(LEVEL_NAMES)
 ]
 """1 every line, 2 info and above, 3 warnings and above, 4 errors only."""
+ROOMY_LINES = 40
+"""Terminal lines from which the portfolio panel has room for the session's equity chart."""
 
 
 def _unset() -> EngineSnapshot:
@@ -55,9 +58,10 @@ class DashboardScreen(Screen[None]):
     # Textual annotates these without ClassVar, so mypy refuses a ClassVar override here.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
     """Short terminals get a two-column portfolio so the tables keep their rows."""
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (200, "-widest")]  # noqa: RUF012
     """Narrow terminals stack the panels and keep the ones that say where the money is (app.tcss):
-    at 80×24, the state, the portfolio, the open positions and the log."""
+    at 80×24, the state, the portfolio, the open positions and the log. The widest also get the
+    ledger's whole equity history, beside a positions table that still shows every column."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "next_panel", "Panel", tooltip="Moves the focus to the next panel."),
@@ -111,6 +115,7 @@ class DashboardScreen(Screen[None]):
         yield StatusBar(id="status-bar").data_bind(bound)
         with Horizontal(id="top-row"):
             yield PortfolioPanel(id="portfolio").data_bind(bound)
+            yield EquityHistoryPanel(id="equity-history").data_bind(bound)
             yield PositionsPanel(id="positions").data_bind(bound)
         with Horizontal(id="middle-row"):
             yield ScoresPanel(id="scores").data_bind(bound)
@@ -140,6 +145,11 @@ class DashboardScreen(Screen[None]):
             snapshot, self._pending = self._pending, None
             self._last_shown = time.monotonic()
             self.snapshot = snapshot
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Marks a roomy terminal, which also gets the session's equity chart (a class of its
+        own beside the breakpoints', which allow one class per axis)."""
+        self.set_class(event.size.height >= ROOMY_LINES, "-roomy")
 
     def watch_snapshot(self, snapshot: EngineSnapshot) -> None:
         """Raises toasts for new alert lines and keeps the terminal title current."""

@@ -6,9 +6,11 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widget import Widget
+from textual.widgets import Label
 
 from soltrader_tui import format as fmt
 from soltrader_tui.snapshot import EngineSnapshot
+from soltrader_tui.tui.widgets.equity_chart import EquityChart, show_equity
 from soltrader_tui.tui.widgets.panel import SnapshotPanel, same_text
 from soltrader_tui.tui.widgets.table import pnl_style
 
@@ -119,15 +121,24 @@ class PortfolioPanel(SnapshotPanel):
     PANEL_TITLE = "Portfolio"
 
     def compose(self) -> ComposeResult:
-        """One widget holds every label/value pair."""
+        """One widget holds every label/value pair; the session's equity curve goes below."""
         yield FiguresGrid(id="portfolio-figures")
+        yield EquityChart(id="portfolio-equity")
+        yield Label("", id="portfolio-equity-caption")
 
     def value(self, key: str) -> Text:
         """The text shown for the figure `key` (see `FIGURES`)."""
         return self.query_one(FiguresGrid).values[key]
 
     def show(self, snapshot: EngineSnapshot) -> None:
-        """Updates the figures, repainting only when one changed (colour included)."""
+        """Updates the equity chart and the figures, repainting only what changed (a figure's
+        colour included)."""
+        show_equity(
+            self.query_one(EquityChart),
+            self.query_one("#portfolio-equity-caption", Label),
+            "session",
+            snapshot.equity_session,
+        )
         grid = self.query_one(FiguresGrid)
         new = figures(snapshot)
         if any(not same_text(grid.values[k], text) for k, text in new.items()):

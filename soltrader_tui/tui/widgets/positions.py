@@ -1,8 +1,14 @@
-"""Provides PositionsPanel: open positions marked to market, with their exit levels."""
+"""Provides PositionsPanel: open positions marked to market, with their exit levels; enter on
+a row asks for that position's detail."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.widgets import DataTable
 
 from soltrader_tui import format as fmt
@@ -13,16 +19,24 @@ from soltrader_tui.tui.widgets.table import Column, Row, add_columns, num, pnl, 
 COLUMNS = (
     Column("symbol", "Symbol"),
     Column("qty", "Qty", 11, numeric=True),
-    Column("avg-cost", "Avg cost", 11, numeric=True),
+    Column("entry", "Entry", 11, numeric=True),
     Column("mark", "Mark", 11, numeric=True),
-    Column("value", "Value", 11, numeric=True),
-    Column("upnl", "Unreal. $", 10, numeric=True),
-    Column("upnl-pct", "Unreal. %", 9, numeric=True),
+    Column("stale", "Feed", 5),
+    Column("upnl", "P&L $", 13, numeric=True),
+    Column("upnl-pct", "P&L %", 8, numeric=True),
     Column("stop", "Stop", 11, numeric=True),
     Column("target", "Target", 11, numeric=True),
-    Column("strategy", "Strategy"),
-    Column("held", "Held", 8, numeric=True),
+    Column("trail", "Trail", 11, numeric=True),
+    Column("age", "Age", 8, numeric=True),
 )
+
+STALE = "STALE"
+"""The feed column of a position whose mark is older than the feed's staleness limit."""
+
+
+def stale_cell(position: PositionView) -> Text:
+    """The feed column: STALE while the mark is too old to act on, else blank."""
+    return Text(STALE, style="bold yellow") if position.stale else Text("")
 
 
 def position_row(position: PositionView, market_ts: float | None) -> Row:
@@ -36,12 +50,12 @@ def position_row(position: PositionView, market_ts: float | None) -> Row:
             num(fmt.quantity(p.qty, p.decimals)),
             num(fmt.price(p.avg_cost_usd)),
             num(fmt.price(p.mark_usd)),
-            num(fmt.usd(p.value_usd)),
+            stale_cell(p),
             pnl(p.unrealized_pnl_usd, fmt.signed_usd(p.unrealized_pnl_usd)),
             pnl(upnl_pct, fmt.pct(upnl_pct, signed=True)),
             num(fmt.price(p.stop_usd)),
             num(fmt.price(p.target_usd)),
-            p.strategy,
+            num(fmt.price(p.trailing_usd)),
             num(fmt.age(p.opened_ts, market_ts)),
         ),
     )
@@ -51,6 +65,12 @@ class PositionsPanel(SnapshotPanel):
     """Open positions, one row per mint, updated cell by cell."""
 
     PANEL_TITLE = "Open positions"
+
+    @dataclass
+    class PositionChosen(Message):
+        """The operator pressed enter on a position: show its detail."""
+
+        mint: str
 
     def compose(self) -> ComposeResult:
         """Builds the table with its columns."""
@@ -63,3 +83,9 @@ class PositionsPanel(SnapshotPanel):
         rows = [position_row(p, snapshot.market_ts) for p in snapshot.positions]
         sync_rows(self.query_one("#positions-table", DataTable), rows)
         self.set_title(f"{self.PANEL_TITLE} ({len(rows)})")
+
+    @on(DataTable.RowSelected, "#positions-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(self.PositionChosen(event.row_key.value))
