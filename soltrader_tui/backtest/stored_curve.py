@@ -21,6 +21,8 @@ points of a curve that moves at every candle, and none of its flat stretches.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Sequence
 
 from soltrader_tui.ledger.rows import EquityPoint
@@ -41,34 +43,24 @@ def stored_points(
     Returns:
         The kept points, oldest first.
     """
-    changes = _changes(equity_micro)
-    if not changes:
+    if not equity_micro:
         return []
-    kept = [changes[0]]
-    for a, b, c in zip(changes, changes[1:], changes[2:], strict=False):
-        value = equity_micro[b]
-        inside = equity_micro[a] < value < equity_micro[c] or (
-            equity_micro[a] > value > equity_micro[c]
-        )
-        if not inside or ts[b] // DAY_S != ts[c] // DAY_S:
-            kept.append(b)
-    if len(changes) > 1:
-        kept.append(changes[-1])
+    changes = _changes(equity_micro)
+    values = [equity_micro[i] for i in changes]
+    days = [ts[i] // DAY_S for i in changes]
+    # Two changes in a row differ, so the curve turns at an inner change exactly where rising
+    # (to it) differs from rising (from it). Whole-list operations: a backtest has 50,000 points.
+    rising = list(map(operator.lt, values, values[1:]))
+    turns = map(operator.ne, rising, rising[1:])
+    day_ends = map(operator.ne, days[1:], days[2:])
+    inner = itertools.compress(changes[1:-1], map(operator.or_, turns, day_ends))
+    kept = [changes[0], *inner, changes[-1]] if len(changes) > 1 else changes
+    if kept[-1] != len(equity_micro) - 1:
+        kept.append(len(equity_micro) - 1)  # the last point, a repeat of the last change
     return [EquityPoint(ts[i], equity_micro[i], cash_micro[i]) for i in kept]
 
 
 def _changes(equity_micro: Sequence[int]) -> list[int]:
-    """Indexes of the first point, of each point whose equity differs from the one before, and
-    of the last point."""
-    if not equity_micro:
-        return []
-    changes = [0]
-    last = equity_micro[0]
-    for i, value in enumerate(equity_micro):
-        if value != last:
-            changes.append(i)
-            last = value
-    end = len(equity_micro) - 1
-    if changes[-1] != end:
-        changes.append(end)
-    return changes
+    """Indexes of the first point and of each point whose equity differs from the one before."""
+    differs = map(operator.ne, equity_micro[1:], equity_micro)
+    return [0, *itertools.compress(range(1, len(equity_micro)), differs)]
