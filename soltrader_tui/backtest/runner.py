@@ -175,7 +175,8 @@ class Backtest:
         """Fills the order decided at the previous close, then walks the position through the
         candle (a token with neither is skipped: most candles of a flat backtest)."""
         mint = token.mint
-        self._resume_if_due(candle.ts)
+        if self._state is TradingState.PAUSED:
+            self._resume_if_due(candle.ts)
         signal = self._pending.pop(mint, None)
         if signal is not None:
             liquidity = candle.liquidity_usd
@@ -338,7 +339,8 @@ class Backtest:
         self.record.state(self._state, event.reason, ts)
 
     def _resume_if_due(self, ts: float) -> None:
-        if self._state is TradingState.PAUSED and ts >= self._paused_until:
+        """Ends a pause whose time is up (called while paused)."""
+        if ts >= self._paused_until:
             self._state = TradingState.ACTIVE
             self.record.state(TradingState.ACTIVE, "pause over: a new UTC day", ts)
 
