@@ -130,10 +130,11 @@ def test_pumpfun_tracks_backtest_as_one_minute_candles(cli: Cli, tmp_path: Path)
 
 
 def test_the_collector_paused_for_a_backtest_is_running_again_after_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`main` called in a process that goes on (as here) leaves Python's cycle collector on,
     with what was alive at the command's end frozen (the exit need not collect it)."""
+    monkeypatch.chdir(tmp_path)  # the default data folder, where the candle cache goes
     db = tmp_path / "in-process.sqlite"
     try:
         code = main(["backtest", "--strategy", "ema_cross", "--data", str(SOL_5M), "--db", str(db)])
