@@ -8,12 +8,15 @@ The backtest is the EMA cross (12/26) over binance_SOL_USDT_5m_2025-01-01_2025-0
 stop, no impact, one position, no other limits), the whole command from process start to exit,
 a new ledger each run. One untimed run first fills Python's bytecode cache and the candle
 cache (the parsed file, kept in the data folder), as every run after a user's first has them;
-`--cold` times runs that parse the file each time.
+`--cold` times runs that parse the file each time. The command runs without
+PYTHONDONTWRITEBYTECODE (which the sandbox sets), or there would be no bytecode cache to fill:
+every run would compile the package again.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -32,8 +35,9 @@ def command(*args: str | Path) -> list[str]:
 
 
 def timed(argv: list[str], cwd: Path) -> float:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     t0 = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, check=True, capture_output=True, timeout=900)
+    subprocess.run(argv, cwd=cwd, check=True, capture_output=True, timeout=900, env=env)
     return time.perf_counter() - t0
 
 

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from soltrader_tui.backtest.stored_curve import stored_points
 from soltrader_tui.domain import Fill, Order, TradingState
 from soltrader_tui.engine.events import EngineEvent, SessionStarted, SessionStopped
 from soltrader_tui.ledger.rows import (
@@ -77,8 +78,7 @@ class BacktestRecord:
     entry_threshold: float | None = None
     _open: dict[str, Trip] = field(default_factory=dict)
     _last_line_ts: float = float("-inf")
-    _changes: list[tuple[float, int, int]] = field(default_factory=list)
-    _tail: tuple[float, int, int] | None = None
+    _last_equity_ts: float = float("-inf")
 
     def __repr__(self) -> str:
         return f"BacktestRecord({self.strategy}, {self.candles} candles, {len(self.fills)} fills)"
@@ -128,31 +128,20 @@ class BacktestRecord:
         """Keeps the equity after a candle (one point per close time: the last one wins)."""
         self.candles += 1
         self.exposed_candles += exposed
-        if self.equity_ts and self.equity_ts[-1] == ts:
+        if ts == self._last_equity_ts:
             self.equity_micro[-1] = equity_micro
             self.cash_micro[-1] = cash_micro
         else:
+            self._last_equity_ts = ts
             self.equity_ts.append(ts)
             self.equity_micro.append(equity_micro)
             self.cash_micro.append(cash_micro)
-        point = (ts, equity_micro, cash_micro)
-        changes = self._changes
-        if changes and changes[-1][0] == ts:
-            changes[-1] = point
-        elif not changes or changes[-1][1] != equity_micro:
-            changes.append(point)
-        self._tail = point
 
     @property
     def equity(self) -> list[EquityPoint]:
-        """The equity curve as the ledger stores it: a point per candle close where the equity
-        changed, and the last one. A repeated value is neither a new peak nor a new trough, so
-        the curve's drawdowns are the same as with every point (flat stretches cost nothing)."""
-        points = [EquityPoint(*p) for p in self._changes]
-        tail = self._tail
-        if tail is not None and (not points or points[-1].ts != tail[0]):
-            points.append(EquityPoint(*tail))
-        return points
+        """The equity curve as the ledger stores it: its changes, thinned to the points whose
+        figures `status` reads (`stored_curve`: every peak and trough, each day's last)."""
+        return stored_points(self.equity_ts, self.equity_micro, self.cash_micro)
 
     def finish(
         self, portfolio: Portfolio, denials: Counter[str], strategy: Strategy, marks: list[MarkRow]

@@ -41,7 +41,7 @@ from soltrader_tui.engine.events import (
 from soltrader_tui.errors import UserInputError
 from soltrader_tui.execution.paper import PaperExecutor, Rejected
 from soltrader_tui.ledger.rows import MarkRow
-from soltrader_tui.market.replay import ESTABLISHED_AGE_S, liquidity_column
+from soltrader_tui.market.replay import ESTABLISHED_AGE_S, depth_candles
 from soltrader_tui.market.series import CandleSeries
 from soltrader_tui.portfolio.portfolio import Portfolio
 from soltrader_tui.risk import BreakerCleared, BreakerEvent, Denial, utc_day
@@ -92,8 +92,9 @@ class Backtest:
         self._executor = PaperExecutor(self._quotes, settings.paper, "backtest")
         self._risk = RiskDesk(settings.risk, settings.paper)
         self._exits = settings.exits
-        self._depth = [liquidity_column(s) for s in series]
-        """Each candle's pool depth, computed once: the liquidity model over the whole file."""
+        self._candles = [depth_candles(s) for s in series]
+        """Each series' candles with the pool depth their fills are priced against (strategies
+        may read it): the liquidity model over the whole file, computed once."""
         self._pending: dict[str, Signal] = {}
         self._marks: dict[str, float] = {}
         self._last_close: dict[str, tuple[float, float]] = {}
@@ -116,27 +117,29 @@ class Backtest:
         record, portfolio, strategy = self.record, self._portfolio, self._strategy
         positions, pending, marks = portfolio.positions, self._pending, self._marks
         risk = None if self._settings.no_risk else self._risk
+        candles, tokens = self._candles, [s.token for s in self._series]
         ends = [len(s) - 1 for s in self._series]
+        on_candle, note_equity = strategy.on_candle, record.note_equity
         for done, (k, i) in enumerate(plan, 1):
-            s = self._series[k]
-            token = s.token
+            token = tokens[k]
             mint = token.mint
-            candle = self._candle(k, i)
+            candle = candles[k][i]
             if mint in pending or mint in positions:
-                await self._trade(s, i, candle)
+                await self._trade(token, candle)
             marks[mint] = candle.close
-            decided = strategy.on_candle(token, candle, mint in positions)
+            decided = on_candle(token, candle, mint in positions)
             if decided is not None and self._state is not TradingState.HALTED:
                 pending[mint] = decided
             if i == ends[k]:
-                await self._end_of_data(s, i, candle)
+                await self._end_of_data(token, candle)
+            close_ts = candle.ts + candle.interval_s
             cash = portfolio.cash_micro
             equity = self._equity() if positions else cash
-            record.note_equity(candle.close_ts, equity, cash, bool(positions))
+            note_equity(close_ts, equity, cash, bool(positions))
             if risk is not None:
-                event = risk.on_equity(equity, candle.close_ts)
+                event = risk.on_equity(equity, close_ts)
                 if event is not None:
-                    self._breaker(event, candle.close_ts)
+                    self._breaker(event, close_ts)
             if self._progress is not None and done % PROGRESS_EVERY == 0:
                 self._progress(done, total)
         if self._progress is not None:
@@ -154,7 +157,7 @@ class Backtest:
             first = 0 if start is None else bisect.bisect_left(s.ts, start)
             last = len(s) if end is None else bisect.bisect_left(s.ts, end)
             for i in range(min(first, last)):
-                self._strategy.on_candle(s.token, self._candle(k, i), False)
+                self._strategy.on_candle(s.token, self._candles[k][i], False)
             self.record.warm_candles += min(first, last)
             spans.append((k, first, last))
         if len(spans) == 1:  # one file: its candles are in order already
@@ -168,27 +171,12 @@ class Backtest:
             raise BacktestDataError("no candles between --from and --to")
         return plan
 
-    def _candle(self, k: int, i: int) -> Candle:
-        """Candle `i` of series `k`, with the pool depth its fills are priced against (strategies
-        may read it)."""
-        s = self._series[k]
-        return Candle(
-            float(s.ts[i]),
-            float(s.interval_s),
-            s.open[i],
-            s.high[i],
-            s.low[i],
-            s.close[i],
-            s.volume[i],
-            self._depth[k][i],
-        )
-
-    async def _trade(self, s: CandleSeries, i: int, candle: Candle) -> None:
+    async def _trade(self, token: Token, candle: Candle) -> None:
         """Fills the order decided at the previous close, then walks the position through the
         candle (a token with neither is skipped: most candles of a flat backtest)."""
-        token = s.token
         mint = token.mint
-        self._resume_if_due(candle.ts)
+        if self._state is TradingState.PAUSED:
+            self._resume_if_due(candle.ts)
         signal = self._pending.pop(mint, None)
         if signal is not None:
             liquidity = candle.liquidity_usd
@@ -213,13 +201,13 @@ class Backtest:
                 liquidity = candle.liquidity_usd
                 await self._exit(token, found.price_usd, liquidity, found.ts, found.rule.value)
 
-    async def _end_of_data(self, s: CandleSeries, i: int, last: Candle) -> None:
-        mint = s.token.mint
+    async def _end_of_data(self, token: Token, last: Candle) -> None:
+        mint = token.mint
         self._pending.pop(mint, None)
         self._last_close[mint] = (last.close_ts, last.liquidity_usd)
         if mint in self._portfolio.positions:
             liquidity = last.liquidity_usd
-            await self._exit(s.token, last.close, liquidity, last.close_ts, END_OF_DATA)
+            await self._exit(token, last.close, liquidity, last.close_ts, END_OF_DATA)
 
     def _mark_rows(self) -> list[MarkRow]:
         rows = []
@@ -351,7 +339,8 @@ class Backtest:
         self.record.state(self._state, event.reason, ts)
 
     def _resume_if_due(self, ts: float) -> None:
-        if self._state is TradingState.PAUSED and ts >= self._paused_until:
+        """Ends a pause whose time is up (called while paused)."""
+        if ts >= self._paused_until:
             self._state = TradingState.ACTIVE
             self.record.state(TradingState.ACTIVE, "pause over: a new UTC day", ts)
 

@@ -63,27 +63,33 @@ def candle_exit(
     stop = avg_cost_usd * policy.stop_factor
     target = avg_cost_usd * policy.target_factor
     trail = policy.trail_factor
-    level, rule = _stop_level(stop, hw * trail)
-    if o <= level:
+    if o <= stop or o <= hw * trail:
         # Both stops passed at once: named as the engine names them on one tick.
-        gapped = ExitRule.STOP_LOSS if o <= stop else rule
+        gapped = ExitRule.STOP_LOSS if o <= stop else ExitRule.TRAILING_STOP
         return CandleExit(gapped, o, candle.ts), hw
     if o >= target:
         return CandleExit(ExitRule.TAKE_PROFIT, o, candle.ts), hw
-    step = candle.interval_s / CANDLE_TICKS
     previous = o
-    for k, price in enumerate(candle_path(o, candle.high, candle.low, candle.close)[1:], 1):
+    # The stop levels are compared inline, not through `_stop_level`: this runs for every
+    # candle a position is held (half of a backtest's), and the rule is named only on an exit.
+    for k, price in enumerate(candle_path(o, candle.high, candle.low, candle.close)):
         if price < previous:
-            level, rule = _stop_level(stop, hw * trail)
-            if price <= level:
-                return CandleExit(rule, level, candle.ts + k * step), hw
+            trailing = hw * trail
+            if price <= stop or price <= trailing:
+                level, rule = _stop_level(stop, trailing)
+                return CandleExit(rule, level, _tick_ts(candle, k)), hw
         elif price > previous:
             if price >= target:
-                return CandleExit(ExitRule.TAKE_PROFIT, target, candle.ts + k * step), hw
+                return CandleExit(ExitRule.TAKE_PROFIT, target, _tick_ts(candle, k)), hw
             if price > hw:
                 hw = price
         previous = price
     return None, hw
+
+
+def _tick_ts(candle: Candle, k: int) -> float:
+    """When the candle's path reaches its tick `k` (0 is the open)."""
+    return candle.ts + k * (candle.interval_s / CANDLE_TICKS)
 
 
 def _stop_level(stop: float, trailing: float) -> tuple[float, ExitRule]:

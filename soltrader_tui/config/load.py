@@ -7,7 +7,6 @@ pydantic error location can be traced back to the line where its key is written.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -246,6 +245,8 @@ def _unknown_key_message(key: Key) -> str:
     if model is None:
         return "unknown key"
     names = list(model.model_fields)
+    from difflib import get_close_matches  # here: only a config with a typo needs it
+
     match = get_close_matches(name, names, n=1, cutoff=0.6)
     if match:
         return f"unknown key (did you mean '{match[0]}'?)"

@@ -18,7 +18,6 @@ from typing import Literal
 from soltrader_tui.domain import TradingState
 from soltrader_tui.ledger.connect import check_file, check_integrity, connect, inspect_schema
 from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError
-from soltrader_tui.ledger.lock import engine_running
 from soltrader_tui.ledger.rows import iso
 from soltrader_tui.ledger.schema import SCHEMA_VERSION
 
@@ -122,6 +121,10 @@ def send_or_store(
     Raises:
         LedgerError: the ledger cannot be written, or (offline) it has no strategy `target`.
     """
+    # Imported here: the lock's file locking is for the commands that send, not for every
+    # reader of requests (the ledger's store, so a backtest, imports this module).
+    from soltrader_tui.ledger.lock import engine_running
+
     if engine_running(path):
         return submit(path, command, actor, target)
     if command == "enable" or command == "disable":

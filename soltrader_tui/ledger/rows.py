@@ -7,6 +7,10 @@ from datetime import UTC, datetime
 
 _DAYS: dict[int, str] = {}
 """`YYYY-MM-DD` of each UTC day number met (a session meets a handful, a backtest a few hundred)."""
+_CLOCKS: dict[int, str] = {}
+"""`THH:MM:SS.000Z` of each second of the day met, up to `_CLOCKS_KEPT` of them: candle and
+equity times fall on a grid (a 5-minute backtest's closes and exits meet 1,152 of them)."""
+_CLOCKS_KEPT = 4096
 
 
 def iso(ts: float) -> str:
@@ -14,13 +18,19 @@ def iso(ts: float) -> str:
     whole = int(ts)
     if whole == ts and whole >= 0:
         # Whole seconds (candle and equity times: tens of thousands in a backtest's commit) by
-        # arithmetic, the day's date cached: four times faster, and the same text.
+        # arithmetic, the day's date and the time of day cached: several times faster, and the
+        # same text.
         day, second = divmod(whole, 86_400)
         date = _DAYS.get(day)
         if date is None:
             date = _DAYS[day] = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")
-        hour, rest = divmod(second, 3600)
-        return f"{date}T{hour:02d}:{rest // 60:02d}:{rest % 60:02d}.000Z"
+        clock = _CLOCKS.get(second)
+        if clock is None:
+            hour, rest = divmod(second, 3600)
+            clock = f"T{hour:02d}:{rest // 60:02d}:{rest % 60:02d}.000Z"
+            if len(_CLOCKS) < _CLOCKS_KEPT:
+                _CLOCKS[second] = clock
+        return date + clock
     # isoformat is C code, several times faster than strftime on the fill path.
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 

@@ -85,6 +85,7 @@ from soltrader_tui.ledger.writes import (
     count_orders,
     insert_events,
     insert_fill,
+    insert_fills,
     insert_rejection,
     insert_state,
 )
@@ -260,8 +261,7 @@ class Ledger:
             check_in_order(
                 c, fills=[f.ts for _, f, _ in rows.fills], events=[e.ts for e in rows.events]
             )
-            for order, fill, realized in rows.fills:
-                insert_fill(c, order, fill, realized)
+            insert_fills(c, rows.fills)
             for order, detail in rows.rejections:
                 insert_rejection(c, order, detail, "backtest")
             for state, reason, ts in rows.states:

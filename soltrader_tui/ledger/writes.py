@@ -5,7 +5,7 @@ them. Each function runs inside a transaction the caller holds (`Transactions.du
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from soltrader_tui.domain import Fill, Order, TradingState
 from soltrader_tui.ledger.rows import EventRow, iso
@@ -33,6 +33,13 @@ def insert_fill(c: sqlite3.Connection, order: Order, fill: Fill, realized_micro:
     c.execute(_INSERT_ORDER, _order_row(order, "filled", order.detail, fill.mode))
     cursor = c.execute(_INSERT_FILL, _fill_row(fill, order.reason, realized_micro))
     return int(cursor.lastrowid or 0)
+
+
+def insert_fills(c: sqlite3.Connection, fills: Sequence[tuple[Order, Fill, int | None]]) -> None:
+    """Inserts filled orders and their fills (each with what it realized), in order, in two
+    statements: a backtest commits its whole run at once."""
+    c.executemany(_INSERT_ORDER, [_order_row(o, "filled", "", f.mode) for o, f, _ in fills])
+    c.executemany(_INSERT_FILL, [_fill_row(f, o.reason, r) for o, f, r in fills])
 
 
 def insert_rejection(c: sqlite3.Connection, order: Order, detail: str, mode: str) -> None:

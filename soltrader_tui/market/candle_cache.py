@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from soltrader_tui.domain import Token
-from soltrader_tui.market.recorded import load
 from soltrader_tui.market.series import CandleSeries, RecordedSeries
 
 _MAGIC = b"soltrader-candles 1\n"
@@ -41,6 +40,8 @@ def load_candles(paths: Iterable[Path], cache_dir: Path | None) -> list[Recorded
         if cached is not None:
             out.append(cached)
             continue
+        from soltrader_tui.market.recorded import load  # a parse: only on a cache miss
+
         loaded = load(path)
         if entry is not None and len(loaded) == 1 and isinstance(loaded[0], CandleSeries):
             _write(entry, loaded[0])

@@ -37,6 +37,7 @@ import bisect
 import itertools
 import math
 from collections.abc import Sequence
+from functools import partial
 
 from soltrader_tui.domain import MICRO, Candle, MarketTick, Side, SwapQuote, Token
 from soltrader_tui.market.amm import Pool
@@ -121,6 +122,16 @@ def liquidity_column(s: CandleSeries) -> list[float]:
         daily = v[j] * (o[j] + h[j] + lo[j] + c[j]) * scale
         out.append(daily if daily > LIQUIDITY_FLOOR_USD else LIQUIDITY_FLOOR_USD)
     return out
+
+
+def depth_candles(s: CandleSeries) -> list[Candle]:
+    """Every candle of the series, each with its pool depth (`liquidity_column`), made at once:
+    a backtest reads each candle several times, and a named tuple made from the columns in C
+    costs a third of one made by a call per candle."""
+    make = partial(tuple.__new__, Candle)
+    interval = itertools.repeat(float(s.interval_s))
+    columns = (s.open, s.high, s.low, s.close, s.volume, liquidity_column(s))
+    return list(map(make, zip(map(float, s.ts), interval, *columns, strict=False)))
 
 
 class _CandleSource:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from soltrader_tui.backtest.report import EXIT_REASONS
+from soltrader_tui.cli import main
 from soltrader_tui.market import samples
 from tests.conftest import Cli
 from tests.e2e.recompute import recompute
@@ -125,3 +127,18 @@ def test_pumpfun_tracks_backtest_as_one_minute_candles(cli: Cli, tmp_path: Path)
     assert proc.returncode == 0, proc.stderr
     assert " tokens (" in proc.stdout.splitlines()[0]
     assert recompute(db).holdings == {}
+
+
+def test_the_collector_paused_for_a_backtest_is_running_again_after_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`main` called in a process that goes on (as here) leaves Python's cycle collector on,
+    with what was alive at the command's end frozen (the exit need not collect it)."""
+    monkeypatch.chdir(tmp_path)  # the default data folder, where the candle cache goes
+    db = tmp_path / "in-process.sqlite"
+    try:
+        code = main(["backtest", "--strategy", "ema_cross", "--data", str(SOL_5M), "--db", str(db)])
+        assert code == 0 and "Round trips" in capsys.readouterr().out
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual

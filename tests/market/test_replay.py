@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from soltrader_tui.clock import VirtualClock
 from soltrader_tui.config.model import Config
-from soltrader_tui.domain import MICRO, MarketTick
+from soltrader_tui.domain import MICRO, Candle, MarketTick
 from soltrader_tui.engine.engine import Engine
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.market import samples
@@ -431,3 +431,14 @@ def test_the_liquidity_column_is_the_model_candle_by_candle() -> None:
     assert isinstance(series, CandleSeries)
     column = liquidity_column(series)
     assert column == pytest.approx([candle_liquidity_usd(series, i) for i in range(len(series))])
+
+
+def test_depth_candles_are_the_series_candles_with_the_modelled_depth() -> None:
+    from soltrader_tui.market.replay import depth_candles, liquidity_column
+
+    (series,) = recorded(SOL_1H_JUNE)
+    assert isinstance(series, CandleSeries)
+    made, depth = depth_candles(series), liquidity_column(series)
+    expected = [series.candle(i)._replace(liquidity_usd=depth[i]) for i in range(len(series))]
+    assert made == expected
+    assert all(type(c) is Candle and type(c.ts) is float for c in made)
