@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from soltrader_tui.backtest.stored_curve import stored_points
 from soltrader_tui.domain import Fill, Order, TradingState
 from soltrader_tui.engine.events import EngineEvent, SessionStarted, SessionStopped
+from soltrader_tui.ledger.bookkeeping_writes import Flush
 from soltrader_tui.ledger.rows import (
     EquityPoint,
     EventRow,
@@ -180,19 +181,19 @@ class BacktestRecord:
         )
         head = EventRow(first, started.level, started.kind, started.message, None)
         tail = EventRow(last, stopped.level, stopped.kind, stopped.message, None)
-        ledger.set_strategies([StrategyRow(self.strategy, True, True, self.entry_threshold)])
-        ledger.record_session(wall_start=time.time(), api_note="backtest: no API calls are made")
         ledger.record_backtest(
             BacktestRows(
                 fills=self.fills,
                 rejections=self.rejections,
                 states=self.states,
                 events=[head, *self.events, tail],
+                strategies=[StrategyRow(self.strategy, True, True, self.entry_threshold)],
+                bookkeeping=Flush(
+                    equity=list(self.equity),
+                    marks=self.marks,
+                    scores=self.scores,
+                    heartbeat=Heartbeat(time.time(), last, os.getpid(), version, "backtest", False),
+                ),
+                session=(time.time(), "backtest: no API calls are made"),
             )
-        )
-        ledger.flush(
-            equity=self.equity,
-            marks=self.marks,
-            scores=self.scores,
-            heartbeat=Heartbeat(time.time(), last, os.getpid(), version, "backtest", False),
         )

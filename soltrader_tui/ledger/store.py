@@ -101,6 +101,12 @@ class BacktestRows:
     states: Sequence[tuple[TradingState, str, float]]
     """Trading-state changes: state, reason, market time."""
     events: Sequence[EventRow]
+    strategies: Sequence[StrategyRow] = ()
+    """The strategy the backtest ran, as a session records its strategies."""
+    bookkeeping: Flush | None = None
+    """Equity curve, last marks, scores and heartbeat, as an engine's flushes leave them."""
+    session: tuple[float, str] | None = None
+    """Wall time of the run and its API note, as `record_session` records them."""
 
 
 class Ledger:
@@ -247,7 +253,9 @@ class Ledger:
         self._tx.durably(write)
 
     def record_backtest(self, rows: BacktestRows) -> None:
-        """Commits a whole backtest's orders, fills, state changes and lines in one transaction.
+        """Commits a whole backtest in one transaction: orders, fills, state changes, lines,
+        strategies, session, equity curve, marks, scores and heartbeat. A run cut short leaves
+        a ledger with none of it, never fills without the equity that goes with them.
 
         A backtest is rerun rather than resumed, so it needs no transaction per fill; its
         report is printed only after this commit. Its ledger is new and no engine runs on it,
@@ -267,6 +275,12 @@ class Ledger:
             for state, reason, ts in rows.states:
                 insert_state(c, state, reason, "backtest", ts)
             insert_events(c, rows.events)
+            write_strategies(c, rows.strategies)
+            if rows.session is not None:
+                write_session(c, wall_start=rows.session[0], api_note=rows.session[1])
+            if rows.bookkeeping is not None:
+                check_in_order(c, equity=[p.ts for p in rows.bookkeeping.equity])
+                write_flush(c, rows.bookkeeping)
 
         self._tx.durably(write)
 
