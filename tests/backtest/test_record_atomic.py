@@ -34,7 +34,7 @@ def rows(equity: list[EquityPoint]) -> BacktestRows:
 def counts(db: Path) -> tuple[int, int, int]:
     conn = sqlite3.connect(db)
     try:
-        return tuple(  # type: ignore[return-value]
+        return tuple(
             conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("fills", "equity", "strategies")
         )
