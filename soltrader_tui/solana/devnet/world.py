@@ -39,7 +39,9 @@ WALLET_USDC: Final = 1_000
 WALLET_CLEAN: Final = 50_000
 """The demo wallet's CLEAN, whole tokens."""
 MEME_DECIMALS: Final = 6
-HOLDERS: Final = 12
+HOLDERS: Final = 40
+"""Holders of each spread memecoin: enough that the ten largest own under a third of it, so
+the token safety rules' default top-10 limit (50 %) passes CLEAN on holders."""
 
 
 @dataclass(frozen=True, slots=True)
