@@ -108,6 +108,7 @@ def open_session(
     `preload` (e.g. the dashboard's imports) runs while the ledger's integrity check does.
     """
     config, paths, notices = load_settings(opts.config, opts.db)
+    notices = (*notices, *_check_wallet(config, paths))
     seed = config.market.sim.seed if opts.seed is None else opts.seed
     lock = _lock_ledger_file(paths, config, opts, command)
     taken: list[str] = []
@@ -214,6 +215,26 @@ def _open_ledger(
             before_migration=_migration_checkpoint(paths, config, taken),
             checking=checking,
         )
+
+
+def _check_wallet(config: Config, paths: Paths) -> tuple[str, ...]:
+    """Loads the configured wallet, if one is named, before anything else starts: a key that is
+    missing, unreadable or not the pinned `solana.pubkey` refuses the session (exit 2) rather
+    than surfacing at the first live order. The key is dropped again: nothing here signs.
+
+    Returns:
+        Warnings about the key (a key file others can read).
+
+    Raises:
+        WalletError: the key cannot be loaded or is not the pinned one.
+    """
+    solana = config.solana
+    if solana.keypair_path is None and solana.keypair_env is None:
+        return ()
+    from soltrader_tui.solana.wallet import load_wallet
+
+    folder = paths.config_file.parent if paths.config_file is not None else Path.cwd()
+    return load_wallet(solana, folder).notices
 
 
 def _build_market(
