@@ -123,7 +123,15 @@ def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
     except sqlite3.DatabaseError as exc:
         raise LedgerDamaged(f"{path} is damaged: {exc}") from exc
     if problems != ["ok"]:
-        raise LedgerDamaged(f"{path} failed its integrity check: {'; '.join(problems)}")
+        # SQLite's complaints may span lines ("*** in database main ***" then the findings);
+        # the message is one line, as every refusal is.
+        found = [
+            line.strip()
+            for problem in problems
+            for line in problem.splitlines()
+            if line.strip() and not line.startswith("***")
+        ]
+        raise LedgerDamaged(f"{path} is damaged: it failed its integrity check: {'; '.join(found)}")
 
 
 class IntegrityCheck:
