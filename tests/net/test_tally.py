@@ -44,16 +44,17 @@ class TestRateLimitAtTheServer:
 
     async def test_concurrent_callers_stay_within_the_window(self, server: LoopbackServer) -> None:
         server.route("/p", lambda _: OK)
-        policy = make_policy(max_requests=5, per_seconds=0.5)
+        # A 1 s window: long beside the arrival jitter of a busy 2-core machine (a quarter of
+        # a second has been seen in CI), which could bunch two sends at the server.
+        policy = make_policy(max_requests=5, per_seconds=1.0)
         async with MeteredClient({"jupiter": policy}) as client:
             await asyncio.gather(
                 *(client.get_json("jupiter", server.url_for("/p")) for _ in range(16))
             )
             usage = client.usage()[0]
         arrivals = [r.arrival for r in server.requests("/p")]
-        # Arrival jitter on a busy machine may bring two sends a little closer at the server.
-        assert max_in_window(arrivals, 0.5 - 0.1) <= 5
-        assert max(arrivals) - min(arrivals) >= 3 * 0.5 - 0.1  # 16 requests need 3 refills
+        assert max_in_window(arrivals, 1.0 - 0.3) <= 5
+        assert max(arrivals) - min(arrivals) >= 3 * 1.0 - 0.3  # 16 requests need 3 refills
         assert 1 <= usage.window_requests <= usage.window_limit == 5
         assert usage.calls == 16
 
