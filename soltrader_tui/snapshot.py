@@ -138,6 +138,23 @@ class LogLine:
 
 
 @dataclass(frozen=True, slots=True)
+class WalletView:
+    """The trading wallet's balances as last read from the chain (a live market only)."""
+
+    pubkey: str
+    sol: float | None = None
+    """Whole SOL; None before the first read."""
+    usdc: float | None = None
+    """Whole USDC (the configured mint); None before the first read."""
+    other_tokens: int = 0
+    """Other mints with a balance."""
+    read_at: float | None = None
+    """Wall time of the last successful read."""
+    error: str = ""
+    """Why the last read failed ("" when it did not): the figures are then the previous ones."""
+
+
+@dataclass(frozen=True, slots=True)
 class EngineSnapshot:
     """Everything a screen shows, taken at one instant."""
 
@@ -188,6 +205,8 @@ class EngineSnapshot:
     machine: str = ""
     """The process and the machine in one line for the header ("RSS 84 MB · CPU 3.1 % · lag
     2 ms", and a recent sleep); "" when not known."""
+    wallet: WalletView | None = None
+    """The trading wallet's balances, on a live market with a wallet configured; else None."""
     safety: tuple[tuple[str, str], ...] = ()
     """Each checked token's safety verdict ("safe", "freeze auth", "top10 62%", ...) by mint,
     from the facts the entry rules judge; a token left out was not checked ("—")."""

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from soltrader_tui.alerts.sender import AlertSender
 from soltrader_tui.clock import Clock
@@ -34,6 +35,7 @@ from soltrader_tui.engine.prices import PriceGate
 from soltrader_tui.engine.safety import TokenSafety
 from soltrader_tui.engine.session_record import session_start
 from soltrader_tui.engine.strategy_switch import StrategySwitch
+from soltrader_tui.engine.wallet_watch import WalletWatch
 from soltrader_tui.execution.paper import PaperExecutor
 from soltrader_tui.format import usd_micro
 from soltrader_tui.ledger.requests import EngineCommand
@@ -96,12 +98,14 @@ class Engine:
         checkpointer: Callable[[str], str] | None = None,
         alert_sender: AlertSender | None = None,
         safety: SafetySource | None = None,
+        wallet: WalletWatch | None = None,
     ) -> None:
         """Builds the engine's parts from what `ledger` holds (the ledger is the truth);
         `checkpointer` takes a checkpoint with a reason and returns its name (None: none);
         `alert_sender` delivers the alerts (None: they are recorded in the ledger only); the
         engine closes it when it stops; `safety` is where token safety facts come from (None:
-        the market has no chain, and the token safety rules do not apply)."""
+        the market has no chain, and the token safety rules do not apply); `wallet` reads the
+        trading wallet's balances for the dashboard (None: no wallet, or not a live market)."""
         self._config = config
         self._ledger = ledger
         self._feed = feed
@@ -122,17 +126,15 @@ class Engine:
         # marks): written by the loop only, read by the parts.
         self._ticks: dict[str, MarketTick] = {}
         self._marks: dict[str, float] = {}
-        self._mark_history = MarkHistory()
-        """Recent accepted prices of each token, for the position detail's chart."""
+        self._mark_history = MarkHistory()  # recent prices, for the position detail's chart
         self._wake = asyncio.Event()
         self._risk = RiskDesk(config.risk, config.paper)
         self._safety = TokenSafety(config.risk.token_safety, safety)
+        self._wallet = wallet
         self._log = DecisionLog(keep=SCREEN_LOG_LINES)
         self._alerts = self._alert_desk(alert_sender)
-        self._prices = PriceGate(config, feed, self._log)
-        """Only prices it accepts reach a strategy, an exit or a mark."""
-        self._stale = self._prices.stale
-        """Tokens without a fresh accepted price (owned by the gate)."""
+        self._prices = PriceGate(config, feed, self._log)  # its prices alone reach the parts
+        self._stale = self._prices.stale  # tokens without a fresh accepted price (the gate's)
         restored = restore(ledger)
         self._orders = self._order_manager(restored)
         self.monitoring = self._monitoring()
@@ -323,7 +325,7 @@ class Engine:
             equity_session=self._books.session_equity.values(),
             equity_history=self._books.ledger_equity.values(),
         )
-        return build_snapshot(
+        snapshot = build_snapshot(
             ctx,
             self._orders.portfolio,
             self._marks,
@@ -333,6 +335,7 @@ class Engine:
             scores=scores,
             log=self._log.recent(),
         )
+        return snapshot if self._wallet is None else replace(snapshot, wallet=self._wallet.view)
 
     def _score_views(self) -> list[ScoreView]:
         views = []
@@ -404,6 +407,8 @@ class Engine:
             self.monitoring.stop()
             try:
                 await self._safety.aclose()
+                if self._wallet is not None:
+                    await self._wallet.aclose()
                 await self._feed.aclose()
                 await self._books.stop_verify(self._market_ts)
                 await self._operator.wait_checkpoint()
@@ -536,6 +541,8 @@ class Engine:
         state = self._operator.state
         screen = self._prices.screen.screen  # every tick of every token: one call, no wrapper
         safety = self._safety.prefetch if self._safety.applies else None
+        if self._wallet is not None:
+            self._wallet.poll()
         for raw in ticks:
             mint = raw.token.mint
             held = positions.get(mint)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from soltrader_tui import __version__
 from soltrader_tui.alerts.sender import make_sender
@@ -33,6 +34,9 @@ from soltrader_tui.market.sources import preload as preload_market
 from soltrader_tui.monitor.endpoints import EndpointServer, resolve_token
 from soltrader_tui.monitor.health import Limits, health_json
 from soltrader_tui.monitor.health_reads import check_ledger
+
+if TYPE_CHECKING:
+    from soltrader_tui.solana.wallet import LoadedWallet
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +112,9 @@ def open_session(
     `preload` (e.g. the dashboard's imports) runs while the ledger's integrity check does.
     """
     config, paths, notices = load_settings(opts.config, opts.db)
-    notices = (*notices, *_check_wallet(config, paths))
+    wallet = _check_wallet(config, paths)
+    if wallet is not None:
+        notices = (*notices, *wallet.notices)
     seed = config.market.sim.seed if opts.seed is None else opts.seed
     lock = _lock_ledger_file(paths, config, opts, command)
     taken: list[str] = []
@@ -127,7 +133,7 @@ def open_session(
         refuse_the_past(market.clock, last_ts, paths.ledger, config.market.source == "replay")
         _keep_high_water(ledger, opts, market, taken)
         _mode_switch_checkpoint(paths, config, ledger, market.mode, taken)
-        engine = _build_engine(config, paths, ledger, market)
+        engine = _build_engine(config, paths, ledger, market, wallet)
         endpoints = start_endpoints(config, paths, engine, taken)
     except BaseException:
         if endpoints is not None:
@@ -217,24 +223,21 @@ def _open_ledger(
         )
 
 
-def _check_wallet(config: Config, paths: Paths) -> tuple[str, ...]:
+def _check_wallet(config: Config, paths: Paths) -> LoadedWallet | None:
     """Loads the configured wallet, if one is named, before anything else starts: a key that is
     missing, unreadable or not the pinned `solana.pubkey` refuses the session (exit 2) rather
-    than surfacing at the first live order. The key is dropped again: nothing here signs.
-
-    Returns:
-        Warnings about the key (a key file others can read).
+    than surfacing at the first live order. Nothing signs with it in a paper session.
 
     Raises:
         WalletError: the key cannot be loaded or is not the pinned one.
     """
     solana = config.solana
     if solana.keypair_path is None and solana.keypair_env is None:
-        return ()
+        return None
     from soltrader_tui.solana.wallet import load_wallet
 
     folder = paths.config_file.parent if paths.config_file is not None else Path.cwd()
-    return load_wallet(solana, folder).notices
+    return load_wallet(solana, folder)
 
 
 def _build_market(
@@ -274,7 +277,19 @@ def _keep_high_water(
         )
 
 
-def _build_engine(config: Config, paths: Paths, ledger: Ledger, market: MarketSetup) -> Engine:
+def _build_engine(
+    config: Config,
+    paths: Paths,
+    ledger: Ledger,
+    market: MarketSetup,
+    wallet: LoadedWallet | None = None,
+) -> Engine:
+    watch = None
+    if wallet is not None and market.rpc is not None:
+        # A live market: the dashboard shows what the wallet holds beside the ledger's cash.
+        from soltrader_tui.engine.wallet_watch import WalletWatch
+
+        watch = WalletWatch(market.rpc, wallet.wallet.pubkey, config.solana.usdc_mint)
     return Engine(
         config=config,
         ledger=ledger,
@@ -286,6 +301,7 @@ def _build_engine(config: Config, paths: Paths, ledger: Ledger, market: MarketSe
         checkpointer=_checkpointer(paths, config),
         alert_sender=make_sender(config.alerts, __version__),
         safety=market.safety,
+        wallet=watch,
     )
 
 

@@ -28,6 +28,7 @@ from soltrader_tui.market.sim import SimMarket
 if TYPE_CHECKING:
     from soltrader_tui.market.server import MarketServer
     from soltrader_tui.net import MeteredClient
+    from soltrader_tui.solana.rpc import SolanaRpc
     from soltrader_tui.solana.safety import SafetySource
 
 ACCELERATED_NOTE = "accelerated clock: the simulated market is read in-process, no API calls"
@@ -51,6 +52,9 @@ class MarketSetup:
     safety: SafetySource | None = None
     """Where token safety facts come from; None where the market has no chain (a replay of
     recorded files): the token safety rules do not apply there."""
+    rpc: SolanaRpc | None = None
+    """The Solana RPC node of a live market (None elsewhere): the wallet's balances are read
+    through it."""
 
     def close(self) -> None:
         """Stops what the setup started (the embedded server)."""
@@ -105,9 +109,9 @@ def build_market(
             raise MarketSetupError("market.source jupiter runs on the wall clock: drop --speed")
         clock = make_clock(None)
         client = _live_client(config)
-        safety = _chain_safety(config, client)
+        rpc = _rpc(config, client)
         feed = _jupiter_feed(config, clock, client)
-        return MarketSetup(feed, clock, duration_s, "paper", safety=safety)
+        return MarketSetup(feed, clock, duration_s, "paper", safety=_chain_safety(rpc), rpc=rpc)
     clock = make_clock(speed, start)
     sim = config.market.sim
     market = SimMarket(
@@ -185,17 +189,22 @@ def _served_sim(
     return MarketSetup(feed, clock, duration_s, "paper", [server.stop], server)
 
 
-def _chain_safety(config: Config, client: MeteredClient) -> SafetySource:
-    """Token safety facts read from the chain through the same metered client (provider
-    `solana_rpc` in the API panel), decoded as the simulator's are."""
+def _rpc(config: Config, client: MeteredClient) -> SolanaRpc:
+    """The Solana RPC node, through the same metered client as the market's providers
+    (provider `solana_rpc` in the API panel)."""
     from soltrader_tui.solana.endpoint import rpc_endpoint
     from soltrader_tui.solana.rpc import SolanaRpc
-    from soltrader_tui.solana.rpc_accounts import RpcMintAccounts
-    from soltrader_tui.solana.safety import ChainSafetySource
 
     # The httpx2 session inside SolanaRpc only hands requests to `client`: it holds no
     # connection of its own, so there is nothing to close beyond what the feed closes.
-    rpc = SolanaRpc(rpc_endpoint(config.solana), client)
+    return SolanaRpc(rpc_endpoint(config.solana), client)
+
+
+def _chain_safety(rpc: SolanaRpc) -> SafetySource:
+    """Token safety facts read from the chain, decoded as the simulator's are."""
+    from soltrader_tui.solana.rpc_accounts import RpcMintAccounts
+    from soltrader_tui.solana.safety import ChainSafetySource
+
     return ChainSafetySource(RpcMintAccounts(rpc))
 
 

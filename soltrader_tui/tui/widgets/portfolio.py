@@ -9,7 +9,7 @@ from textual.widget import Widget
 from textual.widgets import Label
 
 from soltrader_tui import format as fmt
-from soltrader_tui.snapshot import EngineSnapshot
+from soltrader_tui.snapshot import EngineSnapshot, WalletView
 from soltrader_tui.tui.widgets.equity_chart import EquityChart, show_equity
 from soltrader_tui.tui.widgets.panel import SnapshotPanel, same_text
 from soltrader_tui.tui.widgets.table import pnl_style
@@ -55,6 +55,18 @@ def denials(snapshot: EngineSnapshot) -> Text:
     total = sum(n for _, n in snapshot.risk_rejections)
     rule, n = snapshot.risk_rejections[0]
     return Text(f"{fmt.count(total)} (most: {rule} {n})", style="yellow")
+
+
+def wallet_line(wallet: WalletView | None) -> str:
+    """The wallet's balances for the panel's lower border ("" with no wallet watched)."""
+    if wallet is None:
+        return ""
+    if wallet.read_at is None:
+        return "wallet: unreadable" if wallet.error else "wallet: reading…"
+    usdc = "—" if wallet.usdc is None else fmt.qty(wallet.usdc)
+    sol = "—" if wallet.sol is None else f"{wallet.sol:.3f}"
+    stale = " (last read failed)" if wallet.error else ""
+    return f"wallet {sol} SOL · {usdc} USDC{stale}"
 
 
 def figures(snapshot: EngineSnapshot) -> dict[str, Text]:
@@ -139,6 +151,9 @@ class PortfolioPanel(SnapshotPanel):
             "session",
             snapshot.equity_session,
         )
+        subtitle = wallet_line(snapshot.wallet)
+        if self.border_subtitle != subtitle:
+            self.border_subtitle = subtitle
         grid = self.query_one(FiguresGrid)
         new = figures(snapshot)
         if any(not same_text(grid.values[k], text) for k, text in new.items()):
