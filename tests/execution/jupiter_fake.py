@@ -191,17 +191,17 @@ class FakeJupiter:
         if s.extra_transfer:
             ixs.append(_move(mint_in, wallet, stranger, wallet, s.extra_transfer))
         if s.drain_lamports:
-            params = TransferParams(
+            drain = TransferParams(
                 from_pubkey=wallet, to_pubkey=stranger, lamports=s.drain_lamports
             )
-            ixs.append(transfer(params))
+            ixs.append(transfer(drain))
         if s.unknown_program:
             ixs.append(Instruction(self.evil_program, b"\x01", []))
         if s.second_signer:
             ixs.append(transfer(TransferParams(from_pubkey=stranger, to_pubkey=wallet, lamports=1)))
         if s.approve_stranger:
             source = get_associated_token_address(wallet, mint_in.mint, mint_in.program)
-            params = ApproveParams(
+            approval = ApproveParams(
                 program_id=mint_in.program,
                 source=source,
                 delegate=stranger,
@@ -209,7 +209,7 @@ class FakeJupiter:
                 amount=1,
                 signers=[],
             )
-            ixs.append(approve(params))
+            ixs.append(approve(approval))
         return ixs
 
     def _transaction(
