@@ -170,6 +170,24 @@ class TestEffects:
         assert isinstance(verdict, Refused) and verdict.check == "other_account"
         assert words in verdict.reason
 
+    def test_a_new_account_of_ours_and_an_untouched_mint_pass(self) -> None:
+        before: dict[str, AccountState | None] = {
+            ME: AccountState(10**9, None),
+            "u": holding(USDC, 5_000),
+            "o": holding(OTHER, 7),
+            "m": None,
+        }
+        after = {**before, "u": holding(USDC, 4_000), "m": holding(MEME, 950)}
+        verdict = check_effects(before, after, wallet=ME, order=make_order(), limits=LIMITS)
+        assert verdict == SwapEffects(1_000, 950, 0)
+
+    def test_a_new_account_of_ours_with_a_delegate_is_refused(self) -> None:
+        before = {ME: AccountState(10**9, None), "u": holding(USDC, 5_000), "m": None}
+        after = {**before, "u": holding(USDC, 4_000), "m": holding(MEME, 950, delegate=OTHER)}
+        verdict = check_effects(before, after, wallet=ME, order=make_order(), limits=LIMITS)
+        assert isinstance(verdict, Refused) and verdict.check == "other_account"
+        assert "with a delegate" in verdict.reason
+
     def test_another_mint_debited_or_an_account_closed_is_refused(self) -> None:
         before = {ME: AccountState(10**9, None), "o": holding(OTHER, 7), "m": holding(MEME, 0)}
         debited = {**before, "o": holding(OTHER, 6), "m": holding(MEME, 950)}
