@@ -8,6 +8,9 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 
 import pytest
+from solders.keypair import Keypair
+from solders.message import to_bytes_versioned
+from solders.transaction import VersionedTransaction
 
 from soltrader_tui.config.model import LiveConfig
 from soltrader_tui.execution.jupiter_swap import (
@@ -238,3 +241,15 @@ class TestOrderAnswers:
         (sent,) = desk.api.requests(ORDER_PATH)
         assert sent.param("taker") == desk.wallet
         assert sent.param("slippageBps") == "30"
+
+    async def test_only_the_fee_payer_signs_and_only_the_simulated_message(
+        self, desk: Desk
+    ) -> None:
+        verdict, raw, _id = await desk.verified(desk.request("dUSDC", "CLEAN", 10 * 10**6))
+        assert isinstance(verdict, Approved)
+        with pytest.raises(ValueError, match="is not this transaction's fee payer"):
+            sign(verdict, Wallet(Keypair()))
+        signed = VersionedTransaction.from_bytes(sign(verdict, Wallet(desk.world.wallet)))
+        assert to_bytes_versioned(signed.message) == verdict.message
+        assert bytes(signed.message) == bytes(VersionedTransaction.from_bytes(raw).message)
+        assert signed.verify_with_results() == [True]
