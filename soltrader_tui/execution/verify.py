@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from solders.address_lookup_table_account import AddressLookupTable
 from solders.message import MessageV0, to_bytes_versioned
 from solders.pubkey import Pubkey
 from solders.signature import Signature
@@ -27,6 +28,7 @@ JUPITER_V6: Final = "JUP6LkbZbjS1jKKwapdHNy74zcZ3tLUZoi5QNyVTaV4"
 SYSTEM_PROGRAM: Final = "11111111111111111111111111111111"
 ASSOCIATED_TOKEN_PROGRAM: Final = "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL"
 COMPUTE_BUDGET_PROGRAM: Final = "ComputeBudget111111111111111111111111111111"
+LOOKUP_TABLE_PROGRAM: Final = "AddressLookupTab1e1111111111111111111111111"
 BASE_ALLOWLIST: Final = frozenset(
     {
         JUPITER_V6,
@@ -77,6 +79,15 @@ class Refused:
 
 
 @dataclass(frozen=True, slots=True)
+class TableUse:
+    """The accounts a v0 message loads from one address lookup table, by index."""
+
+    table: str
+    writable: tuple[int, ...]
+    readonly: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Inspected:
     """What the transaction's bytes say, once they passed every static check."""
 
@@ -85,6 +96,8 @@ class Inspected:
     """The message bytes our signature covers."""
     priority_fee_lamports: int
     base_fee_lamports: int
+    lookups: tuple[TableUse, ...] = ()
+    """Lookup tables to resolve (`resolve_lookups`) before the transaction is judged whole."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +169,8 @@ def decode_transaction(raw: bytes) -> VersionedTransaction | Refused:
 
 
 def inspect_transaction(raw: bytes, wallet: str, limits: SwapLimits) -> Inspected | Refused:
-    """The static checks: payer, signatures, lookup tables, programs, priority fee.
+    """The static checks: nonce, payer, signatures, programs, priority fee; the lookup tables
+    used are listed for `resolve_lookups`.
 
     Args:
         raw: The unsigned transaction as Jupiter sent it.
@@ -168,19 +182,16 @@ def inspect_transaction(raw: bytes, wallet: str, limits: SwapLimits) -> Inspecte
         return tx
     message = tx.message
     keys = [str(k) for k in message.account_keys]
-    if isinstance(message, MessageV0) and message.address_table_lookups:
-        tables = ", ".join(_short(str(t.account_key)) for t in message.address_table_lookups)
-        return Refused(
-            "lookup_tables",
-            f"the transaction loads accounts from address lookup tables ({tables}), which "
-            "are not resolved before signing: refused",
-        )
     if tx.uses_durable_nonce():
         return Refused("nonce", "the transaction uses a durable nonce: it would never expire")
     message_bytes = to_bytes_versioned(message)
     refused = _check_signers(tx, keys, wallet, message_bytes)
     if refused is not None:
         return refused
+    for index, compiled in enumerate(message.instructions):
+        if compiled.program_id_index >= len(keys):
+            # The runtime forbids it too: a program must be a static key, never a loaded one.
+            return Refused("program", f"instruction {index}'s program is not a static account")
     instructions = [(keys[i.program_id_index], bytes(i.data)) for i in message.instructions]
     for index, (program, _data) in enumerate(instructions):
         if program not in limits.programs:
@@ -198,7 +209,50 @@ def inspect_transaction(raw: bytes, wallet: str, limits: SwapLimits) -> Inspecte
             f"{limits.max_priority_fee_lamports}",
         )
     base_fee = LAMPORTS_PER_SIGNATURE * message.header.num_required_signatures
-    return Inspected(tx, message_bytes, fee, base_fee)
+    lookups: tuple[TableUse, ...] = ()
+    if isinstance(message, MessageV0):
+        lookups = tuple(
+            TableUse(str(t.account_key), tuple(t.writable_indexes), tuple(t.readonly_indexes))
+            for t in message.address_table_lookups
+        )
+    return Inspected(tx, message_bytes, fee, base_fee, lookups)
+
+
+def resolve_lookups(
+    uses: Sequence[TableUse], tables: Mapping[str, tuple[str, bytes] | None], wallet: str
+) -> tuple[str, ...] | Refused:
+    """The accounts the message loads from its lookup tables (writable ones first, as the
+    runtime orders them), checked: each table exists, is one, and holds every index used;
+    our wallet is never among them (it may only be the static fee payer).
+
+    Args:
+        uses: What the message loads, table by table.
+        tables: Each table's owning program and data (None: no such account).
+        wallet: Our wallet's public key.
+    """
+    writable: list[str] = []
+    readonly: list[str] = []
+    for use in uses:
+        found = tables.get(use.table)
+        if found is None:
+            return Refused("lookup_tables", f"lookup table {use.table} does not exist")
+        owner, data = found
+        try:
+            if owner != LOOKUP_TABLE_PROGRAM:
+                raise ValueError(f"owned by {owner}")
+            addresses = [str(a) for a in AddressLookupTable.deserialize(data).addresses]
+        except ValueError as exc:
+            reason = f"account {use.table} is not an address lookup table ({exc})"
+            return Refused("lookup_tables", reason)
+        for index in (*use.writable, *use.readonly):
+            if index >= len(addresses):
+                reason = f"lookup table {use.table} has {len(addresses)} addresses; index {index}"
+                return Refused("lookup_tables", reason + " is out of range")
+        writable.extend(addresses[i] for i in use.writable)
+        readonly.extend(addresses[i] for i in use.readonly)
+    if wallet in writable or wallet in readonly:
+        return Refused("lookup_tables", "our wallet is loaded from a lookup table")
+    return (*writable, *readonly)
 
 
 def _check_signers(

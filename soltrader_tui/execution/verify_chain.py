@@ -3,9 +3,10 @@
 The order's own terms and the transaction's bytes are checked first (`verify`), then the
 transaction is simulated on the node with our accounts (the wallet, every token account it
 has, and the associated accounts of the two mints, which a swap may create) read before and
-asked back after the run. Only a transaction whose simulated effects honour the order is
-`Approved`; `sign` signs exactly the message that was simulated. A failed read raises
-`RpcError`: unverified, nothing is signed.
+asked back after the run. Lookup tables the message uses are read and resolved first (a
+missing one, or an index past its end, is refused). Only a transaction whose simulated
+effects honour the order is `Approved`; `sign` signs exactly the message that was
+simulated. A failed read raises `RpcError`: unverified, nothing is signed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from solders.transaction import VersionedTransaction
 from soltrader_tui.execution.jupiter_swap import SwapOrder, SwapRequest
 from soltrader_tui.execution.verify import (
     AccountState,
+    Inspected,
     Refused,
     SwapEffects,
     SwapLimits,
@@ -27,6 +29,7 @@ from soltrader_tui.execution.verify import (
     check_order,
     inspect_transaction,
     read_token_state,
+    resolve_lookups,
 )
 from soltrader_tui.solana.accounts import TOKEN_2022_PROGRAM, TOKEN_PROGRAM, ChainAccount
 from soltrader_tui.solana.rpc import SolanaRpc
@@ -92,6 +95,10 @@ async def verify_before_signing(
     inspected = inspect_transaction(order.transaction, request.taker, limits)
     if isinstance(inspected, Refused):
         return inspected
+    if inspected.lookups:
+        loaded = await _resolve(rpc, inspected, request.taker)
+        if isinstance(loaded, Refused):
+            return loaded
     addresses = await watched_addresses(
         rpc, request.taker, (request.input_mint, request.output_mint)
     )
@@ -120,6 +127,17 @@ async def verify_before_signing(
         inspected.priority_fee_lamports,
         inspected.base_fee_lamports,
     )
+
+
+async def _resolve(rpc: SolanaRpc, inspected: Inspected, wallet: str) -> tuple[str, ...] | Refused:
+    """Reads the lookup tables the message uses and resolves what it loads from them."""
+    keys = [use.table for use in inspected.lookups]
+    accounts = await rpc.accounts(keys)
+    tables = {
+        key: None if account is None else (account.owner, account.data)
+        for key, account in zip(keys, accounts, strict=True)
+    }
+    return resolve_lookups(inspected.lookups, tables, wallet)
 
 
 def sign(approved: Approved, wallet: Wallet) -> bytes:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import json
+import struct
 import uuid
 from dataclasses import dataclass, field
 
 from solders.account import Account
+from solders.address_lookup_table_account import AddressLookupTableAccount
 from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
 from solders.hash import Hash
 from solders.instruction import Instruction
@@ -39,6 +41,15 @@ from tests.loopback import LoopbackServer, RecordedRequest, Reply
 
 POOL_RESERVE = 1_000_000 * 10**6
 """Base units of each mint the pool holds."""
+LOOKUP_TABLE = Pubkey.from_string("AddressLookupTab1e1111111111111111111111111")
+
+
+def pack_lookup_table(addresses: list[Pubkey]) -> bytes:
+    """An address lookup table's account data, every address active: the program's 56-byte
+    header (type 1 = lookup table, never deactivated, extended at slot 0 up to the last
+    address) and the addresses."""
+    header = struct.pack("<IQQB", 1, 2**64 - 1, 0, len(addresses)).ljust(56, b"\0")
+    return header + b"".join(bytes(a) for a in addresses)
 
 
 @dataclass(slots=True)
@@ -68,6 +79,10 @@ class Switches:
     """As `pool_signs`, with a signature that does not verify."""
     approve_stranger: bool = False
     """Also approves a stranger as delegate of the wallet's input account."""
+    lookup_table: bool = False
+    """The pool's accounts are loaded from an address lookup table on the chain."""
+    missing_table: bool = False
+    """As `lookup_table`, from a table that does not exist."""
 
 
 @dataclass(slots=True)
@@ -85,6 +100,7 @@ class FakeJupiter:
     pool: Keypair = field(default_factory=lambda: seeded("fake-jupiter:pool"))
     stranger: Keypair = field(default_factory=lambda: seeded("fake-jupiter:stranger"))
     evil_program: Pubkey = field(default_factory=lambda: seeded("fake-jupiter:evil").pubkey())
+    table: Pubkey = field(default_factory=lambda: seeded("fake-jupiter:table").pubkey())
     switches: Switches = field(default_factory=Switches)
     placed: dict[str, _Placed] = field(default_factory=dict)
 
@@ -99,6 +115,17 @@ class FakeJupiter:
                     continue
                 self._pool_account(mint, wallet)
                 set_token_balance(chain, self.stranger.pubkey(), mint.mint, 0)
+            data = pack_lookup_table(self._table_addresses())
+            rent = chain.svm.minimum_balance_for_rent_exemption(len(data))
+            chain.svm.set_account(self.table, Account(rent, data, LOOKUP_TABLE, False, 0))
+
+    def _table_addresses(self) -> list[Pubkey]:
+        """The pool's token accounts, as a lookup table lists them."""
+        return [
+            get_associated_token_address(self.pool.pubkey(), mint.mint, mint.program)
+            for mint in self.world.mints
+            if mint.program == self.world.mint("dUSDC").program
+        ]
 
     def _pool_account(self, mint: WorldMint, delegate: Pubkey) -> None:
         """The pool's account of `mint`, with the wallet approved as its delegate."""
@@ -219,8 +246,12 @@ class FakeJupiter:
         payer = self.pool.pubkey() if s.fee_payer_pool else self.world.wallet.pubkey()
         ixs = self._instructions(mint_in, mint_out, amount, delivered)
         message: Message | MessageV0
+        tables = []
+        if s.lookup_table or s.missing_table:
+            key = seeded("fake-jupiter:no-table").pubkey() if s.missing_table else self.table
+            tables.append(AddressLookupTableAccount(key, self._table_addresses()))
         if s.v0:
-            message = MessageV0.try_compile(payer, ixs, [], blockhash)
+            message = MessageV0.try_compile(payer, ixs, tables, blockhash)
         else:
             message = Message.new_with_blockhash(ixs, payer, blockhash)
         keys = list(message.account_keys)

@@ -137,6 +137,10 @@ class TestHonestSwaps:
         desk.fake.switches.v0 = False
         await swap_and_land(desk, desk.request("dUSDC", "CLEAN", 3 * 10**6))
 
+    async def test_accounts_loaded_from_a_lookup_table_land_too(self, desk: Desk) -> None:
+        desk.fake.switches.lookup_table = True
+        await swap_and_land(desk, desk.request("CLEAN", "dUSDC", 500 * 10**6))
+
     async def test_a_co_signer_who_already_signed_validly_is_accepted(self, desk: Desk) -> None:
         desk.fake.switches.pool_signs = True
         await swap_and_land(desk, desk.request("dUSDC", "CLEAN", 4 * 10**6))
@@ -152,6 +156,7 @@ REFUSALS = [
     ("approve_stranger", True, "other_account", "delegate"),
     ("unit_price", 20_000_000, "priority_fee", "4000000 lamports"),
     ("answer_slippage_bps", 101, "slippage", "101 bps"),
+    ("missing_table", True, "lookup_tables", "does not exist"),
 ]
 
 

@@ -3,11 +3,13 @@ terms and the simulated effects, each bound on both sides."""
 
 from __future__ import annotations
 
+import struct
 from dataclasses import replace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from solders.address_lookup_table_account import AddressLookupTableAccount
 from solders.hash import Hash
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
@@ -26,17 +28,20 @@ from soltrader_tui.config.model import LiveConfig
 from soltrader_tui.execution.jupiter_swap import SwapOrder, SwapRequest
 from soltrader_tui.execution.verify import (
     COMPUTE_BUDGET_PROGRAM,
+    LOOKUP_TABLE_PROGRAM,
     AccountState,
     Inspected,
     Refused,
     SwapEffects,
     SwapLimits,
+    TableUse,
     TokenState,
     check_effects,
     check_order,
     fee_lamports,
     inspect_transaction,
     priority_fee,
+    resolve_lookups,
 )
 
 LIMITS = SwapLimits.from_config(LiveConfig())
@@ -249,13 +254,46 @@ class TestTransactionBytes:
         extended = SwapLimits.from_config(LiveConfig(program_allowlist_extra=[str(program)]))
         assert isinstance(inspect_transaction(raw, ME, extended), Inspected)
 
-    def test_lookup_tables_are_refused_by_name(self) -> None:
-        from solders.address_lookup_table_account import AddressLookupTableAccount
-
+    def test_lookup_tables_are_listed_for_resolution(self) -> None:
         table_key, target = Keypair().pubkey(), Keypair().pubkey()
-        table = AddressLookupTableAccount(table_key, [target])
+        table = AddressLookupTableAccount(table_key, [Pubkey.default(), target])
         ix = transfer(TransferParams(from_pubkey=WALLET.pubkey(), to_pubkey=target, lamports=1))
         message = MessageV0.try_compile(WALLET.pubkey(), [ix], [table], Hash.default())
-        refused = inspect_transaction(tx_of(message, [None]), ME, LIMITS)
+        inspected = inspect_transaction(tx_of(message, [None]), ME, LIMITS)
+        assert isinstance(inspected, Inspected)
+        assert inspected.lookups == (TableUse(str(table_key), (1,), ()),)
+
+
+def table_data(count: int) -> bytes:
+    """A lookup table's data holding `count` addresses (1, 2, ...)."""
+    header = struct.pack("<IQQB", 1, 2**64 - 1, 0, count).ljust(56, b"\0")
+    return header + b"".join(bytes([n + 1]) * 32 for n in range(count))
+
+
+class TestLookupTables:
+    """What a message loads is resolved from its tables, or refused by name."""
+
+    USE = TableUse("T", (1,), (0,))
+
+    def test_resolved_writable_first(self) -> None:
+        resolved = resolve_lookups([self.USE], {"T": (LOOKUP_TABLE_PROGRAM, table_data(2))}, ME)
+        assert resolved == (str(Pubkey(bytes([2]) * 32)), str(Pubkey(bytes([1]) * 32)))
+
+    @pytest.mark.parametrize(
+        ("table", "words"),
+        [
+            (None, "lookup table T does not exist"),
+            (("Other111", table_data(2)), "not an address lookup table (owned by Other111)"),
+            ((LOOKUP_TABLE_PROGRAM, b"\x00"), "not an address lookup table"),
+            ((LOOKUP_TABLE_PROGRAM, table_data(1)), "has 1 addresses; index 1 is out of range"),
+        ],
+    )
+    def test_refused_by_name(self, table: tuple[str, bytes] | None, words: str) -> None:
+        refused = resolve_lookups([self.USE], {"T": table}, ME)
         assert isinstance(refused, Refused) and refused.check == "lookup_tables"
-        assert str(table_key)[:6] in refused.reason
+        assert words in refused.reason
+
+    def test_our_wallet_may_not_be_loaded(self) -> None:
+        data = table_data(1) + bytes(WALLET.pubkey())
+        refused = resolve_lookups([self.USE], {"T": (LOOKUP_TABLE_PROGRAM, data)}, ME)
+        assert isinstance(refused, Refused) and "our wallet" in refused.reason
