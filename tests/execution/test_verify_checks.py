@@ -263,6 +263,20 @@ class TestTransactionBytes:
         assert isinstance(inspected, Inspected)
         assert inspected.lookups == (TableUse(str(table_key), (1,), ()),)
 
+    def test_a_program_loaded_from_a_table_is_refused(self) -> None:
+        from solders.instruction import CompiledInstruction
+        from solders.message import MessageAddressTableLookup, MessageHeader
+
+        # Index 1 is past the one static key: the first account loaded from the table.
+        ix = CompiledInstruction(program_id_index=1, accounts=bytes([0]), data=b"")
+        lookup = MessageAddressTableLookup(Keypair().pubkey(), bytes([0]), bytes([]))
+        message = MessageV0(
+            MessageHeader(1, 0, 0), [WALLET.pubkey()], Hash.default(), [ix], [lookup]
+        )
+        refused = inspect_transaction(tx_of(message, [None]), ME, LIMITS)
+        assert isinstance(refused, Refused) and refused.check == "program"
+        assert refused.reason == "instruction 0's program is not a static account"
+
 
 def table_data(count: int) -> bytes:
     """A lookup table's data holding `count` addresses (1, 2, ...)."""
