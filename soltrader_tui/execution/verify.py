@@ -1,9 +1,10 @@
 """Provides the pure checks a swap transaction passes before our wallet signs it.
 
-Two halves, both pure (the RPC reads are `verify_chain`'s): `inspect_transaction` reads the
+`check_order` compares Jupiter's order with what we asked; `inspect_transaction` reads the
 transaction's bytes (who pays, who else signs and whether they did, which programs run, what
-priority fee it bids), and `check_effects` compares our accounts before and after its
-simulation (what it takes, what it gives, what else it touches). A failed check is a
+priority fee it bids, which lookup tables it loads from) and `resolve_lookups` checks those
+tables once read. The simulated effects are `swap_effects`'; the RPC reads are
+`verify_chain`'s. A failed check is a
 `Refused` naming what failed, never an exception: the live executor logs it, records it and
 alerts. What each check catches: docs/live.md.
 """
@@ -47,7 +48,6 @@ MAX_UNITS: Final = 1_400_000
 _SET_UNIT_LIMIT, _SET_UNIT_PRICE = 2, 3
 """ComputeBudget instruction tags: SetComputeUnitLimit (u32), SetComputeUnitPrice (u64,
 micro-lamports per unit)."""
-_TOKEN_ACCOUNT_LEN = 165
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,36 +100,8 @@ class Inspected:
     """Lookup tables to resolve (`resolve_lookups`) before the transaction is judged whole."""
 
 
-@dataclass(frozen=True, slots=True)
-class AccountState:
-    """One account of ours: its lamports and, for a token account, its token fields."""
-
-    lamports: int
-    token: TokenState | None
-
-
-@dataclass(frozen=True, slots=True)
-class TokenState:
-    """The fields of an SPL token account that decide who can move what."""
-
-    mint: str
-    owner: str
-    amount: int
-    delegate: str | None
-    close_authority: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class SwapEffects:
-    """What the simulation says the swap does to us."""
-
-    input_spent: int
-    output_received: int
-    sol_spent_lamports: int
-    """Lamports leaving the wallet: fees and the rent of accounts it creates."""
-
-
-def _short(key: str) -> str:
+def short_key(key: str) -> str:
+    """An address cut to its first six characters, for refusals that name two of them."""
     return f"{key[:6]}…" if len(key) > 8 else key
 
 
@@ -140,9 +112,9 @@ def check_order(order: SwapOrder, request: SwapRequest, limits: SwapLimits) -> R
     if got != asked:
         return Refused(
             "order",
-            f"the order swaps {order.in_amount} of {_short(order.input_mint)} for "
-            f"{_short(order.output_mint)}; we asked {request.amount} of "
-            f"{_short(request.input_mint)} for {_short(request.output_mint)}",
+            f"the order swaps {order.in_amount} of {short_key(order.input_mint)} for "
+            f"{short_key(order.output_mint)}; we asked {request.amount} of "
+            f"{short_key(request.input_mint)} for {short_key(request.output_mint)}",
         )
     if order.slippage_bps > limits.max_slippage_bps:
         return Refused(
@@ -312,110 +284,3 @@ def priority_fee(instructions: Sequence[tuple[str, bytes]]) -> int | Refused:
 def fee_lamports(micro_lamports_per_unit: int, units: int) -> int:
     """Price × units in lamports, rounded up as the runtime charges it."""
     return -(-micro_lamports_per_unit * units // 1_000_000)
-
-
-def read_token_state(data: bytes) -> TokenState | None:
-    """The token fields of an SPL (or Token-2022) token account; None for other data."""
-    if len(data) < _TOKEN_ACCOUNT_LEN:
-        return None
-
-    def optional_key(at: int) -> str | None:
-        tag = int.from_bytes(data[at : at + 4], "little")
-        return str(Pubkey.from_bytes(data[at + 4 : at + 36])) if tag else None
-
-    return TokenState(
-        mint=str(Pubkey.from_bytes(data[0:32])),
-        owner=str(Pubkey.from_bytes(data[32:64])),
-        amount=int.from_bytes(data[64:72], "little"),
-        delegate=optional_key(72),
-        close_authority=optional_key(129),
-    )
-
-
-def _held(states: Mapping[str, AccountState | None], wallet: str) -> dict[str, int]:
-    """Our token holdings per mint, over the accounts we own."""
-    held: dict[str, int] = {}
-    for state in states.values():
-        if state is not None and state.token is not None and state.token.owner == wallet:
-            held[state.token.mint] = held.get(state.token.mint, 0) + state.token.amount
-    return held
-
-
-def check_effects(
-    before: Mapping[str, AccountState | None],
-    after: Mapping[str, AccountState | None],
-    *,
-    wallet: str,
-    order: SwapOrder,
-    limits: SwapLimits,
-) -> SwapEffects | Refused:
-    """Compares our accounts before and after the simulation.
-
-    Args:
-        before: Each watched address (the wallet and our token accounts) before.
-        after: The same addresses after the simulated run.
-        wallet: Our wallet's public key.
-        order: The order whose amounts the run must honour.
-        limits: The SOL spending cap.
-    """
-    refused = _check_authorities(before, after, wallet)
-    if refused is not None:
-        return refused
-    held_before, held_after = _held(before, wallet), _held(after, wallet)
-    spent = held_before.get(order.input_mint, 0) - held_after.get(order.input_mint, 0)
-    received = held_after.get(order.output_mint, 0) - held_before.get(order.output_mint, 0)
-    if spent > order.in_amount:
-        return Refused(
-            "input",
-            f"the simulation spends {spent} of {_short(order.input_mint)}; "
-            f"the order says {order.in_amount}",
-        )
-    if received < order.other_amount_threshold:
-        return Refused(
-            "output",
-            f"the simulation delivers {received} of {_short(order.output_mint)}; "
-            f"the order's minimum is {order.other_amount_threshold}",
-        )
-    for mint, amount in held_before.items():
-        if mint != order.input_mint and held_after.get(mint, 0) < amount:
-            lost = amount - held_after.get(mint, 0)
-            return Refused("other_account", f"the simulation debits {lost} of {mint} from us")
-    wallet_before, wallet_after = before.get(wallet), after.get(wallet)
-    sol_before = 0 if wallet_before is None else wallet_before.lamports
-    sol_after = 0 if wallet_after is None else wallet_after.lamports
-    sol_spent = sol_before - sol_after
-    if sol_spent > limits.max_sol_spend_lamports:
-        return Refused(
-            "sol",
-            f"the simulation takes {sol_spent} lamports from the wallet; "
-            f"live.max_sol_spend_lamports is {limits.max_sol_spend_lamports}",
-        )
-    return SwapEffects(spent, received, sol_spent)
-
-
-def _check_authorities(
-    before: Mapping[str, AccountState | None],
-    after: Mapping[str, AccountState | None],
-    wallet: str,
-) -> Refused | None:
-    """No token account of ours changes hands, gains a delegate or a closer, or vanishes."""
-    for address, old in before.items():
-        if old is None or old.token is None or old.token.owner != wallet:
-            continue
-        new = after.get(address)
-        if new is None or new.token is None:
-            return Refused("other_account", f"the simulation closes our token account {address}")
-        fields = ("owner", "delegate", "close_authority")
-        for name in fields:
-            if getattr(new.token, name) != getattr(old.token, name):
-                return Refused(
-                    "other_account",
-                    f"the simulation changes the {name.replace('_', ' ')} of our token account "
-                    f"{address} to {getattr(new.token, name)}",
-                )
-    for address, new in after.items():
-        token = None if new is None else new.token
-        created = before.get(address) is None and token is not None
-        if created and token is not None and token.owner == wallet and token.delegate:
-            return Refused("other_account", f"the simulation creates {address} with a delegate")
-    return None

@@ -19,16 +19,18 @@ from solders.token.associated import get_associated_token_address
 from solders.transaction import VersionedTransaction
 
 from soltrader_tui.execution.jupiter_swap import SwapOrder, SwapRequest
-from soltrader_tui.execution.verify import (
+from soltrader_tui.execution.swap_effects import (
     AccountState,
+    SwapEffects,
+    check_effects,
+    read_token_state,
+)
+from soltrader_tui.execution.verify import (
     Inspected,
     Refused,
-    SwapEffects,
     SwapLimits,
-    check_effects,
     check_order,
     inspect_transaction,
-    read_token_state,
     resolve_lookups,
 )
 from soltrader_tui.solana.accounts import TOKEN_2022_PROGRAM, TOKEN_PROGRAM, ChainAccount

@@ -26,17 +26,19 @@ from solders.transaction import VersionedTransaction
 
 from soltrader_tui.config.model import LiveConfig
 from soltrader_tui.execution.jupiter_swap import SwapOrder, SwapRequest
+from soltrader_tui.execution.swap_effects import (
+    AccountState,
+    SwapEffects,
+    TokenState,
+    check_effects,
+)
 from soltrader_tui.execution.verify import (
     COMPUTE_BUDGET_PROGRAM,
     LOOKUP_TABLE_PROGRAM,
-    AccountState,
     Inspected,
     Refused,
-    SwapEffects,
     SwapLimits,
     TableUse,
-    TokenState,
-    check_effects,
     check_order,
     fee_lamports,
     inspect_transaction,
