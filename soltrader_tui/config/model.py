@@ -286,6 +286,29 @@ class SolanaConfig(_Section):
         return self
 
 
+class LiveConfig(_Section):
+    """Live trading's limits on every swap, checked before the wallet signs it (docs/live.md)."""
+
+    program_allowlist_extra: list[str] = []
+    """Programs a swap transaction may invoke besides Jupiter's aggregator (v6), System,
+    Token, Token-2022, Associated Token and Compute Budget; an instruction to any other program
+    is refused before signing."""
+    max_priority_fee_lamports: int = Field(default=2_000_000, ge=0, le=1_000_000_000)
+    """Most priority fee one swap may pay (compute-unit price × limit), lamports (0.002 SOL)."""
+    max_slippage_bps: int = Field(default=100, ge=0, le=5000)
+    """Most slippage an order may allow, basis points; its minimum output is checked too."""
+    max_sol_spend_lamports: int = Field(default=10_000_000, gt=0, le=1_000_000_000)
+    """Most SOL one swap may take from the wallet (fees and new accounts' rent together),
+    lamports, as its simulation shows (0.01 SOL)."""
+
+    @field_validator("program_allowlist_extra")
+    @classmethod
+    def _are_addresses(cls, value: list[str]) -> list[str]:
+        for item in value:
+            _check_address(item)
+        return value
+
+
 TokenExtension = Literal[
     "transfer_fee_config",
     "mint_close_authority",
@@ -798,6 +821,7 @@ class Config(_Section):
     market: MarketConfig = MarketConfig()
     paper: PaperConfig = PaperConfig()
     solana: SolanaConfig = SolanaConfig()
+    live: LiveConfig = LiveConfig()
     risk: RiskConfig = RiskConfig()
     strategies: StrategiesConfig = StrategiesConfig()
     research: ResearchConfig = ResearchConfig()

@@ -87,3 +87,33 @@ def decode_mint_decimals(data: bytes, where: str) -> int:
     if len(data) < _MINT_MIN:
         raise ValueError(f"{where}: {len(data)} bytes is no SPL mint")
     return data[_MINT_DECIMALS_AT]
+
+
+@dataclass(frozen=True, slots=True)
+class ChainAccount:
+    """An account as the node holds it: its lamports, owning program (base58) and data."""
+
+    lamports: int
+    owner: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    """What `simulateTransaction` answered: the error (None when it succeeded), the logs,
+    the compute units, and the accounts asked for, after the run (None for an absent one)."""
+
+    err: object | None
+    logs: tuple[str, ...]
+    units: int
+    accounts: tuple[ChainAccount | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureStatus:
+    """Where a sent transaction is: its slot, its error (None when it succeeded) and how
+    final it is (`processed`, `confirmed`, `finalized`)."""
+
+    slot: int
+    err: object | None
+    confirmation: str | None

@@ -8,7 +8,10 @@ text: no solders object leaves this module.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+import base64
+import itertools
+import json
+from collections.abc import Awaitable, Iterable, Sequence
 from typing import TypeVar
 
 import httpx2
@@ -25,7 +28,10 @@ from soltrader_tui.net.errors import ProviderError
 from soltrader_tui.solana.accounts import (
     TOKEN_2022_PROGRAM,
     TOKEN_PROGRAM,
+    ChainAccount,
     LatestBlockhash,
+    SignatureStatus,
+    Simulation,
     TokenAmount,
     TokenBalance,
     TokenHolding,
@@ -34,7 +40,8 @@ from soltrader_tui.solana.accounts import (
 )
 from soltrader_tui.solana.endpoint import SOLANA_RPC, RpcEndpoint
 from soltrader_tui.solana.errors import RpcError, RpcSetupError
-from soltrader_tui.solana.transport import MeteredTransport
+from soltrader_tui.solana.rpc_answers import read_accounts, read_simulation, read_statuses
+from soltrader_tui.solana.transport import MeteredTransport, is_read_only
 
 T = TypeVar("T")
 
@@ -68,6 +75,9 @@ class SolanaRpc:
             provider: The policy's name.
         """
         self._endpoint = endpoint
+        self._metered = metered
+        self._provider = provider
+        self._ids = itertools.count(1)
         # No solana-py retry (the metered client decides) and no HTTP/2 (h2 is not installed;
         # the session below is replaced anyway).
         self._client = AsyncClient(
@@ -103,6 +113,82 @@ class SolanaRpc:
         except (SolanaRpcException, SerdeJSONError, ValueError) as exc:
             reason = f"unreadable answer ({type(exc).__name__})"
             raise RpcError(method, self._endpoint.label, reason) from None
+
+    async def _raw(self, method: str, params: list[object]) -> object:
+        """One JSON-RPC call sent as is (for options solana-py lacks); returns its `result`.
+
+        Reads are retried by the metered client; `sendTransaction` gets one attempt.
+        """
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+        ).encode()
+        try:
+            answer = await self._metered.post_json(
+                self._provider, self._endpoint.url, body, idempotent=is_read_only(body)
+            )
+        except ProviderError as exc:
+            raise RpcError(method, self._endpoint.label, str(exc)) from None
+        if not isinstance(answer, dict):
+            raise RpcError(method, self._endpoint.label, "the answer is not a JSON-RPC object")
+        error = answer.get("error")
+        if error is not None:
+            code = error.get("code") if isinstance(error, dict) else None
+            message = error.get("message") if isinstance(error, dict) else error
+            raise RpcError(method, self._endpoint.label, f"error {code}: {message}")
+        if "result" not in answer:
+            raise RpcError(method, self._endpoint.label, "the answer has no result")
+        return answer["result"]
+
+    async def accounts(self, addresses: Sequence[str]) -> tuple[ChainAccount | None, ...]:
+        """The accounts at `addresses` (at most 100), None for each absent one, in one
+        `getMultipleAccounts` call."""
+        for address in addresses:
+            parse_pubkey(address, "account")
+        config = {"encoding": "base64", "commitment": "confirmed"}
+        result = await self._raw("getMultipleAccounts", [list(addresses), config])
+        try:
+            return read_accounts(result, len(addresses))
+        except ValueError as bad:
+            raise RpcError("getMultipleAccounts", self._endpoint.label, str(bad)) from None
+
+    async def simulate(self, transaction: bytes, addresses: Sequence[str]) -> Simulation:
+        """Runs a transaction (signed or not) without landing it, and returns the accounts at
+        `addresses` as they would be after it. No signature check, the blockhash kept: the
+        node judges exactly the bytes it was given."""
+        config = {
+            "encoding": "base64",
+            "sigVerify": False,
+            "replaceRecentBlockhash": False,
+            "commitment": "confirmed",
+            "accounts": {"addresses": list(addresses), "encoding": "base64"},
+        }
+        encoded = base64.b64encode(transaction).decode()
+        result = await self._raw("simulateTransaction", [encoded, config])
+        try:
+            return read_simulation(result, len(addresses))
+        except ValueError as bad:
+            raise RpcError("simulateTransaction", self._endpoint.label, str(bad)) from None
+
+    async def send_raw(self, transaction: bytes) -> str:
+        """Sends a signed transaction once (with preflight); returns its signature. A failure
+        does not mean it did not land: ask `signature_statuses`."""
+        encoded = base64.b64encode(transaction).decode()
+        config = {"encoding": "base64", "preflightCommitment": "confirmed"}
+        result = await self._raw("sendTransaction", [encoded, config])
+        if not isinstance(result, str):
+            raise RpcError("sendTransaction", self._endpoint.label, "result is not a signature")
+        return result
+
+    async def signature_statuses(
+        self, signatures: Sequence[str]
+    ) -> tuple[SignatureStatus | None, ...]:
+        """Each signature's status (None: the node has not seen it)."""
+        config = {"searchTransactionHistory": True}
+        result = await self._raw("getSignatureStatuses", [list(signatures), config])
+        try:
+            return read_statuses(result, len(signatures))
+        except ValueError as bad:
+            raise RpcError("getSignatureStatuses", self._endpoint.label, str(bad)) from None
 
     async def sol_balance(self, owner: str) -> int:
         """The lamports `owner` holds."""
@@ -171,6 +257,18 @@ class SolanaRpc:
             TokenBalance(str(Pubkey(mint)), TokenAmount(totals[mint], decimals[mint]))
             for mint in sorted(totals, key=lambda m: str(Pubkey(m)))
         ]
+
+    async def token_account_addresses(self, owner: str) -> list[str]:
+        """The addresses of every token account `owner` has (SPL Token and Token-2022)."""
+        key = parse_pubkey(owner, "owner")
+        found: list[str] = []
+        for program in (TOKEN_PROGRAM, TOKEN_2022_PROGRAM):
+            opts = TokenAccountOpts(program_id=Pubkey.from_string(program))
+            answer = await self._call(
+                "getTokenAccountsByOwner", self._client.get_token_accounts_by_owner(key, opts)
+            )
+            found.extend(str(keyed.pubkey) for keyed in answer.value)
+        return found
 
     async def _mint_decimals(self, mints: list[bytes]) -> dict[bytes, int]:
         found: dict[bytes, int] = {}

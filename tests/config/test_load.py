@@ -22,6 +22,7 @@ SECTION_ORDER = [
     "market",
     "paper",
     "solana",
+    "live",
     "risk",
     "strategies",
     "research",
