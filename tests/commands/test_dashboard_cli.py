@@ -165,7 +165,11 @@ class TestDashboardFromTheCommandLine:
     ) -> None:
         db = cli.cwd / "session.sqlite"
         terminal.start([*command, "--seed", "3", "--speed", "10", "--db", db])
-        screen = terminal.wait_for(dashboard_shown, "the dashboard")
+        # The dashboard draws before the engine's first tick; q before it would (rightly) quit
+        # with no session to record, so wait for the engine to say it runs.
+        screen = terminal.wait_for(
+            lambda s: dashboard_shown(s) and "● running" in s, "the dashboard of a running engine"
+        )
         assert "$500.00" in screen  # the starting cash of a new ledger
         terminal.press("q")
         assert terminal.wait_exit() == 0
