@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from textual.pilot import Pilot
 
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
@@ -55,3 +56,21 @@ def test_help_screen(snap_compare: SnapCompare) -> None:
 
 def test_log_filtered_to_warnings(snap_compare: SnapCompare) -> None:
     assert snap_compare(seeded_app(), press=["3", "f"], terminal_size=(80, 24))
+
+
+def test_stop_confirmation(snap_compare: SnapCompare) -> None:
+    assert snap_compare(seeded_app(), press=["ctrl+e"], terminal_size=(120, 36))
+
+
+def test_position_detail(snap_compare: SnapCompare) -> None:
+    async def open_first_position(pilot: Pilot[int]) -> None:
+        await pilot.pause()
+        for _ in range(12):  # tab to the positions table, as the keyboard alone does
+            focused = pilot.app.focused
+            if focused is not None and focused.id == "positions-table":
+                break
+            await pilot.press("tab")
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(seeded_app(), run_before=open_first_position, terminal_size=(120, 36))
