@@ -28,7 +28,8 @@ def serve(args: argparse.Namespace) -> int:
     """Serves the dashboard until Ctrl+C; exit 2 for a missing token, an unreadable ledger or
     an address that cannot be listened on."""
     # Taken out of the environment so no `watch` child (they inherit it) ever holds it.
-    token: str | None = args.token or os.environ.pop(TOKEN_ENV, None) or None
+    from_env = os.environ.pop(TOKEN_ENV, None)
+    token: str | None = args.token or from_env or None
     if args.host not in LOOPBACK and token is None:
         return fail(
             f"serve: --host {args.host} lets other machines in, so it needs a token: give "
@@ -46,7 +47,8 @@ def serve(args: argparse.Namespace) -> int:
     from soltrader_tui.commands.serve_gate import TokenGate
     from soltrader_tui.commands.serve_web import DashboardServer, Site, serve_forever
 
-    site = Site(args.host, args.port, f"soltrader-tui {__version__} · {ledger.name}")
+    title = f"soltrader-tui {__version__} · {ledger.name}"
+    site = Site(args.host, args.port, title, LOOPBACK if args.host in LOOPBACK else None)
     command = shell_command(watch_argv(ledger, paths.config_file))
     server = DashboardServer(command, site, None if token is None else TokenGate(token))
     gate = "token required" if token is not None else "no token: this machine only"

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from yarl import URL
 
 COOKIE = "soltrader_serve"
 """The cookie that carries a browser's proof of the token."""
@@ -89,6 +90,27 @@ class TokenGate:
         # Strict: the cookie goes only with requests this dashboard's own pages make.
         response.set_cookie(COOKIE, self._proof, httponly=True, samesite="Strict", path="/")
         return response
+
+
+class SameOrigin:
+    """Refuses what a page of another site makes a browser send: a websocket from any page
+    may reach 127.0.0.1, and this one's keys stop and pause the engine. A request whose Origin
+    is not this server's gets 403; so does one, on loopback, naming a Host that is not
+    loopback (a DNS name an attacker points at 127.0.0.1, which makes the origins equal)."""
+
+    def __init__(self, hosts: frozenset[str] | None) -> None:
+        """`hosts`: the Host names allowed (None: any, when bound beyond this machine)."""
+        self._hosts = hosts
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Answers 403 to another site's request, and passes the rest on."""
+        if self._hosts is not None and request.url.host not in self._hosts:
+            return web.Response(status=403, text="soltrader-tui serve: open it as 127.0.0.1")
+        origin = request.headers.get("Origin")
+        if origin is not None and URL(origin).origin() != request.url.origin():
+            return web.Response(status=403, text="soltrader-tui serve: not from another site")
+        return await handler(request)
 
 
 class PathOnlyAccessLog(AbstractAccessLogger):

@@ -13,7 +13,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from textual_serve.server import Server, to_int
 
-from soltrader_tui.commands.serve_gate import PathOnlyAccessLog, TokenGate
+from soltrader_tui.commands.serve_gate import PathOnlyAccessLog, SameOrigin, TokenGate
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,8 @@ class Site:
     host: str
     port: int
     title: str
+    loopback: frozenset[str] | None
+    """The Host names a browser may use when only this machine is served; None beyond it."""
 
 
 class DashboardServer(Server):
@@ -33,10 +35,12 @@ class DashboardServer(Server):
     def __init__(self, command: str, site: Site, gate: TokenGate | None) -> None:
         super().__init__(command, host=site.host, port=site.port, title=site.title)
         self._gate = gate
+        self._loopback = site.loopback
 
     async def make_app(self) -> web.Application:
         """The aiohttp application: textual-serve's routes, behind the gate if there is one."""
         app = await self._make_app()
+        app.middlewares.append(SameOrigin(self._loopback).middleware)
         if self._gate is not None:
             self._gate.install(app)
         return app

@@ -150,6 +150,11 @@ class TestBinding:
         try:
             assert served.url.startswith("http://127.0.0.1:")
             assert served.get("/").status == 200
+            assert served.get("/", Origin=served.url.rstrip("/")).status == 200
+            # Another site's page (its websocket could press the stop key), and a name an
+            # attacker points at 127.0.0.1 (DNS rebinding), are refused.
+            assert served.get("/ws", Origin="http://evil.example").status == 403
+            assert served.get("/", Host="evil.example").status == 403
         finally:
             stop_serve(served)
 
