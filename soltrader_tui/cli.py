@@ -189,6 +189,23 @@ def _add_reading_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     )
     watch.add_argument("--db", type=Path, help="ledger file")
     watch.add_argument("--config", type=Path, help="config file (to find the ledger)")
+    _add_serve_command(sub)
+
+
+def _add_serve_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser(
+        "serve", help="the watch dashboard in a web browser (127.0.0.1; elsewhere needs a token)"
+    )
+    serve.add_argument("--db", type=Path, help="ledger file")
+    serve.add_argument("--config", type=Path, help="config file (to find the ledger)")
+    serve.add_argument("--port", type=parse_port, default=8000, help="port; 0 picks one (8000)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (127.0.0.1: this machine only)"
+    )
+    serve.add_argument(
+        "--token",
+        help="the token the page asks for; required off 127.0.0.1 (or SOLTRADER_SERVE_TOKEN)",
+    )
 
 
 def _add_control_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -557,6 +574,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from soltrader_tui.commands.watch import watch
 
         return watch(args)
+    if command == "serve":
+        from soltrader_tui.commands.serve import serve
+
+        return serve(args)
     if command == "supervise":
         from soltrader_tui.commands.supervise import supervise
 

@@ -164,3 +164,18 @@ class TestReadOnlyCommands:
         result = json.loads(line.removeprefix("IMPORTED "))
         assert result["code"] == exit_code, out.stdout + out.stderr
         assert result["heavy"] == []
+
+    def test_serve_loads_neither_the_engine_nor_textual(self) -> None:
+        """`serve` itself only serves: each browser tab's `watch` loads the dashboard."""
+        modules = ("serve", "serve_gate", "serve_web")
+        code = (
+            "import sys\n"
+            f"for m in {modules!r}: __import__('soltrader_tui.commands.' + m)\n"
+            "import soltrader_tui.config.load, soltrader_tui.monitor.ledger_view\n"
+            f"print(sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') "
+            f"for h in {self.HEAVY!r})))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+        )
+        assert out.stdout.strip() == "[]"

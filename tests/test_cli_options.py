@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "status": (("status",), LEDGER_FLAGS),
     "health": (("health",), LEDGER_FLAGS),
     "watch": (("watch",), LEDGER_FLAGS),
+    "serve": (("serve",), LEDGER_FLAGS),
     "journal": (("journal",), LEDGER_FLAGS),
     "stop": (("stop",), LEDGER_FLAGS),
     "resume": (("resume",), LEDGER_FLAGS),
@@ -150,8 +151,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # (capfd: `supervise` runs its engine in a child process, which writes to the real stderr.)
 # (`checkpoints` and `restore` read the checkpoints folder, which `paths` shows --db leaves in
 # the data folder; their parsing is walked above.)
-READS_LEDGER = ("dashboard", "run", "supervise", "status", "health", "watch", "stop", "resume",
-                "checkpoint", "paths")  # fmt: skip
+READS_LEDGER = ("dashboard", "run", "supervise", "status", "health", "watch", "serve", "stop",
+                "resume", "checkpoint", "paths")  # fmt: skip
 
 
 @pytest.mark.parametrize("before", [True, False], ids=["before", "after"])

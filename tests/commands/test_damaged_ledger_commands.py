@@ -22,6 +22,7 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("health",),
     ("health", "--json"),
     ("watch",),
+    ("serve", "--port", "0"),
     ("checkpoint",),
     ("stop",),
     ("resume",),
