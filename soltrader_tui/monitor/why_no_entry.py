@@ -87,10 +87,14 @@ def _scores_line(s: EngineSnapshot, enabled: Mapping[str, StrategyView]) -> str:
         threshold = enabled[v.strategy].entry_threshold
         return (v.score or 0.0) - (threshold or 0.0)
 
-    best = max(scored, key=margin)
+    verdicts = dict(s.safety)
+    # A token the safety rules deny can never be bought, however it scores: the line names the
+    # best one that could be, and a denied one only when no other is left.
+    buyable = [v for v in scored if verdicts.get(v.mint, SAFE) == SAFE]
+    best = max(buyable or scored, key=margin)
     threshold = enabled[best.strategy].entry_threshold
     line = f"best score {fmt.score(best.score)} {best.symbol} ({best.strategy})"
-    verdict = dict(s.safety).get(best.mint, SAFE)
+    verdict = verdicts.get(best.mint, SAFE)
     if threshold is None:
         return line
     if margin(best) < 0:

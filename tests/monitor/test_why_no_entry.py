@@ -121,6 +121,11 @@ class TestScores:
         safe = snap(scores=scores, safety=((mint_for("MEME"), "safe"),))
         assert why_no_entry(safe, RISK).endswith("waiting for its buy signal")
 
+    def test_a_denied_token_gives_way_to_one_that_could_be_bought(self) -> None:
+        scores = (make_score("RVRT", score=0.74), make_score("SOL", score=0.55))
+        unsafe = snap(scores=scores, safety=((mint_for("RVRT"), "mint auth"),))
+        assert why_no_entry(unsafe, RISK) == "best score 0.55 SOL (momentum), entry at 0.75"
+
     def test_unknown_threshold_gives_the_score(self) -> None:
         strategies = (make_strategy("momentum", entry_threshold=None),)
         scores = (make_score("SOL", score=0.61),)
