@@ -27,6 +27,7 @@ from soltrader_tui.tui.screens.confirm import ConfirmModal
 from soltrader_tui.tui.screens.dashboard import DashboardScreen
 from soltrader_tui.tui.screens.error_modal import ErrorModal
 from soltrader_tui.tui.screens.help import HelpModal, help_sections
+from soltrader_tui.tui.screens.journal import JournalModal
 from soltrader_tui.tui.screens.position_detail import PositionClose, PositionDetail
 from soltrader_tui.tui.screens.strategy_picker import StrategyPicker, StrategyToggle
 from soltrader_tui.tui.toasts import Toast
@@ -77,6 +78,8 @@ class SolTraderApp(App[int]):
         Binding("c", "checkpoint", "Checkpoint"),
         Binding("s", "strategies", "Strategies"),
         Binding("question_mark", "help", "Help"),
+        # Off the footer (it is full at 120 columns); the help lists it.
+        Binding("j", "journal", "Journal", show=False),
     ]
 
     def __init__(
@@ -277,6 +280,16 @@ class SolTraderApp(App[int]):
         """Lists every key and what it does, read from the bindings themselves."""
         if not isinstance(self.screen, HelpModal):
             self.push_screen(HelpModal(help_sections(self, self.dashboard)))
+
+    def action_journal(self) -> None:
+        """Shows the operator's journal: sessions and how they ended, commands, config
+        changes, state changes and alerts, from the ledger."""
+        if isinstance(self.screen, JournalModal):
+            return
+        if self._checkpoint_target is None:
+            self.notify("No ledger file is known to this dashboard.", title="Journal")
+            return
+        self.push_screen(JournalModal(self._checkpoint_target.ledger))
 
     @on(PositionsPanel.PositionChosen)
     def _position_chosen(self, message: PositionsPanel.PositionChosen) -> None:

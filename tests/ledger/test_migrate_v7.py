@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from soltrader_tui.checkpoints.store import restore_checkpoint, take_checkpoint
-from soltrader_tui.commands.journal import read_journal
+from soltrader_tui.monitor.journal_source import read_journal
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.rows import EventRow
 from soltrader_tui.ledger.schema import MIGRATIONS, SCHEMA_VERSION, tables_at

@@ -16,6 +16,7 @@ from textual.widgets import Label, Static
 from soltrader_tui.tui.keymap import KeyHelp, class_keys, node_keys
 from soltrader_tui.tui.screens.confirm import ConfirmModal
 from soltrader_tui.tui.screens.error_modal import ErrorModal
+from soltrader_tui.tui.screens.journal import JournalModal
 from soltrader_tui.tui.screens.strategy_picker import StrategyPicker
 
 Section = tuple[str, Sequence[KeyHelp]]
@@ -35,6 +36,7 @@ def help_sections(app: App[Any], dashboard: Screen[Any]) -> list[Section]:
         ("Confirmation (emergency stop, resume)", class_keys(app, ConfirmModal)),
         ("Strategy list (s)", class_keys(app, StrategyPicker)),
         ("Error window", class_keys(app, ErrorModal)),
+        ("Journal (j)", class_keys(app, JournalModal)),
         ("This help", class_keys(app, HelpModal)),
     ]
 
