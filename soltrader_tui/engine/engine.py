@@ -59,7 +59,8 @@ FLUSH_EVERY_WALL_S = 1.0
 YIELD_EVERY_WALL_S = 0.005
 """On a virtual clock, the longest the tick loop runs before letting the screen have a turn."""
 CONTROL_POLL_WALL_S = 0.1
-"""Wall seconds between two looks for stop/pause/resume requests from other processes."""
+"""Wall seconds between two looks for requests from other processes (stop, pause, resume, a
+strategy toggle, a position's close)."""
 ALERT_DRAIN_WALL_S = 5.0
 """Wall seconds the engine, when it stops, gives the alert sender to deliver what is queued."""
 SCREEN_LOG_LINES = LOG_LINES
@@ -79,8 +80,6 @@ class Engine:
     the accepted ticks and marks, and the strategies.
     """
 
-    can_close_positions = True
-    """The dashboard in the engine's process closes a position through `command("close")`."""
     verify_after_wall_s = VERIFY_AFTER_WALL_S
     """How long `run` waits before checking the saved replay (tests set it to 0)."""
 

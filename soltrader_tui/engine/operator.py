@@ -4,11 +4,13 @@ The state machine: ACTIVE trades (entries and exits), PAUSED only exits, HALTED 
 flatten. Only an explicit resume leaves HALTED; a restart comes back in the stored state.
 
 Operator: how the engine's trading state changes. Operator commands (dashboard keys,
-`soltrader-tui stop`/`resume` through the ledger, a STOP file), circuit-breaker trips, and
-checkpoints taken in the background. The engine holds one; it owns the trading state, the
-queued commands and breaker events, and sells through the callable the engine gives it. A
-strategy's enable or disable travels the same path (a key, or a request through the ledger)
-and is handed to the engine's `StrategySwitch`.
+`soltrader-tui stop`/`resume` and `watch`'s keys through the ledger, a STOP file),
+circuit-breaker trips, and checkpoints taken in the background. The engine holds one; it owns
+the trading state, the queued commands and breaker events, and sells through the callable the
+engine gives it. A strategy's enable or disable travels the same path (a key, or a request
+through the ledger) and is handed to the engine's `StrategySwitch`. So does a position's close
+(`x` in a position's detail, in the engine's own dashboard or in `watch`): one queue and one
+sale, whichever way it came, answered in the ledger when it came as a request.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from soltrader_tui.risk.breakers import BreakerRule
 from soltrader_tui.risk.manager import RiskDesk
 
 MANUAL_EXIT = "manual"
-"""The exit reason of a position the operator closed (the dashboard's close action)."""
+"""The exit reason of a position the operator closed (a position's detail, `x`)."""
 STOP_FILE = "STOP"
 """A file of this name beside the ledger makes the engine stop, as `soltrader-tui stop` does."""
 

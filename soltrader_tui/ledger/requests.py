@@ -4,7 +4,9 @@
 several times a second, acts, and writes the result back. With no engine running, the CLI
 changes the stored trading state itself, so the next start obeys it. A strategy is enabled or
 disabled (`watch`'s `s` key) the same way: a request naming it, or, with no engine, its row in
-`strategies`, which the next start keeps until the config changes.
+`strategies`, which the next start keeps until the config changes. A position is closed
+(`watch`'s `x` in a position's detail) by a request naming its mint; with no engine there is
+nothing to sell it with, so that one is refused instead of stored.
 """
 
 from __future__ import annotations
@@ -26,12 +28,12 @@ StateCommand = Literal["stop", "pause", "resume"]
 StrategyCommand = Literal["enable", "disable"]
 """Lets one strategy open positions, or stops it from opening any (it still scores)."""
 Command = StateCommand | StrategyCommand
+"""The commands that are stored in the ledger when no engine runs, for the next start."""
 PositionCommand = Literal["close"]
-"""Sells the whole open position in the token a target names, at market (a manual exit). Only
-the dashboard of the engine's own process sends it: the requests table cannot carry it (its
-CHECK names the commands above), so `watch` and other processes cannot."""
+"""Sells the whole open position in the mint a target names, at market (a manual exit). Only a
+running engine can act on it (schema 8 and later carry it as a request)."""
 EngineCommand = Command | PositionCommand
-"""Every command the engine's own dashboard can give it."""
+"""Every command the engine takes: from its own dashboard, or as a request through the ledger."""
 STRATEGY_COMMANDS: tuple[StrategyCommand, ...] = ("enable", "disable")
 
 
@@ -40,10 +42,11 @@ class ControlRequest:
     """A pending command for the engine."""
 
     id: int
-    command: Command
+    command: EngineCommand
     actor: str
     target: str | None = None
-    """The strategy an enable or disable names; None for a state command."""
+    """The strategy an enable or disable names, the mint a close names; None for a state
+    command."""
 
 
 def _open_writer(path: Path) -> sqlite3.Connection:
@@ -72,9 +75,9 @@ def _open_writer(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def submit(path: Path, command: Command, actor: str, target: str | None = None) -> int:
-    """Writes a pending request (`target`: the strategy an enable or disable names); returns
-    its id."""
+def submit(path: Path, command: EngineCommand, actor: str, target: str | None = None) -> int:
+    """Writes a pending request (`target`: the strategy an enable or disable names, the mint a
+    close names); returns its id."""
     conn = _open_writer(path)
     try:
         cur = conn.execute(
@@ -109,17 +112,19 @@ OFFLINE_STATE: dict[StateCommand, TradingState] = {
 
 
 def send_or_store(
-    path: Path, command: Command, actor: str, offline_reason: str, target: str | None = None
+    path: Path, command: EngineCommand, actor: str, offline_reason: str, target: str | None = None
 ) -> int | None:
     """Sends a command to the engine holding the ledger, or, with none running, stores the
     state it leads to (the next start obeys it, and sells what a stop left open; a strategy
-    toggle is kept until the config changes).
+    toggle is kept until the config changes). A close needs the engine: with none, it is
+    refused.
 
     Returns:
         The request's id to wait on, or None when the state was stored.
 
     Raises:
-        LedgerError: the ledger cannot be written, or (offline) it has no strategy `target`.
+        LedgerError: the ledger cannot be written, or (offline) it has no strategy `target`, or
+            (offline) the command is a close.
     """
     # Imported here: the lock's file locking is for the commands that send, not for every
     # reader of requests (the ledger's store, so a backtest, imports this module).
@@ -127,6 +132,11 @@ def send_or_store(
 
     if engine_running(path):
         return submit(path, command, actor, target)
+    if command == "close":
+        raise LedgerError(
+            f"no engine is running on {path}: only a running engine can sell a position; "
+            "start it (soltrader-tui run), then close the position again"
+        )
     if command == "enable" or command == "disable":
         set_strategy_offline(path, target or "", command == "enable")
     else:

@@ -292,7 +292,36 @@ def _v7(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7)
+def _v8(conn: sqlite3.Connection) -> None:
+    # A position's close travels as a control request too (from `watch`), naming its mint: a
+    # close without one could sell nothing, so the table refuses it. SQLite cannot widen a
+    # CHECK in place: the table is rebuilt with its rows and their ids.
+    conn.execute(
+        """
+        CREATE TABLE control_requests_v8 (
+            id       INTEGER PRIMARY KEY,
+            ts       TEXT NOT NULL,
+            command  TEXT NOT NULL
+                     CHECK (command IN ('stop', 'pause', 'resume', 'enable', 'disable', 'close')),
+            actor    TEXT NOT NULL,
+            status   TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')),
+            result   TEXT NOT NULL DEFAULT '',
+            done_ts  TEXT,
+            target   TEXT,
+            CHECK (command <> 'close' OR target IS NOT NULL)
+        )
+        """
+    )
+    conn.execute(
+        "INSERT INTO control_requests_v8 "
+        "(id, ts, command, actor, status, result, done_ts, target) "
+        "SELECT id, ts, command, actor, status, result, done_ts, target FROM control_requests"
+    )
+    conn.execute("DROP TABLE control_requests")
+    conn.execute("ALTER TABLE control_requests_v8 RENAME TO control_requests")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8)
 """MIGRATIONS[i] takes the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,8 +5,9 @@ config's risk limits with `status`'s reader and the engine's own snapshot builde
 shows is what the ledger holds, figure for figure what the engine's dashboard shows. Its keys
 still act: a stop, pause or resume is sent as a control request through the ledger, exactly as
 `soltrader-tui stop` does, and the engine answers it within a tenth of a second; so is a
-strategy's enable or disable. With no engine
-running, the trading state is stored directly, so the next start obeys it.
+strategy's enable or disable, and a position's close (the engine sells it through its normal
+exit, as its own dashboard's close does). With no engine running, the trading state is stored
+directly, so the next start obeys it; a close is refused, as there is nothing to sell it with.
 """
 
 from __future__ import annotations
@@ -74,8 +75,6 @@ class LedgerWatcher:
         self._replayed = first.replayed
         self.on_snapshot: Callable[[EngineSnapshot], None] | None = None
         self.actor = f"watch (pid {os.getpid()})"
-        self.can_close_positions = False
-        """A close cannot travel through the ledger's control requests (see `_send`)."""
         self.after_read: Callable[[], None] | None = None
         """Called on a worker thread after each read (e.g. a heartbeat check); its own pace."""
 
@@ -124,18 +123,13 @@ class LedgerWatcher:
         self._wake.set()
 
     def command(self, command: EngineCommand, actor: str, target: str | None = None) -> None:
-        """Sends stop, pause, resume, or enable/disable of the strategy `target`, to the engine
-        through the ledger (or stores it when no engine runs); the next read shows the outcome.
-        A position's close cannot travel through the ledger: the next read says so."""
+        """Sends stop, pause, resume, enable/disable of the strategy `target`, or the close of
+        the position in the mint `target`, to the engine through the ledger (or stores it when
+        no engine runs; a close is refused then); the next read shows the outcome."""
         self._commands.append((command, target))
         self._wake.set()
 
     def _send(self, command: EngineCommand, target: str | None) -> None:
-        if command == "close":
-            raise LedgerError(
-                "a position is closed from the engine's own dashboard (soltrader-tui run): "
-                "the ledger's control requests cannot carry a close"
-            )
         requests.send_or_store(
             self._path,
             command,

@@ -43,9 +43,6 @@ class EngineHost(Protocol):
     on_snapshot: Callable[[EngineSnapshot], None] | None
     """Called from inside `run` (same event loop) with each new snapshot; set before `run`."""
 
-    can_close_positions: bool
-    """Whether `command("close", ...)` can reach the engine (not through the ledger: `watch`)."""
-
     def snapshot(self) -> EngineSnapshot:
         """Returns the latest snapshot (valid before `run` starts)."""
         ...
@@ -304,11 +301,7 @@ class SolTraderApp(App[int]):
                 self._engine.command("close", "dashboard", close.mint)
                 self.notify(f"Close {close.symbol}: sent to the engine.", title="Close position")
 
-        detail = PositionDetail(
-            message.mint,
-            lambda: self.dashboard.snapshot,
-            can_close=self._engine.can_close_positions,
-        )
+        detail = PositionDetail(message.mint, lambda: self.dashboard.snapshot)
         self.push_screen(detail, closed)
 
     async def action_quit(self) -> None:

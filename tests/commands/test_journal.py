@@ -1,6 +1,6 @@
 """`soltrader-tui journal` over a ledger made by real sessions: one killed with kill -9 after
-an operator paused, resumed, disabled a strategy and stopped it from other processes; the next
-one started on a changed config and ended cleanly."""
+an operator paused, resumed, disabled a strategy, asked to close a position not held and
+stopped it from other processes; the next one started on a changed config and ended cleanly."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from soltrader_tui.ledger.requests import Command, result, submit
+from soltrader_tui.ledger.requests import EngineCommand, result, submit
 from tests.commands.test_stop import wait_for_engine
 from tests.conftest import Cli
 from tests.loopback import LoopbackServer, Reply
+
+NOT_HELD = "So11111111111111111111111111111111111111112"
+"""A mint the simulated market does not trade (wrapped SOL): no session can hold it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +64,11 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
         engine = cli.start("run", "--headless", "--seed", "3", "--config", first, "--db", db)
         try:
             wait_for_engine(cli, db)
-            commands: tuple[tuple[Command, str | None], ...] = (
+            commands: tuple[tuple[EngineCommand, str | None], ...] = (
                 ("pause", None),
                 ("resume", None),
                 ("disable", "momentum"),
+                ("close", NOT_HELD),
             )
             for command, target in commands:
                 answered(db, submit(db, command, "watch", target))
@@ -115,6 +119,8 @@ class TestTimeline:
         toggle = one(lines, "DISABLE momentum requested by watch")
         assert "STRATEGY momentum DISABLED by watch" in toggle  # the answer, shown once
         one(lines, "strategy momentum stays DISABLED as toggled before")
+        close = one(lines, f"CLOSE {NOT_HELD} requested by watch")
+        assert close.endswith(": no open position in it (already closed?)"), close
         assert "PAUSED by watch" in "\n".join(lines)
         assert [line for line in lines if "  state " in line and "HALTED" in line]
 

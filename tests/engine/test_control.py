@@ -1,5 +1,6 @@
 """Tests of stop, pause and resume: the state machine, in-process commands, ledger requests,
-the STOP file, and a restart that keeps a halt."""
+the STOP file, and a restart that keeps a halt; and of a position's close asked through the
+ledger, as `watch` asks it."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from soltrader_tui.config.model import Config
+from soltrader_tui.clock import VirtualClock
+from soltrader_tui.config.model import Config, RiskConfig
 from soltrader_tui.domain import TradingState
 from soltrader_tui.engine.engine import Engine
 from soltrader_tui.engine.operator import STOP_FILE, transition
 from soltrader_tui.ledger import Ledger, requests
-from soltrader_tui.market.sim import SimMarket
+from soltrader_tui.market.feed import SimFeed
+from soltrader_tui.market.sim import SimMarket, sim_mint
 from tests.factories import engine_on_sim, record_sim_position
 
 START = 1_767_225_600.0
@@ -145,6 +148,52 @@ class TestEmergencyStop:
         answer = requests.result(db, request_id)
         assert answer is not None and "HALTED" in answer
         assert engine.portfolio.positions == {}
+        ledger.close()
+
+
+class TestCloseRequest:
+    """A close another process asks through the ledger is the dashboard's close: a manual exit
+    of the whole position, answered in the ledger; a close of a token not held is answered so,
+    and sells nothing."""
+
+    async def test_close_request_sells_and_is_answered(self, tmp_path: Path) -> None:
+        db = tmp_path / "l.sqlite"
+        ledger = open_ledger(db)
+        config = Config(  # exits far away, no strategy: only the close may sell
+            risk=RiskConfig(stop_loss_pct=60.0, take_profit_pct=300.0, max_hold_minutes=0)
+        )
+        market = SimMarket(3, START, tick_seconds=config.market.tick_seconds)
+        record_sim_position(ledger, market, START - 60)
+        engine = Engine(
+            config=config,
+            ledger=ledger,
+            feed=SimFeed(market),
+            clock=VirtualClock(START),
+            version="test",
+            strategies=[],
+        )
+        [(mint, held)] = engine.portfolio.positions.items()
+        qty, symbol = held.qty, held.token.symbol
+        async with running(engine):
+            # A sale needs a trusted price to check its quote against: after the first tick.
+            await wait_until(lambda: engine.snapshot().market_ts is not None)
+            sold = requests.submit(db, "close", "watch (pid 9)", mint)
+            await wait_until(lambda: requests.result(db, sold) is not None)
+            again = requests.submit(db, "close", "watch (pid 9)", mint)
+            never = requests.submit(db, "close", "watch (pid 9)", sim_mint("NOPE"))
+            await wait_until(lambda: requests.result(db, never) is not None)
+        assert requests.result(db, sold) == f"{symbol} sold"
+        no = "no open position in it (already closed?)"
+        assert (requests.result(db, again), requests.result(db, never)) == (no, no)
+        assert rows(db, "SELECT mint, qty, reason FROM fills WHERE side = 'sell'") == [
+            (mint, qty, "manual")
+        ]
+        assert rows(db, "SELECT status FROM control_requests ORDER BY id") == [("done",)] * 3
+        said = rows(db, "SELECT message FROM events WHERE message LIKE 'CLOSE %' ORDER BY id")
+        assert said == [
+            (f"CLOSE {symbol} by watch (pid 9): {no}",),
+            (f"CLOSE {sim_mint('NOPE')} by watch (pid 9): {no}",),
+        ]
         ledger.close()
 
 

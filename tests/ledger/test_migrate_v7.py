@@ -8,12 +8,12 @@ import sqlite3
 from pathlib import Path
 
 from soltrader_tui.checkpoints.store import restore_checkpoint, take_checkpoint
-from soltrader_tui.monitor.journal_source import read_journal
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.rows import EventRow
 from soltrader_tui.ledger.schema import MIGRATIONS, SCHEMA_VERSION, tables_at
 from soltrader_tui.ledger.session_writes import SessionStart
 from soltrader_tui.monitor.journal import build_journal
+from soltrader_tui.monitor.journal_source import read_journal
 
 START = 500_000_000
 T0 = 1_800_000_000.0
@@ -56,7 +56,7 @@ class TestMigration:
         ledger.end_session(session, wall_ts=later + 60, error=None)
         ledger.close()
         assert "sessions" in tables_at(SCHEMA_VERSION) and "sessions" not in tables_at(6)
-        [backup] = tmp_path.glob("l.v6-before-v7-*.sqlite")
+        [backup] = tmp_path.glob(f"l.v6-before-v{SCHEMA_VERSION}-*.sqlite")
         assert sqlite3.connect(backup).execute("PRAGMA user_version").fetchone() == (6,)
         assert texts(path) == [
             "session started: paper on sim",
@@ -87,5 +87,5 @@ class TestRestoreOfAnOlderCheckpoint:
         assert note.ts == T0 + 30
         assert note.text.startswith(f"checkpoint {info.name} restored; the ledger it replaced")
         Ledger.open(path, starting_cash_micro=START, mode="paper", version="t").close()
-        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (7,)
+        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         assert [e.kind for e in build_journal(read_journal(path, None))].count("restore") == 1

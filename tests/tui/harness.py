@@ -42,7 +42,6 @@ class SnapshotHost:
     stop_requests: int = 0
     commands: list[tuple[str, ...]] = field(default_factory=list)
     returned: bool = False
-    can_close_positions: bool = True
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     def snapshot(self) -> EngineSnapshot:

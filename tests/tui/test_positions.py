@@ -28,7 +28,7 @@ from soltrader_tui.monitor.ledger_view import read_status, status_json
 from soltrader_tui.monitor.watcher import LedgerWatcher
 from soltrader_tui.tui.app import SolTraderApp, make_app
 from soltrader_tui.tui.screens.confirm import ConfirmModal
-from soltrader_tui.tui.screens.position_detail import NO_CLOSE_HERE, PositionDetail
+from soltrader_tui.tui.screens.position_detail import PositionDetail
 from soltrader_tui.tui.widgets.positions import STALE
 from soltrader_tui.tui.widgets.price_chart import DOT, LINE, STROKE, Level, chart_lines
 from tests.factories import make_fill, make_order
@@ -304,10 +304,11 @@ class TestOnTheEngine:
 
 
 class TestUnderWatch:
-    """`watch` shows the same detail from the ledger; a close cannot travel through the ledger's
-    requests, so `x` says where to close it, and nothing is sold."""
+    """`watch` shows the same detail from the ledger, with the same close key; with no engine
+    running there is nothing to sell with, so the close is refused with the reason, and nothing
+    is sold (a close reaching a running engine: tests/tui/test_watch.py)."""
 
-    async def test_close_is_refused_with_the_reason(self, tmp_path: Path) -> None:
+    async def test_close_with_no_engine_is_refused_with_the_reason(self, tmp_path: Path) -> None:
         db = tmp_path / "l.sqlite"
         config = quiet_config()
         ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
@@ -336,15 +337,19 @@ class TestUnderWatch:
             keys = app.screen.query_one("#detail-keys", Label).content
             await pilot.press("x")
             await pilot.pause(0.2)
-            said = [n.message for n in app._notifications]
             confirming = isinstance(app.screen, ConfirmModal)
-            await pilot.press("escape", "q")
+            await pilot.press("y")
+            await pilot.pause(0.5)
+            still_held = app.dashboard.snapshot.positions
+            await pilot.press("q")
         assert str(reason) == f"Entry reason: {ENTRY_REASON}"
-        assert str(keys) == "esc = back", "no close key where it cannot work"
-        assert not confirming and said == [NO_CLOSE_HERE]
-        with pytest.raises(LedgerError, match="engine's own dashboard"):
+        assert str(keys) == "x = close this position at market    esc = back"
+        assert confirming
+        assert [p.mint for p in still_held] == [buy.token.mint]
+        with pytest.raises(LedgerError, match=f"no engine is running on {db}"):
             watcher._send("close", buy.token.mint)
         assert ledger_rows(db, "SELECT count(*) FROM fills WHERE side = 'sell'") == [(0,)]
+        assert ledger_rows(db, "SELECT count(*) FROM control_requests") == [(0,)]
 
 
 class TestEntriesKeepTheirReason:

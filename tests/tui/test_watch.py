@@ -1,5 +1,6 @@
 """`soltrader-tui watch`: the dashboard of an engine running in another process shows what its
-ledger holds, and its emergency stop and its strategy toggles reach that engine."""
+ledger holds, and its emergency stop, its strategy toggles and a position's close reach that
+engine."""
 
 from __future__ import annotations
 
@@ -13,11 +14,16 @@ from textual.widgets import Label
 from soltrader_tui import __version__
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
+from soltrader_tui.ledger import Ledger
+from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.monitor.ledger_view import read_status
 from soltrader_tui.monitor.watcher import LedgerWatcher
-from soltrader_tui.snapshot import EngineSnapshot
+from soltrader_tui.snapshot import EngineSnapshot, PositionView
 from soltrader_tui.tui.app import SolTraderApp, make_app
+from tests.commands.test_stop import wait_for_engine
 from tests.conftest import Cli
+from tests.factories import record_sim_position
+from tests.tui.test_positions import focus_positions
 
 RUN = ("run", "--headless", "--speed", "50", "--seed", "3")
 """A running engine: accelerated, so the market visibly moves between reads."""
@@ -104,6 +110,92 @@ class TestWatchingARunningEngine:
             .fetchall()
         )
         assert requests == [("disable", "momentum", "done"), ("stop", None, "done")]
+
+
+QUIET = "risk:\n  stop_loss_pct: 60\n  take_profit_pct: 300\n  max_hold_minutes: 0\n"
+"""Exits far away: the seeded position stays open until the operator closes it."""
+
+
+class TestClosingFromWatch:
+    """`x` then `y` in a position's detail under `watch` sells it in the running engine, as a
+    manual exit, and the engine answers the request; a close of a token not held is answered
+    so, and sells nothing."""
+
+    async def test_close_reaches_the_engine(self, cli: Cli, tmp_path: Path) -> None:
+        db, config = tmp_path / "w.sqlite", tmp_path / "quiet.yaml"
+        config.write_text(QUIET, encoding="utf-8")
+        ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
+        record_sim_position(ledger, SimMarket(3, time.time()), time.time() - 60)
+        [(mint, held)] = ledger_positions(db)
+        ledger.close()
+        engine = cli.start("run", "--headless", "--seed", "3", "--config", config, "--db", db)
+        try:
+            wait_for_engine(cli, db)
+            watcher = LedgerWatcher(db, poll_s=0.1)
+            app = make_app(Config(), watcher, version=__version__)
+            async with app.run_test(size=(130, 44)) as pilot:
+                # A sale checks its quote against a trusted price: once the engine marked it.
+                await shown_until(app, pilot, lambda s: marked(s, mint))
+                await focus_positions(pilot, app)
+                await pilot.press("enter", "x", "y")
+                gone = await shown_until(app, pilot, lambda s: position(s, mint) is None)
+                sold = [x.message for x in gone.log if x.message.startswith("FILL SELL")]
+                assert any("[manual]" in line for line in sold), gone.log
+                watcher.command("close", watcher.actor, mint)  # again: nothing left to sell
+                await shown_until(app, pilot, lambda s: answered(db) == 2)
+                await pilot.press("q")
+            assert engine.poll() is None, "the engine keeps running"
+        finally:
+            engine.kill()
+            engine.wait(timeout=30)
+        conn = sqlite3.connect(db)
+        try:
+            sells = conn.execute("SELECT mint, qty, reason FROM fills WHERE side = 'sell'")
+            assert sells.fetchall() == [(mint, held, "manual")]
+            asked = conn.execute(
+                "SELECT command, target, actor, status, result FROM control_requests ORDER BY id"
+            ).fetchall()
+        finally:
+            conn.close()
+        actor = watcher.actor
+        assert asked == [
+            ("close", mint, actor, "done", "SOLX sold"),
+            ("close", mint, actor, "done", "no open position in it (already closed?)"),
+        ]
+
+
+def ledger_positions(db: Path) -> list[tuple[str, int]]:
+    """The open positions a ledger's fills leave: (mint, qty)."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            "SELECT mint, SUM(CASE side WHEN 'buy' THEN qty ELSE -qty END) AS held FROM fills "
+            "GROUP BY mint HAVING held > 0"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def position(s: EngineSnapshot, mint: str) -> PositionView | None:
+    return next((p for p in s.positions if p.mint == mint), None)
+
+
+def marked(s: EngineSnapshot, mint: str) -> bool:
+    """Whether the position in `mint` is shown with a mark the engine wrote."""
+    shown = position(s, mint)
+    return shown is not None and shown.mark_usd is not None
+
+
+def answered(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(
+            conn.execute("SELECT count(*) FROM control_requests WHERE status = 'done'").fetchone()[
+                0
+            ]
+        )
+    finally:
+        conn.close()
 
 
 class TestWatchingWithNoEngine:

@@ -25,11 +25,6 @@ from soltrader_tui.tui.widgets.positions import STALE
 from soltrader_tui.tui.widgets.price_chart import Level, PriceChart
 from soltrader_tui.tui.widgets.table import add_columns, pnl_style, sync_rows
 
-NO_CLOSE_HERE = (
-    "A position is closed from the engine's own dashboard (soltrader-tui run): watch sends "
-    "commands through the ledger, which cannot carry a close."
-)
-"""What `x` says where the dashboard cannot reach the engine's command queue."""
 REFRESH_S = 0.5
 """Wall seconds between two looks at the newest snapshot while the detail is open."""
 
@@ -135,20 +130,16 @@ class PositionDetail(ModalScreen[PositionClose | None]):
         Binding("x", "close_position", "Close position"),
     ]
 
-    def __init__(
-        self, mint: str, latest: Callable[[], EngineSnapshot], *, can_close: bool = True
-    ) -> None:
+    def __init__(self, mint: str, latest: Callable[[], EngineSnapshot]) -> None:
         """Builds the detail of the position in `mint`.
 
         Args:
             mint: The position's token.
             latest: Returns the newest snapshot the dashboard shows.
-            can_close: Whether a close can reach the engine (not from `watch`).
         """
         super().__init__()
         self.mint = mint
         self._latest = latest
-        self._can_close = can_close
         self.position: PositionView | None = None
         """The position as last shown; None once it is no longer open."""
 
@@ -163,8 +154,7 @@ class PositionDetail(ModalScreen[PositionClose | None]):
             fills: DataTable[object] = DataTable(id="detail-fills", cursor_type="none")
             add_columns(fills, FILL_COLUMNS)
             yield fills
-            keys = "x = close this position at market    " if self._can_close else ""
-            yield Label(f"{keys}esc = back", id="detail-keys")
+            yield Label("x = close this position at market    esc = back", id="detail-keys")
 
     def on_mount(self) -> None:
         """Shows the position now, then keeps it current."""
@@ -203,9 +193,6 @@ class PositionDetail(ModalScreen[PositionClose | None]):
     def action_close_position(self) -> None:
         """Asks for confirmation, then dismisses with the close for the app to send."""
         p = self.position
-        if not self._can_close:
-            self.notify(NO_CLOSE_HERE, title="Close position", severity="warning")
-            return
         if p is None:
             self.notify("The position is no longer open.", title="Close position")
             return
