@@ -299,7 +299,13 @@ class SolTraderApp(App[int]):
         def closed(close: PositionClose | None) -> None:
             if close is not None:
                 self._engine.command("close", "dashboard", close.mint)
-                self.notify(f"Close {close.symbol}: sent to the engine.", title="Close position")
+                # Asked, not done: the sale shows in the log (and fills) once the ledger has it,
+                # and a refusal (no engine, no position) in the log or the status bar.
+                self.notify(
+                    f"Close {close.symbol}: asked of the engine; the log shows the sale once it "
+                    "is recorded.",
+                    title="Close position",
+                )
 
         detail = PositionDetail(message.mint, lambda: self.dashboard.snapshot)
         self.push_screen(detail, closed)
