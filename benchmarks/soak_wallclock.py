@@ -8,7 +8,7 @@ POSIX, TerminateProcess on Windows) and checks that the supervisor brings it bac
 it asks for a clean stop (Ctrl+C to the supervisor) and checks the ledger: no fill lost or
 recorded twice, and `status --json` equal to an independent recomputation from SQL rows.
 
-python benchmarks/soak_wallclock.py [--minutes 120] [--every 60] [--out DIR]
+python benchmarks/soak_wallclock.py [--minutes 120] [--every 60] [--seed 7] [--out DIR]
 
 Writes `samples.csv` and `summary.json` to DIR and prints the summary.
 """
@@ -36,6 +36,7 @@ from tests.e2e.recompute import recompute  # noqa: E402
 CONFIG = """\
 market:
   sim:
+    seed: {seed}
     faults:
       share_429: 0.02
       share_5xx: 0.02
@@ -171,9 +172,10 @@ def main() -> int:
     parser.add_argument("--every", type=float, default=60.0, help="seconds between samples")
     parser.add_argument("--kill-at", type=float, default=0.5, help="share of the run")
     parser.add_argument("--out", type=Path, default=Path("soak-out"))
+    parser.add_argument("--seed", type=int, default=7, help="market.sim.seed (7: the default)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "config.yaml").write_text(CONFIG, encoding="utf-8")
+    (args.out / "config.yaml").write_text(CONFIG.format(seed=args.seed), encoding="utf-8")
     db = args.out / "data" / "soltrader.sqlite"
     log = (args.out / "supervise.log").open("w", encoding="utf-8")
     cmd = [*_cli(), "supervise", "--config", str(args.out / "config.yaml")]
