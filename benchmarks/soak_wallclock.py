@@ -36,13 +36,13 @@ from tests.e2e.recompute import recompute  # noqa: E402
 CONFIG = """\
 market:
   sim:
-    seed: {seed}
+    seed: SEED
     faults:
       share_429: 0.02
       share_5xx: 0.02
       share_timeout: 0.002
       outages:
-        - {start_s: 2700, duration_s: 120}
+        - {start_s: OUTAGE_S, duration_s: 120}
       seed: 17
 storage:
   data_dir: data
@@ -175,7 +175,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7, help="market.sim.seed (7: the default)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "config.yaml").write_text(CONFIG.format(seed=args.seed), encoding="utf-8")
+    # One outage at three eighths of the run, before the kill at the half (by default).
+    config = CONFIG.replace("SEED", str(args.seed))
+    config = config.replace("OUTAGE_S", str(round(args.minutes * 60 * 3 / 8)))
+    (args.out / "config.yaml").write_text(config, encoding="utf-8")
     db = args.out / "data" / "soltrader.sqlite"
     log = (args.out / "supervise.log").open("w", encoding="utf-8")
     cmd = [*_cli(), "supervise", "--config", str(args.out / "config.yaml")]
