@@ -14,9 +14,11 @@ engine trades a few times a second and a p95 has enough fills under it:
   thread polling the ledger every 2 ms first sees its row; shown as above.
 - cpu: processes in a real terminal (tmux, 120x40), CPU time over wall time from psutil:
   a bare Textual app with a 50-row DataTable whose cells change at 4 Hz (the baseline), the
-  dashboard over the trading engine (load), and the dashboard after its engine stopped (idle:
-  `--duration 5s`, then nothing ticks). Rounds alternate, so the ratio to the baseline is read
-  from the same minutes. Needs tmux (Linux/macOS); the product itself does not.
+  dashboard over the engine with the default rules (default: at most 3 open positions) and
+  with the loosened ones (load: tens of positions, fills every second), and the dashboard after
+  its engine stopped (idle: `--duration 5s`, then nothing ticks). Rounds alternate, so the
+  ratio to the baseline is read from the same minutes. Needs tmux (Linux/macOS); the product
+  itself does not.
 
     python benchmarks/bench_dashboard.py [--part all|inprocess|watch|cpu] [--seconds 60]
         [--cpu-seconds 15] [--runs 2]
@@ -368,26 +370,33 @@ def cpu_share(pid: int, warm_s: float, seconds: float) -> float:
     return used / (t1 - t0) * 100
 
 
-def cpu_round(tmux: Tmux, folder: Path, n: int, seconds: float) -> dict[str, float]:
-    script = Path(__file__).resolve()
+CPU_KINDS = ("baseline", "idle", "default", "load")
+"""The processes timed: the bare table, the dashboard after its engine stopped, the dashboard
+over 50 tokens with the default rules (at most 3 positions) and with the loosened ones."""
+
+
+def cpu_argv(kind: str, folder: Path, n: int) -> tuple[list[str], float]:
+    """The command line of a `kind` of process, and the seconds it is given to settle."""
     py = sys.executable
+    if kind == "baseline":
+        return [py, str(Path(__file__).resolve()), "--child-baseline"], 5.0
+    run = [py, "-m", "soltrader_tui", "run", "--db", str(folder / f"{kind}-{n}.sqlite")]
+    if kind == "default":
+        market = {"market": CONFIG["market"]}
+        cfg = folder / "bench-default.yaml"
+        cfg.write_text(yaml.safe_dump(market))
+        return [*run, "--config", str(cfg)], 8.0
     cfg = write_config(folder)
-    kinds: dict[str, tuple[list[str], float]] = {
-        "baseline": ([py, str(script), "--child-baseline"], 5.0),
-        "load": ([py, "-m", "soltrader_tui", "run", "--config", str(cfg), "--db"], 8.0),
-        "idle": (
-            [py, "-m", "soltrader_tui", "run", "--config", str(cfg), "--duration", "5s"],
-            10.0,
-        ),
-    }
-    order = list(kinds) if n % 2 == 0 else list(reversed(kinds))
+    if kind == "idle":
+        return [*run, "--config", str(cfg), "--duration", "5s"], 10.0
+    return [*run, "--config", str(cfg)], 8.0
+
+
+def cpu_round(tmux: Tmux, folder: Path, n: int, seconds: float) -> dict[str, float]:
+    order = list(CPU_KINDS) if n % 2 == 0 else list(reversed(CPU_KINDS))
     shares = {}
     for kind in order:
-        argv, warm = kinds[kind]
-        if kind == "load":
-            argv = [*argv, str(folder / f"load-{n}.sqlite")]
-        elif kind == "idle":
-            argv = [*argv, "--db", str(folder / f"idle-{n}.sqlite")]
+        argv, warm = cpu_argv(kind, folder, n)
         name = f"{kind}-{n}"
         pid = tmux.start(name, argv, folder)
         try:
@@ -406,17 +415,18 @@ def cpu(folder: Path, runs: int, seconds: float) -> None:
             rounds.append(cpu_round(tmux, folder, n, seconds))
     finally:
         tmux.close()
-    for kind in ("baseline", "idle", "load"):
+    for kind in CPU_KINDS:
         values = [r[kind] for r in rounds]
         print(
             f"cpu {kind}: median {statistics.median(values):.1f} % of a core "
             f"({', '.join(f'{v:.1f}' for v in values)})"
         )
-    ratios = [r["load"] / r["baseline"] for r in rounds]
-    print(
-        f"cpu load / baseline: median {statistics.median(ratios):.2f} "
-        f"({', '.join(f'{v:.2f}' for v in ratios)}; aim <= 1.5)"
-    )
+    for kind in ("default", "load"):
+        ratios = [r[kind] / r["baseline"] for r in rounds]
+        print(
+            f"cpu {kind} / baseline: median {statistics.median(ratios):.2f} "
+            f"({', '.join(f'{v:.2f}' for v in ratios)}; aim <= 1.5)"
+        )
 
 
 # -- main ------------------------------------------------------------------------------------
