@@ -16,9 +16,9 @@ engine trades a few times a second and a p95 has enough fills under it:
   a bare Textual app with a 50-row DataTable whose cells change at 4 Hz (the baseline), the
   dashboard over the engine with the default rules (default: at most 3 open positions) and
   with the loosened ones (load: tens of positions, fills every second), and the dashboard after
-  its engine stopped (idle: `--duration 5s`, then nothing ticks). Rounds alternate, so the
-  ratio to the baseline is read from the same minutes. Needs tmux (Linux/macOS); the product
-  itself does not.
+  its engine stopped (idle: `--duration 5s`, then nothing ticks) or paused (`p`, default
+  rules: prices still tick). Rounds alternate, so the ratio to the baseline is read from the
+  same minutes. Needs tmux (Linux/macOS); the product itself does not.
 
     python benchmarks/bench_dashboard.py [--part all|inprocess|watch|cpu] [--seconds 60]
         [--cpu-seconds 15] [--runs 2]
@@ -354,7 +354,16 @@ class Tmux:
         )
 
     def close(self) -> None:
+        """Ends the server; its socket file too, which tmux leaves behind after `kill-server`."""
+        found = subprocess.run(
+            ["tmux", "-L", self.socket, "display-message", "-p", "#{socket_path}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
+        if found:
+            Path(found).unlink(missing_ok=True)
 
 
 def cpu_share(pid: int, warm_s: float, seconds: float) -> float:
@@ -370,9 +379,10 @@ def cpu_share(pid: int, warm_s: float, seconds: float) -> float:
     return used / (t1 - t0) * 100
 
 
-CPU_KINDS = ("baseline", "idle", "default", "load")
+CPU_KINDS = ("baseline", "idle", "paused", "default", "load")
 """The processes timed: the bare table, the dashboard after its engine stopped, the dashboard
-over 50 tokens with the default rules (at most 3 positions) and with the loosened ones."""
+over 50 tokens with the default rules paused (`p`: prices still tick, nothing is bought) and
+trading (at most 3 positions), and with the loosened rules."""
 
 
 def cpu_argv(kind: str, folder: Path, n: int) -> tuple[list[str], float]:
@@ -381,7 +391,7 @@ def cpu_argv(kind: str, folder: Path, n: int) -> tuple[list[str], float]:
     if kind == "baseline":
         return [py, str(Path(__file__).resolve()), "--child-baseline"], 5.0
     run = [py, "-m", "soltrader_tui", "run", "--db", str(folder / f"{kind}-{n}.sqlite")]
-    if kind == "default":
+    if kind in ("default", "paused"):
         market = {"market": CONFIG["market"]}
         cfg = folder / "bench-default.yaml"
         cfg.write_text(yaml.safe_dump(market))
@@ -400,6 +410,9 @@ def cpu_round(tmux: Tmux, folder: Path, n: int, seconds: float) -> dict[str, flo
         name = f"{kind}-{n}"
         pid = tmux.start(name, argv, folder)
         try:
+            if kind == "paused":
+                time.sleep(4.0)  # the dashboard is up and its engine running
+                tmux.cmd("send-keys", "-t", name, "p")
             shares[kind] = cpu_share(pid, warm, seconds)
         finally:
             tmux.quit(name)
