@@ -198,6 +198,7 @@ class Engine:
             recent_fills=self._config.tui.recent_fills,
             portfolio=restored.portfolio,
             last_fill_id=restored.last_fill_id,
+            on_filled=self._publish_fill,
         )
 
     def _monitoring(self) -> Monitoring:
@@ -268,6 +269,13 @@ class Engine:
 
     def _mark_dirty(self) -> None:
         self._dirty = True
+
+    def _publish_fill(self) -> None:
+        # On the wall clock a fill is shown as soon as it is committed, not after the other
+        # orders of its tick (each with its own quote and commit); a virtual clock's ticks are
+        # instants, so the end of the tick comes soon enough.
+        if not self._clock.is_virtual:
+            self._publish()
 
     def _publish(self) -> None:
         if self.on_snapshot is not None:

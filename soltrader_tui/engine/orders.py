@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import secrets
 from collections import deque
+from collections.abc import Callable
 
 from soltrader_tui.domain import Fill, Mode, Order, Side, SwapQuote, Token
 from soltrader_tui.engine.decision_log import DecisionLog
@@ -38,10 +39,13 @@ class OrderManager:
         recent_fills: int,
         portfolio: Portfolio,
         last_fill_id: int,
+        on_filled: Callable[[], None] | None = None,
     ) -> None:
         """Takes over a portfolio rebuilt from `ledger` (see `portfolio.resume.restore`), which
-        includes the fills up to `last_fill_id`."""
+        includes the fills up to `last_fill_id`; `on_filled` runs after each fill's commit (the
+        engine shows it at once instead of at the end of the tick)."""
         self._ledger = ledger
+        self._on_filled = on_filled
         self._executor = executor
         self._log = log
         self._mode: Mode = mode
@@ -170,6 +174,8 @@ class OrderManager:
         self.recent_fills.appendleft(fill_view(fill, order.reason, effect.realized_micro))
         self.retry_at.pop(order.token.mint, None)
         self._note_entry_reason(order)
+        if self._on_filled is not None:
+            self._on_filled()
         return effect
 
     def _note_entry_reason(self, order: Order) -> None:
