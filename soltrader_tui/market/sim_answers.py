@@ -40,21 +40,15 @@ class SharedMarket:
     """A SimMarket behind a lock: the engine advances it while server threads read it."""
 
     def __init__(self, market: SimMarket) -> None:
-        """Wraps `market`; tokens listed already are taken as listed at the market's start."""
+        """Wraps `market`."""
         self._market = market
         self.lock = threading.Lock()
         """Held for every access; hold it to read or step the market outside this class."""
-        start = market.now - market.step_count * market.tick_seconds
-        self._listed_at = dict.fromkeys((t.mint for t in market.tokens()), start)
 
     def advance(self, ts: float) -> None:
         """Steps the market to market time `ts` (see `SimMarket.advance`) under the lock."""
         with self.lock:
             self._market.advance(ts)
-            for token in self._market.tokens():
-                # Listings happen inside advance, so the time after it is accurate to the
-                # caller's step (the engine's tick).
-                self._listed_at.setdefault(token.mint, self._market.now)
 
     def read(self, fn: Callable[[SimMarket], T]) -> T:
         """Runs `fn` on the market under the lock and returns its result."""
@@ -62,8 +56,11 @@ class SharedMarket:
             return fn(self._market)
 
     def listed_at(self, mint: str) -> float | None:
-        """Market time the token was first seen listed, unix seconds; call inside `read`."""
-        return self._listed_at.get(mint)
+        """When the token's pool was listed, unix seconds, as the in-process feed says it
+        (`SimMarket.listed_ts`: the established tokens long before the session, the late one
+        when it listed); call inside `read`. Not the session's start: a pool served as brand
+        new would keep every entry out for `risk.min_pool_age_minutes` of each session."""
+        return self._market.listed_ts(mint)
 
 
 def price_answer(shared: SharedMarket, ids_text: str) -> Answer:
