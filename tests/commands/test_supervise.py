@@ -114,5 +114,8 @@ class TestSupervise:
                 _, err = sup.communicate(timeout=30)
             titles = [json.loads(r.body)["title"] for r in hook.requests("/hook")]
         assert sup.returncode == 0, err[-2000:]
-        assert titles == ["Heartbeat missed: the engine is hung", "Heartbeat back"]
+        # The engine, woken, may also say its loop lagged (it did: it was suspended); that is
+        # its own alert, not the supervisor's, and comes when its sampler runs.
+        heartbeat = [t for t in titles if t != "Resource beyond its limit: loop_lag_ms"]
+        assert heartbeat == ["Heartbeat missed: the engine is hung", "Heartbeat back"]
         assert "wrote no heartbeat for" in err
