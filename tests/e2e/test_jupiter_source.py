@@ -18,6 +18,7 @@ from soltrader_tui.market.server import MarketServer
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.market.sources import build_market
 from soltrader_tui.monitor.ledger_view import read_status
+from tests.e2e.live_market import live_config
 
 SECRET = "sk-test-0123456789abcdef"
 
@@ -33,20 +34,10 @@ class TestJupiterSource:
         monkeypatch.setenv("TEST_JUPITER_KEY", SECRET)
         sim = SimMarket(3, time.time())
         with MarketServer(sim, Config().market.sim.faults) as server:
-            config = Config.model_validate(
-                {
-                    "market": {
-                        "source": "jupiter",
-                        "watchlist": [t.mint for t in sim.tokens()],
-                        "jupiter": {
-                            "base_url": server.url,
-                            "api_key_env": "TEST_JUPITER_KEY",
-                            "requests_per_second": 5,
-                        },
-                        "dexscreener": {"base_url": server.url},
-                        "geckoterminal": {"base_url": server.url},
-                    }
-                }
+            config = live_config(
+                server.url,
+                [t.mint for t in sim.tokens()],
+                jupiter={"api_key_env": "TEST_JUPITER_KEY"},
             )
             setup = build_market(config, config_dir=None, seed=3, speed=None, duration_s=5)
             db = tmp_path / "live.sqlite"
@@ -83,20 +74,9 @@ class TestTokenSafetyOverRpc:
 
         sim = SimMarket(3, time.time())
         with MarketServer(sim, Config().market.sim.faults) as server:
-            config = Config.model_validate(
-                {
-                    "market": {
-                        "source": "jupiter",
-                        "watchlist": [t.mint for t in sim.tokens()],
-                        "jupiter": {"base_url": server.url, "requests_per_second": 5},
-                        "dexscreener": {"base_url": server.url},
-                        "geckoterminal": {"base_url": server.url, "warm_up": False},
-                    },
-                    # The market server answers getAccountInfo/getTokenLargestAccounts for its
-                    # mints at its root, as a node does.
-                    "solana": {"rpc_url": server.url, "rpc_url_env": "UNSET_TEST_RPC_URL"},
-                }
-            )
+            # The market server answers getAccountInfo/getTokenLargestAccounts for its mints
+            # at its root, as a node does: it is the RPC node here too.
+            config = live_config(server.url, [t.mint for t in sim.tokens()], warm_up=False)
             setup = build_market(config, config_dir=None, seed=3, speed=None, duration_s=6)
             db = tmp_path / "live.sqlite"
             ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")

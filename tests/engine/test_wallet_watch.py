@@ -31,6 +31,7 @@ from soltrader_tui.solana.devnet.world import (
 from soltrader_tui.solana.endpoint import SOLANA_RPC, RpcEndpoint
 from soltrader_tui.solana.rpc import SolanaRpc
 from soltrader_tui.tui.widgets.portfolio import PortfolioPanel
+from tests.e2e.live_market import live_config
 from tests.loopback import LoopbackServer, RecordedRequest, Reply
 from tests.net import make_policy
 from tests.solana import FakeNode, new_address
@@ -117,18 +118,8 @@ async def test_a_live_market_session_shows_the_wallet(
     sim = SimMarket(3, time.time())
     usdc = str(world.mint("dUSDC").mint)
     with MarketServer(sim, Config().market.sim.faults) as server:
-        config = Config.model_validate(
-            {
-                "market": {
-                    "source": "jupiter",
-                    "watchlist": [t.mint for t in sim.tokens()],
-                    "jupiter": {"base_url": server.url, "requests_per_second": 5},
-                    "dexscreener": {"base_url": server.url},
-                    "geckoterminal": {"base_url": server.url, "warm_up": False},
-                },
-                "solana": {"rpc_url": devnet.url, "rpc_url_env": "UNSET_TEST_RPC_URL"},
-            }
-        )
+        watchlist = [t.mint for t in sim.tokens()]
+        config = live_config(server.url, watchlist, rpc_url=devnet.url, warm_up=False)
         setup = build_market(config, config_dir=None, seed=3, speed=None, duration_s=3)
         assert setup.rpc is not None
         ledger = Ledger.open(
