@@ -286,8 +286,55 @@ class SolanaConfig(_Section):
         return self
 
 
+class PreflightConfig(_Section):
+    """What `soltrader-tui preflight` requires before it says GO (docs/live.md)."""
+
+    min_paper_hours: float = Field(default=24.0, ge=0)
+    """Hours of paper trading the ledger must hold (first to last heartbeat of paper sessions)."""
+    min_round_trips: int = Field(default=20, ge=0)
+    """Closed paper round trips the ledger must hold."""
+    min_win_rate: float = Field(default=0.4, ge=0, le=1)
+    """Least paper win rate, 0 to 1."""
+    min_pnl_usd: float = 0.0
+    """Least realized paper P&L, USD (fees in)."""
+    max_drawdown_pct: float = Field(default=15.0, gt=0, le=100)
+    """Largest paper drawdown allowed, percent of peak equity."""
+    max_risk_trips: int = Field(default=3, ge=0)
+    """Most circuit-breaker trips (HALTED by a risk rule) the paper record may hold."""
+    max_clock_skew_s: float = Field(default=2.0, gt=0, le=600)
+    """Largest difference allowed between this machine's clock and the Solana node's, seconds."""
+    max_checkpoint_age_h: float = Field(default=24.0, gt=0)
+    """A checkpoint at most this old must exist (preflight takes one when it passes)."""
+    min_sol_lamports: int = Field(default=50_000_000, ge=0)
+    """Least SOL the wallet must hold for fees and new accounts' rent, lamports (0.05 SOL)."""
+
+
 class LiveConfig(_Section):
-    """Live trading's limits on every swap, checked before the wallet signs it (docs/live.md)."""
+    """Live trading's caps, and the limits on every swap, checked before the wallet signs it
+    (docs/live.md). The caps sit above the risk limits and cannot be raised from the dashboard.
+    """
+
+    max_capital_usd: float = Field(default=100.0, gt=0)
+    """Most USDC the bot may have in open positions at once, live, USD. Above 500 is refused
+    unless `allow_above_500` is true."""
+    allow_above_500: bool = False
+    """Lets `max_capital_usd` exceed 500."""
+    max_order_usd: float = Field(default=25.0, gt=0)
+    """Most USDC one live buy may spend, USD; larger entries are shrunk to it."""
+    send_via: Literal["jupiter", "rpc"] = "jupiter"
+    """Who lands a signed swap: `jupiter` (`/swap/v2/execute`) or `rpc` (`sendTransaction` on
+    the configured Solana node)."""
+    confirm_timeout_s: float = Field(default=90.0, ge=5, le=600)
+    """Seconds a sent swap is awaited before the engine moves on; an outcome still unknown is
+    resolved on later ticks or at the next start, never sent again."""
+    execute_requests_per_minute: int = Field(default=30, ge=1, le=600)
+    """Most `/swap/v2/execute` calls a minute (its own limit, apart from the quote bucket)."""
+    emergency_ladder_bps: list[int] = [100, 300, 1000]
+    """Slippage of each attempt to sell a position in a live emergency stop, basis points; each
+    step takes a fresh quote and a verified transaction. Capped by
+    `max_emergency_slippage_bps`."""
+    max_emergency_slippage_bps: int = Field(default=1000, ge=0, le=5000)
+    """Most slippage an emergency sale may accept, basis points."""
 
     program_allowlist_extra: list[str] = []
     """Programs a swap transaction may invoke besides Jupiter's aggregator (v6), System,
@@ -300,6 +347,7 @@ class LiveConfig(_Section):
     max_sol_spend_lamports: int = Field(default=10_000_000, gt=0, le=1_000_000_000)
     """Most SOL one swap may take from the wallet (fees and new accounts' rent together),
     lamports, as its simulation shows (0.01 SOL)."""
+    preflight: PreflightConfig = PreflightConfig()
 
     @field_validator("program_allowlist_extra")
     @classmethod
@@ -307,6 +355,28 @@ class LiveConfig(_Section):
         for item in value:
             _check_address(item)
         return value
+
+    @field_validator("emergency_ladder_bps")
+    @classmethod
+    def _is_ladder(cls, value: list[int]) -> list[int]:
+        if not value:
+            raise ValueError("needs at least one step")
+        if any(step <= 0 or step > 5000 for step in value):
+            raise ValueError("each step must be above 0 and at most 5000 basis points")
+        if value != sorted(set(value)):
+            raise ValueError("steps must rise, each above the one before")
+        return value
+
+    @model_validator(mode="after")
+    def _capital_capped(self) -> Self:
+        if self.max_capital_usd > 500 and not self.allow_above_500:
+            raise ValueError(
+                f"max_capital_usd {self.max_capital_usd:g} is above 500: set "
+                "live.allow_above_500: true if you mean it"
+            )
+        if self.max_order_usd > self.max_capital_usd:
+            raise ValueError("max_order_usd must be at most max_capital_usd")
+        return self
 
 
 TokenExtension = Literal[
