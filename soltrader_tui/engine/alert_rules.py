@@ -25,6 +25,7 @@ from soltrader_tui.engine.events import (
     ResourceLimit,
     TradingStateChanged,
 )
+from soltrader_tui.engine.live_events import SwapEnded, SwapRefused, SwapUnresolved
 from soltrader_tui.format import duration
 
 _CIRCUIT_OPEN = re.compile(r"^(\S+) circuit open")
@@ -65,6 +66,15 @@ def alert_for(event: EngineEvent, *, live: bool) -> AlertDraft | None:
         case ResourceLimit():
             title = f"Resource beyond its limit: {event.what}"
             return _draft("resource", event.what, "warning", title, event.message)
+        case SwapRefused():
+            title = f"Swap refused before signing: {event.side.upper()} {event.symbol}"
+            return _draft("swap_refused", event.check, "critical", title, event.message)
+        case SwapEnded():
+            title = f"Swap {event.end}: {event.side.upper()} {event.symbol}"
+            return _draft("swap_ended", event.end, "warning", title, event.message)
+        case SwapUnresolved():
+            title = f"Swap outcome unknown: {event.side.upper()} {event.symbol}"
+            return _draft("swap_unresolved", "", "warning", title, event.message)
         case OrderFilled() if live:
             title = f"Fill: {event.side.upper()} {event.symbol}"
             return _draft("fill", "", "info", title, event.message)

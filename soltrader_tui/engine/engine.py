@@ -12,6 +12,7 @@ import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from soltrader_tui.alerts.sender import AlertSender
 from soltrader_tui.clock import Clock
@@ -51,6 +52,9 @@ from soltrader_tui.snapshot import LOG_LINES, STALE_PRICE, EngineSnapshot, Score
 from soltrader_tui.solana.safety import SafetySource
 from soltrader_tui.strategies import make_strategies
 from soltrader_tui.strategies.base import Strategy
+
+if TYPE_CHECKING:
+    from soltrader_tui.execution.live import LiveExecutor
 
 EQUITY_EVERY_S = 60.0
 """Market seconds between two points of the recorded equity curve."""
@@ -98,13 +102,13 @@ class Engine:
         alert_sender: AlertSender | None = None,
         safety: SafetySource | None = None,
         wallet: WalletWatch | None = None,
+        live: LiveExecutor | None = None,
     ) -> None:
-        """Builds the engine's parts from what `ledger` holds (the ledger is the truth);
-        `checkpointer` takes a checkpoint with a reason and returns its name (None: none);
-        `alert_sender` delivers the alerts (None: they are recorded in the ledger only); the
-        engine closes it when it stops; `safety` is where token safety facts come from (None:
-        the market has no chain, and the token safety rules do not apply); `wallet` reads the
-        trading wallet's balances for the dashboard (None: no wallet, or not a live market)."""
+        """Builds the engine's parts from what `ledger` holds (the ledger is the truth).
+        `checkpointer` takes a named checkpoint; `alert_sender` delivers alerts (None: ledger
+        only; closed at the stop); `safety` gives token facts (None: no chain, no such rules);
+        `wallet` reads the wallet for the dashboard (None: no wallet or not a live market);
+        `live` sends every order as a live swap (None: paper fills)."""
         self._config = config
         self._ledger = ledger
         self._feed = feed
@@ -135,7 +139,7 @@ class Engine:
         self._prices = PriceGate(config, feed, self._log)  # its prices alone reach the parts
         self._stale = self._prices.stale  # tokens without a fresh accepted price (the gate's)
         restored = restore(ledger)
-        self._orders = self._order_manager(restored)
+        self._orders = self._order_manager(restored, live, checkpointer)
         self.monitoring = self._monitoring()
         """Sleep watch, loop lag and the resource sampler (the endpoints read its figures)."""
         self._books = self._bookkeeper(restored)
@@ -189,8 +193,13 @@ class Engine:
             )
         )
 
-    def _order_manager(self, restored: Restored) -> OrderManager:
-        return OrderManager(
+    def _order_manager(
+        self,
+        restored: Restored,
+        live: LiveExecutor | None,
+        checkpointer: Callable[[str], str] | None,
+    ) -> OrderManager:
+        orders = OrderManager(
             ledger=self._ledger,
             executor=PaperExecutor(self._feed, self._config.paper, self._mode),
             log=self._log,
@@ -200,6 +209,14 @@ class Engine:
             last_fill_id=restored.last_fill_id,
             on_filled=self._publish_fill,
         )
+        if live is not None:
+            orders.go_live(
+                live,
+                confirm_timeout_s=self._config.live.confirm_timeout_s,
+                checkpointer=checkpointer,
+                now=self._clock.now,
+            )
+        return orders
 
     def _monitoring(self) -> Monitoring:
         return Monitoring(
@@ -398,8 +415,7 @@ class Engine:
         self._books.start_verify(self.verify_after_wall_s)
         self.monitoring.start()
         try:
-            await self._warm(start)
-            await self._loop(start, end)
+            await self._trade(start, end)
         except LedgerWriteFailed as exc:
             # No new entry, no line that could claim something the ledger lacks: the command
             # that started the engine prints this one message and exits with its own code.
@@ -425,6 +441,13 @@ class Engine:
                 await self._books.close_alerts(self._market_ts, ALERT_DRAIN_WALL_S)
                 if self.monitoring.serving:
                     self.monitoring.publish(self.snapshot())
+
+    async def _trade(self, start: float, end: float | None) -> None:
+        if self._orders.live is not None:
+            # A swap a crash left in flight is settled (or said unknown) before anything.
+            await self._orders.live.settle_awaiting()
+        await self._warm(start)
+        await self._loop(start, end)
 
     def _end_session(self, session_id: int) -> None:
         # A ledger that refuses this row leaves the session without an end: `journal` then
@@ -550,6 +573,10 @@ class Engine:
         safety = self._safety.prefetch if self._safety.applies else None
         if self._wallet is not None:
             self._wallet.poll()
+        # While a live swap's outcome is unknown, prices are still read and shown, but nothing
+        # is traded: a second order could not be told apart from a retry of the first.
+        live = self._orders.live
+        trading = live is None or not live.awaiting or await live.settle_awaiting()
         for raw in ticks:
             mint = raw.token.mint
             held = positions.get(mint)
@@ -565,6 +592,8 @@ class Engine:
             if safety is not None:
                 safety(mint, ts)
             self._mark_history.note(mint, tick.ts, tick.price_usd)
+            if not trading:
+                continue
             if held is not None and self._orders.retry_at.get(mint, 0.0) <= ts:
                 if state is TradingState.HALTED:
                     await self._decisions.exit(tick.token, ts, "halt_flatten")

@@ -11,16 +11,21 @@ import copy
 import secrets
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from soltrader_tui.domain import Fill, Mode, Order, Side, SwapQuote, Token
 from soltrader_tui.engine.decision_log import DecisionLog
 from soltrader_tui.engine.events import OrderFilled, OrderRejected, RoundTripClosed
+from soltrader_tui.engine.live_orders import LiveDesk
 from soltrader_tui.execution.paper import PaperExecutor, Rejected
 from soltrader_tui.ledger.rows import EventRow
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.monitor.views import fill_view
 from soltrader_tui.portfolio.portfolio import FillEffect, Portfolio
 from soltrader_tui.snapshot import FillView
+
+if TYPE_CHECKING:
+    from soltrader_tui.execution.live import LiveExecutor
 
 EXIT_RETRY_S = 5.0
 """Market seconds before an exit that could not fill is tried again."""
@@ -71,6 +76,8 @@ class OrderManager:
         the opening buy's order)."""
         self._order_seq = ledger.order_count()
         self._last_order_ts = float("-inf")
+        self.live: LiveDesk | None = None
+        """Set by `go_live`: orders are live swaps."""
         self._session = secrets.token_hex(3)
         """Part of every order id of this session: a ledger rolled back (a deleted -wal) numbers
         its orders from a lower count again, and the ids must still never repeat."""
@@ -131,27 +138,68 @@ class OrderManager:
             self.defer(token.mint, ts)
         return effect
 
+    def go_live(
+        self,
+        executor: LiveExecutor,
+        *,
+        confirm_timeout_s: float,
+        checkpointer: Callable[[str], str] | None,
+        now: Callable[[], float],
+    ) -> LiveDesk:
+        """Sends every order from now on as a live swap through `executor`."""
+        self.live = LiveDesk(
+            executor,
+            ledger=self._ledger,
+            log=self._log,
+            commit_fill=self._commit,
+            reject=self._reject,
+            confirm_timeout_s=confirm_timeout_s,
+            checkpointer=checkpointer,
+            now=now,
+        )
+        return self.live
+
     async def submit(self, order: Order, quote: SwapQuote | None = None) -> FillEffect | None:
         """Executes an order (at `quote` when one was just taken for exactly it) and commits
         the outcome; returns the fill's effect, or None."""
+        if self.live is not None:
+            return await self.live.submit(order, quote)
         result = await self._executor.execute(order, quote)
-        symbol = order.token.symbol
         if isinstance(result, Rejected):
-            rejected = self._log.prepare(
-                OrderRejected(
-                    order.ts,
-                    side=order.side,
-                    symbol=symbol,
-                    order_reason=order.reason,
-                    reason=result.reason,
-                )
-            )
-            self._ledger.record_rejection(
-                order, result.reason, self._mode, [*self._log.take_pending(), rejected]
-            )
-            self._log.publish((rejected,))
+            self._reject(order, result.reason, None)
             return None
         fill = result
+
+        def write(lines: list[EventRow], realized: int | None) -> int:
+            return self._ledger.record_fill(order, fill, lines, realized_micro=realized)
+
+        return self._commit(order, fill, write)
+
+    def _reject(self, order: Order, reason: str, extra: EventRow | None) -> None:
+        """Commits an order that did not fill, with why (and `extra`, a line about it)."""
+        rejected = self._log.prepare(
+            OrderRejected(
+                order.ts,
+                side=order.side,
+                symbol=order.token.symbol,
+                order_reason=order.reason,
+                reason=reason,
+            )
+        )
+        lines = [rejected] if extra is None else [extra, rejected]
+        pending = self._log.take_pending()
+        try:
+            self._ledger.record_rejection(order, reason, self._mode, [*pending, *lines])
+        except BaseException:
+            self._log.restore_pending(pending)
+            raise
+        self._log.publish(lines)
+
+    def _commit(
+        self, order: Order, fill: Fill, write: Callable[[list[EventRow], int | None], int]
+    ) -> FillEffect:
+        """Applies a fill, commits it with `write` (given its lines and what it realized),
+        and only then shows it; returns its effect."""
         # Apply to the cache first: it validates without mutating on error, so a fill the
         # portfolio would refuse never reaches the ledger. If the commit then fails, the cache
         # is put back as it was, so every figure shown after (the closing totals too) is what
@@ -161,9 +209,7 @@ class OrderManager:
         lines = self._fill_lines(order, fill, effect)
         pending = self._log.take_pending()
         try:
-            self.last_fill_id = self._ledger.record_fill(
-                order, fill, [*pending, *lines], realized_micro=effect.realized_micro
-            )
+            self.last_fill_id = write([*pending, *lines], effect.realized_micro)
         except BaseException:
             self.in_step = False  # the commit's outcome is the ledger's to say: no saved replay
             _put_back(self.portfolio, before)

@@ -216,11 +216,18 @@ def _open_ledger(
         return Ledger.open(
             paths.ledger,
             starting_cash_micro=usd_to_micro(config.paper.starting_cash_usd),
-            mode="backtest" if config.market.source == "replay" else "paper",
+            mode=_ledger_mode(config),
             version=__version__,
             before_migration=_migration_checkpoint(paths, config, taken),
             checking=checking,
         )
+
+
+def _ledger_mode(config: Config) -> Mode:
+    """The mode a new ledger is created in."""
+    if config.market.source == "replay":
+        return "backtest"
+    return "live" if config.mode == "live" else "paper"
 
 
 def _check_wallet(config: Config, paths: Paths) -> LoadedWallet | None:
@@ -290,6 +297,12 @@ def _build_engine(
         from soltrader_tui.engine.wallet_watch import WalletWatch
 
         watch = WalletWatch(market.rpc, wallet.wallet.pubkey, config.solana.usdc_mint)
+    live = None
+    if market.mode == "live":
+        from soltrader_tui.engine.live_setup import live_config, live_executor
+
+        config = live_config(config)
+        live = live_executor(config, market, wallet)
     return Engine(
         config=config,
         ledger=ledger,
@@ -302,6 +315,7 @@ def _build_engine(
         alert_sender=make_sender(config.alerts, __version__),
         safety=market.safety,
         wallet=watch,
+        live=live,
     )
 
 

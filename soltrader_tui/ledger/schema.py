@@ -321,7 +321,85 @@ def _v8(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE control_requests_v8 RENAME TO control_requests")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8)
+_V9_ORDERS = """
+CREATE TABLE orders_v9 (
+    id              INTEGER PRIMARY KEY,
+    client_order_id TEXT NOT NULL UNIQUE,
+    ts              TEXT NOT NULL,
+    mint            TEXT NOT NULL,
+    symbol          TEXT NOT NULL,
+    side            TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+    in_amount       INTEGER NOT NULL CHECK (in_amount > 0),
+    strategy        TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    status          TEXT NOT NULL
+                    CHECK (status IN ('filled', 'rejected', 'expired', 'failed')),
+    detail          TEXT NOT NULL DEFAULT '',
+    mode            TEXT NOT NULL CHECK (mode IN ('backtest', 'paper', 'live'))
+)
+"""
+_V9_SWAPS = """
+CREATE TABLE swaps (
+    id                      INTEGER PRIMARY KEY,
+    client_order_id         TEXT NOT NULL UNIQUE,
+    ts                      TEXT NOT NULL,
+    ts_epoch                REAL NOT NULL,
+    mint                    TEXT NOT NULL,
+    symbol                  TEXT NOT NULL,
+    decimals                INTEGER NOT NULL CHECK (decimals BETWEEN 0 AND 18),
+    side                    TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+    in_amount               INTEGER NOT NULL CHECK (in_amount > 0),
+    strategy                TEXT NOT NULL,
+    reason                  TEXT NOT NULL,
+    detail                  TEXT NOT NULL DEFAULT '',
+    signature               TEXT NOT NULL UNIQUE,
+    last_valid_block_height INTEGER NOT NULL,
+    request_id              TEXT NOT NULL,
+    route                   TEXT NOT NULL CHECK (route IN ('jupiter', 'rpc')),
+    signed_tx               BLOB NOT NULL,
+    quoted_out              INTEGER NOT NULL,
+    min_out                 INTEGER NOT NULL,
+    sol_usd                 REAL NOT NULL CHECK (sol_usd > 0),
+    decided_wall            REAL NOT NULL,
+    signed_wall             REAL NOT NULL,
+    twin_qty                INTEGER,
+    twin_quote_amount       INTEGER,
+    twin_fee                INTEGER,
+    twin_price              REAL,
+    twin_note               TEXT NOT NULL DEFAULT '',
+    status                  TEXT NOT NULL DEFAULT 'sent'
+                            CHECK (status IN ('sent', 'landed', 'failed', 'expired')),
+    outcome                 TEXT NOT NULL DEFAULT '',
+    settled_wall            REAL,
+    slot                    INTEGER,
+    fee_lamports            INTEGER,
+    sol_spent_lamports      INTEGER,
+    fill_id                 INTEGER
+)
+"""
+
+
+def _v9(conn: sqlite3.Connection) -> None:
+    # Live swaps. An order may now also end `expired` (its blockhash passed before it landed)
+    # or `failed` (it landed and the chain refused it: the network fee was still paid); the
+    # table is rebuilt with its rows and ids, since SQLite cannot widen a CHECK in place.
+    # `swaps` holds each live order's signed transaction, committed before it is sent, so an
+    # outcome a crash left unknown is resolved by its signature, never by sending a second swap
+    # (the same bytes may be sent again: one signature lands once). The paper twin is the fill
+    # the paper executor would have made from the same quote at the same moment.
+    conn.execute(_V9_ORDERS)
+    columns = (
+        "id, client_order_id, ts, mint, symbol, side, in_amount, strategy, reason, status, "
+        "detail, mode"
+    )
+    conn.execute(f"INSERT INTO orders_v9 ({columns}) SELECT {columns} FROM orders")
+    conn.execute("DROP TABLE orders")
+    conn.execute("ALTER TABLE orders_v9 RENAME TO orders")
+    conn.execute(_V9_SWAPS)
+    conn.execute("CREATE INDEX swaps_status ON swaps (status)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9)
 """MIGRATIONS[i] takes the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -348,6 +426,7 @@ _ADDED_AT = {
     3: frozenset({"resume_point"}),
     6: frozenset({"alerts", "alert_deliveries"}),
     7: frozenset({"sessions"}),
+    9: frozenset({"swaps"}),
 }
 
 

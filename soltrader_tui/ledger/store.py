@@ -77,6 +77,7 @@ from soltrader_tui.ledger.rows import (
 )
 from soltrader_tui.ledger.schema import SCHEMA_VERSION, migrate
 from soltrader_tui.ledger.session_writes import SessionStart, close_session, insert_session
+from soltrader_tui.ledger.swap_book import SwapBook
 from soltrader_tui.ledger.timeorder import check_in_order
 from soltrader_tui.ledger.transactions import Transactions
 from soltrader_tui.ledger.write_failure import LedgerWriteFailed, write_failure
@@ -120,6 +121,8 @@ class Ledger:
         self.starting_cash_micro = int(meta["starting_cash_micro"])
         self.created_mode = cast(Mode, meta["mode"])
         self._high_water = HighWaterKeeper(path)
+        self.swaps = SwapBook(conn, self._tx, self._high_water)
+        """Live swaps, from signed to settled."""
 
     @classmethod
     def open(

@@ -42,9 +42,12 @@ def insert_fills(c: sqlite3.Connection, fills: Sequence[tuple[Order, Fill, int |
     c.executemany(_INSERT_FILL, [_fill_row(f, o.reason, r) for o, f, r in fills])
 
 
-def insert_rejection(c: sqlite3.Connection, order: Order, detail: str, mode: str) -> None:
-    """Inserts an order that could not be filled, with why."""
-    c.execute(_INSERT_ORDER, _order_row(order, "rejected", detail, mode))
+def insert_rejection(
+    c: sqlite3.Connection, order: Order, detail: str, mode: str, *, status: str = "rejected"
+) -> None:
+    """Inserts an order that could not be filled (`rejected`, or a live swap's `expired` or
+    `failed`), with why."""
+    c.execute(_INSERT_ORDER, _order_row(order, status, detail, mode))
 
 
 def insert_state(

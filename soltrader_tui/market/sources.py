@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from soltrader_tui.solana.safety import SafetySource
 
 ACCELERATED_NOTE = "accelerated clock: the simulated market is read in-process, no API calls"
+EXECUTE_PROVIDER = "jupiter_execute"
+"""Jupiter's `/swap/v2/execute` limit (`execution.jupiter_swap` sends under this name)."""
 
 
 class MarketSetupError(UserInputError):
@@ -55,6 +57,9 @@ class MarketSetup:
     rpc: SolanaRpc | None = None
     """The Solana RPC node of a live market (None elsewhere): the wallet's balances are read
     through it."""
+    client: MeteredClient | None = None
+    """The metered client of a live market's providers (None elsewhere): live swaps are
+    ordered and sent through it."""
 
     def close(self) -> None:
         """Stops what the setup started (the embedded server)."""
@@ -111,7 +116,10 @@ def build_market(
         client = _live_client(config)
         rpc = _rpc(config, client)
         feed = _jupiter_feed(config, clock, client)
-        return MarketSetup(feed, clock, duration_s, "paper", safety=_chain_safety(rpc), rpc=rpc)
+        mode: Mode = "live" if config.mode == "live" else "paper"
+        return MarketSetup(
+            feed, clock, duration_s, mode, safety=_chain_safety(rpc), rpc=rpc, client=client
+        )
     clock = make_clock(speed, start)
     sim = config.market.sim
     market = SimMarket(
@@ -218,21 +226,27 @@ def _live_client(config: Config) -> MeteredClient:
     jup, dex, gecko = config.market.jupiter, config.market.dexscreener, config.market.geckoterminal
     key = os.environ.get(jup.api_key_env, "")
     rpc = solana_rpc_policy(config.solana, rpc_endpoint(config.solana))
-    return MeteredClient(
-        {
-            JUPITER: ProviderPolicy(
-                JUPITER,
-                max(1, round(jup.requests_per_second * 60)),
-                60.0,
-                min_interval_s=1 / jup.requests_per_second,
-                default_headers={"x-api-key": key} if key else {},
-            ),
-            DEX_PROFILES: ProviderPolicy(DEX_PROFILES, dex.requests_per_minute, 60.0),
-            DEX_PAIRS: ProviderPolicy(DEX_PAIRS, 300, 60.0),
-            GECKOTERMINAL: ProviderPolicy(GECKOTERMINAL, gecko.requests_per_minute, 60.0),
-            SOLANA_RPC: rpc,
-        }
-    )
+    headers = {"x-api-key": key} if key else {}
+    policies = {
+        JUPITER: ProviderPolicy(
+            JUPITER,
+            max(1, round(jup.requests_per_second * 60)),
+            60.0,
+            min_interval_s=1 / jup.requests_per_second,
+            default_headers=headers,
+        ),
+        DEX_PROFILES: ProviderPolicy(DEX_PROFILES, dex.requests_per_minute, 60.0),
+        DEX_PAIRS: ProviderPolicy(DEX_PAIRS, 300, 60.0),
+        GECKOTERMINAL: ProviderPolicy(GECKOTERMINAL, gecko.requests_per_minute, 60.0),
+        SOLANA_RPC: rpc,
+    }
+    if config.mode == "live":
+        # Swaps are sent under their own limit; only a live session sends any.
+        limit = config.live.execute_requests_per_minute
+        policies[EXECUTE_PROVIDER] = ProviderPolicy(
+            EXECUTE_PROVIDER, limit, 60.0, default_headers=headers
+        )
+    return MeteredClient(policies)
 
 
 def _jupiter_feed(config: Config, clock: Clock, client: MeteredClient) -> MarketFeed:

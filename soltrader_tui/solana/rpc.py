@@ -40,6 +40,7 @@ from soltrader_tui.solana.accounts import (
 )
 from soltrader_tui.solana.endpoint import SOLANA_RPC, RpcEndpoint
 from soltrader_tui.solana.errors import RpcError, RpcSetupError
+from soltrader_tui.solana.landed import LandedTransaction, read_landed
 from soltrader_tui.solana.rpc_answers import read_accounts, read_simulation, read_statuses
 from soltrader_tui.solana.transport import MeteredTransport, is_read_only
 
@@ -189,6 +190,28 @@ class SolanaRpc:
             return read_statuses(result, len(signatures))
         except ValueError as bad:
             raise RpcError("getSignatureStatuses", self._endpoint.label, str(bad)) from None
+
+    async def landed_transaction(self, signature: str) -> LandedTransaction | None:
+        """What a landed transaction did to its fee payer (None: the node has no such
+        transaction, or not yet at `confirmed`)."""
+        config = {
+            "encoding": "base64",
+            "commitment": "confirmed",
+            "maxSupportedTransactionVersion": 0,
+        }
+        result = await self._raw("getTransaction", [signature, config])
+        try:
+            return read_landed(result)
+        except ValueError as bad:
+            raise RpcError("getTransaction", self._endpoint.label, str(bad)) from None
+
+    async def block_height(self) -> int:
+        """The node's current block height (`confirmed`): a blockhash whose last valid block
+        height is below it can no longer land."""
+        result = await self._raw("getBlockHeight", [{"commitment": "confirmed"}])
+        if not isinstance(result, int) or isinstance(result, bool) or result < 0:
+            raise RpcError("getBlockHeight", self._endpoint.label, "result is not a height")
+        return result
 
     async def sol_balance(self, owner: str) -> int:
         """The lamports `owner` holds."""

@@ -13,21 +13,21 @@ import binascii
 from soltrader_tui.solana.accounts import ChainAccount, SignatureStatus, Simulation
 
 
-def _field(value: object, name: str) -> object:
+def field_of(value: object, name: str) -> object:
     if not isinstance(value, dict) or name not in value:
         raise ValueError(f"{name} is missing")
     return value[name]
 
 
-def _int(value: object, name: str) -> int:
-    found = _field(value, name)
+def int_field(value: object, name: str) -> int:
+    found = field_of(value, name)
     if not isinstance(found, int) or isinstance(found, bool):
         raise ValueError(f"{name} is {type(found).__name__}, not an integer")
     return found
 
 
-def _str(value: object, name: str) -> str:
-    found = _field(value, name)
+def str_field(value: object, name: str) -> str:
+    found = field_of(value, name)
     if not isinstance(found, str):
         raise ValueError(f"{name} is {type(found).__name__}, not text")
     return found
@@ -38,9 +38,9 @@ def read_account(value: object, where: str) -> ChainAccount | None:
     if value is None:
         return None
     try:
-        lamports = _int(value, "lamports")
-        owner = _str(value, "owner")
-        data = _field(value, "data")
+        lamports = int_field(value, "lamports")
+        owner = str_field(value, "owner")
+        data = field_of(value, "data")
         if (
             not isinstance(data, list)
             or len(data) != 2
@@ -101,7 +101,7 @@ def read_statuses(result: object, count: int) -> tuple[SignatureStatus | None, .
             statuses.append(None)
             continue
         try:
-            slot = _int(item, "slot")
+            slot = int_field(item, "slot")
         except ValueError as exc:
             raise ValueError(f"getSignatureStatuses: result.value[{i}]: {exc}") from None
         confirmation = item.get("confirmationStatus") if isinstance(item, dict) else None

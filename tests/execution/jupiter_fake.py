@@ -83,6 +83,10 @@ class Switches:
     """The pool's accounts are loaded from an address lookup table on the chain."""
     missing_table: bool = False
     """As `lookup_table`, from a table that does not exist."""
+    execute_delay_s: float = 0.0
+    """`/execute` answers this long after the transaction landed (a slow answer)."""
+    execute_answer_lost: bool = False
+    """`/execute` lands the transaction, then answers 502 (the answer is lost)."""
 
 
 @dataclass(slots=True)
@@ -281,7 +285,11 @@ class FakeJupiter:
             message = error.get("message") if isinstance(error, dict) else str(error)
             return Reply.json({"status": "Failed", "code": -1000, "error": message})
         signature = str(answer["result"])
-        landed = self.world.chain.landed[Signature.from_string(signature)]
+        landed = self.world.chain.landed.get(Signature.from_string(signature))
+        if landed is None:  # the devnet lost it (devnet_dropNext)
+            return Reply.json({"status": "Failed", "code": -1000, "error": "failed to land"})
+        if self.switches.execute_answer_lost:
+            return Reply.json({"error": "bad gateway"}, status=502)
         return Reply.json(
             {
                 "status": "Success",
@@ -293,7 +301,8 @@ class FakeJupiter:
                 "inputAmountResult": str(placed.in_amount),
                 "outputAmountResult": str(placed.delivered),
                 "swapEvents": [],
-            }
+            },
+            delay_s=self.switches.execute_delay_s,
         )
 
 
