@@ -17,7 +17,7 @@ from soltrader_tui import __version__
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
 _UNIT_S = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 
-GLOBAL_OPTIONS = ("config", "db", "seed", "speed", "duration")
+GLOBAL_OPTIONS = ("config", "db", "seed", "speed", "duration", "live")
 """Options that may also come before the command; each is applied to the command that takes
 it, and refused (exit 2, naming the command) by one that does not."""
 _AFTER_ONLY = {
@@ -74,8 +74,8 @@ def parse_seed(text: str) -> int:
 
 
 def _add_run_flags(p: argparse.ArgumentParser, *, before: bool = False) -> None:
-    """Adds --config, --db, --seed, --speed and --duration: to `run` and `supervise`, and (with
-    `before`) to the top level, where they are kept apart until `main` hands them on."""
+    """Adds --config, --db, --seed, --speed, --duration and --live: to `run` and `supervise`, and
+    (with `before`) to the top level, where they are kept apart until `main` hands them on."""
     dest = "before_{}" if before else "{}"
     p.add_argument(
         "--config",
@@ -111,6 +111,16 @@ def _add_run_flags(p: argparse.ArgumentParser, *, before: bool = False) -> None:
         dest=dest.format("duration"),
         metavar="DURATION",
         help="stop after this much market time: 90s, 30m, 2h",
+    )
+    p.add_argument(
+        "--live",
+        # None when not given (not False): a flag given before the command and not after it
+        # is then not "given twice with different values".
+        action="store_const",
+        const=True,
+        dest=dest.format("live"),
+        help="trade live with real money; also needs mode: live in the config and a typed "
+        "confirmation (or SOLTRADER_LIVE_CONFIRM=yes-i-accept-losses); see docs/live.md",
     )
     if before:
         # Options of a single command, given before it: refused with where they go, rather

@@ -17,7 +17,7 @@ from tests.conftest import Cli
 
 # The table is written out by hand (not read from the parser), so a parser that stops handing
 # an option on, or starts taking one a command cannot use, fails here.
-RUN_FLAGS = frozenset({"--config", "--db", "--seed", "--speed", "--duration"})
+RUN_FLAGS = frozenset({"--config", "--db", "--seed", "--speed", "--duration", "--live"})
 LEDGER_FLAGS = frozenset({"--config", "--db"})
 CONFIG_FLAG = frozenset({"--config"})
 COMMANDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
@@ -47,13 +47,14 @@ COMMANDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "devnet": (("devnet",), frozenset()),
     "wallet": (("wallet",), frozenset({"--config"})),
 }
-# flag: (what is typed, what the command receives)
-OPTIONS: dict[str, tuple[str, object]] = {
+# flag: (what is typed after it, None for a flag that takes no value; what the command receives)
+OPTIONS: dict[str, tuple[str | None, object]] = {
     "--config": ("elsewhere.yaml", Path("elsewhere.yaml")),
     "--db": ("other.sqlite", Path("other.sqlite")),
     "--seed": ("7", 7),
     "--speed": ("60", 60.0),
     "--duration": ("2m", 120.0),
+    "--live": (None, True),
 }
 # A command's own options: after the command they work, before it they are refused.
 OWN_OPTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -66,7 +67,8 @@ OWN_OPTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 def argv_for(command: str, flag: str, before: bool) -> list[str]:
     words, _ = COMMANDS[command]
-    option = [flag, OPTIONS[flag][0]]
+    typed = OPTIONS[flag][0]
+    option = [flag] if typed is None else [flag, typed]
     return [*option, *words] if before else [*words, *option]
 
 
@@ -131,6 +133,14 @@ def test_same_option_before_and_after() -> None:
     with pytest.raises(SystemExit) as exited:
         parse_command_line(["--db", "a.sqlite", "stop", "--db", "b.sqlite"])
     assert exited.value.code == 2
+
+
+def test_live_given_before_and_after_is_given_once() -> None:
+    # A flag without a value: "not given" must not count as a second, different value.
+    assert parse_command_line(["--live", "run", "--live"]).live is True
+    assert parse_command_line(["--live", "supervise"]).live is True
+    assert not parse_command_line(["run"]).live
+    assert not parse_command_line([]).live
 
 
 def test_bare_run_flags_start_the_dashboard_with_them() -> None:

@@ -397,8 +397,11 @@ class Scan:
                     assert isinstance(r.exc, ast.Call)
                     arg = r.exc.args[0]
                     found += self.messages(mod, arg, arg, "config check", must_read=False)
-        for helper in mod.functions["apprise_url_problem"]:
-            found += self.texts(mod, helper, "config check")
+        # Helpers whose phrases a validator raises (`live_missing`'s, at `mode`, as a
+        # ValidationError of its own: not a `ValueError` the scan above finds).
+        for name in ("apprise_url_problem", "live_missing", "_live_needs"):
+            for helper in mod.functions[name]:
+                found += self.texts(mod, helper, "config check")
         return found
 
     def terminal(self) -> list[Message]:

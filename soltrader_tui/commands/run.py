@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from soltrader_tui import __version__
 from soltrader_tui.commands import console_close, interrupts
 from soltrader_tui.commands.common import EXIT_OK, fail, fail_with
-from soltrader_tui.errors import EXIT_INTERRUPTED, SoltraderError, StorageFailed
+from soltrader_tui.errors import EXIT_INTERRUPTED, SoltraderError, StorageFailed, UserInputError
 from soltrader_tui.ledger.errors import LedgerDamaged
 
 if TYPE_CHECKING:
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace, *, headless: bool) -> int:
-    """Starts a paper session: the dashboard, or headless with log lines on stderr."""
+    """Starts a session (paper, or live after its opt-ins): the dashboard, or headless with log
+    lines on stderr."""
     from soltrader_tui.engine.runtime import configure_logging
     from soltrader_tui.ledger.log import LOGGER
 
@@ -56,6 +57,9 @@ def _open(args: argparse.Namespace, *, headless: bool) -> Session | int:
     from soltrader_tui.commands.checkpoints import ledger_damaged
     from soltrader_tui.engine.runtime import RunOptions, open_session
 
+    refused = _refuse_without_opt_ins(args)
+    if refused is not None:
+        return refused
     opts = RunOptions(
         config=args.config,
         db=args.db,
@@ -63,6 +67,7 @@ def _open(args: argparse.Namespace, *, headless: bool) -> Session | int:
         speed=args.speed,
         duration_s=args.duration,
         accept_lost_fills=getattr(args, "accept_lost_fills", False),
+        live=bool(args.live),
     )
     damage: str | None = None
     try:
@@ -87,6 +92,27 @@ def _open(args: argparse.Namespace, *, headless: bool) -> Session | int:
     # its traceback holds) can be freed before the file is moved: Windows refuses to move
     # an open file.
     return ledger_damaged(args, damage)
+
+
+def _refuse_without_opt_ins(args: argparse.Namespace) -> int | None:
+    """Checks live trading's three opt-ins before anything is opened (no ledger, no lock);
+    returns the exit code of a refusal, or None when the session may start."""
+    from soltrader_tui.commands.live_optin import require_opt_ins
+    from soltrader_tui.config.load import load_settings
+
+    # Ctrl+C at the confirmation prompt leaves at once: nothing is open yet to tidy up.
+    interrupts.undefer()
+    try:
+        config, _, _ = load_settings(args.config, args.db)
+        decided = require_opt_ins(config, bool(args.live))
+        # LIVE-EXECUTOR: the next two lines go when the live executor is wired into the session.
+        if decided.live:
+            raise UserInputError("live trading: the live executor is not available in this build")
+    except SoltraderError as exc:
+        return fail_with(exc)
+    finally:
+        interrupts.defer()
+    return None
 
 
 def _run_dashboard(session: Session) -> int:

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -116,6 +116,7 @@ def supervise(
     space: SpaceWatch | None = None,
     alert: Alert | None = None,
     watch: Callable[[int], None] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> int:
     """Runs `soltrader-tui run --headless <run_args>` until it stops on purpose.
 
@@ -128,12 +129,14 @@ def supervise(
         alert: Told of every crash, restart and giving up (None: the log only).
         watch: Called with the engine's pid every `WATCH_EVERY_S` while it runs (the
             heartbeat check).
+        env: The engine's environment (None: this process's), e.g. with the live confirmation
+            typed at `supervise`'s own prompt.
 
     Returns:
         The exit code to leave with.
     """
     engine = _Supervised(
-        [sys.executable, "-m", "soltrader_tui", "run", "--headless", *run_args], watch
+        [sys.executable, "-m", "soltrader_tui", "run", "--headless", *run_args], watch, env
     )
     previous = signal.signal(signal.SIGINT, engine.on_interrupt)
     failures = 0
@@ -182,8 +185,14 @@ def _told(log: Callable[[str], None], alert: Alert | None, code: int) -> Callabl
 class _Supervised:
     """The engine process being supervised, and whether Ctrl+C has asked everything to stop."""
 
-    def __init__(self, command: list[str], watch: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        watch: Callable[[int], None] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.command = command
+        self._env = env
         self._watch = watch
         self.interrupted = False
         self.child: subprocess.Popen[bytes] | None = None
@@ -198,7 +207,7 @@ class _Supervised:
     def run_once(self, log: Callable[[str], None]) -> tuple[int, float]:
         """Starts the engine and waits for it; returns its exit code and seconds it ran."""
         started = time.monotonic()
-        self.child = subprocess.Popen(self.command, creationflags=NEW_GROUP)
+        self.child = subprocess.Popen(self.command, creationflags=NEW_GROUP, env=self._env)
         log(f"supervisor: started engine (pid {self.child.pid})")
         while True:
             try:

@@ -11,8 +11,17 @@ from dataclasses import dataclass
 from typing import Literal, Self, get_args, get_origin
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
+from pydantic_core import InitErrorDetails
 
 
 def tune(low: float, high: float, *, log: bool = False) -> dict[str, JsonValue]:
@@ -887,7 +896,9 @@ class Config(_Section):
     """All of soltrader-tui's settings."""
 
     mode: Literal["paper", "live"] = "paper"
-    """`paper` simulates fills; `live` is not available yet and is refused."""
+    """`paper` simulates fills. `live` signs real swaps with the wallet: it needs
+    `market.source: jupiter`, a wallet key and `solana.pubkey`, and then `--live` on the command
+    line and a typed confirmation (docs/live.md)."""
     market: MarketConfig = MarketConfig()
     paper: PaperConfig = PaperConfig()
     solana: SolanaConfig = SolanaConfig()
@@ -900,14 +911,45 @@ class Config(_Section):
     monitor: MonitorConfig = MonitorConfig()
     tui: TuiConfig = TuiConfig()
 
-    @field_validator("mode")
-    @classmethod
-    def _live_refused(cls, value: str) -> str:
-        # Live trading needs its own opt-ins and preflight; until they exist, refuse it here
-        # so no code path can build a live configuration by accident.
-        if value == "live":
-            raise ValueError("live trading is not available yet; use 'paper'")
-        return value
+    @model_validator(mode="after")
+    def _live_needs(self) -> Self:
+        # Checked with the file, not when a session starts, so `config check` names what is
+        # missing too. Reported at `mode` (the key that asks for live), with every gap at once.
+        missing = live_missing(self)
+        if missing:
+            message = "live trading needs " + "; ".join(missing)
+            raise _at_key(("mode",), self.mode, message)
+        return self
+
+
+def live_missing(config: Config) -> list[str]:
+    """What `mode: live` needs that `config` lacks, each naming its key ([] for paper).
+
+    Args:
+        config: The settings, otherwise valid.
+
+    Returns:
+        One phrase per gap: the market source, the wallet's key, its pinned public key.
+    """
+    if config.mode != "live":
+        return []
+    missing: list[str] = []
+    if config.market.source != "jupiter":
+        missing.append(f"market.source: jupiter (it is {config.market.source})")
+    if config.solana.keypair_path is None and config.solana.keypair_env is None:
+        missing.append("the wallet's key in solana.keypair_path or solana.keypair_env")
+    if config.solana.pubkey is None:
+        missing.append("the wallet's public key pinned in solana.pubkey")
+    return missing
+
+
+def _at_key(key: tuple[str, ...], value: object, message: str) -> ValidationError:
+    """A validation error located at `key`, as a field's own would be. A model's validator
+    otherwise reports at the model itself, and the loader could then not name the key's line."""
+    error = InitErrorDetails(
+        type="value_error", loc=key, input=value, ctx={"error": ValueError(message)}
+    )
+    return ValidationError.from_exception_data("Config", [error])
 
 
 @dataclass(frozen=True, slots=True)

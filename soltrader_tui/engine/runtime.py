@@ -52,6 +52,8 @@ class RunOptions:
     """Market seconds to run; None runs until stopped."""
     accept_lost_fills: bool = False
     """Start on a ledger that lost committed fills (a deleted -wal), recording the acceptance."""
+    live: bool = False
+    """`--live` was given and every live opt-in passed (`commands.live_optin`): trade live."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -342,7 +342,7 @@ class TestSeveralProblems:
             """
             tui:
               log_lines: lots
-            mode: live
+            mode: demo
             risk:
               stop_loss_pct: 150
               take_profit: 10
@@ -373,18 +373,66 @@ class TestSeveralProblems:
         ]
 
 
-class TestLiveMode:
-    """`mode: live` is refused with its line, as a validation problem."""
+PUBKEY = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"
+"""A well-formed address for `solana.pubkey` (any 32-44 base58 characters pass the config)."""
+LIVE_READY = f"""
+mode: live
+market:
+  source: jupiter
+solana:
+  keypair_env: SOLTRADER_TEST_KEY
+  pubkey: {PUBKEY}
+"""
+"""Everything `mode: live` needs, each on its own line so one can be dropped."""
 
-    def test_refused(self, tmp_path: Path) -> None:
-        path = write_config(tmp_path, "# settings\nmode: live\n")
-        problem = only_problem(path)
+
+class TestLiveMode:
+    """`mode: live` needs Jupiter's prices, a wallet key and the pinned public key; every one
+    missing is named by its key, in one line at `mode`."""
+
+    def test_everything_in_place_is_accepted(self, tmp_path: Path) -> None:
+        config = load_config(write_config(tmp_path, LIVE_READY)).config
+        assert config.mode == "live"
+        assert config.solana.pubkey == PUBKEY
+
+    def test_a_key_file_serves_as_well_as_a_variable(self, tmp_path: Path) -> None:
+        text = LIVE_READY.replace("keypair_env: SOLTRADER_TEST_KEY", "keypair_path: id.json")
+        assert load_config(write_config(tmp_path, text)).config.solana.keypair_path == "id.json"
+
+    @pytest.mark.parametrize(
+        ("dropped", "named"),
+        [
+            ("  source: jupiter\n", "market.source: jupiter (it is sim)"),
+            ("  keypair_env: SOLTRADER_TEST_KEY\n", "solana.keypair_path or solana.keypair_env"),
+            (f"  pubkey: {PUBKEY}\n", "public key pinned in solana.pubkey"),
+        ],
+        ids=["source", "key", "pubkey"],
+    )
+    def test_each_missing_one_is_named(self, tmp_path: Path, dropped: str, named: str) -> None:
+        text = LIVE_READY.replace(dropped, "")
+        problem = only_problem(write_config(tmp_path, "# settings\n" + text.lstrip("\n")))
         assert (problem.dotted_key, problem.line) == ("mode", 2)
-        assert "live trading is not available yet" in problem.message
+        assert problem.message.startswith("live trading needs ")
+        assert named in problem.message
+        # Only the one dropped: the others are in place and not named.
+        assert problem.message.count(";") == 0
+
+    def test_all_missing_are_named_in_one_line(self, tmp_path: Path) -> None:
+        path = write_config(tmp_path, "# settings\nmode: live\nmarket:\n  source: replay\n")
+        error = load_error(path)
+        assert str(error) == (
+            f"{path}:2: mode: live trading needs market.source: jupiter (it is replay); the "
+            "wallet's key in solana.keypair_path or solana.keypair_env; the wallet's public key "
+            "pinned in solana.pubkey"
+        )
 
     def test_refused_even_without_a_file(self) -> None:
-        with pytest.raises(ValueError, match="live trading is not available yet"):
+        with pytest.raises(ValueError, match=r"live trading needs market\.source: jupiter"):
             Config(mode="live")
+
+    def test_paper_needs_none_of_it(self) -> None:
+        assert Config().mode == "paper"
+        assert Config(mode="paper", market={"source": "sim"}).solana.pubkey is None
 
 
 class TestUnusableFiles:

@@ -18,6 +18,11 @@ STATE_STYLE = {
     TradingState.HALTED: "bold white on red",
 }
 """ACTIVE green, PAUSED yellow, HALTED red."""
+MODE_STYLE = {
+    "paper": "bold black on cyan",
+    "live": "bold white on red",
+}
+"""PAPER calm; LIVE, real money, red (the whole bar is tinted too: `StatusBar.-live`)."""
 
 
 def activity(snapshot: EngineSnapshot) -> str:
@@ -91,7 +96,7 @@ def _line(s: EngineSnapshot, form: _Form, doing: str | None = None) -> Text:
         text.append(" ")
     text.append_text(
         Text.assemble(
-            (f" {s.mode.upper()} ", "bold black on cyan" if s.mode == "paper" else "bold on red"),
+            (f" {s.mode.upper()} ", MODE_STYLE.get(s.mode, "bold on red")),
             " ",
             (f" {s.trading_state.value.upper()} ", STATE_STYLE.get(s.trading_state, "bold")),
         )
@@ -126,6 +131,7 @@ class StatusBar(Static):
         """Re-renders the line when what it shows changed."""
         if snapshot is None:
             return
+        self.set_class(snapshot.mode == "live", "-live")
         text = status_text(snapshot, self.size.width or None)
         old = self.content
         if not isinstance(old, Text) or (old.plain, old.spans) != (text.plain, text.spans):
