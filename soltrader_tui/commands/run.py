@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from soltrader_tui import __version__
 from soltrader_tui.commands import console_close, interrupts
 from soltrader_tui.commands.common import EXIT_OK, fail, fail_with
-from soltrader_tui.errors import EXIT_INTERRUPTED, SoltraderError, StorageFailed, UserInputError
+from soltrader_tui.errors import EXIT_INTERRUPTED, SoltraderError, StorageFailed
 from soltrader_tui.ledger.errors import LedgerDamaged
 
 if TYPE_CHECKING:
@@ -104,10 +104,7 @@ def _refuse_without_opt_ins(args: argparse.Namespace) -> int | None:
     interrupts.undefer()
     try:
         config, _, _ = load_settings(args.config, args.db)
-        decided = require_opt_ins(config, bool(args.live))
-        # LIVE-EXECUTOR: the next two lines go when the live executor is wired into the session.
-        if decided.live:
-            raise UserInputError("live trading: the live executor is not available in this build")
+        require_opt_ins(config, bool(args.live))
     except SoltraderError as exc:
         return fail_with(exc)
     finally:

@@ -13,7 +13,7 @@ from soltrader_tui.execution.live import LiveExecutor, LiveSetup
 from soltrader_tui.execution.paper import PaperExecutor
 from soltrader_tui.execution.verify import SwapLimits
 from soltrader_tui.market.series import WSOL_MINT
-from soltrader_tui.market.sources import MarketSetup, MarketSetupError
+from soltrader_tui.market.sources import MarketSetup
 from soltrader_tui.risk.live_caps import capped_for_live
 from soltrader_tui.solana.wallet import LoadedWallet
 
@@ -30,14 +30,11 @@ def live_executor(config: Config, market: MarketSetup, wallet: LoadedWallet | No
     """The executor that sends the session's orders as verified Jupiter swaps.
 
     Raises:
-        MarketSetupError: the market is not a live one (no RPC node or client), or no wallet.
+        RuntimeError: no RPC node, client or wallet: the config's own check (`mode: live`
+            needs `market.source: jupiter` and a pinned wallet) lets no such config through.
     """
-    if market.rpc is None or market.client is None:
-        raise MarketSetupError(
-            "mode: live needs market.source: jupiter (a Solana node and Jupiter)"
-        )
-    if wallet is None:
-        raise MarketSetupError("mode: live needs a wallet: set solana.keypair_path or keypair_env")
+    if market.rpc is None or market.client is None or wallet is None:
+        raise RuntimeError("a live session without a Solana node, Jupiter or a wallet")
     feed = market.feed
 
     async def sol_price() -> float | None:

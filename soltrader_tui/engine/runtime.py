@@ -22,6 +22,7 @@ from soltrader_tui.config.model import Config
 from soltrader_tui.config.paths import Paths, ensure_dirs
 from soltrader_tui.domain import Mode, usd_to_micro
 from soltrader_tui.engine.engine import Engine
+from soltrader_tui.errors import UserInputError
 from soltrader_tui.ledger.connect import IntegrityCheck, check_file
 from soltrader_tui.ledger.errors import LedgerDamaged, LedgerError, NotALedger
 from soltrader_tui.ledger.lock import EngineLock
@@ -114,6 +115,12 @@ def open_session(
     `preload` (e.g. the dashboard's imports) runs while the ledger's integrity check does.
     """
     config, paths, notices = load_settings(opts.config, opts.db)
+    if config.mode == "live" and not opts.live:
+        # The commands ask for the three opt-ins before they get here; a caller that did not
+        # is refused, so no code path trades live by accident.
+        raise UserInputError(
+            "the config says mode: live, but this session was not started with --live"
+        )
     wallet = _check_wallet(config, paths)
     if wallet is not None:
         notices = (*notices, *wallet.notices)

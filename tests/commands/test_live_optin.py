@@ -41,7 +41,9 @@ live:
   max_priority_fee_lamports: 1500000
 """
 """A config with everything `mode: live` needs, and caps that differ from the defaults."""
-NOT_AVAILABLE = "live trading: the live executor is not available in this build"
+PAST_THE_OPT_INS = "the environment variable SOLTRADER_TEST_KEY (solana.keypair_env) is not set"
+"""The next gate after the opt-ins: the wallet's key (unset in these tests), checked before
+any ledger is opened."""
 
 
 def live_config() -> Config:
@@ -285,7 +287,7 @@ class TestCommandsRefuse:
         code = main(["run", "--headless", "--live", "--config", "live.yaml", "--db", "l.sqlite"])
         err = capfd.readouterr().err
         assert code == 2
-        assert NOT_AVAILABLE in err and "refused" not in err
+        assert PAST_THE_OPT_INS in err and "refused" not in err
         assert nothing_opened(folder)
 
     def test_supervise_refuses_before_starting_an_engine(
@@ -310,9 +312,9 @@ class TestSupervisedEngine:
         code = main(["supervise", "--live", "--config", "live.yaml", "--db", "l.sqlite"])
         out, err = capfd.readouterr()
         # The engine passed its opt-ins (so it got --live and the confirmation) and stopped at
-        # the executor this build lacks: a refusal, which supervise does not restart.
+        # the wallet's key, unset here: a refusal, which supervise does not restart.
         assert "started engine" in out + err
-        assert NOT_AVAILABLE in err, err
+        assert PAST_THE_OPT_INS in err, err
         assert "refused:" not in err
         assert code == 2
         assert CONFIRM_ENV not in os.environ  # set for the engine only
