@@ -91,7 +91,7 @@ def _key(config: Config, paths: Paths) -> tuple[CheckResult, str | None]:
     except SoltraderError as exc:
         return judge_key(config.solana.pubkey, None, str(exc)), config.solana.pubkey
     pubkey = loaded.wallet.pubkey
-    return judge_key(config.solana.pubkey, pubkey, None), pubkey
+    return judge_key(config.solana.pubkey, pubkey, None, loaded.notices), pubkey
 
 
 def _metered(config: Config, rpc_policy: ProviderPolicy | None) -> MeteredClient:

@@ -89,16 +89,25 @@ def judge_mode(mode: str) -> CheckResult:
     )
 
 
-def judge_key(pinned: str | None, loaded: str | None, error: str | None) -> CheckResult:
-    """The key loads and is the pinned one.
+def judge_key(
+    pinned: str | None,
+    loaded: str | None,
+    error: str | None,
+    notices: Sequence[str] = (),
+) -> CheckResult:
+    """The key loads, is the pinned one, and its file is private.
 
     Args:
         pinned: `solana.pubkey`; None when not pinned.
         loaded: The loaded key's public key; None when it did not load.
         error: Why it did not load (load_wallet's message, which names a mismatch too).
+        notices: What load_wallet warned about (a key file other users can read): a live
+            key must not be one.
     """
     if error is not None or loaded is None:
         return CheckResult("wallet key", False, error or "the key did not load")
+    if notices:
+        return CheckResult("wallet key", False, "; ".join(notices))
     if pinned is None:
         return CheckResult(
             "wallet key",

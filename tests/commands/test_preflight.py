@@ -5,6 +5,7 @@ a paper record), each failing check alone giving NO-GO with its reason."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -183,6 +184,17 @@ class TestEachFailure:
         code, report = run_live(rig, capsys, {"solana": {"keypair_path": "other.json"}})
         assert code == 1 and list(failed(report)) == ["wallet key"]
         assert f"solana.pubkey pins {rig.wallet.pubkey()}" in failed(report)["wallet key"]
+
+    @pytest.mark.skipif(os.name != "posix", reason="Windows files have no mode bits for others")
+    def test_a_key_others_can_read(
+        self, rig: PreflightRig, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        (rig.folder / "wallet.json").chmod(0o644)
+        code, report = run_live(rig, capsys)
+        assert code == 1 and list(failed(report)) == ["wallet key"]
+        assert (
+            "can be read by other users (mode 644); make it private" in failed(report)["wallet key"]
+        )
 
     def test_unpinned_key(self, rig: PreflightRig, capsys: pytest.CaptureFixture[str]) -> None:
         code, report = run_live(rig, capsys, {"solana": {"pubkey": None}})
