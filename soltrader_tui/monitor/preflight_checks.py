@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from soltrader_tui import format as fmt
@@ -22,7 +23,8 @@ CAPITAL_CEILING_USD = 500.0
 MAX_CONSERVATIVE_SLIPPAGE_BPS = 300
 """Most slippage a live order may allow and still be called conservative (3 %)."""
 MICRO = 1_000_000
-LAMPORTS_PER_SOL = 1_000_000_000
+SOL_DECIMALS = 9
+USDC_DECIMALS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +132,7 @@ def judge_rpc(label: str, answer: str | None, error: str | None) -> CheckResult:
 def judge_usdc(have_micro: int, max_order_usd: float) -> CheckResult:
     """The wallet holds at least one full live order of USDC."""
     need = round(max_order_usd * MICRO)
-    held = fmt.usd(have_micro / MICRO)
+    held = _exact(have_micro, USDC_DECIMALS)
     if have_micro < need:
         return CheckResult(
             "usdc balance",
@@ -143,15 +145,21 @@ def judge_usdc(have_micro: int, max_order_usd: float) -> CheckResult:
 
 def judge_sol(lamports: int, min_lamports: int) -> CheckResult:
     """The wallet holds enough SOL for fees and new token accounts' rent."""
-    held, need = lamports / LAMPORTS_PER_SOL, min_lamports / LAMPORTS_PER_SOL
+    held, need = _exact(lamports, SOL_DECIMALS), _exact(min_lamports, SOL_DECIMALS)
     if lamports < min_lamports:
         return CheckResult(
             "sol balance",
             False,
-            f"the wallet holds {held:g} SOL, less than live.preflight.min_sol_lamports "
-            f"({need:g} SOL) for fees and rent: fund it",
+            f"the wallet holds {held} SOL, less than live.preflight.min_sol_lamports "
+            f"({need} SOL) for fees and rent: fund it",
         )
-    return CheckResult("sol balance", True, f"{held:g} SOL, at least {need:g}")
+    return CheckResult("sol balance", True, f"{held} SOL, at least {need}")
+
+
+def _exact(amount: int, decimals: int) -> str:
+    # Every digit: rounded, 0.049999999 SOL would read as the 0.05 it falls short of.
+    text = format(Decimal(amount).scaleb(-decimals), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def judge_quotes(problems: Mapping[str, str | None], amount_usd: float) -> CheckResult:

@@ -78,7 +78,7 @@ class TestGo:
         assert code == 0 and report["go"] is True
         assert [c["name"] for c in report["checks"]] == ALL_CHECKS
         reasons = {c["name"]: c["reason"] for c in report["checks"]}
-        assert reasons["usdc balance"] == "$1,000.00 USDC, at least one order"
+        assert reasons["usdc balance"] == "1000 USDC, at least one order"
         assert reasons["sol balance"] == "10 SOL, at least 0.05"
         assert reasons["paper round trips"] == "4, at least 4"
         assert reasons["paper win rate"] == "75.0%, at least 70.0%"
@@ -139,14 +139,9 @@ class TestEachFailure:
         [
             ({"live": {"max_slippage_bps": 500}}, "live caps", "max_slippage_bps 500 is above 300"),
             (
-                {"live": {"preflight": {"min_sol_lamports": 20_000_000_000}}},
-                "sol balance",
-                "holds 10 SOL, less than live.preflight.min_sol_lamports (20 SOL)",
-            ),
-            (
                 {"live": {"max_capital_usd": 2000, "allow_above_500": True, "max_order_usd": 1500}},
                 "usdc balance",
-                "holds $1,000.00 USDC, less than live.max_order_usd $1,500.00",
+                "holds 1000 USDC, less than live.max_order_usd $1,500.00",
             ),
             ({"live": {"preflight": {"min_paper_hours": 31}}}, "paper hours", "30.0 h, below"),
             ({"live": {"preflight": {"min_round_trips": 5}}}, "paper round trips", "4, below"),
@@ -209,15 +204,33 @@ class TestEachFailure:
         assert "getHealth failed" in failed(report)["rpc"]
         assert failed(report)["clock skew"] == "not checked: the RPC node failed its check"
 
+    def test_too_little_sol_on_chain(
+        self, rig: PreflightRig, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        # A second wallet with USDC but 0.04999 SOL, 1 lamport short of 0.05.
+        poor = Keypair()
+        owner = str(poor.pubkey())
+        (rig.folder / "poor.json").write_text(json.dumps(list(bytes(poor))), encoding="utf-8")
+        (rig.folder / "poor.json").chmod(0o600)
+        result(rig.devnet_url, "devnet_airdrop", [owner, 49_999_999])
+        result(rig.devnet_url, "devnet_setTokenBalance", [owner, rig.usdc_mint, 25_000_000])
+        extra = {"solana": {"keypair_path": "poor.json", "pubkey": owner}}
+        code, report = run_live(rig, capsys, extra)
+        assert code == 1 and list(failed(report)) == ["sol balance"]
+        assert (
+            "holds 0.049999999 SOL, less than live.preflight.min_sol_lamports (0.05 SOL)"
+            in failed(report)["sol balance"]
+        )
+
     def test_too_little_usdc_on_chain(
         self, rig: PreflightRig, capsys: pytest.CaptureFixture[str]
     ) -> None:
         owner = str(rig.wallet.pubkey())
-        result(rig.devnet_url, "devnet_setTokenBalance", [owner, rig.usdc_mint, 24_990_000])
+        result(rig.devnet_url, "devnet_setTokenBalance", [owner, rig.usdc_mint, 24_999_999])
         code, report = run_live(rig, capsys)
         assert code == 1 and list(failed(report)) == ["usdc balance"]
         assert (
-            "holds $24.99 USDC, less than live.max_order_usd $25.00"
+            "holds 24.999999 USDC, less than live.max_order_usd $25.00"
             in failed(report)["usdc balance"]
         )
 
