@@ -389,6 +389,18 @@ def _names(text: str) -> list[str]:
     return names
 
 
+def _add_preflight_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "preflight",
+        help="the live go/no-go: every check with its reason, recorded in GO-NO-GO.md "
+        "(docs/live.md)",
+        epilog="Exit status: 0 GO, 1 NO-GO (a check failed), 2 a config that cannot be used.",
+    )
+    p.add_argument("--config", type=Path, help="config file (default: as `run` finds it)")
+    p.add_argument("--db", type=Path, help="ledger file (default: the config's)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
 def _add_wallet_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     wallet = sub.add_parser(
         "wallet",
@@ -447,6 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_download_command(sub)
     _add_devnet_command(sub)
     _add_wallet_command(sub)
+    _add_preflight_command(sub)
     return parser
 
 
@@ -544,6 +557,7 @@ _PLAIN = {
     "alerts": ("alerts", "alerts_command"),
     "devnet": ("devnet", "devnet_command"),
     "wallet": ("wallet", "wallet_command"),
+    "preflight": ("preflight", "preflight"),
 }
 """Commands that take their parsed arguments and nothing else: (module, function)."""
 _ONE_PASS = frozenset({"backtest"})

@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "download binance": (("download", "binance", "SOLUSDT"), frozenset()),
     "devnet": (("devnet",), frozenset()),
     "wallet": (("wallet",), frozenset({"--config"})),
+    "preflight": (("preflight",), LEDGER_FLAGS),
 }
 # flag: (what is typed after it, None for a flag that takes no value; what the command receives)
 OPTIONS: dict[str, tuple[str | None, object]] = {

@@ -299,7 +299,8 @@ class PreflightConfig(_Section):
     """What `soltrader-tui preflight` requires before it says GO (docs/live.md)."""
 
     min_paper_hours: float = Field(default=24.0, ge=0)
-    """Hours of paper trading the ledger must hold (first to last heartbeat of paper sessions)."""
+    """Hours of paper trading the ledger must hold (each paper session from its start to its
+    recorded end, see docs/live.md)."""
     min_round_trips: int = Field(default=20, ge=0)
     """Closed paper round trips the ledger must hold."""
     min_win_rate: float = Field(default=0.4, ge=0, le=1)

@@ -257,6 +257,22 @@ class SolanaRpc:
         value = answer.value
         return LatestBlockhash(str(value.blockhash), value.last_valid_block_height)
 
+    async def health(self) -> str:
+        """The node's own health: "ok", or the node's error (behind, unknown) as an RpcError."""
+        # solana-py has no getHealth; an unhealthy node answers it with a JSON-RPC error.
+        answer = await self._raw("getHealth", [])
+        return str(answer)
+
+    async def slot(self) -> int:
+        """The newest slot at the `confirmed` commitment."""
+        answer = await self._call("getSlot", self._client.get_slot())
+        return int(answer.value)
+
+    async def block_time(self, slot: int) -> int | None:
+        """The unix time the node stamped on the block of `slot`; None when it has none."""
+        answer = await self._call("getBlockTime", self._client.get_block_time(slot))
+        return None if answer.value is None else int(answer.value)
+
     async def token_balances(self, owner: str) -> list[TokenBalance]:
         """What `owner` holds of each mint (SPL Token and Token-2022), zero balances included,
         summed over its token accounts, sorted by mint."""

@@ -21,7 +21,7 @@ from soltrader_tui.solana.devnet.accounts import (
     read_mint,
     ui_amount,
 )
-from soltrader_tui.solana.devnet.chain import Chain
+from soltrader_tui.solana.devnet.chain import Chain, block_time
 from soltrader_tui.solana.devnet.encoding import account_json
 from soltrader_tui.solana.devnet.params import INVALID_PARAMS, Params, RpcError
 
@@ -30,6 +30,8 @@ MAX_MULTIPLE: Final = 100
 """getMultipleAccounts' limit, as on Solana."""
 LARGEST: Final = 20
 """getTokenLargestAccounts answers the top 20, as on Solana."""
+BLOCK_NOT_AVAILABLE: Final = -32004
+"""Solana's code for a block the node does not have (getBlockTime of a future slot)."""
 
 
 def with_context(chain: Chain, value: object) -> dict[str, object]:
@@ -60,6 +62,16 @@ def get_slot(chain: Chain, params: Params) -> object:
     """getSlot (equal to the block height here)."""
     params.config(0)
     return chain.height
+
+
+def get_block_time(chain: Chain, params: Params) -> object:
+    """getBlockTime: the wall clock, as a validator stamps a block, for any slot up to the
+    newest; a slot not produced yet is an error, as on Solana. The devnet keeps no block's
+    time, and its blocks are made on request: "now" is the time a block there would carry."""
+    slot = params.integer(0, "slot")
+    if slot > chain.height:
+        raise RpcError(BLOCK_NOT_AVAILABLE, f"Block not available for slot {slot}")
+    return block_time()
 
 
 def get_balance(chain: Chain, params: Params) -> object:
@@ -169,6 +181,7 @@ READ_METHODS: Final[dict[str, Method]] = {
     "getLatestBlockhash": get_latest_blockhash,
     "getBlockHeight": get_block_height,
     "getSlot": get_slot,
+    "getBlockTime": get_block_time,
     "getBalance": get_balance,
     "getAccountInfo": get_account_info,
     "getMultipleAccounts": get_multiple_accounts,
