@@ -114,16 +114,7 @@ def open_session(
 
     `preload` (e.g. the dashboard's imports) runs while the ledger's integrity check does.
     """
-    config, paths, notices = load_settings(opts.config, opts.db)
-    if config.mode == "live" and not opts.live:
-        # The commands ask for the three opt-ins before they get here; a caller that did not
-        # is refused, so no code path trades live by accident.
-        raise UserInputError(
-            "the config says mode: live, but this session was not started with --live"
-        )
-    wallet = _check_wallet(config, paths)
-    if wallet is not None:
-        notices = (*notices, *wallet.notices)
+    config, paths, notices, wallet = _settings(opts)
     seed = config.market.sim.seed if opts.seed is None else opts.seed
     lock = _lock_ledger_file(paths, config, opts, command)
     taken: list[str] = []
@@ -152,6 +143,27 @@ def open_session(
     return Session(
         config, paths, ledger, engine, notices, seed, lock, market, tuple(taken), endpoints
     )
+
+
+def _settings(opts: RunOptions) -> tuple[Config, Paths, tuple[str, ...], LoadedWallet | None]:
+    """The config, paths and notices of a session, and its wallet (loaded and checked).
+
+    Raises:
+        ConfigError: the config file is invalid.
+        UserInputError: a live config in a session not started with `--live`.
+        WalletError: the configured key cannot be loaded or is not the pinned one.
+    """
+    config, paths, notices = load_settings(opts.config, opts.db)
+    if config.mode == "live" and not opts.live:
+        # The commands ask for the three opt-ins before they get here; a caller that did not
+        # is refused, so no code path trades live by accident.
+        raise UserInputError(
+            "the config says mode: live, but this session was not started with --live"
+        )
+    wallet = _check_wallet(config, paths)
+    if wallet is not None:
+        notices = (*notices, *wallet.notices)
+    return config, paths, notices, wallet
 
 
 def start_endpoints(
