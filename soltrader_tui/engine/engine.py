@@ -47,6 +47,7 @@ from soltrader_tui.monitor.views import SnapshotContext, api_view, build_snapsho
 from soltrader_tui.portfolio.portfolio import FillEffect, Portfolio
 from soltrader_tui.portfolio.resume import Restored, restore
 from soltrader_tui.risk import ExitRule
+from soltrader_tui.risk.live_caps import emergency_ladder
 from soltrader_tui.risk.manager import RiskDesk
 from soltrader_tui.snapshot import LOG_LINES, STALE_PRICE, EngineSnapshot, ScoreView
 from soltrader_tui.solana.safety import SafetySource
@@ -215,6 +216,7 @@ class Engine:
                 confirm_timeout_s=self._config.live.confirm_timeout_s,
                 checkpointer=checkpointer,
                 now=self._clock.now,
+                ladder=emergency_ladder(self._config.live),
             )
         return orders
 

@@ -10,7 +10,7 @@ again (a second decision would be a second swap).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -55,6 +55,7 @@ class LiveDesk:
         confirm_timeout_s: float,
         checkpointer: Callable[[str], str] | None,
         now: Callable[[], float],
+        ladder: Sequence[int] = (),
     ) -> None:
         self._executor = executor
         self._ledger = ledger
@@ -69,15 +70,25 @@ class LiveDesk:
         """Swaps sent whose outcome is not known (from the ledger: a crash may have left
         some); no other order is made until each is settled."""
         self._told: set[str] = set()
+        self.ladder = tuple(dict.fromkeys(ladder))
+        """The slippage of each attempt of an emergency sale, basis points (already capped)."""
 
-    async def submit(self, order: Order, quote: SwapQuote | None) -> FillEffect | None:
-        """Makes `order` a verified, signed swap, commits it, sends it and follows it."""
+    async def submit(
+        self, order: Order, quote: SwapQuote | None, *, slippage_bps: int | None = None
+    ) -> FillEffect | None:
+        """Makes `order` a verified, signed swap, commits it, sends it and follows it; an
+        emergency sale asks for `slippage_bps` (its slippage cap raised to it)."""
         if self.awaiting:
             return None  # the caller defers exits; the engine makes no entry meanwhile
         if not await self._checkpoint_first():
             self._reject(order, "no checkpoint could be taken before the first live order", None)
             return None
-        prepared = await self._executor.prepare(order, quote)
+        limits = self._executor.limits
+        if slippage_bps is not None and slippage_bps > limits.max_slippage_bps:
+            limits = replace(limits, max_slippage_bps=slippage_bps)
+        prepared = await self._executor.prepare(
+            order, quote, slippage_bps=slippage_bps, limits=limits
+        )
         if isinstance(prepared, Rejected):
             self._reject(order, prepared.reason, None)
             return None

@@ -234,7 +234,7 @@ class Operator:
         left = await self._flatten(now)
         if left:
             return (
-                f"HALTED; could not sell yet: {', '.join(left)} (retrying every {EXIT_RETRY_S:g} s)"
+                f"HALTED; could not sell yet: {'; '.join(left)} (retrying every {EXIT_RETRY_S:g} s)"
             )
         return step.message
 
@@ -266,7 +266,8 @@ class Operator:
             if not await self._sell(
                 pos.token, ts if tick is None else max(ts, tick.ts), "emergency_stop"
             ):
-                left.append(pos.token.symbol)
+                why = self._orders.last_refusal.get(pos.token.mint)
+                left.append(pos.token.symbol if why is None else f"{pos.token.symbol} ({why})")
         return left
 
     def _set_state(self, state: TradingState, reason: str, actor: str, ts: float) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import secrets
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from soltrader_tui.domain import Fill, Mode, Order, Side, SwapQuote, Token
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 EXIT_RETRY_S = 5.0
 """Market seconds before an exit that could not fill is tried again."""
+FLATTEN_REASONS = frozenset({"emergency_stop", "halt_flatten"})
+"""Sales that empty the book on a stop: live, they climb the slippage ladder."""
 
 
 class OrderManager:
@@ -57,6 +59,8 @@ class OrderManager:
         self.recent_fills: deque[FillView] = deque(maxlen=recent_fills)
         self.retry_at: dict[str, float] = {}
         """Market time before which a failed exit of a mint is not tried again."""
+        self.last_refusal: dict[str, str] = {}
+        """Why the last order of each mint did not fill (until one fills)."""
         self.portfolio = portfolio
         self.last_fill_id = last_fill_id
         """The id of the newest fill committed (and applied to the portfolio)."""
@@ -130,13 +134,31 @@ class OrderManager:
         """Sells a whole position at market (at `quote` when one was just taken for exactly
         it); None when it did not fill (retried later)."""
         pos = self.portfolio.positions[token.mint]
-        order = self.order(token, ts, "sell", pos.qty, pos.strategy, reason)
-        effect = await self.submit(order, quote)
+        if self.live is not None and reason in FLATTEN_REASONS and self.live.ladder:
+            effect = await self._sell_on_ladder(self.live, token, ts, reason)
+        else:
+            order = self.order(token, ts, "sell", pos.qty, pos.strategy, reason)
+            effect = await self.submit(order, quote)
         if effect is None:
             # Not forgotten: retried a little later, not every tick, so the ledger and the log
             # get one line per attempt instead of four a second.
             self.defer(token.mint, ts)
         return effect
+
+    async def _sell_on_ladder(
+        self, live: LiveDesk, token: Token, ts: float, reason: str
+    ) -> FillEffect | None:
+        """An emergency sale, live: one attempt per step of the slippage ladder, each a new
+        order with a fresh quote and a verified transaction, until one fills. After an attempt
+        whose outcome is unknown the desk makes no further one (it could sell twice)."""
+        for bps in live.ladder:
+            pos = self.portfolio.positions[token.mint]
+            detail = f"emergency sale at up to {bps} bps slippage"
+            order = self.order(token, ts, "sell", pos.qty, pos.strategy, reason, detail)
+            effect = await live.submit(order, None, slippage_bps=bps)
+            if effect is not None:
+                return effect
+        return None
 
     def go_live(
         self,
@@ -145,8 +167,10 @@ class OrderManager:
         confirm_timeout_s: float,
         checkpointer: Callable[[str], str] | None,
         now: Callable[[], float],
+        ladder: Sequence[int] = (),
     ) -> LiveDesk:
-        """Sends every order from now on as a live swap through `executor`."""
+        """Sends every order from now on as a live swap through `executor`; an emergency sale
+        tries each slippage of `ladder` in turn."""
         self.live = LiveDesk(
             executor,
             ledger=self._ledger,
@@ -156,6 +180,7 @@ class OrderManager:
             confirm_timeout_s=confirm_timeout_s,
             checkpointer=checkpointer,
             now=now,
+            ladder=ladder,
         )
         return self.live
 
@@ -186,6 +211,7 @@ class OrderManager:
                 reason=reason,
             )
         )
+        self.last_refusal[order.token.mint] = reason
         lines = [rejected] if extra is None else [extra, rejected]
         pending = self._log.take_pending()
         try:
@@ -219,6 +245,7 @@ class OrderManager:
         self._log.publish(lines)
         self.recent_fills.appendleft(fill_view(fill, order.reason, effect.realized_micro))
         self.retry_at.pop(order.token.mint, None)
+        self.last_refusal.pop(order.token.mint, None)
         self._note_entry_reason(order)
         if self._on_filled is not None:
             self._on_filled()

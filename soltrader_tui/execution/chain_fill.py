@@ -8,6 +8,9 @@ the fill's fee, so the ledger keeps one unit (DESIGN: money model).
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 from soltrader_tui.domain import Fill, Order, micro_to_usd
 from soltrader_tui.solana.landed import LandedTransaction
 
@@ -18,8 +21,9 @@ def lamports_to_micro(lamports: int, sol_usd: float) -> int:
     """Micro-USDC worth of `lamports` at `sol_usd`, rounded up (a cost is never understated)."""
     if lamports <= 0:
         return 0
-    exact = lamports * sol_usd / 1000  # lamports / 1e9 SOL × USD × 1e6 micro
-    return -(-round(exact * 1000) // 1000)
+    # lamports / 1e9 SOL × USD × 1e6 micro, in exact arithmetic on the price as written (a
+    # float's shortest decimal), so 5000 lamports at $150 is 750, not 751 by float fuzz.
+    return math.ceil(Fraction(lamports) * Fraction(repr(sol_usd)) / 1000)
 
 
 def fill_from_chain(

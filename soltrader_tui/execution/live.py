@@ -80,6 +80,11 @@ class LiveExecutor:
         self._wall = wall
 
     @property
+    def limits(self) -> SwapLimits:
+        """The configured limits every swap is checked against."""
+        return self._limits
+
+    @property
     def wallet(self) -> str:
         """Our wallet's public key."""
         return self._wallet.pubkey
@@ -184,19 +189,18 @@ class LiveExecutor:
 
     async def _look(self, order: Order, sent: SentSwap) -> Landed | Ended | None:
         """One look at the swap on chain; None while its outcome is open."""
+        # The height first: a swap unseen by a status read made after its last valid block
+        # passed can never land, so "expired" is final without a second read.
+        height = await self._rpc.block_height()
         [status] = await self._rpc.signature_statuses([sent.signature])
         if status is None:
-            height = await self._rpc.block_height()
             if height <= sent.last_valid_block_height:
                 return None
-            # The height passed after the status was read: ask once more, then it is final.
-            [status] = await self._rpc.signature_statuses([sent.signature])
-            if status is None:
-                outcome = (
-                    f"expired: not landed by block {sent.last_valid_block_height} "
-                    f"(the node is at {height})"
-                )
-                return Ended("expired", outcome, None)
+            outcome = (
+                f"expired: not landed by block {sent.last_valid_block_height} "
+                f"(the node is at {height})"
+            )
+            return Ended("expired", outcome, None)
         if status.confirmation not in _LANDED:
             return None
         landed = await self._rpc.landed_transaction(sent.signature)

@@ -264,8 +264,8 @@ class SwapBook:
 
         def write(c: sqlite3.Connection) -> None:
             check_in_order(c, events=[e.ts for e in events])
-            insert_rejection(c, order, outcome, "live", status=end)
             _settle(c, order, end, outcome, settled, None)
+            insert_rejection(c, order, outcome, "live", status=end)
             insert_events(c, events)
 
         self._tx.durably(write)

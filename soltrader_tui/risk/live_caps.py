@@ -23,3 +23,10 @@ def capped_for_live(risk: RiskConfig, live: LiveConfig) -> RiskConfig:
             "max_total_exposure_usd": min(risk.max_total_exposure_usd, capital),
         }
     )
+
+
+def emergency_ladder(live: LiveConfig) -> tuple[int, ...]:
+    """The slippage of each attempt of a live emergency sale, basis points: the configured
+    steps, none above `max_emergency_slippage_bps` (a step above it becomes it)."""
+    cap = live.max_emergency_slippage_bps
+    return tuple(dict.fromkeys(min(step, cap) for step in live.emergency_ladder_bps))

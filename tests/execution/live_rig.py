@@ -87,6 +87,7 @@ async def live_rig(
     route: str = "jupiter",
     confirm_timeout_s: float = 5.0,
     live: LiveConfig | None = None,
+    ladder: tuple[int, ...] = (),
 ) -> AsyncIterator[LiveRig]:
     """A live order manager on `ends.ledger`, trading through the fake on the devnet."""
     policies = {
@@ -128,7 +129,13 @@ async def live_rig(
             portfolio=restored.portfolio,
             last_fill_id=restored.last_fill_id,
         )
-        orders.go_live(executor, confirm_timeout_s=confirm_timeout_s, checkpointer=None, now=_now)
+        orders.go_live(
+            executor,
+            confirm_timeout_s=confirm_timeout_s,
+            checkpointer=None,
+            now=_now,
+            ladder=ladder,
+        )
         try:
             yield LiveRig(ledger, orders, executor, rpc, wallet.pubkey)
         finally:

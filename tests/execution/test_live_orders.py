@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import psutil
@@ -25,11 +25,14 @@ from soltrader_tui.domain import Order
 from soltrader_tui.engine.alert_rules import alert_for
 from soltrader_tui.engine.live_events import SwapRefused
 from soltrader_tui.execution.chain_fill import lamports_to_micro
+from soltrader_tui.execution.jupiter_swap import EXECUTE_PATH
+from soltrader_tui.execution.live_results import RefusedSwap
+from soltrader_tui.execution.paper import Rejected
 from soltrader_tui.solana.devnet.server import DevnetServer
 from soltrader_tui.solana.devnet.world import WALLET_CLEAN, World, build_world
 from soltrader_tui.solana.wallet import Wallet
 from tests.execution.jupiter_fake import FakeJupiter
-from tests.execution.live_rig import SOL_USD, Endpoints, LiveRig, live_rig
+from tests.execution.live_rig import SOL_USD, Endpoints, LiveRig, PoolQuotes, live_rig
 from tests.loopback import LoopbackServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -294,3 +297,110 @@ class TestKilledMidSwap:
         assert stored.fill.qty == holdings[_clean(world).mint] - WALLET_CLEAN * 10**6
         assert len(world.chain.landed) == landed_before + 1  # one swap, never a second
         assert rows(ends.ledger, "SELECT status FROM swaps") == [("landed",)]
+
+
+class TestSentThroughTheNode:
+    async def test_a_buy_sent_with_send_transaction_lands_the_same_way(
+        self, ends: Endpoints, world: World, api: LoopbackServer
+    ) -> None:
+        async with live_rig(ends, Wallet(world.wallet), route="rpc") as rig:
+            before = await rig.holdings()
+            assert await rig.orders.submit(buy(rig, world)) is not None
+            after = await rig.holdings()
+            [stored] = rig.ledger.recent_fills(1)
+        assert stored.fill.quote_amount == before[ends.usdc_mint] - after[ends.usdc_mint]
+        assert rows(ends.ledger, "SELECT route, status FROM swaps") == [("rpc", "landed")]
+        assert api.count(EXECUTE_PATH) == 0  # never through Jupiter's /execute
+
+
+class TestEmergencyLadder:
+    """A live emergency sale climbs the slippage ladder, each step a fresh verified swap."""
+
+    async def _bought(self, rig: LiveRig, world: World) -> int:
+        assert await rig.orders.submit(buy(rig, world)) is not None
+        return rig.orders.portfolio.positions[_clean(world).mint].qty
+
+    async def test_a_pool_short_by_2_percent_sells_at_the_second_step(
+        self, ends: Endpoints, world: World, fake: FakeJupiter
+    ) -> None:
+        async with live_rig(ends, Wallet(world.wallet), ladder=(100, 300, 1000)) as rig:
+            qty = await self._bought(rig, world)
+            quotes = PoolQuotes(rig.rpc, ends.pool, ends.usdc_mint)
+            quote = await quotes.quote(_clean(world), "sell", qty)
+            assert quote is not None
+            fake.switches.deliver = quote.out_amount * 98 // 100  # 2 % short of the quote
+            effect = await rig.orders.sell_all(_clean(world), time.time(), "emergency_stop")
+            assert effect is not None
+        orders = rows(ends.ledger, "SELECT side, status, detail FROM orders ORDER BY id")
+        assert [o[:2] for o in orders] == [
+            ("buy", "filled"),
+            ("sell", "rejected"),
+            ("sell", "filled"),
+        ]
+        assert "refused before signing" in str(orders[1][2])
+        assert orders[2][2] == "emergency sale at up to 300 bps slippage"
+        # Each step is its own decision: the refused one was never signed, so one swap sold.
+        assert rows(ends.ledger, "SELECT side, status FROM swaps") == [
+            ("buy", "landed"),
+            ("sell", "landed"),
+        ]
+
+    async def test_what_no_step_sells_stays_with_its_reason(
+        self, ends: Endpoints, world: World, fake: FakeJupiter
+    ) -> None:
+        async with live_rig(ends, Wallet(world.wallet), ladder=(100, 300)) as rig:
+            await self._bought(rig, world)
+            fake.switches.deliver = 1  # nothing any step accepts
+            effect = await rig.orders.sell_all(_clean(world), time.time(), "emergency_stop")
+            assert effect is None
+            assert _clean(world).mint in rig.orders.portfolio.positions
+            why = rig.orders.last_refusal[_clean(world).mint]
+            assert why.startswith("refused before signing (")
+        statuses = rows(ends.ledger, "SELECT status FROM orders WHERE side = 'sell'")
+        assert statuses == [("rejected",), ("rejected",)]  # one attempt per step, then stop
+
+
+class TestExpiryBoundary:
+    async def test_at_its_last_valid_block_a_swap_may_still_land_one_past_it_cannot(
+        self, ends: Endpoints, world: World, devnet: DevnetServer
+    ) -> None:
+        drop_next(devnet)
+        async with live_rig(ends, Wallet(world.wallet), confirm_timeout_s=0.2) as rig:
+            assert await rig.orders.submit(buy(rig, world)) is None
+            live = rig.orders.live
+            assert live is not None
+            [(last_valid,)] = rows(ends.ledger, "SELECT last_valid_block_height FROM swaps")
+            height = await rig.rpc.block_height()
+            assert isinstance(last_valid, int) and last_valid > height
+            advance(devnet, last_valid - height)
+            assert await rig.rpc.block_height() == last_valid
+            assert await live.settle_awaiting() is False  # still valid: unknown, not expired
+            advance(devnet, 1)
+            assert await live.settle_awaiting() is True
+        assert rows(ends.ledger, "SELECT status FROM swaps") == [("expired",)]
+
+
+class TestOneOutcome:
+    async def test_a_settled_swap_cannot_be_settled_again(
+        self, rig: LiveRig, world: World, ends: Endpoints
+    ) -> None:
+        from soltrader_tui.execution.live_results import Landed
+        from soltrader_tui.ledger.swap_book import SwapNotPending
+
+        order = buy(rig, world)
+        prepared = await rig.executor.prepare(order)
+        assert not isinstance(prepared, (Rejected, RefusedSwap))
+        rig.ledger.swaps.record_sent(order, prepared.sent)
+        await rig.executor.send(prepared.sent)
+        landed = await rig.executor.settle(order, prepared.sent, 5.0)
+        assert isinstance(landed, Landed)
+        rig.ledger.swaps.record_landed(order, landed.fill, landed.settled, realized_micro=None)
+        with pytest.raises(SwapNotPending):
+            rig.ledger.swaps.record_ended(order, "expired", "again", None)
+        again = replace(order, client_order_id="other")
+        with pytest.raises(SwapNotPending):  # never recorded as sent: refused, nothing kept
+            rig.ledger.swaps.record_landed(
+                again, replace(landed.fill, order_id="other"), landed.settled, realized_micro=None
+            )
+        assert rows(ends.ledger, "SELECT count(*) FROM fills") == [(1,)]
+        assert rows(ends.ledger, "SELECT status FROM orders") == [("filled",)]
