@@ -9,7 +9,7 @@ with the fake's own formula, so twin and swap see the same pool at the same mome
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +88,7 @@ async def live_rig(
     confirm_timeout_s: float = 5.0,
     live: LiveConfig | None = None,
     ladder: tuple[int, ...] = (),
+    checkpointer: Callable[[str], str] | None = None,
 ) -> AsyncIterator[LiveRig]:
     """A live order manager on `ends.ledger`, trading through the fake on the devnet."""
     policies = {
@@ -132,7 +133,7 @@ async def live_rig(
         orders.go_live(
             executor,
             confirm_timeout_s=confirm_timeout_s,
-            checkpointer=None,
+            checkpointer=checkpointer,
             now=_now,
             ladder=ladder,
         )

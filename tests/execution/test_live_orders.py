@@ -404,3 +404,32 @@ class TestOneOutcome:
             )
         assert rows(ends.ledger, "SELECT count(*) FROM fills") == [(1,)]
         assert rows(ends.ledger, "SELECT status FROM orders") == [("filled",)]
+
+
+class TestCheckpointFirst:
+    async def test_the_first_live_order_of_a_session_waits_for_a_checkpoint(
+        self, ends: Endpoints, world: World
+    ) -> None:
+        taken: list[tuple[str, int]] = []
+
+        def checkpoint(reason: str) -> str:
+            # What the ledger held when the checkpoint was taken: no swap yet.
+            taken.append((reason, rows(ends.ledger, "SELECT count(*) FROM swaps")[0][0]))
+            return f"cp-{len(taken)}"
+
+        async with live_rig(ends, Wallet(world.wallet), checkpointer=checkpoint) as rig:
+            assert await rig.orders.submit(buy(rig, world)) is not None
+            assert await rig.orders.submit(buy(rig, world)) is not None
+        assert taken == [("before the first live order", 0)]  # once, before anything was sent
+
+    async def test_no_checkpoint_no_live_order(self, ends: Endpoints, world: World) -> None:
+        def broken(reason: str) -> str:
+            raise OSError("disk full")
+
+        async with live_rig(ends, Wallet(world.wallet), checkpointer=broken) as rig:
+            before = await rig.holdings()
+            assert await rig.orders.submit(buy(rig, world)) is None
+            assert await rig.holdings() == before
+        [(status, detail)] = rows(ends.ledger, "SELECT status, detail FROM orders")
+        assert status == "rejected" and "no checkpoint" in str(detail)
+        assert rows(ends.ledger, "SELECT count(*) FROM swaps") == [(0,)]
