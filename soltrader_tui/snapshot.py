@@ -183,6 +183,8 @@ class EngineSnapshot:
     """Denied entries per risk rule, most frequent first (from the ledger's log lines)."""
     day_pnl_usd: float | None = None
     """Equity change since the UTC day started (realized + unrealized)."""
+    fees_today_usd: float | None = None
+    """Fees paid on the market's UTC day (a live fill's SOL costs in), USD."""
     daily_loss_limit_usd: float | None = None
     drawdown_pct: float | None = None
     """Current drawdown from the equity curve's peak, percent (the engine's and `watch`'s alike)."""

@@ -31,6 +31,12 @@ EXIT_RETRY_S = 5.0
 """Market seconds before an exit that could not fill is tried again."""
 FLATTEN_REASONS = frozenset({"emergency_stop", "halt_flatten"})
 """Sales that empty the book on a stop: live, they climb the slippage ladder."""
+DAY = 86_400
+
+
+def utc_day(ts: float) -> int:
+    """The UTC day a market time falls on (days since the epoch)."""
+    return int(ts // DAY)
 
 
 class OrderManager:
@@ -78,6 +84,9 @@ class OrderManager:
         }
         """What the strategy said when it opened each open position (the ledger keeps it with
         the opening buy's order)."""
+        last = self.recent_fills[0].ts if self.recent_fills else None
+        self._fee_day = None if last is None else utc_day(last)
+        self._fees_of_day = 0 if self._fee_day is None else ledger.fees_since(self._fee_day * DAY)
         self._order_seq = ledger.order_count()
         self._last_order_ts = float("-inf")
         self.live: LiveDesk | None = None
@@ -85,6 +94,12 @@ class OrderManager:
         self._session = secrets.token_hex(3)
         """Part of every order id of this session: a ledger rolled back (a deleted -wal) numbers
         its orders from a lower count again, and the ids must still never repeat."""
+
+    def fees_today(self, market_ts: float | None) -> int | None:
+        """Micro-USDC of fees paid on the UTC day of `market_ts` (None: no market time)."""
+        if market_ts is None:
+            return None
+        return self._fees_of_day if self._fee_day == utc_day(market_ts) else 0
 
     def adopt(self, rebuilt: Portfolio) -> None:
         """Holds `rebuilt` (a full replay of the ledger) in place of the portfolio held, keeping
@@ -243,6 +258,10 @@ class OrderManager:
             raise
         # Only now is the fill done: its lines reach the screen and the logs after the commit.
         self._log.publish(lines)
+        day = utc_day(fill.ts)
+        if day != self._fee_day:
+            self._fee_day, self._fees_of_day = day, 0
+        self._fees_of_day += fill.fee
         self.recent_fills.appendleft(fill_view(fill, order.reason, effect.realized_micro))
         self.retry_at.pop(order.token.mint, None)
         self.last_refusal.pop(order.token.mint, None)

@@ -152,6 +152,12 @@ def read_resources(conn: sqlite3.Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
+def read_fees_since(conn: sqlite3.Connection, ts: float) -> int:
+    """Micro-USDC of fees (network costs in) of the fills at or after market time `ts`."""
+    row = conn.execute("SELECT coalesce(sum(fee), 0) FROM fills WHERE ts_epoch >= ?", (ts,))
+    return int(row.fetchone()[0])
+
+
 def read_marks(conn: sqlite3.Connection) -> dict[str, MarkRow]:
     """Returns the last recorded mark of each token, by mint."""
     return {

@@ -51,6 +51,7 @@ from soltrader_tui.ledger.reads import (
     StoredFill,
     StoredResume,
     read_equity,
+    read_fees_since,
     read_fills,
     read_first_equity,
     read_heartbeat,
@@ -417,6 +418,10 @@ class Ledger:
     def fills(self, *, after_id: int = 0) -> Iterator[StoredFill]:
         """Yields the fills with id > `after_id` (all by default) in commit order."""
         return read_fills(self._conn, after_id=after_id)
+
+    def fees_since(self, ts: float) -> int:
+        """Micro-USDC of fees of the fills at or after market time `ts`."""
+        return read_fees_since(self._conn, ts)
 
     def recent_fills(self, count: int) -> list[StoredFill]:
         """Returns the newest `count` fills, newest first."""

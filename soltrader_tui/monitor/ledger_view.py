@@ -23,6 +23,7 @@ from soltrader_tui.ledger.position_reads import read_entry_reason, read_equity_t
 from soltrader_tui.ledger.reads import (
     SessionRow,
     read_feed_status,
+    read_fees_since,
     read_first_equity,
     read_heartbeat,
     read_last_equity_before,
@@ -222,9 +223,15 @@ def _context(
         risk_rejections=read_denials(conn),
         api_note=NO_API_CALLS if session is None else session.api_note or NO_CALLS_YET,
         day_start_equity_micro=None if day_start is None else day_start.equity_micro,
+        fees_today_micro=None if market_ts is None else read_fees_since(conn, _day_of(market_ts)),
         peak_equity_micro=replayed.curve.peak_micro,
         machine=_machine(conn, alive),
     )
+
+
+def _day_of(ts: float) -> float:
+    """The start of the UTC day of market time `ts`."""
+    return ts - ts % 86_400
 
 
 def _machine(conn: sqlite3.Connection, alive: bool | None) -> str:

@@ -50,6 +50,8 @@ class SnapshotContext:
     risk_rejections: Mapping[str, int] = field(default_factory=dict)
     day_start_equity_micro: int | None = None
     """Equity at the start of the market's UTC day, which today's P&L is measured from."""
+    fees_today_micro: int | None = None
+    """Fees (network costs in) of the fills of the market's UTC day."""
     peak_equity_micro: int | None = None
     """The equity curve's peak, which the current drawdown is measured from."""
     entry_thresholds: Mapping[str, float] = field(default_factory=dict)
@@ -215,6 +217,7 @@ def build_snapshot(
         positions=_position_views(ctx, portfolio, marks, risk),
         risk_rejections=tuple(sorted(ctx.risk_rejections.items(), key=lambda kv: (-kv[1], kv[0]))),
         day_pnl_usd=_day_pnl_usd(equity, ctx.day_start_equity_micro),
+        fees_today_usd=None if ctx.fees_today_micro is None else micro_to_usd(ctx.fees_today_micro),
         daily_loss_limit_usd=None if risk is None else risk.daily_loss_limit_usd,
         drawdown_pct=_drawdown_pct(equity, ctx.peak_equity_micro),
         max_drawdown_limit_pct=None if risk is None else risk.max_drawdown_pct,

@@ -24,6 +24,7 @@ from soltrader_tui.execution.jupiter_swap import EXECUTE_PROVIDER, ORDER_PROVIDE
 from soltrader_tui.ledger import Ledger, requests
 from soltrader_tui.market.feed import OfflineFeed
 from soltrader_tui.market.sources import MarketSetup
+from soltrader_tui.monitor.ledger_view import read_status
 from soltrader_tui.net import MeteredClient
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.solana.devnet.server import DevnetServer
@@ -221,6 +222,10 @@ class TestLiveEngine:
         assert after[s.usdc] - before[s.usdc] == got - paid
         assert rows(s.ledger, "SELECT status FROM swaps") == [("landed",), ("landed",)]
         assert snapshot.mode == "live" and snapshot.round_trips == 1
+        # Fees paid today, network costs in, as the engine and `status`/`watch` show them.
+        fees = sum(int(f[3]) for f in fills)  # type: ignore[call-overload]
+        assert fees > 0 and snapshot.fees_today_usd == fees / 1e6
+        assert read_status(s.ledger).snapshot.fees_today_usd == fees / 1e6
         checkpoints = rows(s.ledger, "SELECT message FROM events WHERE kind = 'swap'")
         assert sum("SENT" in str(m) for (m,) in checkpoints) == 2
 
