@@ -28,7 +28,7 @@ from soltrader_tui.execution.jupiter_swap import JupiterSwapClient, SwapRequest
 from soltrader_tui.execution.live_results import Ended, Landed, Prepared, RefusedSwap, Unresolved
 from soltrader_tui.execution.paper import PaperExecutor, Rejected
 from soltrader_tui.execution.verify import Refused, SwapLimits
-from soltrader_tui.execution.verify_chain import sign, verify_before_signing
+from soltrader_tui.execution.verify_chain import sign, verify_before_signing, watched_addresses
 from soltrader_tui.ledger.swap_book import (
     PaperTwin,
     SentSwap,
@@ -119,13 +119,22 @@ class LiveExecutor:
             return Rejected("no SOL price: the swap's network costs could not be valued")
         twin = await self._paper.execute(order, quote)
         request = self.request_for(order, slippage_bps)
+        # Our accounts are read while Jupiter builds the order: one round trip less between
+        # the order's blockhash and the signature.
+        swap, watched = await asyncio.gather(
+            self._swaps.order(request),
+            watched_addresses(self._rpc, request.taker, (request.input_mint, request.output_mint)),
+            return_exceptions=True,
+        )
+        if isinstance(swap, (ResponseInvalid, ProviderError)):
+            return Rejected(f"Jupiter gave no order: {swap}")
         try:
-            swap = await self._swaps.order(request)
-        except (ResponseInvalid, ProviderError) as exc:
-            return Rejected(f"Jupiter gave no order: {exc}")
-        try:
+            if isinstance(swap, BaseException):
+                raise swap
+            if isinstance(watched, BaseException):
+                raise watched
             verdict = await verify_before_signing(
-                self._rpc, swap, request, self._limits if limits is None else limits
+                self._rpc, swap, request, self._limits if limits is None else limits, watched
             )
         except RpcError as exc:
             return Rejected(f"not verified, not signed: {exc}")

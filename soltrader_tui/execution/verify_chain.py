@@ -78,7 +78,11 @@ async def watched_addresses(rpc: SolanaRpc, wallet: str, mints: tuple[str, ...])
 
 
 async def verify_before_signing(
-    rpc: SolanaRpc, order: SwapOrder, request: SwapRequest, limits: SwapLimits
+    rpc: SolanaRpc,
+    order: SwapOrder,
+    request: SwapRequest,
+    limits: SwapLimits,
+    watched: list[str] | None = None,
 ) -> Approved | Refused:
     """Checks an order and its transaction; simulates it; compares our accounts.
 
@@ -87,6 +91,8 @@ async def verify_before_signing(
         order: Jupiter's order.
         request: What we asked for (our wallet is its `taker`).
         limits: The `live` section's caps and allowlist.
+        watched: `watched_addresses` for the request, if already read (the live executor reads
+            them while Jupiter builds the order).
 
     Raises:
         RpcError: A read or the simulation could not be made: nothing may be signed.
@@ -101,9 +107,11 @@ async def verify_before_signing(
         loaded = await _resolve(rpc, inspected, request.taker)
         if isinstance(loaded, Refused):
             return loaded
-    addresses = await watched_addresses(
-        rpc, request.taker, (request.input_mint, request.output_mint)
-    )
+    addresses = watched
+    if addresses is None:
+        addresses = await watched_addresses(
+            rpc, request.taker, (request.input_mint, request.output_mint)
+        )
     if len(addresses) > _MAX_WATCHED:
         reason = f"the wallet has {len(addresses)} accounts to watch; at most {_MAX_WATCHED}"
         return Refused("accounts", reason)
