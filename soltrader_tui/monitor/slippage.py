@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from soltrader_tui.domain import MICRO, micro_to_usd
 from soltrader_tui.ledger.swap_reads import LiveFillRecord, SwapRecord, TwinRecord
 
+LAMPORTS_PER_SOL = 1_000_000_000
+"""Lamports per SOL (execution's constant; not imported: it brings the chain's types)."""
 STATUSES = ("landed", "failed", "expired", "sent")
 """A swap's statuses, in the order the totals list them; `sent` is one still awaiting its
 outcome."""
@@ -67,6 +69,9 @@ class SlippageTotals:
     """Sum of `slippage_micro` in USD; None when nothing was compared."""
     fees_live_usd: float | None
     fees_paper_usd: float | None
+    failed_fees_usd: float | None
+    """The SOL the failed swaps cost (they landed, the chain refused them, the fee was paid),
+    in USD at each one's SOL mark; None when no swap failed. Not in `fees_live_usd`."""
     latency_ms_median: float | None
     """Decision to landing, over the landed swaps."""
     latency_ms_p95: float | None
@@ -148,6 +153,8 @@ def totals(lines: Sequence[SwapLine]) -> SlippageTotals:
     fees_paper = sum(line.swap.twin.fee for line in compared if line.swap.twin is not None)
     slippage = sum(line.comparison.slippage_micro for line in compared if line.comparison)
     any_compared = bool(compared)
+    failed = [line.swap for line in lines if line.swap.status == "failed"]
+    failed_fees = sum((s.sol_spent_lamports or 0) / LAMPORTS_PER_SOL * s.sol_usd for s in failed)
     return SlippageTotals(
         by_status=by_status,
         compared=len(compared),
@@ -155,6 +162,7 @@ def totals(lines: Sequence[SwapLine]) -> SlippageTotals:
         slippage_usd=slippage / MICRO if any_compared else None,
         fees_live_usd=micro_to_usd(fees_live) if any_compared else None,
         fees_paper_usd=micro_to_usd(fees_paper) if any_compared else None,
+        failed_fees_usd=failed_fees if failed else None,
         latency_ms_median=statistics.median(latencies) if latencies else None,
         latency_ms_p95=percentile(latencies, 95),
         signed_ms_median=statistics.median(signed) if signed else None,

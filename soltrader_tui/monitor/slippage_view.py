@@ -11,7 +11,7 @@ from soltrader_tui import format as fmt
 from soltrader_tui.domain import micro_to_usd
 from soltrader_tui.ledger.connect import check_integrity, open_reader, read_transaction
 from soltrader_tui.ledger.errors import LedgerDamaged
-from soltrader_tui.ledger.swap_reads import read_swaps
+from soltrader_tui.ledger.swap_reads import count_swaps, read_swaps
 from soltrader_tui.monitor.slippage import (
     STATUSES,
     SlippageReport,
@@ -40,10 +40,9 @@ def read_slippage(path: Path, last: int | None = None) -> SlippageReport:
 
 def live_summary(conn: sqlite3.Connection) -> dict[str, Any] | None:
     """The `live` object of `status --json`: every swap's totals; None with no swaps."""
-    swaps = read_swaps(conn)
-    if not swaps:
-        return None
-    return _totals_json(build_report(swaps).totals)
+    if not count_swaps(conn):
+        return None  # a paper ledger: one cheap count, no join
+    return _totals_json(build_report(read_swaps(conn)).totals)
 
 
 def live_line(live: dict[str, Any]) -> str:
@@ -109,6 +108,7 @@ def _totals_json(t: SlippageTotals) -> dict[str, Any]:
         "slippage_usd": _r(t.slippage_usd),
         "fees_live_usd": _r(t.fees_live_usd),
         "fees_paper_usd": _r(t.fees_paper_usd),
+        "failed_fees_usd": _r(t.failed_fees_usd),
         "latency_ms_median": _r(t.latency_ms_median, 1),
         "latency_ms_p95": _r(t.latency_ms_p95, 1),
         "signed_ms_median": _r(t.signed_ms_median, 1),
@@ -188,6 +188,7 @@ def _totals_table(t: SlippageTotals) -> Any:
         ("Compared", f"{t.compared} landed with a paper twin ({t.without_twin} without)"),
         ("Slippage (live − paper)", _fine_usd(t.slippage_usd, signed=True)),
         ("Fees live / paper", f"{_fine_usd(t.fees_live_usd)} / {_fine_usd(t.fees_paper_usd)}"),
+        ("Fees of failed swaps", _fine_usd(t.failed_fees_usd)),
         (
             "Decision to landing",
             f"median {fmt.millis(t.latency_ms_median)} ms, p95 {fmt.millis(t.latency_ms_p95)} ms",

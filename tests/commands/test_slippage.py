@@ -4,6 +4,7 @@ swaps were written through `Ledger.swaps`, as a live session writes them."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from soltrader_tui.cli import main
 from soltrader_tui.domain import MICRO, Fill, Order, Side, Token
 from soltrader_tui.ledger import Ledger
 from soltrader_tui.ledger.swap_book import PaperTwin, SentSwap, SwapSettled
+from soltrader_tui.ledger.swap_reads import count_swaps, read_swaps
 from tests.factories import make_token
 
 TOK = make_token("TOK", 6)
@@ -50,8 +52,8 @@ def _twin(qty: int, quote: int, fee: int, token: Token = TOK) -> PaperTwin:
 
 
 def live_ledger(path: Path) -> Path:
-    """A buy worse than paper by 1 % of tokens, its sale worse by 0.5 %, a swap that expired
-    and one still awaiting its outcome."""
+    """A buy worse than paper by 1 % of tokens, its sale worse by 0.5 %, a swap the chain
+    refused, one that expired and one still awaiting its outcome."""
     ledger = Ledger.open(path, starting_cash_micro=1_000 * MICRO, mode="live", version="t")
     try:
         book = ledger.swaps
@@ -70,6 +72,11 @@ def live_ledger(path: Path) -> Path:
             _fill(sell, 9_900_000, 9_850_500, 6_000, T0 + 3),
             SwapSettled(11, 5000, 40_000, 5012.5),
             realized_micro=-(10 * MICRO + 4_000) + 9_850_500 - 6_000,
+        )
+        refused = _order("f1", "buy", 5 * MICRO, T0 + 3.5)
+        book.record_sent(refused, _sent("f1", _twin(5_000_000, 5 * MICRO, 15_000), 5015.0))
+        book.record_ended(
+            refused, "failed", "failed on chain: slippage", SwapSettled(12, 5000, 10_000, 5016.0)
         )
         gone = _order("e1", "buy", 5 * MICRO, T0 + 4)
         book.record_sent(gone, _sent("e1", None, 5020.0, note="no quote for TOK"))
@@ -103,7 +110,7 @@ class TestReport:
         code, out, _ = run(capsys, "slippage", "--json", "--db", str(db))
         assert code == 0
         report = json.loads(out)
-        buy, sell, expired, waiting = report["swaps"]
+        buy, sell, failed, expired, waiting = report["swaps"]
         assert buy["live"] == {"qty": 9_900_000, "price": 10 / 9.9, "quote_amount": 10 * MICRO,
                                "fee": 4_000}  # fmt: skip
         assert buy["paper"]["qty"] == 10_000_000 and buy["paper"]["fee"] == 25_000
@@ -117,14 +124,17 @@ class TestReport:
         assert expired["status"] == "expired" and expired["paper"] is None
         assert expired["twin_note"] == "no quote for TOK" and expired["landed_ms"] is None
         assert waiting["status"] == "sent" and waiting["live"] is None
+        assert failed["status"] == "failed" and failed["outcome"] == "failed on chain: slippage"
+        assert failed["live"] is None and failed["landed_ms"] == 1000.0
         assert report["totals"] == {
-            "swaps": {"landed": 2, "failed": 0, "expired": 1, "sent": 1},
+            "swaps": {"landed": 2, "failed": 1, "expired": 1, "sent": 1},
             "awaiting": 1,
             "compared": 2,
             "without_twin": 0,
             "slippage_usd": -0.1495,
             "fees_live_usd": 0.01,
             "fees_paper_usd": 0.045,
+            "failed_fees_usd": 0.0015,  # 10,000 lamports at $150
             "latency_ms_median": 2000.0,
             "latency_ms_p95": 2500.0,
             "signed_ms_median": 250.0,
@@ -160,7 +170,8 @@ class TestReport:
         [expired] = [r for r in rows if r[3:4] == ["expired"]]
         assert expired[4:] == ["—"] * 7  # nothing known of a swap that never landed
         assert "No paper twin, not compared:" in out and "buy TOK: no quote for TOK" in out
-        assert "2 landed, 0 failed, 1 expired, 1 awaiting" in out
+        assert "2 landed, 1 failed, 1 expired, 1 awaiting" in out
+        assert "$0.0015" in out  # the failed swap's fee, apart
         assert "-$0.1495" in out and "$0.0100 / $0.0450" in out
         assert "median 2,000 ms, p95 2,500 ms" in out
 
@@ -192,7 +203,7 @@ class TestStatus:
         code, out, _ = run(capsys, "status", "--json", "--db", str(db))
         assert code == 0
         live = json.loads(out)["live"]
-        assert live["swaps"] == {"landed": 2, "failed": 0, "expired": 1, "sent": 1}
+        assert live["swaps"] == {"landed": 2, "failed": 1, "expired": 1, "sent": 1}
         assert live["awaiting"] == 1
         assert live["slippage_usd"] == -0.1495
         assert (live["fees_live_usd"], live["fees_paper_usd"]) == (0.01, 0.045)
@@ -214,3 +225,17 @@ class TestStatus:
         assert code == 0 and json.loads(out)["live"] is None
         _, table, _ = run(capsys, "status", "--db", str(db))
         assert "Live vs paper" not in table
+
+
+def test_a_ledger_older_than_the_swaps_table_has_none(tmp_path: Path) -> None:
+    """`slippage` and `status` read old copies: before schema 9 there are no swaps, no error."""
+    with sqlite3.connect(tmp_path / "old.sqlite") as conn:
+        conn.execute("PRAGMA user_version = 8")
+        assert read_swaps(conn) == [] and count_swaps(conn) == {}
+
+
+def test_swaps_are_counted_by_status(tmp_path: Path) -> None:
+    db = live_ledger(tmp_path / "live.sqlite")
+    with sqlite3.connect(db) as conn:
+        assert count_swaps(conn) == {"landed": 2, "failed": 1, "expired": 1, "sent": 1}
+        assert [s.client_order_id for s in read_swaps(conn, 3)] == ["f1", "e1", "w1"]

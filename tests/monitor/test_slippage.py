@@ -163,6 +163,7 @@ class TestTotals:
         assert t.slippage_usd == (-100_000 - 50_000) / 1e6
         assert t.fees_live_usd == (5_000 + 6_000) / 1e6  # the untwinned fill's fee is not in
         assert t.fees_paper_usd == (25_000 + 20_000) / 1e6
+        assert t.failed_fees_usd == 5000 / 1e9 * 150.0  # the failed swap's SOL, not in live fees
         # Decision to landing over the landed swaps: 1000, 3000 and 10000 ms.
         assert t.latency_ms_median == 3000.0
         assert t.latency_ms_p95 == 10_000.0
@@ -171,6 +172,7 @@ class TestTotals:
     def test_nothing_compared_is_unknown_not_zero(self) -> None:
         t = build_report([swap("buy", status="sent", settled=None, paper=None)]).totals
         assert t.slippage_usd is None and t.fees_live_usd is None and t.fees_paper_usd is None
+        assert t.failed_fees_usd is None
         assert t.latency_ms_median is None and t.latency_ms_p95 is None
         assert build_report([]).totals.signed_ms_median is None
 
