@@ -411,6 +411,17 @@ def _add_wallet_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     wallet.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
+def _add_slippage_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "slippage",
+        help="live fills against their paper twins: price, fees, latency (docs/live.md)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.add_argument("--last", type=int, metavar="N", help="only the newest N swaps")
+    p.add_argument("--db", type=Path, help="ledger file")
+    p.add_argument("--config", type=Path, help="config file (to find the ledger)")
+
+
 class _Parser(argparse.ArgumentParser):
     """A parser that takes options only as spelled in full. argparse's abbreviations would let
     `devnet --config x` mean `--config-out x`: a flag meant for one thing silently doing
@@ -460,6 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_devnet_command(sub)
     _add_wallet_command(sub)
     _add_preflight_command(sub)
+    _add_slippage_command(sub)
     return parser
 
 
@@ -558,6 +570,7 @@ _PLAIN = {
     "devnet": ("devnet", "devnet_command"),
     "wallet": ("wallet", "wallet_command"),
     "preflight": ("preflight", "preflight"),
+    "slippage": ("slippage", "slippage"),
 }
 """Commands that take their parsed arguments and nothing else: (module, function)."""
 _ONE_PASS = frozenset({"backtest"})

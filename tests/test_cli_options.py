@@ -47,6 +47,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "devnet": (("devnet",), frozenset()),
     "wallet": (("wallet",), frozenset({"--config"})),
     "preflight": (("preflight",), LEDGER_FLAGS),
+    "slippage": (("slippage",), LEDGER_FLAGS),
 }
 # flag: (what is typed after it, None for a flag that takes no value; what the command receives)
 OPTIONS: dict[str, tuple[str | None, object]] = {
@@ -163,7 +164,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # (`checkpoints` and `restore` read the checkpoints folder, which `paths` shows --db leaves in
 # the data folder; their parsing is walked above.)
 READS_LEDGER = ("dashboard", "run", "supervise", "status", "health", "watch", "serve", "stop",
-                "resume", "checkpoint", "paths")  # fmt: skip
+                "resume", "checkpoint", "paths", "slippage")  # fmt: skip
 
 
 @pytest.mark.parametrize("before", [True, False], ids=["before", "after"])

@@ -25,7 +25,7 @@ COMMAND = re.compile(r"^\s*(\$ )?soltrader-tui(\s|$)")
 # command's shape; they are not commands to type.
 SYNOPSIS = re.compile(r"\[|\||\.\.\.|…|\b(FILE|NAME|S|N|F|D|X|J|T|OUT|URL)\b")
 # Read-only commands: they are run, and must succeed, on a ledger a paper session wrote.
-SAFE = {"status", "health", "paths", "checkpoints", "journal", "--version", "config"}
+SAFE = {"status", "health", "paths", "checkpoints", "journal", "slippage", "--version", "config"}
 
 
 @dataclass(frozen=True, slots=True)

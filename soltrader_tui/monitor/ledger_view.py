@@ -42,6 +42,7 @@ from soltrader_tui.market.feed_status import FeedStatus
 from soltrader_tui.market.feed_status import from_json as feed_from_json
 from soltrader_tui.monitor.resources import from_json as resources_from_json
 from soltrader_tui.monitor.resources import machine_line
+from soltrader_tui.monitor.slippage_view import live_line, live_summary
 from soltrader_tui.monitor.views import SnapshotContext, build_snapshot, fill_view
 from soltrader_tui.portfolio.codec import CodecError, decode_portfolio
 from soltrader_tui.portfolio.equity_series import CHART_POINTS, EquitySeries
@@ -78,6 +79,9 @@ class StatusReport:
     `read_status` to replay only what is new."""
     feed: FeedStatus | None = None
     """What the engine last wrote about its feed: circuits, stale tokens, refused prices."""
+    live: dict[str, Any] | None = None
+    """The live swaps' totals against their paper twins (`slippage_view.live_summary`);
+    None when the ledger holds no live swap."""
 
 
 def read_status(
@@ -176,7 +180,7 @@ def _read(
         log=_log(conn),
     )
     age = None if heartbeat is None else max(0.0, now_wall - heartbeat.wall_ts)
-    return StatusReport(snapshot, heartbeat, age, path, replayed, feed)
+    return StatusReport(snapshot, heartbeat, age, path, replayed, feed, live_summary(conn))
 
 
 def _session_equity(
@@ -361,6 +365,7 @@ def status_json(report: StatusReport) -> dict[str, Any]:
         "engine_running": s.running,
         "market_ts": s.market_ts,
         "heartbeat_age_s": _r(report.heartbeat_age_s, 3),
+        "live": report.live,  # null until a live session has sent a swap
     }
     return _with_feed(out, report)
 
@@ -431,6 +436,8 @@ def _summary_table(report: StatusReport) -> Any:
         ("Fills", fmt.count(s.fills)),
         ("Max drawdown", fmt.pct(None if drawdown is None else drawdown / 100, digits=2)),
     ]
+    if report.live is not None:
+        rows.append(("Live vs paper", live_line(report.live)))
     for label, value in rows:
         summary.add_row(label, value)
     return summary

@@ -26,6 +26,8 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("checkpoint",),
     ("stop",),
     ("resume",),
+    ("slippage",),
+    ("slippage", "--json"),
 )
 """Each command that opens the ledger (`watch` refuses before its dashboard starts)."""
 
