@@ -24,11 +24,16 @@ from solders.transaction import VersionedTransaction
 
 from soltrader_tui.domain import Fill, Order, SwapQuote
 from soltrader_tui.execution.chain_fill import fill_from_chain
-from soltrader_tui.execution.jupiter_swap import JupiterSwapClient, SwapRequest
+from soltrader_tui.execution.jupiter_swap import JupiterSwapClient, SwapOrder, SwapRequest
 from soltrader_tui.execution.live_results import Ended, Landed, Prepared, RefusedSwap, Unresolved
 from soltrader_tui.execution.paper import PaperExecutor, Rejected
 from soltrader_tui.execution.verify import Refused, SwapLimits
-from soltrader_tui.execution.verify_chain import sign, verify_before_signing, watched_addresses
+from soltrader_tui.execution.verify_chain import (
+    Approved,
+    sign,
+    verify_before_signing,
+    watched_addresses,
+)
 from soltrader_tui.ledger.swap_book import (
     PaperTwin,
     SentSwap,
@@ -119,27 +124,10 @@ class LiveExecutor:
             return Rejected("no SOL price: the swap's network costs could not be valued")
         twin = await self._paper.execute(order, quote)
         request = self.request_for(order, slippage_bps)
-        # Our accounts are read while Jupiter builds the order: one round trip less between
-        # the order's blockhash and the signature.
-        swap, watched = await asyncio.gather(
-            self._swaps.order(request),
-            watched_addresses(self._rpc, request.taker, (request.input_mint, request.output_mint)),
-            return_exceptions=True,
-        )
-        if isinstance(swap, (ResponseInvalid, ProviderError)):
-            return Rejected(f"Jupiter gave no order: {swap}")
-        try:
-            if isinstance(swap, BaseException):
-                raise swap
-            if isinstance(watched, BaseException):
-                raise watched
-            verdict = await verify_before_signing(
-                self._rpc, swap, request, self._limits if limits is None else limits, watched
-            )
-        except RpcError as exc:
-            return Rejected(f"not verified, not signed: {exc}")
-        if isinstance(verdict, Refused):
-            return RefusedSwap(verdict.check, verdict.reason)
+        checked = await self._order_and_verify(request, self._limits if limits is None else limits)
+        if not isinstance(checked, tuple):
+            return checked
+        swap, verdict = checked
         if swap.last_valid_block_height is None:
             reason = "the order has no lastValidBlockHeight: a lost answer could not be resolved"
             return RefusedSwap("block_height", reason)
@@ -160,6 +148,31 @@ class LiveExecutor:
             twin_note=twin.reason if isinstance(twin, Rejected) else "",
         )
         return Prepared(order, sent)
+
+    async def _order_and_verify(
+        self, request: SwapRequest, limits: SwapLimits
+    ) -> tuple[SwapOrder, Approved] | Rejected | RefusedSwap:
+        """Jupiter's order for `request`, and every check before signing it."""
+        # Our accounts are read while Jupiter builds the order: one round trip less between
+        # the order's blockhash and the signature.
+        swap, watched = await asyncio.gather(
+            self._swaps.order(request),
+            watched_addresses(self._rpc, request.taker, (request.input_mint, request.output_mint)),
+            return_exceptions=True,
+        )
+        if isinstance(swap, (ResponseInvalid, ProviderError)):
+            return Rejected(f"Jupiter gave no order: {swap}")
+        try:
+            if isinstance(swap, BaseException):
+                raise swap
+            if isinstance(watched, BaseException):
+                raise watched
+            verdict = await verify_before_signing(self._rpc, swap, request, limits, watched)
+        except RpcError as exc:
+            return Rejected(f"not verified, not signed: {exc}")
+        if isinstance(verdict, Refused):
+            return RefusedSwap(verdict.check, verdict.reason)
+        return swap, verdict
 
     async def send(self, sent: SentSwap) -> str | None:
         """Sends the signed swap once; returns None, or what went wrong (the outcome is then

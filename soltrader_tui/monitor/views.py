@@ -217,7 +217,6 @@ def build_snapshot(
         positions=_position_views(ctx, portfolio, marks, risk),
         risk_rejections=tuple(sorted(ctx.risk_rejections.items(), key=lambda kv: (-kv[1], kv[0]))),
         day_pnl_usd=_day_pnl_usd(equity, ctx.day_start_equity_micro),
-        fees_today_usd=None if ctx.fees_today_micro is None else micro_to_usd(ctx.fees_today_micro),
         daily_loss_limit_usd=None if risk is None else risk.daily_loss_limit_usd,
         drawdown_pct=_drawdown_pct(equity, ctx.peak_equity_micro),
         max_drawdown_limit_pct=None if risk is None else risk.max_drawdown_pct,
@@ -243,6 +242,7 @@ def _with_context(
         snapshot,
         no_entry_reason=why_no_entry(snapshot, risk),
         machine=ctx.machine,
+        fees_today_usd=None if ctx.fees_today_micro is None else micro_to_usd(ctx.fees_today_micro),
         equity_session=ctx.equity_session,
         equity_history=ctx.equity_history,
     )
