@@ -127,7 +127,7 @@ def crowded_snapshot() -> EngineSnapshot:
     return replace(busy_snapshot(), strategies=strategies, risk_rejections=denials)
 
 
-@pytest.mark.parametrize("size", [*SIZES, (120, 24)])
+@pytest.mark.parametrize("size", [*SIZES, (120, 24), (100, 30), (110, 24)])
 class TestColumnsFit:
     """No table scrolls sideways and every column label it shows is whole; a narrow table shows
     fewer columns, or short labels the help lists, never a cut one."""
