@@ -12,12 +12,14 @@ from textual.widgets import DataTable
 from soltrader_tui.risk.checks import DenialRule
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui.screens.dashboard import DashboardScreen
+from soltrader_tui.tui.widgets import api, fills, positions, scores
 from soltrader_tui.tui.widgets.key_bar import KeyBar, KeyItem, fit, wrap
 from soltrader_tui.tui.widgets.panel import SnapshotPanel
 from soltrader_tui.tui.widgets.portfolio import FIGURES, RULE_SHORT
 from soltrader_tui.tui.widgets.table import FittedTable
 from tests.tui.harness import Session, session
 from tests.tui.snapshot_factory import make_position, make_snapshot, make_strategy
+from tests.tui.test_dashboard_keys import help_text
 
 SIZES = [(80, 24), (120, 36), (200, 60)]
 
@@ -169,3 +171,31 @@ def test_every_denial_rule_has_a_short_name() -> None:
     assert set(RULE_SHORT) == {rule.value for rule in DenialRule}
     longest = max(len(f"1,234 ({short} 999)") for short in RULE_SHORT.values())
     assert longest <= 21
+
+
+async def test_the_help_spells_out_every_short_name() -> None:
+    """Each short column label and each short rule name is listed beside what it stands for."""
+    async with session(size=(80, 24)) as s:
+        await s.pilot.press("question_mark")
+        await s.pilot.pause()
+        text = help_text(s)
+        shown = [(short, full) for short, full in SHORT_LABELS if short]
+        assert ("Trips", "Round trips") in shown and ("Win %", "Win rate") in shown
+        for short, full in shown:
+            assert re.search(rf"^\s*{re.escape(short)}\s+{re.escape(full)}\s*$", text, re.M), short
+        for rule, short in RULE_SHORT.items():
+            assert re.search(rf"^\s*{re.escape(short)}\s+{rule}\s*$", text, re.M), rule
+
+
+SHORT_LABELS = [
+    (c.short, c.label)
+    for columns in (
+        positions.COLUMNS,
+        scores.STRATEGY_COLUMNS,
+        scores.SCORE_COLUMNS,
+        fills.COLUMNS,
+        api.COLUMNS,
+    )
+    for c in columns
+    if c.short
+]
