@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, runtime_checkable
 
 from textual import on, work
 from textual.app import App
@@ -60,6 +60,19 @@ class EngineHost(Protocol):
         `target`, or the close of the position in the mint `target`; the engine acts on it at
         once."""
         ...
+
+
+@runtime_checkable
+class ReportsRefusals(Protocol):
+    """A host whose commands can be refused after `command` returned (`watch`: the ledger
+    answers later); the dashboard sets `on_refused` to show the reason."""
+
+    on_refused: Callable[[str, str], None] | None
+    """Called on the app's event loop with a title and the reason."""
+
+
+REFUSAL_TIMEOUT_S = 10.0
+"""Seconds a refused command's notification stays: long enough to read a sentence."""
 
 
 class SolTraderApp(App[int]):
@@ -136,7 +149,20 @@ class SolTraderApp(App[int]):
             dashboard.post_message(EngineUpdated(snapshot))
 
         self._engine.on_snapshot = publish
+        if isinstance(self._engine, ReportsRefusals):
+            self._engine.on_refused = self.command_refused
         await self._engine.run()
+
+    def command_refused(self, title: str, reason: str) -> None:
+        """Shows why a command was not done, long enough to read; the status bar keeps the
+        engine's own state (a refusal is not an engine failure).
+
+        Args:
+            title: What was not done ("Close not done").
+            reason: Why, in a sentence.
+        """
+        # Not markup: paths carry brackets that are not styles.
+        self.notify(reason, title=title, severity="error", timeout=REFUSAL_TIMEOUT_S, markup=False)
 
     @on(Worker.StateChanged)
     def _worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -9,7 +9,7 @@ engine's own tests.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,12 +19,14 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, RichLog
+from textual.widgets.data_table import RowKey
 from textual.worker import Worker, WorkerState
 
 from soltrader_tui.config.model import Config
 from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui.app import SolTraderApp, make_app
 from soltrader_tui.tui.widgets.portfolio import PortfolioPanel
+from soltrader_tui.tui.widgets.table import FittedTable
 from tests.tui.snapshot_factory import make_snapshot
 
 VERSION = "0.1.0"
@@ -110,10 +112,17 @@ class Session:
         return content if isinstance(content, Text) else Text(str(content))
 
     def rows(self, selector: str) -> list[list[str]]:
-        """Plain text of a table's cells, top to bottom."""
+        """Plain text of a table's cells, top to bottom: every column's, shown or left out for
+        want of width (test_layout checks what each width shows)."""
         table: DataTable[Any] = self.app.screen.query_one(selector, DataTable)
+
+        def cells(key: RowKey) -> Sequence[object]:
+            if isinstance(table, FittedTable) and key.value is not None:
+                return table.full_row(key.value).cells
+            return table.get_row(key)
+
         return [
-            [str(cell.plain if isinstance(cell, Text) else cell) for cell in table.get_row(row.key)]
+            [str(cell.plain if isinstance(cell, Text) else cell) for cell in cells(row.key)]
             for row in table.ordered_rows
         ]
 

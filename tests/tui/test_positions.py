@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from rich.text import Text
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Label, Sparkline
+from textual.widgets import Label, Sparkline
 
 from soltrader_tui import __version__
 from soltrader_tui import format as fmt
@@ -31,6 +31,7 @@ from soltrader_tui.tui.screens.confirm import ConfirmModal
 from soltrader_tui.tui.screens.position_detail import PositionDetail
 from soltrader_tui.tui.widgets.positions import STALE
 from soltrader_tui.tui.widgets.price_chart import DOT, LINE, STROKE, Level, chart_lines
+from soltrader_tui.tui.widgets.table import FittedTable
 from tests.factories import make_fill, make_order
 from tests.tui.harness import session
 from tests.tui.snapshot_factory import MARKET_T0, make_position, make_snapshot
@@ -223,8 +224,10 @@ class TestOnTheEngine:
         app = make_app(config, engine, version=__version__)
         async with app.run_test(size=SIZE) as pilot:
             await wait_until(pilot, app, lambda s: not s.running and s.market_ts, "the end")
-            table: DataTable[Any] = app.screen.query_one("#positions-table", DataTable)
-            row = plain(list(table.get_row_at(0)))
+            table = app.screen.query_one("#positions-table", FittedTable)
+            first = table.ordered_rows[0].key.value
+            assert first is not None
+            row = plain(list(table.full_row(first).cells))
             chart = app.screen.query_one("#portfolio-equity", Sparkline).data
             await focus_positions(pilot, app)
             await pilot.press("enter")

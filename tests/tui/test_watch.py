@@ -9,17 +9,20 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual.notifications import Notification
 from textual.widgets import Label
 
 from soltrader_tui import __version__
 from soltrader_tui.config.model import Config
 from soltrader_tui.domain import TradingState
 from soltrader_tui.ledger import Ledger
+from soltrader_tui.ledger.lock import EngineLock
 from soltrader_tui.market.sim import SimMarket
 from soltrader_tui.monitor.ledger_view import read_status
 from soltrader_tui.monitor.watcher import LedgerWatcher
 from soltrader_tui.snapshot import EngineSnapshot, PositionView
 from soltrader_tui.tui.app import SolTraderApp, make_app
+from soltrader_tui.tui.widgets.status_bar import StatusBar
 from tests.commands.test_stop import wait_for_engine
 from tests.conftest import Cli
 from tests.factories import record_sim_position
@@ -233,6 +236,71 @@ class TestWatchingWithNoEngine:
             (tmp_path / "elsewhere.sqlite").rename(db)
             await shown_until(app, pilot, lambda s: s.error is None)
             await pilot.press("q")
+
+
+def notified(app: SolTraderApp, title: str) -> list[Notification]:
+    return [n for n in app._notifications if n.title == title]
+
+
+async def notified_until(
+    app: SolTraderApp, pilot: object, title: str, timeout_s: float = 15
+) -> Notification:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+        if shown := notified(app, title):
+            return shown[-1]
+    raise AssertionError(f"no {title!r} notification: {list(app._notifications)}")
+
+
+class TestRefusalsUnderWatch:
+    """A command the ledger refuses, or that no engine answers, is told in a notification that
+    stays long enough to read, with its reason; the status bar keeps saying what the engine
+    does (a refused command is not an engine failure)."""
+
+    async def test_a_close_with_no_engine_says_why(self, tmp_path: Path) -> None:
+        db = tmp_path / "w.sqlite"
+        ledger = Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t")
+        record_sim_position(ledger, SimMarket(3, time.time()), time.time() - 60)
+        ledger.close()
+        app = make_app(Config(), LedgerWatcher(db, poll_s=0.1), version=__version__)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await shown_until(app, pilot, lambda s: len(s.positions) == 1)
+            await focus_positions(pilot, app)
+            await pilot.press("enter", "x", "y")
+            refused = await notified_until(app, pilot, "Close not done")
+            assert "only a running engine can sell a position" in refused.message
+            assert refused.severity == "error" and refused.timeout >= 8
+            await pilot.pause(0.3)  # a read after the refusal
+            assert app.dashboard.snapshot.error is None
+            assert "engine failed" not in str(app.dashboard.query_one(StatusBar).content)
+            assert len(app.dashboard.snapshot.positions) == 1, "nothing was sold"
+            await pilot.press("q")
+
+    async def test_a_pause_no_engine_answers_is_reported(self, tmp_path: Path) -> None:
+        db = tmp_path / "w.sqlite"
+        Ledger.open(db, starting_cash_micro=500_000_000, mode="paper", version="t").close()
+        hung = EngineLock(db)  # an engine holds the ledger and never answers
+        hung.acquire("run (hung)")
+        try:
+            watcher = LedgerWatcher(db, poll_s=0.1, answer_wait_s=0.5)
+            app = make_app(Config(), watcher, version=__version__)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await shown_until(app, pilot, lambda s: s.trading_state is TradingState.ACTIVE)
+                await pilot.press("p")
+                unanswered = await notified_until(app, pilot, "Pause: no answer")
+                assert "has not answered the pause in 0.5 s" in unanswered.message
+                assert unanswered.severity == "error"
+                assert app.dashboard.snapshot.error is None
+                await pilot.press("q")
+        finally:
+            hung.release()
+        conn = sqlite3.connect(db)
+        try:
+            asked = conn.execute("SELECT command, status FROM control_requests").fetchall()
+        finally:
+            conn.close()
+        assert asked == [("pause", "pending")], "sent, for the engine to act on if it comes back"
 
 
 class TestWatchCommand:

@@ -22,6 +22,7 @@ from soltrader_tui.tui.messages import EngineUpdated
 from soltrader_tui.tui.screens.error_modal import ErrorModal
 from soltrader_tui.tui.toasts import ToastGate
 from soltrader_tui.tui.widgets.portfolio import FIGURES
+from soltrader_tui.tui.widgets.table import FittedTable
 from tests.factories import mint_for
 from tests.tui.harness import VERSION, engine_states, session
 from tests.tui.snapshot_factory import (
@@ -277,8 +278,10 @@ class TestScoresPanel:
         down = make_position("SOL", whole=1.0, avg_cost_usd=150.0, mark_usd=140.0)
         snap = make_snapshot(scores=(make_score("SOL", score=0.81),), positions=(down,))
         async with session(snap) as s:
-            table = s.app.screen.query_one("#scores-table", DataTable)
-            row = table.get_row(mint_for("SOL"))
+            table = s.app.screen.query_one("#scores-table", FittedTable)
+            row = table.full_row(mint_for("SOL")).cells
+            assert isinstance(row[1], Text) and isinstance(row[5], Text)
+            assert isinstance(row[0], Text)
             assert "green" in str(row[1].spans[0].style), "0.81 is in the entry band"
             assert row[5].plain == "-6.7%" and row[5].style == "red"
             assert row[0].style == "red", "at 80 columns the symbol carries the P&L sign"

@@ -44,6 +44,9 @@ LEVEL_BINDINGS = [
 """1 every line, 2 info and above, 3 warnings and above, 4 errors only."""
 ROOMY_LINES = 40
 """Terminal lines from which the portfolio panel has room for the session's equity chart."""
+SIDE_BY_SIDE_SHORT_COLUMNS = 120
+"""Columns from which a short terminal keeps the portfolio beside the positions: its figures
+take two columns (68 cells) there, and the positions need 50 for their P&L and feed."""
 
 
 def _unset() -> EngineSnapshot:
@@ -147,9 +150,13 @@ class DashboardScreen(Screen[None]):
             self.snapshot = snapshot
 
     def on_resize(self, event: events.Resize) -> None:
-        """Marks a roomy terminal, which also gets the session's equity chart (a class of its
-        own beside the breakpoints', which allow one class per axis)."""
-        self.set_class(event.size.height >= ROOMY_LINES, "-roomy")
+        """Marks a roomy terminal, which also gets the session's equity chart, and a stacked
+        layout (classes of their own beside the breakpoints', which allow one class per axis
+        and cannot say "narrow, or short and below 120 columns")."""
+        width, height = event.size
+        self.set_class(height >= ROOMY_LINES, "-roomy")
+        stacked = width < 100 or (height < 36 and width < SIDE_BY_SIDE_SHORT_COLUMNS)
+        self.set_class(stacked, "-stacked")
 
     def watch_snapshot(self, snapshot: EngineSnapshot) -> None:
         """Raises toasts for new alert lines and keeps the terminal title current."""

@@ -18,6 +18,9 @@ from soltrader_tui.tui.screens.confirm import ConfirmModal
 from soltrader_tui.tui.screens.error_modal import ErrorModal
 from soltrader_tui.tui.screens.journal import JournalModal
 from soltrader_tui.tui.screens.strategy_picker import StrategyPicker
+from soltrader_tui.tui.widgets import api, fills, positions, scores
+from soltrader_tui.tui.widgets.portfolio import RULE_SHORT
+from soltrader_tui.tui.widgets.table import Column
 
 Section = tuple[str, Sequence[KeyHelp]]
 """A heading and its keys."""
@@ -38,7 +41,35 @@ def help_sections(app: App[Any], dashboard: Screen[Any]) -> list[Section]:
         ("Error window", class_keys(app, ErrorModal)),
         ("Journal (j)", class_keys(app, JournalModal)),
         ("This help", class_keys(app, HelpModal)),
+        (
+            "Short column names (tables too narrow for the full ones; the narrowest also leave "
+            "out columns: enter on a position shows all of its figures)",
+            short_names(),
+        ),
+        ("Risk denials: the rule that denied most, as the portfolio names it", rule_names()),
     ]
+
+
+def short_names() -> list[KeyHelp]:
+    """Each short column label and the full one it stands for, once each."""
+    tables: Sequence[Sequence[Column]] = (
+        positions.COLUMNS,
+        scores.STRATEGY_COLUMNS,
+        scores.SCORE_COLUMNS,
+        fills.COLUMNS,
+        api.COLUMNS,
+    )
+    names: dict[str, str] = {}
+    for columns in tables:
+        for column in columns:
+            if column.short:
+                names.setdefault(column.short, column.label)
+    return [KeyHelp(short, full, "") for short, full in names.items()]
+
+
+def rule_names() -> list[KeyHelp]:
+    """Each risk rule's short name in the portfolio and its name in the log and `status`."""
+    return [KeyHelp(short, rule, "") for rule, short in RULE_SHORT.items()]
 
 
 def keys_table(keys: Sequence[KeyHelp]) -> Table:

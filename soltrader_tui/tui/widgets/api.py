@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Label
+from textual.widgets import Label
 
 from soltrader_tui import format as fmt
 from soltrader_tui.snapshot import ApiView, EngineSnapshot
 from soltrader_tui.tui.widgets.panel import SnapshotPanel, set_label
-from soltrader_tui.tui.widgets.table import Column, Row, add_columns, num, sync_rows
+from soltrader_tui.tui.widgets.table import Column, FittedTable, Row, num
 
 COLUMNS = (
     Column("provider", "Provider"),
     Column("calls", "Calls", 6, numeric=True),
-    Column("errors", "Errors", 6, numeric=True),
-    Column("rate-limited", "429s", 4, numeric=True),
-    Column("p95", "p95 ms", 6, numeric=True),
-    Column("window", "Window", 8, numeric=True),
-    Column("left", "Left", 4, numeric=True),
+    Column("errors", "Errors", 6, numeric=True, drop=5),
+    Column("rate-limited", "429s", 4, numeric=True, drop=4),
+    Column("p95", "p95 ms", 6, numeric=True, drop=3),
+    Column("window", "Window", 8, numeric=True, drop=2),
+    Column("left", "Left", 4, numeric=True, drop=1),
     Column("circuit", "Circuit", 9),
 )
+"""Calls and the circuit (open: calls are being skipped) always show; the budget figures go
+first on a narrow table (`soltrader-tui status` lists them all)."""
 
 NO_USAGE_KEY = "no-usage"
 """Key of the row of dashes shown while there is no usage to report."""
@@ -71,15 +73,13 @@ class ApiPanel(SnapshotPanel):
 
     def compose(self) -> ComposeResult:
         """Builds the table and the note below it."""
-        table: DataTable[object] = DataTable(id="api-table", cursor_type="none")
-        add_columns(table, COLUMNS)
-        yield table
+        yield FittedTable(COLUMNS, id="api-table", cursor_type="none")
         yield Label("", id="api-note")
 
     def show(self, snapshot: EngineSnapshot) -> None:
         """Syncs the rows; shows the note only when there are no figures."""
         rows = [api_row(v) for v in snapshot.api] or [empty_row()]
-        sync_rows(self.query_one("#api-table", DataTable), rows)
+        self.query_one("#api-table", FittedTable).sync(rows)
         note = self.query_one("#api-note", Label)
         set_label(note, "" if snapshot.api else snapshot.api_note)
         note.display = not snapshot.api and bool(snapshot.api_note)

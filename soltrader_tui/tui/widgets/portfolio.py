@@ -48,13 +48,43 @@ def against_limit(day_pnl: float | None, limit: float | None) -> Text:
     return Text(text, style="bold red" if day_pnl <= -limit / 2 else pnl_style(day_pnl))
 
 
-def denials(snapshot: EngineSnapshot) -> Text:
-    """How many entries the risk rules refused, and the rule that refused most."""
+RULE_SHORT: dict[str, str] = {
+    "trading_state": "state",
+    "already_holding": "holding",
+    "max_entries_per_hour": "entries/h",
+    "loss_cooldown": "cooldown",
+    "min_pool_age": "pool age",
+    "min_liquidity": "liquidity",
+    "max_price_impact": "impact",
+    "max_open_positions": "positions",
+    "max_position_usd": "size $",
+    "max_position_pct": "size %",
+    "max_token_exposure": "token exp",
+    "max_total_exposure": "total exp",
+    "insufficient_cash": "cash",
+    "min_order": "min order",
+    "mint_authority": "mint auth",
+    "freeze_authority": "freeze",
+    "holder_concentration": "holders",
+    "token_extension": "extension",
+    "sell_route": "no route",
+    "safety_unknown": "unchecked",
+}
+"""The denying rule as the panel names it: the rule names (`status --json`, the log) are up
+to 20 characters, the figure's column 21 at 120 columns: "1,234 (entries/h 999)" fits. The
+help lists each one."""
+
+
+def denials(snapshot: EngineSnapshot, *, compact: bool = False) -> Text:
+    """How many entries the risk rules refused, and the rule that refused most with its count
+    ("12 (holders 9)"); `compact` leaves out the rule's count, for a narrow column."""
     if not snapshot.risk_rejections:
         return Text("0")
     total = sum(n for _, n in snapshot.risk_rejections)
     rule, n = snapshot.risk_rejections[0]
-    return Text(f"{fmt.count(total)} (most: {rule} {n})", style="yellow")
+    short = RULE_SHORT.get(rule, rule)
+    most = short if compact else f"{short} {fmt.count(n)}"
+    return Text(f"{fmt.count(total)} ({most})", style="yellow")
 
 
 def wallet_line(wallet: WalletView | None) -> str:
@@ -108,23 +138,32 @@ class FiguresGrid(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.values: dict[str, Text] = {key: Text(fmt.MISSING) for key, _ in FIGURES}
+        self.compact: dict[str, Text] = {}
+        """Shorter forms of some values, shown when the full one does not fit its column."""
 
     def render(self) -> Table:
         """Lays the pairs out for the current height."""
         per_row = 2 if 0 < self.size.height < len(FIGURES) else 1
+        # The narrowest value column (rich gives an odd cell to one of two).
+        value_width = (self.size.width - per_row * LABEL_WIDTH - (per_row - 1)) // per_row
         table = Table.grid(expand=True)
         for n in range(per_row):
             if n:
                 table.add_column(width=1)  # a space between two pairs
             table.add_column(width=LABEL_WIDTH, style="dim", no_wrap=True)
             table.add_column(justify="right", ratio=1, no_wrap=True)
-        pairs = [(Text(label), self.values[key]) for key, label in FIGURES]
+        pairs = [(Text(label), self._value(key, value_width)) for key, label in FIGURES]
         for i in range(0, len(pairs), per_row):
             row: list[Text] = []
             for n, pair in enumerate(pairs[i : i + per_row]):
                 row += [Text(), *pair] if n else list(pair)
             table.add_row(*row)
         return table
+
+    def _value(self, key: str, width: int) -> Text:
+        full = self.values[key]
+        compact = self.compact.get(key)
+        return compact if compact is not None and full.cell_len > width else full
 
 
 class PortfolioPanel(SnapshotPanel):
@@ -158,4 +197,5 @@ class PortfolioPanel(SnapshotPanel):
         new = figures(snapshot)
         if any(not same_text(grid.values[k], text) for k, text in new.items()):
             grid.values = new
+            grid.compact = {"denials": denials(snapshot, compact=True)}
             grid.refresh()

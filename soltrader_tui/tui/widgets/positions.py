@@ -14,21 +14,23 @@ from textual.widgets import DataTable
 from soltrader_tui import format as fmt
 from soltrader_tui.snapshot import EngineSnapshot, PositionView
 from soltrader_tui.tui.widgets.panel import SnapshotPanel
-from soltrader_tui.tui.widgets.table import Column, Row, add_columns, num, pnl, sync_rows
+from soltrader_tui.tui.widgets.table import Column, FittedTable, Row, num, pnl
 
 COLUMNS = (
     Column("symbol", "Symbol"),
-    Column("qty", "Qty", 11, numeric=True),
-    Column("entry", "Entry", 11, numeric=True),
-    Column("mark", "Mark", 11, numeric=True),
+    Column("qty", "Qty", 11, numeric=True, drop=6),
+    Column("entry", "Entry", 11, numeric=True, drop=3),
+    Column("mark", "Mark", 11, numeric=True, drop=7),
     Column("stale", "Feed", 5),
-    Column("upnl", "P&L $", 13, numeric=True),
+    Column("upnl", "P&L $", 11, numeric=True),
     Column("upnl-pct", "P&L %", 8, numeric=True),
-    Column("stop", "Stop", 11, numeric=True),
-    Column("target", "Target", 11, numeric=True),
-    Column("trail", "Trail", 11, numeric=True),
-    Column("age", "Age", 8, numeric=True),
+    Column("stop", "Stop", 11, numeric=True, drop=5),
+    Column("target", "Target", 11, numeric=True, drop=2),
+    Column("trail", "Trail", 11, numeric=True, drop=1),
+    Column("age", "Age", 8, numeric=True, drop=4),
 )
+"""Its P&L and a stale feed always show; its exit levels, entry, age, size and mark go first on a
+narrow table (enter opens the position's detail, which lists them all)."""
 
 STALE = "STALE"
 """The feed column of a position whose mark is older than the feed's staleness limit."""
@@ -74,14 +76,12 @@ class PositionsPanel(SnapshotPanel):
 
     def compose(self) -> ComposeResult:
         """Builds the table with its columns."""
-        table: DataTable[object] = DataTable(id="positions-table", cursor_type="row")
-        add_columns(table, COLUMNS)
-        yield table
+        yield FittedTable(COLUMNS, id="positions-table", cursor_type="row")
 
     def show(self, snapshot: EngineSnapshot) -> None:
         """Syncs the rows with the snapshot's positions and counts them in the title."""
         rows = [position_row(p, snapshot.market_ts) for p in snapshot.positions]
-        sync_rows(self.query_one("#positions-table", DataTable), rows)
+        self.query_one("#positions-table", FittedTable).sync(rows)
         self.set_title(f"{self.PANEL_TITLE} ({len(rows)})")
 
     @on(DataTable.RowSelected, "#positions-table")

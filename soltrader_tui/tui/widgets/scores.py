@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable
 
 from soltrader_tui import format as fmt
 from soltrader_tui.risk.token_safety import SAFE, UNKNOWN
@@ -21,12 +20,11 @@ from soltrader_tui.snapshot import EngineSnapshot, ScoreView, StrategyView
 from soltrader_tui.tui.widgets.panel import SnapshotPanel
 from soltrader_tui.tui.widgets.table import (
     Column,
+    FittedTable,
     Row,
-    add_columns,
     num,
     pnl,
     pnl_style,
-    sync_rows,
 )
 
 SCORE_WIDTH = 21
@@ -34,24 +32,27 @@ SCORE_WIDTH = 21
 
 STRATEGY_COLUMNS = (
     Column("name", "Strategy"),
-    Column("enabled", "Enabled"),
-    Column("best", "Best score", 10, numeric=True),
-    Column("entry", "Entry at", 8, numeric=True),
-    Column("trips", "Round trips", 11, numeric=True),
-    Column("realized", "Realized", 10, numeric=True),
-    Column("win-rate", "Win rate", 8, numeric=True),
+    Column("enabled", "Enabled", short="On"),
+    Column("best", "Best score", 4, numeric=True, short="Best"),
+    Column("entry", "Entry at", 4, numeric=True, short="Entry", drop=1),
+    Column("trips", "Round trips", 5, numeric=True, short="Trips", drop=2),
+    Column("realized", "Realized", 10, numeric=True, drop=4),
+    Column("win-rate", "Win rate", 6, numeric=True, short="Win %", drop=3),
 )
+"""Fixed widths fit the values; a label wider than its values widens its column, which is why
+narrow tables use the short labels. The entry threshold goes first (the status line names the
+best score's)."""
 
 SCORE_COLUMNS = (
     Column("symbol", "Symbol"),
-    Column("score", "Score  0 ─ 1", SCORE_WIDTH),
+    Column("score", "Score  0 ─ 1", SCORE_WIDTH, short="Score"),
     Column("safety", "Safety", 14),
-    Column("strategy", "By", 9),
-    Column("other", "Next best", 15),
-    Column("held", "Held", 7, numeric=True),
-    Column("price", "Price", 11, numeric=True),
-    Column("liquidity", "Liquidity", 14, numeric=True),
-    Column("reason", "Reason", 40),
+    Column("strategy", "By", 9, drop=5),
+    Column("other", "Next best", 15, drop=3),
+    Column("held", "Held", 7, numeric=True, drop=6),
+    Column("price", "Price", 11, numeric=True, drop=4),
+    Column("liquidity", "Liquidity", 14, numeric=True, drop=2),
+    Column("reason", "Reason", 40, drop=1, fill=True),
 )
 """Symbol and score first: at 80 columns they are what fits (a held token's symbol is coloured
 by its P&L sign), and a token whose strategy is still warming up says so there, with its
@@ -207,22 +208,15 @@ class ScoresPanel(SnapshotPanel):
 
     def compose(self) -> ComposeResult:
         """Builds the summary table and the scores table."""
-        strategies: DataTable[object] = DataTable(
-            id="strategies-table", cursor_type="none", zebra_stripes=False
+        yield FittedTable(
+            STRATEGY_COLUMNS, id="strategies-table", cursor_type="none", zebra_stripes=False
         )
-        add_columns(strategies, STRATEGY_COLUMNS)
-        yield strategies
-        scores: DataTable[object] = DataTable(id="scores-table", cursor_type="row")
-        add_columns(scores, SCORE_COLUMNS)
-        yield scores
+        yield FittedTable(SCORE_COLUMNS, id="scores-table", cursor_type="row")
 
     def show(self, snapshot: EngineSnapshot) -> None:
         """Syncs both tables with the snapshot; enabled strategies lead the summary."""
         summary = sorted(snapshot.strategies, key=lambda v: (not v.enabled, v.name))
-        sync_rows(
-            self.query_one("#strategies-table", DataTable), [strategy_row(v) for v in summary]
-        )
-        sync_rows(
-            self.query_one("#scores-table", DataTable),
-            [score_row(t) for t in token_scores(snapshot)],
+        self.query_one("#strategies-table", FittedTable).sync([strategy_row(v) for v in summary])
+        self.query_one("#scores-table", FittedTable).sync(
+            [score_row(t) for t in token_scores(snapshot)]
         )
