@@ -185,6 +185,8 @@ class EngineSnapshot:
     """Equity change since the UTC day started (realized + unrealized)."""
     fees_today_usd: float | None = None
     """Fees paid on the market's UTC day (a live fill's SOL costs in), USD."""
+    live_vs_paper: str = ""
+    """Live swaps against their paper twins, one short line ("" with no live swap)."""
     daily_loss_limit_usd: float | None = None
     drawdown_pct: float | None = None
     """Current drawdown from the equity curve's peak, percent (the engine's and `watch`'s alike)."""

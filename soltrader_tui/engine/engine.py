@@ -339,6 +339,7 @@ class Engine:
             risk_rejections=self._risk.rejections,
             day_start_equity_micro=self._risk.breakers.day_start_micro,
             fees_today_micro=self._orders.fees_today(self._market_ts),
+            live_vs_paper="" if self._orders.live is None else self._orders.live.figure(),
             peak_equity_micro=self._books.curve.peak_micro,
             api_note=self._feed.api_note,
             machine=self.monitoring.machine_line() if self._running else "",

@@ -29,6 +29,7 @@ from soltrader_tui.execution.paper import Rejected
 from soltrader_tui.ledger.rows import EventRow
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.ledger.swap_book import PendingSwap, SentSwap
+from soltrader_tui.monitor.slippage_view import live_figure, live_summary
 from soltrader_tui.portfolio.portfolio import FillEffect
 
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ class LiveDesk:
         """Swaps sent whose outcome is not known (from the ledger: a crash may have left
         some); no other order is made until each is settled."""
         self._told: set[str] = set()
+        self._changes = 0
+        """Swaps sent or settled so far this session: the figure is read again when it moves."""
+        self._figure: tuple[int, str] | None = None
         self.ladder = tuple(dict.fromkeys(ladder))
         """The slippage of each attempt of an emergency sale, basis points (already capped)."""
 
@@ -136,6 +140,7 @@ class LiveDesk:
             self._log.restore_pending(pending)
             raise
         self.awaiting.append(PendingSwap(order, sent))
+        self._changes += 1
         # Said once the ledger holds it: a crash from here on is resolved by this signature.
         self._log.publish((line,))
 
@@ -150,6 +155,7 @@ class LiveDesk:
         else:
             self._unresolved(pending, outcome)
             return None
+        self._changes += 1
         self.awaiting = [
             p for p in self.awaiting if p.order.client_order_id != order.client_order_id
         ]
@@ -204,6 +210,14 @@ class LiveDesk:
                 why=unresolved.why,
             )
         )
+
+    def figure(self) -> str:
+        """The "Live vs paper" figure, from the ledger's swaps (read again only after a swap
+        was sent or settled)."""
+        if self._figure is None or self._figure[0] != self._changes:
+            source = self._ledger.swaps.summary_source()
+            self._figure = (self._changes, live_figure(live_summary(source)))
+        return self._figure[1]
 
     async def _checkpoint_first(self) -> bool:
         """Takes the session's checkpoint before its first live order; False if it failed."""

@@ -271,6 +271,10 @@ class SwapBook:
         self._tx.durably(write)
         self._high_water.committed(fills=0, last_fill_id=None)
 
+    def summary_source(self) -> sqlite3.Connection:
+        """The connection the swaps' totals are read over (`slippage_view.live_summary`)."""
+        return self._conn
+
     def pending(self) -> list[PendingSwap]:
         """The swaps sent whose outcome the ledger does not hold, oldest first."""
         return [_pending_row(row) for row in self._conn.execute(_PENDING)]

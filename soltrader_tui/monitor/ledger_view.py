@@ -42,14 +42,21 @@ from soltrader_tui.market.feed_status import FeedStatus
 from soltrader_tui.market.feed_status import from_json as feed_from_json
 from soltrader_tui.monitor.resources import from_json as resources_from_json
 from soltrader_tui.monitor.resources import machine_line
-from soltrader_tui.monitor.slippage_view import live_line, live_summary
+from soltrader_tui.monitor.slippage_view import live_figure, live_line, live_summary
 from soltrader_tui.monitor.views import SnapshotContext, build_snapshot, fill_view
 from soltrader_tui.portfolio.codec import CodecError, decode_portfolio
 from soltrader_tui.portfolio.equity_series import CHART_POINTS, EquitySeries
 from soltrader_tui.portfolio.portfolio import Portfolio
 from soltrader_tui.portfolio.replay import Replayed, replay
 from soltrader_tui.risk.breakers import DAY_S, utc_day
-from soltrader_tui.snapshot import LOG_LINES, ApiView, EngineSnapshot, LogLine, ScoreView
+from soltrader_tui.snapshot import (
+    LOG_LINES,
+    ApiView,
+    EngineSnapshot,
+    LogLine,
+    PositionView,
+    ScoreView,
+)
 
 if TYPE_CHECKING:
     from soltrader_tui.config.model import RiskConfig
@@ -156,6 +163,7 @@ def _read(
     session = read_session(conn)
     api = _api(conn, None if session is None else session.wall_start)
     feed = feed_from_json(read_feed_status(conn))
+    live = live_summary(conn)
     ctx = replace(
         _context(conn, meta, replayed, heartbeat, session, alive),
         stale_mints=frozenset(() if feed is None else (t.mint for t in feed.stale)),
@@ -166,6 +174,7 @@ def _read(
         },
         equity_session=_session_equity(conn, replayed, session),
         equity_history=replayed.chart.values(),
+        live_vs_paper=live_figure(live),
     )
     snapshot = build_snapshot(
         ctx,
@@ -180,7 +189,7 @@ def _read(
         log=_log(conn),
     )
     age = None if heartbeat is None else max(0.0, now_wall - heartbeat.wall_ts)
-    return StatusReport(snapshot, heartbeat, age, path, replayed, feed, live_summary(conn))
+    return StatusReport(snapshot, heartbeat, age, path, replayed, feed, live)
 
 
 def _session_equity(
@@ -322,6 +331,7 @@ def status_json(report: StatusReport) -> dict[str, Any]:
         "equity_usd": _r(s.equity_usd),
         "cash_usd": _r(s.cash_usd),
         "realized_pnl_usd": _r(s.realized_pnl_usd),
+        "fees_today_usd": _r(s.fees_today_usd),
         "unrealized_pnl_usd": _r(s.unrealized_pnl_usd),
         "win_rate": s.win_rate,
         "round_trips": s.round_trips,
@@ -330,17 +340,7 @@ def status_json(report: StatusReport) -> dict[str, Any]:
         "fills": s.fills,
         "max_drawdown_pct": _r(s.max_drawdown_pct, 4),
         "risk_rejections": dict(s.risk_rejections),
-        "open_positions": [
-            {
-                "mint": p.mint,
-                "symbol": p.symbol,
-                "qty": p.qty,
-                "avg_cost": p.avg_cost_usd,
-                "mark": p.mark_usd,
-                "unrealized_pnl_usd": _r(p.unrealized_pnl_usd),
-            }
-            for p in s.positions
-        ],
+        "open_positions": [_position_json(p) for p in s.positions],
         "strategies": [
             {
                 "name": v.name,
@@ -368,6 +368,17 @@ def status_json(report: StatusReport) -> dict[str, Any]:
         "live": report.live,  # null until a live session has sent a swap
     }
     return _with_feed(out, report)
+
+
+def _position_json(p: PositionView) -> dict[str, Any]:
+    return {
+        "mint": p.mint,
+        "symbol": p.symbol,
+        "qty": p.qty,
+        "avg_cost": p.avg_cost_usd,
+        "mark": p.mark_usd,
+        "unrealized_pnl_usd": _r(p.unrealized_pnl_usd),
+    }
 
 
 def _with_feed(out: dict[str, Any], report: StatusReport) -> dict[str, Any]:

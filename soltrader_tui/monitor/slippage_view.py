@@ -57,6 +57,18 @@ def live_line(live: dict[str, Any]) -> str:
     )
 
 
+def live_figure(live: dict[str, Any] | None) -> str:
+    """The dashboard's "Live vs paper" figure: slippage and fees, live against paper, and
+    swaps awaiting their outcome ("" with no swap)."""
+    if live is None:
+        return ""
+    text = (
+        f"{_fine_usd(live['slippage_usd'], signed=True)} · fees "
+        f"{_fine_usd(live['fees_live_usd'])}/{_fine_usd(live['fees_paper_usd'])}"
+    )
+    return text + (f" · {live['awaiting']} awaiting" if live["awaiting"] else "")
+
+
 def _r(x: float | None, digits: int = 6) -> float | None:
     return None if x is None else round(x, digits)
 

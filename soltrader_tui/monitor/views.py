@@ -52,6 +52,8 @@ class SnapshotContext:
     """Equity at the start of the market's UTC day, which today's P&L is measured from."""
     fees_today_micro: int | None = None
     """Fees (network costs in) of the fills of the market's UTC day."""
+    live_vs_paper: str = ""
+    """Live swaps against their paper twins (`slippage_view.live_figure`)."""
     peak_equity_micro: int | None = None
     """The equity curve's peak, which the current drawdown is measured from."""
     entry_thresholds: Mapping[str, float] = field(default_factory=dict)
@@ -242,6 +244,7 @@ def _with_context(
         snapshot,
         no_entry_reason=why_no_entry(snapshot, risk),
         machine=ctx.machine,
+        live_vs_paper=ctx.live_vs_paper,
         fees_today_usd=None if ctx.fees_today_micro is None else micro_to_usd(ctx.fees_today_micro),
         equity_session=ctx.equity_session,
         equity_history=ctx.equity_history,

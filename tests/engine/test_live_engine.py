@@ -225,7 +225,14 @@ class TestLiveEngine:
         # Fees paid today, network costs in, as the engine and `status`/`watch` show them.
         fees = sum(int(f[3]) for f in fills)  # type: ignore[call-overload]
         assert fees > 0 and snapshot.fees_today_usd == fees / 1e6
-        assert read_status(s.ledger).snapshot.fees_today_usd == fees / 1e6
+        watched = read_status(s.ledger).snapshot
+        assert watched.fees_today_usd == fees / 1e6
+        # Live against paper, the same figure on the engine's dashboard and on `watch`.
+        assert snapshot.live_vs_paper == watched.live_vs_paper
+        assert (
+            snapshot.live_vs_paper.endswith("awaiting") is False
+            and "fees" in snapshot.live_vs_paper
+        )
         checkpoints = rows(s.ledger, "SELECT message FROM events WHERE kind = 'swap'")
         assert sum("SENT" in str(m) for (m,) in checkpoints) == 2
 

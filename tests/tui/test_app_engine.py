@@ -53,7 +53,9 @@ class TestDashboardTellsTheLedgerTruth:
         status = status_json(read_status(db))
         assert status["fills"] > 0, "the session must trade for this to mean anything"
         assert screen["equity"] == fmt.usd(status["equity_usd"])
-        assert screen["realized"] == fmt.signed_usd(status["realized_pnl_usd"])
+        realized = fmt.signed_usd(status["realized_pnl_usd"])
+        assert screen["realized"] == f"{realized} · fees today {fmt.usd(status['fees_today_usd'])}"
+        assert status["fees_today_usd"] > 0  # the session traded today, and paid for it
         assert screen["win-rate"] == fmt.pct(status["win_rate"])
         assert screen["fills"] == fmt.count(status["fills"])
         assert position_rows == len(status["open_positions"])

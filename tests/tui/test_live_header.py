@@ -68,3 +68,26 @@ class TestWatch:
             assert app.dashboard.snapshot.mode == "live"
             assert "on red" in badge_style(app, "LIVE")
             assert bar_is_red(app)
+
+
+class TestPortfolioFigures:
+    """A live session's portfolio shows its swaps against their paper twins, and every
+    session the fees paid today beside realized P&L."""
+
+    async def test_live_vs_paper_shows_only_when_there_are_swaps(self) -> None:
+        figure = "-$0.0123 · fees $0.0510/$0.0400 · 1 awaiting"
+        snapshot = make_snapshot(mode="live", live_vs_paper=figure)
+        async with session(snapshot, size=(200, 60)) as s:
+            assert s.figure("live").plain == figure
+            assert "Live vs paper" in s.text("#portfolio")
+            await s.publish(make_snapshot(mode="live"))
+            assert "Live vs paper" not in s.text("#portfolio")
+
+    async def test_fees_today_sit_beside_realized(self) -> None:
+        snapshot = make_snapshot(realized_pnl_usd=12.34, fees_today_usd=0.56)
+        async with session(snapshot, size=(200, 60)) as s:
+            assert s.figure("realized").plain == "+$12.34 · fees today $0.56"
+            # The panel's value column is narrower than the whole text: "fees" it says there.
+            assert "+$12.34 · fees $0.56" in s.text("#portfolio")
+        async with session(make_snapshot(realized_pnl_usd=12.34, fees_today_usd=None)) as s:
+            assert s.figure("realized").plain == "+$12.34"  # not known: no number shown

@@ -29,6 +29,8 @@ FIGURES: tuple[tuple[str, str], ...] = (
     ("denials", "Risk denials"),
 )
 """(id, label) of each figure, top to bottom."""
+LIVE_FIGURE = ("live", "Live vs paper")
+"""Shown below the others in a session that has sent live swaps."""
 LABEL_WIDTH = 15
 """Columns of a label: the longest ("Unrealized P&L") and a space."""
 
@@ -87,6 +89,16 @@ def denials(snapshot: EngineSnapshot, *, compact: bool = False) -> Text:
     return Text(f"{fmt.count(total)} ({most})", style="yellow")
 
 
+def realized(snapshot: EngineSnapshot, *, compact: bool = False) -> Text:
+    """Realized P&L, and beside it the fees paid today ("+$12.34 · fees today $0.56");
+    `compact` says "fees" only, for a narrow column."""
+    text = Text(fmt.signed_usd(snapshot.realized_pnl_usd), pnl_style(snapshot.realized_pnl_usd))
+    if snapshot.fees_today_usd is None:
+        return text
+    text.append(f" · fees {'' if compact else 'today '}{fmt.usd(snapshot.fees_today_usd)}", "dim")
+    return text
+
+
 def wallet_line(wallet: WalletView | None) -> str:
     """The wallet's balances for the panel's lower border ("" with no wallet watched)."""
     if wallet is None:
@@ -109,7 +121,7 @@ def figures(snapshot: EngineSnapshot) -> dict[str, Text]:
         "equity": Text(fmt.usd(s.equity_usd)),
         "cash": Text(fmt.usd(s.cash_usd)),
         "starting-cash": Text(fmt.usd(s.starting_cash_usd)),
-        "realized": Text(fmt.signed_usd(s.realized_pnl_usd), pnl_style(s.realized_pnl_usd)),
+        "realized": realized(s),
         "unrealized": Text(fmt.signed_usd(s.unrealized_pnl_usd), pnl_style(s.unrealized_pnl_usd)),
         "return": Text(fmt.pct(ret, signed=True, digits=2), pnl_style(ret)),
         "win-rate": Text(fmt.pct(s.win_rate)),
@@ -121,6 +133,7 @@ def figures(snapshot: EngineSnapshot) -> dict[str, Text]:
         ),
         "today": against_limit(s.day_pnl_usd, s.daily_loss_limit_usd),
         "denials": denials(s),
+        **({LIVE_FIGURE[0]: Text(s.live_vs_paper)} if s.live_vs_paper else {}),
     }
 
 
@@ -143,7 +156,8 @@ class FiguresGrid(Widget):
 
     def render(self) -> Table:
         """Lays the pairs out for the current height."""
-        per_row = 2 if 0 < self.size.height < len(FIGURES) else 1
+        shown = FIGURES + ((LIVE_FIGURE,) if LIVE_FIGURE[0] in self.values else ())
+        per_row = 2 if 0 < self.size.height < len(shown) else 1
         # The narrowest value column (rich gives an odd cell to one of two).
         value_width = (self.size.width - per_row * LABEL_WIDTH - (per_row - 1)) // per_row
         table = Table.grid(expand=True)
@@ -152,7 +166,7 @@ class FiguresGrid(Widget):
                 table.add_column(width=1)  # a space between two pairs
             table.add_column(width=LABEL_WIDTH, style="dim", no_wrap=True)
             table.add_column(justify="right", ratio=1, no_wrap=True)
-        pairs = [(Text(label), self._value(key, value_width)) for key, label in FIGURES]
+        pairs = [(Text(label), self._value(key, value_width)) for key, label in shown]
         for i in range(0, len(pairs), per_row):
             row: list[Text] = []
             for n, pair in enumerate(pairs[i : i + per_row]):
@@ -195,7 +209,12 @@ class PortfolioPanel(SnapshotPanel):
             self.border_subtitle = subtitle
         grid = self.query_one(FiguresGrid)
         new = figures(snapshot)
-        if any(not same_text(grid.values[k], text) for k, text in new.items()):
+        if new.keys() != grid.values.keys() or any(
+            not same_text(grid.values[k], text) for k, text in new.items()
+        ):
             grid.values = new
-            grid.compact = {"denials": denials(snapshot, compact=True)}
+            grid.compact = {
+                "denials": denials(snapshot, compact=True),
+                "realized": realized(snapshot, compact=True),
+            }
             grid.refresh()
