@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import traceback
 from collections.abc import Callable
@@ -137,6 +138,13 @@ class SolTraderApp(App[int]):
         self.call_after_refresh(self._start_engine)
 
     def _start_engine(self) -> None:
+        # What exists once the dashboard is up (imports, widgets, the config, the engine's
+        # parts) lives as long as the app: frozen out of the cycle collector's passes, whose
+        # full ones over it stalled the screen for 350-490 ms about once in twenty fills
+        # (benchmarks/RESULTS.md, "Dashboard latency and CPU").
+        gc.freeze()
+        # And fewer young collections: a dashboard allocates a few thousand objects a frame.
+        gc.set_threshold(50_000, 20, 100)
         if not self._quitting:
             self._engine_worker = self._run_engine()
 

@@ -18,13 +18,14 @@ from soltrader_tui.config.model import AlertsConfig, Config, TuiConfig
 from soltrader_tui.domain import TradingState
 from soltrader_tui.errors import EXIT_LEDGER_WRITE_FAILED
 from soltrader_tui.ledger.write_failure import disk_full
+from soltrader_tui.snapshot import EngineSnapshot
 from soltrader_tui.tui.messages import EngineUpdated
 from soltrader_tui.tui.screens.error_modal import ErrorModal
 from soltrader_tui.tui.toasts import ToastGate
 from soltrader_tui.tui.widgets.portfolio import FIGURES
 from soltrader_tui.tui.widgets.table import FittedTable
 from tests.factories import mint_for
-from tests.tui.harness import VERSION, engine_states, session
+from tests.tui.harness import VERSION, Session, engine_states, session
 from tests.tui.snapshot_factory import (
     MARKET_T0,
     make_api,
@@ -404,31 +405,52 @@ class TestNotifications:
 class TestRefreshRate:
     """The screen shows at most `tui.refresh_hz` snapshots a second, ending on the newest."""
 
+    async def _burst(self, s: Session, burst: list[EngineSnapshot]) -> list[float]:
+        """Publishes `burst` at once; returns the gaps between the snapshots put on screen."""
+        shown: list[tuple[float, int]] = []  # (when, fills) of every snapshot put on screen
+        dashboard = s.app.dashboard
+        dashboard.watch(
+            dashboard,
+            "snapshot",
+            lambda snapshot: shown.append((time.monotonic(), snapshot.fills)),
+            init=False,
+        )
+        for snapshot in burst:
+            s.host.publish(snapshot)
+        deadline = time.monotonic() + 10
+        while dashboard.snapshot is not burst[-1] and time.monotonic() < deadline:
+            await s.pilot.pause(0.02)
+        assert dashboard.snapshot is burst[-1]
+        assert shown[-1][1] == burst[-1].fills
+        return [later[0] - earlier[0] for earlier, later in itertools.pairwise(shown)]
+
     async def test_a_burst_is_shown_once_as_its_newest_snapshot(self) -> None:
         async with session(config=Config(tui=TuiConfig(refresh_hz=4))) as s:
-            shown: list[tuple[float, int]] = []  # (when, fills) of every snapshot put on screen
-            dashboard = s.app.dashboard
-            dashboard.watch(
-                dashboard,
-                "snapshot",
-                lambda snapshot: shown.append((time.monotonic(), snapshot.fills)),
-                init=False,
-            )
-            await s.publish(make_snapshot(fills=20))
-            burst = [make_snapshot(fills=n) for n in range(21, 26)]
-            for snapshot in burst:
-                s.host.publish(snapshot)
-            deadline = time.monotonic() + 10
-            while dashboard.snapshot is not burst[-1] and time.monotonic() < deadline:
-                await s.pilot.pause(0.02)
-            assert dashboard.snapshot is burst[-1]
-            assert s.figure("fills").plain == "25"
+            await s.publish(make_snapshot(fills=20, cash_usd=400.0))
+            burst = [make_snapshot(fills=20, cash_usd=400.0 + n) for n in range(1, 6)]
+            gaps = await self._burst(s, burst)
+            assert s.figure("cash").plain == "$405.00"
             # Whatever the machine's speed, shows are 1/refresh_hz = 0.25 s apart: a stalled
             # machine may show part of the burst, but never two snapshots in a row. (0.2: a
             # timer may fire up to a clock tick early.)
-            assert shown[0][1] == 20 and shown[-1][1] == 25
-            gaps = [later[0] - earlier[0] for earlier, later in itertools.pairwise(shown)]
-            assert gaps and min(gaps) >= 0.2, shown
+            assert not gaps or min(gaps) >= 0.2, gaps
+
+    async def _delay(self, s: Session, snapshot: EngineSnapshot) -> float:
+        """Seconds from publishing `snapshot` (just after another was shown) to its showing."""
+        dashboard = s.app.dashboard
+        began = time.monotonic()
+        s.host.publish(snapshot)
+        while dashboard.snapshot is not snapshot and time.monotonic() - began < 5:
+            await s.pilot.pause(0.005)
+        assert dashboard.snapshot is snapshot
+        return time.monotonic() - began
+
+    async def test_a_new_fill_waits_a_quarter_of_the_interval_at_most(self) -> None:
+        async with session(config=Config(tui=TuiConfig(refresh_hz=4))) as s:
+            await s.publish(make_snapshot(fills=20))
+            # Right after a show: a new fill waits 0.25 / 4 s, anything else the whole 0.25.
+            assert await self._delay(s, make_snapshot(fills=21)) < 0.15
+            assert await self._delay(s, make_snapshot(fills=21, cash_usd=1.0)) >= 0.15
 
     async def test_the_final_snapshot_is_shown_at_once(self) -> None:
         async with session(config=Config(tui=TuiConfig(refresh_hz=4))) as s:

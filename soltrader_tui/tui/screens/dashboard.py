@@ -109,6 +109,8 @@ class DashboardScreen(Screen[None]):
         self._last_shown = float("-inf")
         self._pending: EngineSnapshot | None = None
         self._show_timer: Timer | None = None
+        self._show_at = 0.0
+        """When the timer set to show the pending snapshot fires (monotonic seconds)."""
         last_seq = initial.log[-1].seq if initial.log else 0
         self._toasts = ToastGate(notify_level, after_seq=last_seq)
 
@@ -133,11 +135,19 @@ class DashboardScreen(Screen[None]):
         # The engine publishes after every fill as well as on its timer, so at --speed max it
         # outpaces the screen; showing only the newest, at most refresh_hz times a second,
         # keeps repaints (and key handling) smooth. A final snapshot is shown at once.
+        # A snapshot that brings a new fill waits a quarter of the interval at most: a fill is
+        # what the owner watches for, and a whole interval's wait was most of its way there.
         self._pending = message.snapshot
-        wait = self._last_shown + self._interval - time.monotonic()
+        interval = self._interval
+        if message.snapshot.fills != self.snapshot.fills:
+            interval /= 4
+        wait = self._last_shown + interval - time.monotonic()
         if wait <= 0 or not message.snapshot.running:
             self._show_pending()
-        elif self._show_timer is None:
+        elif self._show_timer is None or self._show_at - time.monotonic() > wait:
+            if self._show_timer is not None:
+                self._show_timer.stop()
+            self._show_at = time.monotonic() + wait
             self._show_timer = self.set_timer(wait, self._show_pending)
 
     def _show_pending(self) -> None:
