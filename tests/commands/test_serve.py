@@ -191,7 +191,15 @@ class TestInABrowser:
             browser.close()
         assert figure(screen, "Equity") == fmt.usd(status["equity_usd"])
         assert figure(screen, "Cash") == fmt.usd(status["cash_usd"])
-        assert figure(screen, "Realized P&L") == fmt.signed_usd(status["realized_pnl_usd"])
+        # Beside it the fees paid today ("fees today $x", or "fees $x" in a narrow column).
+        realized, fees = (
+            fmt.signed_usd(status["realized_pnl_usd"]),
+            fmt.usd(status["fees_today_usd"]),
+        )
+        assert figure(screen, "Realized P&L") in (
+            f"{realized} · fees today {fees}",
+            f"{realized} · fees {fees}",
+        )
         assert figure(screen, "Fills") == fmt.count(status["fills"])
         assert figure(screen, "Round trips") == (
             f"{status['round_trips']} ({status['wins']}W/{status['losses']}L)"
