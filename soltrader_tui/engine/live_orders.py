@@ -74,7 +74,7 @@ class LiveDesk:
         self._changes = 0
         """Swaps sent or settled so far this session: the figure is read again when it moves."""
         self._figure: tuple[int, str] | None = None
-        self.ladder = tuple(dict.fromkeys(ladder))
+        self.ladder = tuple(ladder)
         """The slippage of each attempt of an emergency sale, basis points (already capped)."""
 
     async def submit(

@@ -22,6 +22,7 @@ from soltrader_tui.ledger.rows import EventRow
 from soltrader_tui.ledger.store import Ledger
 from soltrader_tui.monitor.views import fill_view
 from soltrader_tui.portfolio.portfolio import FillEffect, Portfolio
+from soltrader_tui.risk.breakers import DAY_S, utc_day
 from soltrader_tui.snapshot import FillView
 
 if TYPE_CHECKING:
@@ -31,12 +32,6 @@ EXIT_RETRY_S = 5.0
 """Market seconds before an exit that could not fill is tried again."""
 FLATTEN_REASONS = frozenset({"emergency_stop", "halt_flatten"})
 """Sales that empty the book on a stop: live, they climb the slippage ladder."""
-DAY = 86_400
-
-
-def utc_day(ts: float) -> int:
-    """The UTC day a market time falls on (days since the epoch)."""
-    return int(ts // DAY)
 
 
 class OrderManager:
@@ -86,7 +81,7 @@ class OrderManager:
         the opening buy's order)."""
         last = self.recent_fills[0].ts if self.recent_fills else None
         self._fee_day = None if last is None else utc_day(last)
-        self._fees_of_day = 0 if self._fee_day is None else ledger.fees_since(self._fee_day * DAY)
+        self._fees_of_day = 0 if self._fee_day is None else ledger.fees_since(self._fee_day * DAY_S)
         self._order_seq = ledger.order_count()
         self._last_order_ts = float("-inf")
         self.live: LiveDesk | None = None

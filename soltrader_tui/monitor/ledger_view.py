@@ -236,15 +236,12 @@ def _context(
         risk_rejections=read_denials(conn),
         api_note=NO_API_CALLS if session is None else session.api_note or NO_CALLS_YET,
         day_start_equity_micro=None if day_start is None else day_start.equity_micro,
-        fees_today_micro=None if market_ts is None else read_fees_since(conn, _day_of(market_ts)),
+        fees_today_micro=None
+        if market_ts is None
+        else read_fees_since(conn, utc_day(market_ts) * DAY_S),
         peak_equity_micro=replayed.curve.peak_micro,
         machine=_machine(conn, alive),
     )
-
-
-def _day_of(ts: float) -> float:
-    """The start of the UTC day of market time `ts`."""
-    return ts - ts % 86_400
 
 
 def _machine(conn: sqlite3.Connection, alive: bool | None) -> str:
